@@ -21,7 +21,7 @@ export abstract class SsoError extends Error {
 
 /** Malformed body, neither or both tokens, bad types. */
 export class InvalidRequest extends SsoError {
-  readonly code = "ERR_INVALID_REQUEST";
+  readonly code: string = "ERR_INVALID_REQUEST";
   readonly status: number = 400;
   readonly vendorCode = -1254;
   override readonly sqlState = "08004";
