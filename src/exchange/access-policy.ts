@@ -1,0 +1,79 @@
+/**
+ * Who may open which database. A database is served by the integration configured for it, or by the
+ * one of `system`, which other databases inherit (as in Ocient). Unknown databases and databases not
+ * granted to the user get the same answer, so a caller cannot enumerate them.
+ */
+import type { DatabaseConfig, IntegrationConfig } from "../config/schema.js";
+import { AccessDenied, InvalidClaim } from "../errors.js";
+import type { Integration, IntegrationRegistry } from "./integration.js";
+import type { VerifiedSubject } from "./verified-subject.js";
+
+export interface Identity {
+  user: string;
+  groups: string[];
+}
+
+const DENIED = "the database does not exist or the user may not open it";
+
+/** The Ocient user and groups a verified token maps to, after the integration's `required_claims`. */
+export function identityOf(subject: VerifiedSubject): Identity {
+  const cfg: IntegrationConfig = subject.integration.config;
+  const { claims } = subject;
+  for (const [claim, expected] of Object.entries(cfg.required_claims ?? {})) {
+    const actual = claims[claim];
+    const holds = Array.isArray(actual) ? actual.includes(expected) : actual === expected;
+    if (!holds) throw new InvalidClaim(`the ${subject.kind} does not satisfy the required claim "${claim}"`);
+  }
+  const user = claims[cfg.user_claim];
+  if (typeof user !== "string" || user === "") {
+    throw new InvalidClaim(`the ${subject.kind} has no usable "${cfg.user_claim}" claim`);
+  }
+  return { user, groups: groupsOf(claims, cfg.groups_claim) };
+}
+
+function groupsOf(claims: Record<string, unknown>, claim: string | undefined): string[] {
+  if (claim === undefined) return [];
+  const value = claims[claim];
+  if (typeof value === "string") return value === "" ? [] : [value];
+  if (Array.isArray(value)) return value.filter((g): g is string => typeof g === "string" && g !== "");
+  return [];
+}
+
+export class AccessPolicy {
+  readonly #databases: Map<string, DatabaseConfig>;
+  readonly #fallback: Integration | undefined;
+
+  constructor(
+    databases: Record<string, DatabaseConfig>,
+    private readonly integrations: IntegrationRegistry,
+  ) {
+    this.#databases = new Map(Object.entries(databases));
+    const systemName = databases.system?.integration;
+    this.#fallback = systemName ? integrations.byName(systemName) : undefined;
+  }
+
+  /** The integration serving a database; undefined for unknown databases. */
+  integrationOf(database: string): Integration | undefined {
+    const db = this.#databases.get(database);
+    if (!db) return undefined;
+    return db.integration ? this.integrations.byName(db.integration) : this.#fallback;
+  }
+
+  /**
+   * The integration that checks an opaque token for this database. An unknown database still gets one
+   * (system's, else the first that checks opaque tokens) so that it is refused only after the token
+   * is checked, exactly as an ungranted one is.
+   */
+  opaqueCheckerOf(database: string): Integration | undefined {
+    return (
+      this.integrationOf(database) ?? this.#fallback ?? this.integrations.all().find((i) => i.opaque !== undefined)
+    );
+  }
+
+  authorize(subject: VerifiedSubject, identity: Identity, database: string): void {
+    const db = this.#databases.get(database);
+    if (!db || this.integrationOf(database) !== subject.integration) throw new AccessDenied(DENIED);
+    const granted = db.users.includes(identity.user) || identity.groups.some((g) => db.groups.includes(g));
+    if (!granted) throw new AccessDenied(DENIED);
+  }
+}

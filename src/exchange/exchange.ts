@@ -1,0 +1,86 @@
+/**
+ * The exchange core: verify the subject token, check access, mint. It knows nothing of HTTP; the
+ * server's handler adapts it, the CLI and tests may call it directly.
+ */
+import type { Config } from "../config/schema.js";
+import { InvalidRequest, UnknownIssuer } from "../errors.js";
+import { AccessPolicy, identityOf } from "./access-policy.js";
+import { checkSize } from "./inspect-token.js";
+import { type Integration, IntegrationRegistry } from "./integration.js";
+import { TokenMinter } from "./mint-token.js";
+import type { ExchangeObserver } from "./observer.js";
+import type { KeyStore } from "./signing-keys.js";
+import type { VerifiedSubject } from "./verified-subject.js";
+import { verifyAccessToken } from "./verify-access-token.js";
+import { verifyIdToken } from "./verify-id-token.js";
+
+export type ExchangeRequest =
+  | { database: string; id_token: string; access_token?: undefined }
+  | { database: string; access_token: string; id_token?: undefined };
+
+export interface ExchangeResult {
+  token: string;
+  database: string;
+  expiresIn: number;
+  jti: string;
+}
+
+/** What the audit record of one exchange says, filled in as the exchange learns it. */
+export interface ExchangeFacts {
+  integration?: string;
+  user?: string;
+  jti?: string;
+}
+
+export interface ExchangeOptions {
+  /** Milliseconds since the epoch; tests freeze it. */
+  now?: () => number;
+  observer?: ExchangeObserver;
+}
+
+export class ExchangeService {
+  readonly integrations: IntegrationRegistry;
+  readonly policy: AccessPolicy;
+  readonly #minter: TokenMinter;
+  readonly #now: () => number;
+  readonly #maxTokenBytes: number;
+
+  constructor(
+    readonly config: Config,
+    keys: () => KeyStore,
+    options: ExchangeOptions = {},
+  ) {
+    this.integrations = new IntegrationRegistry(config.integrations, options.observer);
+    this.policy = new AccessPolicy(config.databases, this.integrations);
+    this.#minter = new TokenMinter(config.token, keys);
+    this.#now = options.now ?? Date.now;
+    this.#maxTokenBytes = config.server.max_token_bytes;
+  }
+
+  readonly #integrationFor = (iss: string): Integration => {
+    const integration = this.integrations.byIssuer(iss);
+    if (!integration) throw new UnknownIssuer("the token's issuer is not trusted");
+    return integration;
+  };
+
+  async exchange(request: ExchangeRequest, facts: ExchangeFacts = {}): Promise<ExchangeResult> {
+    const { database } = request;
+    const hasId = typeof request.id_token === "string";
+    const hasAccess = typeof request.access_token === "string";
+    if (hasId === hasAccess) throw new InvalidRequest("provide exactly one of id_token and access_token");
+    if (typeof database !== "string" || database === "") throw new InvalidRequest("database is required");
+    const token = (request.id_token ?? request.access_token) as string;
+    checkSize(token, this.#maxTokenBytes);
+    const now = this.#now();
+    const subject: VerifiedSubject = hasId
+      ? await verifyIdToken(token, this.#integrationFor, now)
+      : await verifyAccessToken(token, this.#integrationFor, this.policy.opaqueCheckerOf(database), now);
+    facts.integration = subject.integration.name;
+    const identity = identityOf(subject);
+    facts.user = identity.user;
+    this.policy.authorize(subject, identity, database);
+    const minted = await this.#minter.mint(subject, identity, database, now);
+    facts.jti = minted.jti;
+    return { token: minted.token, database, expiresIn: minted.expiresIn, jti: minted.jti };
+  }
+}

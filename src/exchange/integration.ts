@@ -1,0 +1,68 @@
+/**
+ * A trusted provider as the exchange sees it: its configuration, its discovery document and its key
+ * set, each fetched lazily. Keys are bound to their issuer: a token is only ever checked against the
+ * key set of the integration its `iss` names.
+ */
+import type { IntegrationConfig } from "../config/schema.js";
+import type { ExchangeObserver } from "./observer.js";
+import { OpaqueTokenChecker } from "./opaque-token-checker.js";
+import { ProviderMetadataSource } from "./provider-metadata.js";
+import { RemoteKeySet } from "./remote-key-set.js";
+
+export class Integration {
+  readonly metadata: ProviderMetadataSource;
+  readonly keys: RemoteKeySet;
+  readonly opaque: OpaqueTokenChecker | undefined;
+
+  constructor(
+    readonly config: IntegrationConfig,
+    observer: ExchangeObserver = {},
+  ) {
+    this.metadata = new ProviderMetadataSource(config.name, config.issuer, config.http_timeout_ms, observer);
+    const configured = config.jwks_uri;
+    this.keys = new RemoteKeySet({
+      integration: config.name,
+      url: configured ? async () => configured : async () => (await this.metadata.get()).jwks_uri,
+      timeoutMs: config.http_timeout_ms,
+      cooldownMs: config.jwks_cooldown_seconds * 1000,
+      maxAgeMs: config.jwks_max_age_seconds * 1000,
+      maxStaleMs: config.jwks_max_stale_seconds * 1000,
+      observer,
+    });
+    const access = config.access_tokens;
+    this.opaque =
+      access && (access.introspection || access.userinfo)
+        ? new OpaqueTokenChecker(config, access, this.metadata, observer)
+        : undefined;
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+}
+
+/** Integrations by exact issuer string; an unknown issuer never causes a network call. */
+export class IntegrationRegistry {
+  readonly #byIssuer = new Map<string, Integration>();
+  readonly #byName = new Map<string, Integration>();
+
+  constructor(configs: IntegrationConfig[], observer?: ExchangeObserver) {
+    for (const config of configs) {
+      const integration = new Integration(config, observer);
+      this.#byIssuer.set(config.issuer, integration);
+      this.#byName.set(config.name, integration);
+    }
+  }
+
+  byIssuer(iss: string): Integration | undefined {
+    return this.#byIssuer.get(iss);
+  }
+
+  byName(name: string): Integration | undefined {
+    return this.#byName.get(name);
+  }
+
+  all(): Integration[] {
+    return [...this.#byName.values()];
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The keys this service signs with, kept as a private JWK Set in one file (mode 0600). The newest
+ * active key signs; keys retired by a rotation stay published until `retire_at`, so tokens they
+ * signed still verify; private members are never published.
+ */
+import { randomUUID } from "node:crypto";
+import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+
+export interface StoredKey extends JWK {
+  kid: string;
+  alg: string;
+  /** Seconds since the epoch. */
+  created_at: number;
+  /** After this (seconds since the epoch) the key is no longer published; unset while it signs. */
+  retire_at?: number;
+}
+
+export interface KeyFile {
+  keys: StoredKey[];
+}
+
+const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+export async function generateStoredKey(alg: string): Promise<StoredKey> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return { ...jwk, kid: randomUUID(), alg, use: "sig", created_at: nowSeconds() };
+}
+
+export function publicJwk(key: StoredKey): JWK {
+  const { created_at: _c, retire_at: _r, ...jwk } = key;
+  for (const m of PRIVATE_MEMBERS) delete jwk[m];
+  return jwk;
+}
+
+export async function readKeyFile(file: string): Promise<KeyFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  const parsed = JSON.parse(text) as KeyFile;
+  if (!Array.isArray(parsed.keys) || parsed.keys.some((k) => typeof k.kid !== "string" || typeof k.alg !== "string")) {
+    throw new Error(`${file}: not a signing key file (expected {"keys": [JWK with kid and alg]})`);
+  }
+  return parsed;
+}
+
+/** Written to a temporary file and renamed, so a crash never leaves half a key file. */
+export async function writeKeyFile(file: string, content: KeyFile): Promise<void> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, file);
+}
+
+/**
+ * Adds a key that signs from now on. Keys that signed before stay published for `retireAfterSeconds`
+ * (the longest a token they signed may live); keys already past their retirement are dropped.
+ */
+export async function rotateKeys(file: string, alg: string, retireAfterSeconds: number): Promise<StoredKey> {
+  const current = (await readKeyFile(file)) ?? { keys: [] };
+  const now = nowSeconds();
+  const kept = current.keys
+    .filter((k) => k.retire_at === undefined || k.retire_at > now)
+    .map((k) => (k.retire_at === undefined ? { ...k, retire_at: now + retireAfterSeconds } : k));
+  const next = await generateStoredKey(alg);
+  await writeKeyFile(file, { keys: [next, ...kept] });
+  return next;
+}
+
+export interface Signer {
+  kid: string;
+  alg: string;
+  key: CryptoKey;
+}
+
+export class KeyStore {
+  private constructor(
+    readonly signer: Signer,
+    private readonly published: JWK[],
+  ) {}
+
+  /** Loads the key file, creating it with one key when missing (`created` tells the caller to warn). */
+  static async open(file: string, alg: string): Promise<{ store: KeyStore; created: boolean }> {
+    let content = await readKeyFile(file);
+    const created = content === undefined;
+    if (!content) {
+      content = { keys: [await generateStoredKey(alg)] };
+      await writeKeyFile(file, content);
+    }
+    return { store: await KeyStore.from(content, alg), created };
+  }
+
+  static async from(content: KeyFile, alg: string): Promise<KeyStore> {
+    const now = nowSeconds();
+    const live = content.keys.filter((k) => k.retire_at === undefined || k.retire_at > now);
+    const active = live.find((k) => k.retire_at === undefined && k.alg === alg);
+    if (!active) throw new Error(`no active ${alg} signing key in the key file; run "ocient-sso keys rotate"`);
+    const { created_at: _c, retire_at: _r, ...jwk } = active;
+    const key = (await importJWK(jwk, active.alg)) as CryptoKey;
+    return new KeyStore({ kid: active.kid, alg: active.alg, key }, live.map(publicJwk));
+  }
+
+  jwks(): { keys: JWK[] } {
+    return { keys: this.published };
+  }
+}

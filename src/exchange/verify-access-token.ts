@@ -1,0 +1,49 @@
+/**
+ * access_token validation: a JWT is checked as RFC 9068 against the integration its `iss` names;
+ * an opaque token goes to the integration serving the requested database, by introspection or userinfo.
+ */
+import { InvalidAccessToken } from "../errors.js";
+import { inspectJwt, looksLikeJwt } from "./inspect-token.js";
+import type { Integration } from "./integration.js";
+import type { VerifiedSubject } from "./verified-subject.js";
+import { clientOf, verifySignedJwt } from "./verify-jwt.js";
+
+export async function verifyAccessToken(
+  token: string,
+  integrationFor: (iss: string) => Integration,
+  databaseIntegration: Integration | undefined,
+  nowMs: number,
+): Promise<VerifiedSubject> {
+  if (!looksLikeJwt(token)) return verifyOpaque(token, databaseIntegration, nowMs);
+  const inspected = inspectJwt(token, "access_token");
+  const integration = integrationFor(inspected.payload.iss);
+  const relaxed = integration.config.access_tokens?.require_at_jwt_typ === false;
+  const payload = await verifySignedJwt(
+    token,
+    inspected,
+    integration,
+    { kind: "access_token", typ: relaxed ? undefined : "at+jwt", requiredClaims: ["sub", "exp"] },
+    nowMs,
+  );
+  return {
+    kind: "access_token",
+    integration,
+    claims: payload,
+    exp: payload.exp,
+    clientId: clientOf(payload, integration.config.audiences),
+  };
+}
+
+async function verifyOpaque(
+  token: string,
+  integration: Integration | undefined,
+  nowMs: number,
+): Promise<VerifiedSubject> {
+  // RFC 6750 b64token characters; anything else never reaches a provider.
+  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) throw new InvalidAccessToken("invalid access_token: not a token");
+  if (!integration?.opaque) {
+    throw new InvalidAccessToken("invalid access_token: opaque access tokens are not accepted here");
+  }
+  const info = await integration.opaque.check(token, nowMs);
+  return { kind: "access_token", integration, claims: info.claims, exp: info.exp, clientId: info.clientId };
+}
