@@ -33,6 +33,18 @@ export class UnsupportedMediaType extends InvalidRequest {
   override readonly status = 415;
 }
 
+/** No route at this path. */
+export class RouteNotFound extends InvalidRequest {
+  override readonly code = "ERR_ROUTE_NOT_FOUND";
+  override readonly status = 404;
+}
+
+/** The path exists, the method does not. */
+export class MethodNotAllowed extends InvalidRequest {
+  override readonly code = "ERR_METHOD_NOT_ALLOWED";
+  override readonly status = 405;
+}
+
 /** Body or token over the size cap; refused unread. */
 export class PayloadTooLarge extends InvalidRequest {
   override readonly code = "ERR_PAYLOAD_TOO_LARGE";

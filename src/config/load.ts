@@ -28,7 +28,12 @@ export function formatPath(path: Path): string {
 }
 
 /** Replaces `${NAME}` in every string value with the environment variable; unset names are problems. */
-function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[], problems: string[]): unknown {
+function substituteEnv(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  path: PropertyKey[],
+  problems: string[],
+): unknown {
   if (typeof value === "string") {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const v = env[name];
@@ -54,7 +59,8 @@ function crossCheck(config: Config): string[] {
   const names = new Set<string>();
   const issuers = new Set<string>();
   config.integrations.forEach((integration, i) => {
-    if (names.has(integration.name)) problems.push(`integrations[${i}].name: duplicate name "${integration.name}"`);
+    if (names.has(integration.name))
+      problems.push(`integrations[${i}].name: duplicate name "${integration.name}"`);
     if (issuers.has(integration.issuer))
       problems.push(`integrations[${i}].issuer: another integration already trusts this issuer`);
     names.add(integration.name);
@@ -66,7 +72,9 @@ function crossCheck(config: Config): string[] {
       );
     }
     if (opaque?.userinfo && integration.jwks_uri) {
-      problems.push(`integrations[${i}].access_tokens.userinfo: needs discovery, so jwks_uri must not be set`);
+      problems.push(
+        `integrations[${i}].access_tokens.userinfo: needs discovery, so jwks_uri must not be set`,
+      );
     }
   });
   const system = config.databases.system;
@@ -115,6 +123,9 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
 }
 
 /** `--config FILE`, else OCIENT_SSO_CONFIG. */
-export function configPathFrom(argvPath: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function configPathFrom(
+  argvPath: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   return argvPath ?? env.OCIENT_SSO_CONFIG;
 }

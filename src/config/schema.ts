@@ -7,7 +7,12 @@ import { z } from "zod";
 const nonEmpty = z.string().min(1, "must be a non-empty string");
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 const seconds = (d: number, what: string) =>
-  z.number().int("must be a whole number").min(0, "must not be negative").default(d).describe(`${what} (seconds, default ${d})`);
+  z
+    .number()
+    .int("must be a whole number")
+    .min(0, "must not be negative")
+    .default(d)
+    .describe(`${what} (seconds, default ${d})`);
 
 /** Signature algorithms a provider may use; `none` and HMAC are never accepted (RFC 8725 §3.1). */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -35,7 +40,13 @@ const tlsSchema = z
 const serverSchema = z
   .object({
     host: z.string().default("127.0.0.1").describe("address to listen on (default 127.0.0.1)"),
-    port: z.number().int().min(0).max(65535).default(8080).describe("TCP port (default 8080; 0 picks a free one)"),
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(8080)
+      .describe("TCP port (default 8080; 0 picks a free one)"),
     max_body_bytes: z
       .number()
       .int()
@@ -51,41 +62,104 @@ const serverSchema = z
       .default(12288)
       .describe("largest subject token accepted, bytes (default 12288); larger answers 413 unread"),
     tls: tlsSchema.optional().describe("serve HTTPS with this certificate; plain HTTP without it"),
-    headers_timeout_ms: z.number().int().min(100).default(10000).describe("time to receive request headers (ms, default 10000)"),
-    request_timeout_ms: z.number().int().min(100).default(30000).describe("time to receive a whole request (ms, default 30000)"),
-    keep_alive_timeout_ms: z.number().int().min(0).default(5000).describe("idle keep-alive connection timeout (ms, default 5000)"),
-    shutdown_timeout_ms: z.number().int().min(0).default(10000).describe("on SIGTERM, how long in-flight requests may take before the process exits (ms, default 10000)"),
-    workers: z.number().int().min(1).max(64).default(1).describe("worker processes sharing the port (node cluster; default 1)"),
-    log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("log level (default info)"),
-    trust_proxy: z.boolean().default(false).describe("use X-Forwarded-For for the client address in audit records (default false)"),
+    headers_timeout_ms: z
+      .number()
+      .int()
+      .min(100)
+      .default(10000)
+      .describe("time to receive request headers (ms, default 10000)"),
+    request_timeout_ms: z
+      .number()
+      .int()
+      .min(100)
+      .default(30000)
+      .describe("time to receive a whole request (ms, default 30000)"),
+    keep_alive_timeout_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(5000)
+      .describe("idle keep-alive connection timeout (ms, default 5000)"),
+    shutdown_timeout_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(10000)
+      .describe(
+        "on SIGTERM, how long in-flight requests may take before the process exits (ms, default 10000)",
+      ),
+    workers: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .describe("worker processes sharing the port (node cluster; default 1)"),
+    log_level: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info")
+      .describe("log level (default info)"),
+    trust_proxy: z
+      .boolean()
+      .default(false)
+      .describe("use X-Forwarded-For for the client address in audit records (default false)"),
   })
   .strict();
 
 const tokenSchema = z
   .object({
-    issuer: url.describe("`iss` of minted tokens; also where /.well-known/openid-configuration says the keys are"),
+    issuer: url.describe(
+      "`iss` of minted tokens; also where /.well-known/openid-configuration says the keys are",
+    ),
     audience: nonEmpty.optional().describe("`aud` of minted tokens (default: the issuer)"),
-    ttl_seconds: z.number().int().min(1).max(86400).default(3600).describe("lifetime of minted tokens (seconds, default 3600)"),
-    algorithm: z.enum(SIGNING_ALGORITHMS).default("ES256").describe("signature algorithm of minted tokens (default ES256)"),
-    keys_file: nonEmpty.default("./data/signing-keys.json").describe("private JWKS of the signing keys; created on first start when missing (default ./data/signing-keys.json)"),
-    bind_to_subject_expiry: z.boolean().default(true).describe("never let a minted token outlive the subject token (default true)"),
+    ttl_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(86400)
+      .default(3600)
+      .describe("lifetime of minted tokens (seconds, default 3600)"),
+    algorithm: z
+      .enum(SIGNING_ALGORITHMS)
+      .default("ES256")
+      .describe("signature algorithm of minted tokens (default ES256)"),
+    keys_file: nonEmpty
+      .default("./data/signing-keys.json")
+      .describe(
+        "private JWKS of the signing keys; created on first start when missing (default ./data/signing-keys.json)",
+      ),
+    bind_to_subject_expiry: z
+      .boolean()
+      .default(true)
+      .describe("never let a minted token outlive the subject token (default true)"),
   })
   .strict();
 
 const introspectionSchema = z
   .object({
-    endpoint: url.optional().describe("RFC 7662 endpoint (default: the provider's discovered introspection_endpoint)"),
+    endpoint: url
+      .optional()
+      .describe("RFC 7662 endpoint (default: the provider's discovered introspection_endpoint)"),
     client_id: nonEmpty.describe("client authenticating to the introspection endpoint"),
     client_secret: nonEmpty.describe("its secret; use ${ENV_NAME}"),
-    auth_method: z.enum(["client_secret_basic", "client_secret_post"]).default("client_secret_basic").describe("client authentication (default client_secret_basic)"),
+    auth_method: z
+      .enum(["client_secret_basic", "client_secret_post"])
+      .default("client_secret_basic")
+      .describe("client authentication (default client_secret_basic)"),
   })
   .strict();
 
 const accessTokensSchema = z
   .object({
     introspection: introspectionSchema.optional().describe("check opaque access tokens by introspection"),
-    userinfo: z.boolean().default(false).describe("check opaque access tokens at the userinfo endpoint (default false)"),
-    require_at_jwt_typ: z.boolean().default(true).describe("JWT access tokens must carry typ at+jwt, RFC 9068 (default true)"),
+    userinfo: z
+      .boolean()
+      .default(false)
+      .describe("check opaque access tokens at the userinfo endpoint (default false)"),
+    require_at_jwt_typ: z
+      .boolean()
+      .default(true)
+      .describe("JWT access tokens must carry typ at+jwt, RFC 9068 (default true)"),
     cache_ttl_seconds: seconds(60, "longest time an opaque token's check is reused, never past its exp"),
   })
   .strict()
@@ -100,7 +174,10 @@ const integrationSchema = z
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 letters, digits, '_', '.', '-'")
       .describe("name of the integration, shown as `idp` in minted tokens"),
     issuer: url.describe("exact `iss` of the provider's tokens"),
-    audiences: z.array(nonEmpty).min(1, "must be a non-empty list").describe("accepted `aud` values (your client ids)"),
+    audiences: z
+      .array(nonEmpty)
+      .min(1, "must be a non-empty list")
+      .describe("accepted `aud` values (your client ids)"),
     jwks_uri: url.optional().describe("key set URL (default: discovered from the issuer)"),
     algorithms: z
       .array(z.enum(ASYMMETRIC_ALGORITHMS))
@@ -110,13 +187,26 @@ const integrationSchema = z
     user_claim: nonEmpty.default("sub").describe("claim naming the Ocient user (default sub)"),
     groups_claim: nonEmpty.optional().describe("claim listing the user's groups"),
     clock_skew_seconds: seconds(60, "leeway for exp, nbf and iat"),
-    max_token_age_seconds: z.number().int().min(1).optional().describe("refuse tokens whose iat is older (seconds)"),
+    max_token_age_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("refuse tokens whose iat is older (seconds)"),
     required_claims: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
       .optional()
       .describe("claims every token must carry with exactly this value (a list claim must contain it)"),
-    access_tokens: accessTokensSchema.optional().describe("how access tokens are checked (JWT always; opaque only when set)"),
-    http_timeout_ms: z.number().int().min(50).max(60000).default(3000).describe("timeout of each call to the provider (ms, default 3000)"),
+    access_tokens: accessTokensSchema
+      .optional()
+      .describe("how access tokens are checked (JWT always; opaque only when set)"),
+    http_timeout_ms: z
+      .number()
+      .int()
+      .min(50)
+      .max(60000)
+      .default(3000)
+      .describe("timeout of each call to the provider (ms, default 3000)"),
     jwks_cooldown_seconds: seconds(30, "least time between two key-set fetches for unknown kids"),
     jwks_max_age_seconds: seconds(600, "key set refreshed after this age"),
     jwks_max_stale_seconds: seconds(3600, "how long known keys keep working while the provider is down"),
@@ -125,7 +215,9 @@ const integrationSchema = z
 
 const databaseSchema = z
   .object({
-    integration: nonEmpty.optional().describe("integration serving this database (default: the one of `system`)"),
+    integration: nonEmpty
+      .optional()
+      .describe("integration serving this database (default: the one of `system`)"),
     users: z.array(nonEmpty).default([]).describe("users granted this database"),
     groups: z.array(nonEmpty).default([]).describe("groups granted this database"),
   })
@@ -136,7 +228,10 @@ export const configSchema = z
     server: serverSchema.default(serverSchema.parse({})),
     token: tokenSchema,
     integrations: z.array(integrationSchema).min(1, "must be a non-empty list"),
-    databases: z.record(z.string().regex(/^[^\s\0]{1,128}$/, "must be 1-128 characters without whitespace"), databaseSchema),
+    databases: z.record(
+      z.string().regex(/^[^\s\0]{1,128}$/, "must be 1-128 characters without whitespace"),
+      databaseSchema,
+    ),
   })
   .strict();
 

@@ -66,7 +66,9 @@ export class AccessPolicy {
    */
   opaqueCheckerOf(database: string): Integration | undefined {
     return (
-      this.integrationOf(database) ?? this.#fallback ?? this.integrations.all().find((i) => i.opaque !== undefined)
+      this.integrationOf(database) ??
+      this.#fallback ??
+      this.integrations.all().find((i) => i.opaque !== undefined)
     );
   }
 

@@ -4,7 +4,13 @@
  * HMAC, unknown `crit`. Nothing here fetches anything; `jku`, `x5u`, `jwk` and `x5c` are ignored.
  */
 import type { JWTPayload, ProtectedHeaderParameters } from "jose";
-import { InvalidAccessToken, InvalidIdToken, InvalidSignature, PayloadTooLarge, UnknownIssuer } from "../errors.js";
+import {
+  InvalidAccessToken,
+  InvalidIdToken,
+  InvalidSignature,
+  PayloadTooLarge,
+  UnknownIssuer,
+} from "../errors.js";
 
 export type TokenKind = "id_token" | "access_token";
 
@@ -16,7 +22,9 @@ export interface InspectedJwt {
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
 export function otherwiseInvalid(kind: TokenKind, reason: string): InvalidIdToken | InvalidAccessToken {
-  return kind === "id_token" ? new InvalidIdToken(`invalid id_token: ${reason}`) : new InvalidAccessToken(`invalid access_token: ${reason}`);
+  return kind === "id_token"
+    ? new InvalidIdToken(`invalid id_token: ${reason}`)
+    : new InvalidAccessToken(`invalid access_token: ${reason}`);
 }
 
 export function checkSize(token: string, maxBytes: number): void {
@@ -62,6 +70,7 @@ export function inspectJwt(token: string, kind: TokenKind): InspectedJwt {
   if (header.b64 !== undefined) throw otherwiseInvalid(kind, "unencoded payloads are not accepted");
   const payload = decodeSegment(p);
   if (!isRecord(payload)) throw otherwiseInvalid(kind, "malformed payload");
-  if (typeof payload.iss !== "string" || payload.iss === "") throw new UnknownIssuer("the token has no issuer");
+  if (typeof payload.iss !== "string" || payload.iss === "")
+    throw new UnknownIssuer("the token has no issuer");
   return { header: header as InspectedJwt["header"], payload: payload as InspectedJwt["payload"] };
 }

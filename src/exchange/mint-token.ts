@@ -20,7 +20,12 @@ export class TokenMinter {
     private readonly keys: () => KeyStore,
   ) {}
 
-  async mint(subject: VerifiedSubject, identity: Identity, database: string, nowMs: number): Promise<MintedToken> {
+  async mint(
+    subject: VerifiedSubject,
+    identity: Identity,
+    database: string,
+    nowMs: number,
+  ): Promise<MintedToken> {
     const iat = Math.floor(nowMs / 1000);
     let exp = iat + this.cfg.ttl_seconds;
     if (this.cfg.bind_to_subject_expiry && subject.exp !== undefined) exp = Math.min(exp, subject.exp);

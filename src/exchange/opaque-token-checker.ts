@@ -50,9 +50,13 @@ export class OpaqueTokenChecker {
       return cached.info;
     }
     if (cached) this.#cache.delete(key);
-    const info = this.#via === "introspection" ? await this.#introspect(token, nowMs) : await this.#userinfo(token);
+    const info =
+      this.#via === "introspection" ? await this.#introspect(token, nowMs) : await this.#userinfo(token);
     const ttlMs = this.access.cache_ttl_seconds * 1000;
-    const until = Math.min(nowMs + ttlMs, info.exp === undefined ? Number.POSITIVE_INFINITY : info.exp * 1000);
+    const until = Math.min(
+      nowMs + ttlMs,
+      info.exp === undefined ? Number.POSITIVE_INFINITY : info.exp * 1000,
+    );
     if (until > nowMs) {
       if (this.#cache.size >= MAX_CACHE_ENTRIES) this.#evict(nowMs);
       this.#cache.set(key, { info, until });
@@ -104,7 +108,8 @@ export class OpaqueTokenChecker {
       body: form.toString(),
       timeoutMs: this.integration.http_timeout_ms,
     });
-    const body = response.status === 200 ? await readJson(response) : (await response.body?.cancel(), undefined);
+    const body =
+      response.status === 200 ? await readJson(response) : (await response.body?.cancel(), undefined);
     if (!isObject(body) || typeof body.active !== "boolean") {
       this.observer.providerCall?.("introspection", this.integration.name, "invalid");
       throw new InvalidProviderMetadata("the identity provider's introspection answer is invalid");
@@ -116,16 +121,20 @@ export class OpaqueTokenChecker {
     this.observer.providerCall?.("introspection", this.integration.name, "ok");
     const skew = this.integration.clock_skew_seconds;
     const exp = typeof body.exp === "number" ? body.exp : undefined;
-    if (exp !== undefined && exp + skew <= nowMs / 1000) throw new TokenExpired("the access_token has expired");
+    if (exp !== undefined && exp + skew <= nowMs / 1000)
+      throw new TokenExpired("the access_token has expired");
     if (body.iss !== undefined && body.iss !== this.integration.issuer) {
       throw new UnknownIssuer("the access_token issuer is not trusted");
     }
     const clientId = typeof body.client_id === "string" ? body.client_id : undefined;
     const aud = typeof body.aud === "string" ? [body.aud] : Array.isArray(body.aud) ? body.aud : undefined;
     const audiences = this.integration.audiences;
-    const meant = aud ? aud.some((a) => audiences.includes(a)) : clientId !== undefined && audiences.includes(clientId);
+    const meant = aud
+      ? aud.some((a) => audiences.includes(a))
+      : clientId !== undefined && audiences.includes(clientId);
     if (!meant) throw new InvalidAudience("the access_token is not meant for this service");
-    if (typeof body.sub !== "string" || body.sub === "") throw new InvalidClaim('the access_token has no "sub"');
+    if (typeof body.sub !== "string" || body.sub === "")
+      throw new InvalidClaim('the access_token has no "sub"');
     return { claims: body, exp, clientId };
   }
 
@@ -141,13 +150,15 @@ export class OpaqueTokenChecker {
       this.observer.providerCall?.("userinfo", this.integration.name, "rejected");
       throw new InvalidAccessToken("the access_token was refused by its provider");
     }
-    const body = response.status === 200 ? await readJson(response) : (await response.body?.cancel(), undefined);
+    const body =
+      response.status === 200 ? await readJson(response) : (await response.body?.cancel(), undefined);
     if (!isObject(body)) {
       this.observer.providerCall?.("userinfo", this.integration.name, "invalid");
       throw new InvalidProviderMetadata("the identity provider's userinfo answer is invalid");
     }
     this.observer.providerCall?.("userinfo", this.integration.name, "ok");
-    if (typeof body.sub !== "string" || body.sub === "") throw new InvalidClaim('the access_token has no "sub"');
+    if (typeof body.sub !== "string" || body.sub === "")
+      throw new InvalidClaim('the access_token has no "sub"');
     return { claims: body, exp: undefined, clientId: undefined };
   }
 }

@@ -19,7 +19,8 @@ const RETRY_AFTER_FAILURE_MS = 5_000;
 function optionalUrl(doc: Record<string, unknown>, key: string): string | undefined {
   const v = doc[key];
   if (v === undefined) return undefined;
-  if (typeof v !== "string" || !URL.canParse(v)) throw new InvalidProviderMetadata(`discovery ${key} is not a URL`);
+  if (typeof v !== "string" || !URL.canParse(v))
+    throw new InvalidProviderMetadata(`discovery ${key} is not a URL`);
   return v;
 }
 
@@ -75,7 +76,8 @@ export class ProviderMetadataSource {
         throw new InvalidProviderMetadata("the identity provider has no valid discovery document");
       }
       const doc = await readJson(response);
-      if (!isObject(doc)) throw new InvalidProviderMetadata("the identity provider's discovery document is not JSON");
+      if (!isObject(doc))
+        throw new InvalidProviderMetadata("the identity provider's discovery document is not JSON");
       // OpenID Connect Discovery §4.3: the document must name exactly the issuer we asked.
       if (doc.issuer !== this.issuer) {
         throw new InvalidProviderMetadata("the identity provider's discovery document names another issuer");

@@ -100,9 +100,14 @@ export class RemoteKeySet {
       this.#lastFailure = undefined;
       observer?.providerCall?.("jwks", integration, "ok");
     } catch (err) {
-      const failure = err instanceof SsoError ? err : new ProviderUnavailable("key set fetch failed", { cause: err });
+      const failure =
+        err instanceof SsoError ? err : new ProviderUnavailable("key set fetch failed", { cause: err });
       this.#lastFailure = failure;
-      observer?.providerCall?.("jwks", integration, failure instanceof ProviderUnavailable ? "unavailable" : "invalid");
+      observer?.providerCall?.(
+        "jwks",
+        integration,
+        failure instanceof ProviderUnavailable ? "unavailable" : "invalid",
+      );
       throw failure;
     }
   }
@@ -114,9 +119,13 @@ function toLocalSet(jwks: unknown): LocalSet {
   }
   const usable = jwks.keys.filter(
     (k): k is Record<string, unknown> =>
-      isObject(k) && typeof k.kty === "string" && USABLE_KTY.has(k.kty) && (k.use === undefined || k.use === "sig"),
+      isObject(k) &&
+      typeof k.kty === "string" &&
+      USABLE_KTY.has(k.kty) &&
+      (k.use === undefined || k.use === "sig"),
   );
-  if (usable.length === 0) throw new InvalidProviderKeySet("the identity provider's key set has no usable key");
+  if (usable.length === 0)
+    throw new InvalidProviderKeySet("the identity provider's key set has no usable key");
   try {
     return createLocalJWKSet({ keys: usable } as unknown as JSONWebKeySet);
   } catch (cause) {

@@ -45,7 +45,10 @@ export async function readKeyFile(file: string): Promise<KeyFile | undefined> {
     throw err;
   }
   const parsed = JSON.parse(text) as KeyFile;
-  if (!Array.isArray(parsed.keys) || parsed.keys.some((k) => typeof k.kid !== "string" || typeof k.alg !== "string")) {
+  if (
+    !Array.isArray(parsed.keys) ||
+    parsed.keys.some((k) => typeof k.kid !== "string" || typeof k.alg !== "string")
+  ) {
     throw new Error(`${file}: not a signing key file (expected {"keys": [JWK with kid and alg]})`);
   }
   return parsed;
@@ -102,7 +105,8 @@ export class KeyStore {
     const now = nowSeconds();
     const live = content.keys.filter((k) => k.retire_at === undefined || k.retire_at > now);
     const active = live.find((k) => k.retire_at === undefined && k.alg === alg);
-    if (!active) throw new Error(`no active ${alg} signing key in the key file; run "ocient-sso keys rotate"`);
+    if (!active)
+      throw new Error(`no active ${alg} signing key in the key file; run "ocient-sso keys rotate"`);
     const { created_at: _c, retire_at: _r, ...jwk } = active;
     const key = (await importJWK(jwk, active.alg)) as CryptoKey;
     return new KeyStore({ kid: active.kid, alg: active.alg, key }, live.map(publicJwk));

@@ -17,7 +17,8 @@ export function translateJoseError(err: unknown, kind: TokenKind): unknown {
   switch (err.code) {
     case "ERR_JWT_EXPIRED":
       // jose reports a token older than maxTokenAge as expired on "iat"; the contract calls it a claim.
-      if ((err as errors.JWTExpired).claim === "iat") return new InvalidClaim(`the ${kind} is too old`, options);
+      if ((err as errors.JWTExpired).claim === "iat")
+        return new InvalidClaim(`the ${kind} is too old`, options);
       return new TokenExpired(`the ${kind} has expired`, options);
     case "ERR_JWT_CLAIM_VALIDATION_FAILED": {
       const { claim, reason } = err as errors.JWTClaimValidationFailed;

@@ -40,7 +40,8 @@ async function verifyOpaque(
   nowMs: number,
 ): Promise<VerifiedSubject> {
   // RFC 6750 b64token characters; anything else never reaches a provider.
-  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) throw new InvalidAccessToken("invalid access_token: not a token");
+  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token))
+    throw new InvalidAccessToken("invalid access_token: not a token");
   if (!integration?.opaque) {
     throw new InvalidAccessToken("invalid access_token: opaque access tokens are not accepted here");
   }

@@ -17,7 +17,8 @@ export async function verifyIdToken(
 ): Promise<VerifiedSubject> {
   const inspected = inspectJwt(token, "id_token");
   const integration = integrationFor(inspected.payload.iss);
-  if (isAccessTokenTyp(inspected.header.typ)) throw new InvalidClaim("an access token was presented as id_token");
+  if (isAccessTokenTyp(inspected.header.typ))
+    throw new InvalidClaim("an access token was presented as id_token");
   const payload = await verifySignedJwt(
     token,
     inspected,

@@ -1,0 +1,19 @@
+/** The one error middleware: every failure leaves as the contract's Ocient status body. */
+import type { Middleware } from "koa";
+import { renderError, type SsoError, toPublicError } from "../errors.js";
+
+export function errorHandler(): Middleware {
+  return async function errorHandler(ctx, next) {
+    try {
+      await next();
+    } catch (err) {
+      const error: SsoError = toPublicError(err);
+      ctx.state.error = error;
+      if (error.status >= 500 && !error.expose) ctx.state.unexpected = err;
+      ctx.status = error.status;
+      ctx.set(error.headers());
+      ctx.set("cache-control", "no-store");
+      ctx.body = renderError(error);
+    }
+  };
+}

@@ -1,0 +1,20 @@
+/** `POST /v1/sso_token` (postOcientHttpQueryApiSsoToken): adapts the exchange core to HTTP. */
+import type { ExchangeFacts, ExchangeRequest } from "../../exchange/exchange.js";
+import type { Handler, HandlerDeps } from "./types.js";
+
+export function postSsoToken({ service }: HandlerDeps): Handler {
+  return async function postSsoToken(operation, ctx) {
+    const request = operation.request.requestBody as ExchangeRequest;
+    const facts: ExchangeFacts = {};
+    ctx.state.audit = { database: request.database, facts };
+    const result = await service.current.exchange.exchange(request, facts);
+    ctx.set("cache-control", "no-store");
+    ctx.set("pragma", "no-cache");
+    ctx.body = {
+      id_token: result.token,
+      database: result.database,
+      expires_in: result.expiresIn,
+      token_type: "Bearer",
+    };
+  };
+}

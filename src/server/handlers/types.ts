@@ -1,0 +1,21 @@
+import type { ParameterizedContext } from "koa";
+import type { Context as OperationContext } from "openapi-backend";
+import type { Metrics } from "../metrics.js";
+import type { ServiceState } from "../runtime.js";
+
+/** What every handler can reach: the running service and its metrics. */
+export interface HandlerDeps {
+  service: ServiceState;
+  metrics: Metrics;
+  /** The generated OpenAPI document, as served. */
+  document: Record<string, unknown>;
+}
+
+export interface RequestState {
+  requestId: string;
+  /** The audit facts of an exchange, logged on the request's line. */
+  audit?: Record<string, unknown>;
+}
+
+export type KoaContext = ParameterizedContext<RequestState>;
+export type Handler = (operation: OperationContext, ctx: KoaContext) => void | Promise<void>;

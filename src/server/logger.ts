@@ -1,0 +1,33 @@
+/**
+ * Structured JSON logs (pino). Fields that could carry a secret are censored by path as a second
+ * line of defence; the first is that no code logs a token, a secret or a signature.
+ */
+import { type DestinationStream, type Logger, pino } from "pino";
+
+export type { Logger } from "pino";
+
+export const REDACTED_PATHS = [
+  "id_token",
+  "access_token",
+  "token",
+  "client_secret",
+  "authorization",
+  "*.id_token",
+  "*.access_token",
+  "*.token",
+  "*.client_secret",
+  "*.authorization",
+  "req.headers.authorization",
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: "ocient-sso" },
+      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}

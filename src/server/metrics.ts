@@ -1,0 +1,47 @@
+/** Prometheus metrics on a registry of their own, so several apps in one process (tests) never collide. */
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { ExchangeObserver } from "../exchange/observer.js";
+
+export interface Metrics {
+  registry: Registry;
+  exchanges: Counter<"outcome" | "vendor_code" | "integration">;
+  exchangeSeconds: Histogram<"outcome">;
+  providerCalls: Counter<"call" | "integration" | "result">;
+  cacheHits: Counter<"cache" | "integration">;
+  observer: ExchangeObserver;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "ocient_sso_" });
+  const exchanges = new Counter({
+    name: "ocient_sso_exchanges_total",
+    help: "Token exchanges by outcome (minted, rejected, failed), Ocient vendor_code and integration",
+    labelNames: ["outcome", "vendor_code", "integration"] as const,
+    registers: [registry],
+  });
+  const exchangeSeconds = new Histogram({
+    name: "ocient_sso_exchange_duration_seconds",
+    help: "Time to answer a token exchange, seconds",
+    labelNames: ["outcome"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const providerCalls = new Counter({
+    name: "ocient_sso_provider_requests_total",
+    help: "Calls to identity providers (discovery, jwks, introspection, userinfo) by result",
+    labelNames: ["call", "integration", "result"] as const,
+    registers: [registry],
+  });
+  const cacheHits = new Counter({
+    name: "ocient_sso_cache_hits_total",
+    help: "Opaque-token checks answered from the cache",
+    labelNames: ["cache", "integration"] as const,
+    registers: [registry],
+  });
+  const observer: ExchangeObserver = {
+    providerCall: (call, integration, result) => providerCalls.inc({ call, integration, result }),
+    cacheHit: (cache, integration) => cacheHits.inc({ cache, integration }),
+  };
+  return { registry, exchanges, exchangeSeconds, providerCalls, cacheHits, observer };
+}

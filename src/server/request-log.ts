@@ -1,0 +1,65 @@
+/**
+ * One log line per request, with a request id (an incoming `X-Request-Id` is kept when sane). The
+ * exchange route's line is also its audit record: outcome, integration, user, database, minted
+ * `jti`, client address and `vendor_code`; never a token.
+ */
+import { randomUUID } from "node:crypto";
+import type { Middleware } from "koa";
+import type { SsoError } from "../errors.js";
+import type { ExchangeFacts } from "../exchange/exchange.js";
+import type { RequestState } from "./handlers/types.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean): Middleware<RequestState> {
+  return async function requestLog(ctx, next) {
+    const started = process.hrtime.bigint();
+    const incoming = ctx.get("x-request-id");
+    const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set("x-request-id", requestId);
+    try {
+      await next();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const error = (ctx.state as { error?: SsoError }).error;
+      const line: Record<string, unknown> = {
+        request_id: requestId,
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        ms: Math.round(seconds * 1e5) / 100,
+      };
+      const audit = ctx.state.audit;
+      if (audit) {
+        const facts = audit.facts as ExchangeFacts;
+        const outcome = error ? (error.status >= 500 ? "failed" : "rejected") : "minted";
+        const integration = facts.integration ?? "none";
+        Object.assign(line, {
+          event: "exchange",
+          outcome,
+          integration,
+          user: facts.user,
+          database: audit.database,
+          jti: facts.jti,
+          client: trustProxy ? (ctx.request.ips[0] ?? ctx.ip) : ctx.request.socket.remoteAddress,
+          vendor_code: error?.vendorCode,
+        });
+        metrics.exchanges.inc({ outcome, vendor_code: String(error?.vendorCode ?? 0), integration });
+        metrics.exchangeSeconds.observe({ outcome }, seconds);
+      }
+      if (error) line.reason = error.message;
+      const unexpected = (ctx.state as { unexpected?: unknown }).unexpected;
+      if (unexpected) logger.error({ ...line, err: describe(unexpected) }, "request failed");
+      else logger.info(line, "request");
+    }
+  };
+}
+
+/** An unexpected error for the log: class, code and message, no stack of token-bearing objects. */
+function describe(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { type: typeof err };
+  return { type: err.name, code: (err as { code?: unknown }).code, message: err.message, stack: err.stack };
+}

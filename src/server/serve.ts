@@ -1,0 +1,100 @@
+/**
+ * Runs the service: builds the runtime, listens over HTTP or HTTPS with header, request and keep-alive
+ * timeouts (a slow client cannot hold the server), reloads on demand and shuts down gracefully.
+ */
+import { readFile } from "node:fs/promises";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { SignJWT } from "jose";
+import type { Config } from "../config/schema.js";
+import { createApp } from "./app.js";
+import { createLogger, type Logger } from "./logger.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { buildRuntime, type RuntimeOptions, ServiceState } from "./runtime.js";
+
+export interface ServeOptions extends RuntimeOptions {
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  server: Server;
+  service: ServiceState;
+  logger: Logger;
+  metrics: Metrics;
+  /** Swaps in a new configuration (and re-reads the key file); throws and keeps the old one when invalid. */
+  reload(next: Config): Promise<void>;
+  /** Stops accepting connections, lets in-flight requests finish (bounded), then closes. */
+  close(): Promise<void>;
+}
+
+/** Proves the signing key signs before the service says it is ready. */
+async function probeSigningKey(service: ServiceState): Promise<void> {
+  const { signer } = service.current.keys;
+  await new SignJWT({}).setProtectedHeader({ alg: signer.alg }).sign(signer.key);
+}
+
+export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.server.log_level);
+  const metrics = options.metrics ?? createMetrics();
+  const runtimeOptions: RuntimeOptions = { now: options.now, observer: options.observer ?? metrics.observer };
+  const runtime = await buildRuntime(config, runtimeOptions);
+  if (runtime.createdKeys) {
+    logger.warn({ keys_file: config.token.keys_file }, "no signing key file: created one with a new key");
+  }
+  const service = new ServiceState(runtime);
+  await probeSigningKey(service);
+  const app = await createApp({ service, logger, metrics });
+  const { tls } = config.server;
+  const server: Server = tls
+    ? createHttpsServer(
+        { cert: await readFile(tls.cert_file), key: await readFile(tls.key_file) },
+        app.callback(),
+      )
+    : createHttpServer(app.callback());
+  server.headersTimeout = config.server.headers_timeout_ms;
+  server.requestTimeout = config.server.request_timeout_ms;
+  server.keepAliveTimeout = config.server.keep_alive_timeout_ms;
+  server.maxHeadersCount = 100;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.server.port, config.server.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `${tls ? "https" : "http"}://${host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    server,
+    service,
+    logger,
+    metrics,
+    async reload(next) {
+      const fresh = await buildRuntime(next, runtimeOptions);
+      const candidate = new ServiceState(fresh);
+      await probeSigningKey(candidate);
+      service.current = fresh;
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        service.shuttingDown = true;
+        const force = setTimeout(() => server.closeAllConnections(), config.server.shutdown_timeout_ms);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
