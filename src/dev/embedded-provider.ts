@@ -1,0 +1,278 @@
+// DEVELOPMENT ONLY. An in-process OpenID provider (oidc-provider) on loopback for `npm start`, the tests
+// and the benchmark. It uses the provider's development interactions (any demo account signs in without a
+// password), an in-memory store, and throwaway keys and secrets generated at start. Never use it in production.
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { isIPv4 } from "node:net";
+import { exportJWK, generateKeyPair } from "jose";
+import { codeFlow, type GrantClient, type IssuedTokens } from "./code-flow.js";
+import { type DemoAccount, demoAccounts } from "./demo-accounts.js";
+import { createMemoryAdapter } from "./memory-adapter.js";
+
+export type { IssuedTokens } from "./code-flow.js";
+export { type DemoAccount, demoAccounts } from "./demo-accounts.js";
+
+export interface EmbeddedProviderOptions {
+  /** TCP port to listen on. Default 0: a random free port. */
+  port?: number;
+  /** Loopback address to listen on (127.x.x.x, ::1 or localhost). Default "127.0.0.1". */
+  host?: string;
+  /** Accounts that can sign in. Default: {@link demoAccounts}. */
+  accounts?: DemoAccount[];
+  /** Signature algorithm of id_tokens and JWT access tokens. Default "RS256". */
+  idTokenSigningAlg?: "RS256" | "ES256";
+  /** Lifetime of access tokens (opaque and JWT), in seconds. Default 3600. */
+  accessTokenTtlSeconds?: number;
+  /** Lifetime of id_tokens, in seconds. Default 3600. */
+  idTokenTtlSeconds?: number;
+}
+
+export interface IssueTokensOptions {
+  /** "jwt": an RFC 9068 access token for `apiResource`; "opaque": one for userinfo. Default "opaque". */
+  accessToken?: "jwt" | "opaque";
+  /** Requested scope. Default "openid profile email groups" (plus the API scope for a JWT access token). */
+  scope?: string;
+}
+
+export interface EmbeddedProvider {
+  /** Exactly the `iss` the provider puts in its tokens, e.g. http://127.0.0.1:PORT */
+  issuer: string;
+  jwksUri: string;
+  discoveryUrl: string;
+  introspectionEndpoint: string;
+  userinfoEndpoint: string;
+  /** "ocient-client": the audience of id_tokens. */
+  clientId: string;
+  /** Client credentials (client_secret_basic) accepted by the introspection endpoint (RFC 7662). */
+  introspection: { clientId: string; clientSecret: string };
+  /** Resource indicator (RFC 8707) whose access tokens are JWTs (RFC 9068): their `aud`. */
+  apiResource: string;
+  /** Real tokens for an account, obtained through the authorization code flow over HTTP. */
+  issueTokens(accountId: string, opts?: IssueTokensOptions): Promise<IssuedTokens>;
+  /** Stops the server and drops every open connection. */
+  close(): Promise<void>;
+}
+
+const CLIENT_ID = "ocient-client";
+const INTROSPECTOR_ID = "ocient-sso-introspector";
+const API_RESOURCE = "urn:ocient:sso";
+const API_SCOPE = "ocient";
+const OIDC_SCOPE = "openid profile email groups";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+interface TokenLike {
+  accountId?: string;
+  clientId?: string;
+}
+interface ClientLike {
+  clientId: string;
+}
+interface ErrorContext {
+  type: string;
+  body: unknown;
+}
+
+export async function startEmbeddedProvider(opts: EmbeddedProviderOptions = {}): Promise<EmbeddedProvider> {
+  const host = opts.host ?? "127.0.0.1";
+  if (!isLoopback(host)) throw new TypeError(`options.host must be a loopback address, got ${host}`);
+  const port = opts.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError("options.port must be an integer from 0 to 65535");
+  }
+  const alg = opts.idTokenSigningAlg ?? "RS256";
+  if (alg !== "RS256" && alg !== "ES256")
+    throw new TypeError('options.idTokenSigningAlg must be "RS256" or "ES256"');
+  const accessTtl = positiveInteger(opts.accessTokenTtlSeconds ?? 3600, "accessTokenTtlSeconds");
+  const idTtl = positiveInteger(opts.idTokenTtlSeconds ?? 3600, "idTokenTtlSeconds");
+  const accounts = new Map((opts.accounts ?? demoAccounts).map((account) => [account.sub, account]));
+
+  let handler: Handler = (_req, res) => res.writeHead(503).end();
+  const server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  try {
+    const address = server.address();
+    if (address === null || typeof address === "string") throw new Error("server has no TCP address");
+    const issuer = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+    const clientSecret = randomBytes(32).toString("base64url");
+    const introspectionSecret = randomBytes(32).toString("base64url");
+    const redirectUri = `${issuer}/demo-callback`;
+
+    const { default: Provider, errors } = await quietly(() => import("oidc-provider"));
+    const configuration = {
+      adapter: createMemoryAdapter(),
+      jwks: { keys: [await signingKey("RS256"), await signingKey("ES256")] },
+      clients: [
+        {
+          client_id: CLIENT_ID,
+          client_secret: clientSecret,
+          redirect_uris: [redirectUri],
+          grant_types: ["authorization_code"],
+          response_types: ["code"],
+          token_endpoint_auth_method: "client_secret_basic",
+          id_token_signed_response_alg: alg,
+        },
+        {
+          client_id: INTROSPECTOR_ID,
+          client_secret: introspectionSecret,
+          redirect_uris: [],
+          grant_types: [],
+          response_types: [],
+          token_endpoint_auth_method: "client_secret_basic",
+        },
+      ],
+      cookies: { keys: [randomBytes(32).toString("base64url")] },
+      claims: {
+        openid: ["sub"],
+        profile: ["preferred_username", "name"],
+        email: ["email", "email_verified"],
+        groups: ["groups"],
+      },
+      // Put the scope's claims into the id_token itself, as the exchange service reads them from there.
+      conformIdTokenClaims: false,
+      ttl: { AccessToken: accessTtl, IdToken: idTtl, Interaction: 600, Session: 3600, Grant: 3600 },
+      async findAccount(_ctx: unknown, sub: string) {
+        const account = accounts.get(sub);
+        return account && { accountId: account.sub, claims: async () => userClaims(account) };
+      },
+      // Also lands in introspection responses of opaque tokens.
+      async extraTokenClaims(_ctx: unknown, token: TokenLike) {
+        const account = token.accountId === undefined ? undefined : accounts.get(token.accountId);
+        if (account === undefined) return undefined;
+        const { sub: _sub, ...claims } = userClaims(account);
+        return claims;
+      },
+      features: {
+        devInteractions: { enabled: true },
+        userinfo: { enabled: true },
+        introspection: {
+          enabled: true,
+          async allowedPolicy(_ctx: unknown, client: ClientLike, token: TokenLike) {
+            return client.clientId === INTROSPECTOR_ID || client.clientId === token.clientId;
+          },
+        },
+        resourceIndicators: {
+          enabled: true,
+          async getResourceServerInfo(_ctx: unknown, resourceIndicator: string) {
+            if (resourceIndicator !== API_RESOURCE) throw new errors.InvalidTarget();
+            return {
+              audience: API_RESOURCE,
+              scope: API_SCOPE,
+              accessTokenFormat: "jwt",
+              accessTokenTTL: accessTtl,
+              jwt: { sign: { alg } },
+            };
+          },
+        },
+      },
+      clientBasedCORS: () => false,
+      async renderError(ctx: ErrorContext, out: Record<string, string>) {
+        ctx.type = "json";
+        ctx.body = out;
+      },
+    };
+    const provider = await quietly(async () => new Provider(issuer, configuration));
+    handler = provider.callback();
+
+    const client: GrantClient = {
+      authorizationEndpoint: provider.urlFor("authorization"),
+      tokenEndpoint: provider.urlFor("token"),
+      clientId: CLIENT_ID,
+      clientSecret,
+      redirectUri,
+    };
+    return {
+      issuer,
+      jwksUri: provider.urlFor("jwks"),
+      discoveryUrl: `${issuer}/.well-known/openid-configuration`,
+      introspectionEndpoint: provider.urlFor("introspection"),
+      userinfoEndpoint: provider.urlFor("userinfo"),
+      clientId: CLIENT_ID,
+      introspection: { clientId: INTROSPECTOR_ID, clientSecret: introspectionSecret },
+      apiResource: API_RESOURCE,
+      async issueTokens(accountId, issueOpts = {}) {
+        if (!accounts.has(accountId)) throw new Error(`unknown demo account: ${accountId}`);
+        const jwt = issueOpts.accessToken === "jwt";
+        return codeFlow(client, accountId, {
+          scope: issueOpts.scope ?? (jwt ? `${OIDC_SCOPE} ${API_SCOPE}` : OIDC_SCOPE),
+          ...(jwt ? { resource: API_RESOURCE } : {}),
+        });
+      },
+      close: () => closeServer(server),
+    };
+  } catch (error) {
+    await closeServer(server);
+    throw error;
+  }
+}
+
+function userClaims(account: DemoAccount): Record<string, unknown> {
+  return {
+    sub: account.sub,
+    preferred_username: account.preferred_username,
+    ...(account.name === undefined ? {} : { name: account.name }),
+    email: account.email,
+    email_verified: account.email_verified,
+    groups: account.groups,
+  };
+}
+
+async function signingKey(alg: "RS256" | "ES256"): Promise<Record<string, unknown>> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true });
+  return {
+    ...(await exportJWK(privateKey)),
+    kid: `dev-${alg.toLowerCase()}-${randomUUID()}`,
+    alg,
+    use: "sig",
+  };
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || (isIPv4(host) && host.startsWith("127."));
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value <= 0)
+    throw new TypeError(`options.${name} must be a positive integer`);
+  return value;
+}
+
+function closeServer(server: ReturnType<typeof createServer>): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  const closed = new Promise<void>((resolve, reject) =>
+    server.close((error) => (error ? reject(error) : resolve())),
+  );
+  server.closeAllConnections();
+  return closed;
+}
+
+// oidc-provider announces its development defaults (and an unsupported Node version) on the console;
+// the caller (`npm start`) prints its own development-only warning, so those notices are dropped here.
+let quietDepth = 0;
+let original = { warn: console.warn, info: console.info };
+async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  if (quietDepth++ === 0) {
+    original = { warn: console.warn, info: console.info };
+    console.warn = dropProviderNotices(original.warn);
+    console.info = dropProviderNotices(original.info);
+  }
+  try {
+    return await fn();
+  } finally {
+    if (--quietDepth === 0) {
+      console.warn = original.warn;
+      console.info = original.info;
+    }
+  }
+}
+function dropProviderNotices(log: (...args: unknown[]) => void): (...args: unknown[]) => void {
+  return (...args) => {
+    if (typeof args[0] === "string" && /oidc-provider (WARNING|NOTICE):/.test(args[0])) return;
+    log(...args);
+  };
+}

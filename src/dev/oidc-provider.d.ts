@@ -1,0 +1,15 @@
+// oidc-provider ships no type declarations; this covers only what src/dev uses.
+declare module "oidc-provider" {
+  import type { IncomingMessage, ServerResponse } from "node:http";
+
+  export default class Provider {
+    constructor(issuer: string, configuration: object);
+    readonly issuer: string;
+    urlFor(route: string): string;
+    callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  }
+
+  export const errors: {
+    InvalidTarget: new (description?: string) => Error;
+  };
+}
