@@ -225,13 +225,15 @@ const databaseSchema = z
 
 export const configSchema = z
   .object({
-    server: serverSchema.default(serverSchema.parse({})),
-    token: tokenSchema,
-    integrations: z.array(integrationSchema).min(1, "must be a non-empty list"),
-    databases: z.record(
-      z.string().regex(/^[^\s\0]{1,128}$/, "must be 1-128 characters without whitespace"),
-      databaseSchema,
-    ),
+    server: serverSchema.default(serverSchema.parse({})).describe("how the service listens"),
+    token: tokenSchema.describe("the tokens this service mints"),
+    integrations: z
+      .array(integrationSchema)
+      .min(1, "must be a non-empty list")
+      .describe("the OpenID providers trusted, each picked by the exact `iss` of a token"),
+    databases: z
+      .record(z.string().regex(/^[^\s\0]{1,128}$/, "must be 1-128 characters without whitespace"), databaseSchema)
+      .describe("databases by name; `system` names the integration the others inherit"),
   })
   .strict();
 

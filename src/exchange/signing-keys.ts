@@ -87,7 +87,7 @@ export interface Signer {
 export class KeyStore {
   private constructor(
     readonly signer: Signer,
-    private readonly published: JWK[],
+    private readonly published: ReadonlyArray<{ jwk: JWK; retireAt: number | undefined }>,
   ) {}
 
   /** Loads the key file, creating it with one key when missing (`created` tells the caller to warn). */
@@ -109,10 +109,12 @@ export class KeyStore {
       throw new Error(`no active ${alg} signing key in the key file; run "ocient-sso keys rotate"`);
     const { created_at: _c, retire_at: _r, ...jwk } = active;
     const key = (await importJWK(jwk, active.alg)) as CryptoKey;
-    return new KeyStore({ kid: active.kid, alg: active.alg, key }, live.map(publicJwk));
+    const published = live.map((k) => ({ jwk: publicJwk(k), retireAt: k.retire_at }));
+    return new KeyStore({ kid: active.kid, alg: active.alg, key }, published);
   }
 
-  jwks(): { keys: JWK[] } {
-    return { keys: this.published };
+  /** Public keys of the signer and of previous keys not yet past `retire_at`. */
+  jwks(nowSec = nowSeconds()): { keys: JWK[] } {
+    return { keys: this.published.filter((k) => k.retireAt === undefined || k.retireAt > nowSec).map((k) => k.jwk) };
   }
 }
