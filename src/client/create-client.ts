@@ -1,0 +1,106 @@
+/**
+ * The typed client of `POST /v1/sso_token`: openapi-fetch over the generated `paths`, plus
+ * `exchange()`. It imports nothing of the server, so it runs wherever `fetch` does.
+ */
+import createClient, { type Client } from "openapi-fetch";
+import type { paths } from "../../generated/types.js";
+import { badResponse, errorFromResponse, networkError } from "./exchange-error.js";
+
+export interface SsoClientOptions {
+  /** Base URL of the service, e.g. "https://sso.example.com" (http or https). Required. */
+  baseUrl: string;
+  /**
+   * The `fetch` every request goes through (default: `globalThis.fetch`), passed as is to
+   * openapi-fetch: use it for proxies, custom TLS, retries or tests.
+   */
+  fetch?: (input: Request) => Promise<Response>;
+  /** Headers sent with every request (default: none besides `Content-Type`). */
+  headers?: Record<string, string>;
+}
+
+/** `database` and exactly one of `idToken` / `accessToken`; both or neither does not compile. */
+export type ExchangeInput =
+  | { database: string; idToken: string; accessToken?: never }
+  | { database: string; accessToken: string; idToken?: never };
+
+export interface ExchangeResult {
+  /** The minted Ocient access token (a compact JWS, `typ: at+jwt`). */
+  token: string;
+  /** The database the token is scoped to. */
+  database: string;
+  /** Seconds until the token expires. */
+  expiresIn: number;
+  tokenType: "Bearer";
+}
+
+export interface SsoClient {
+  /** The openapi-fetch client over every documented route, for anything `exchange()` does not cover. */
+  raw: Client<paths>;
+  /**
+   * Exchanges an OpenID Connect id_token or access_token for an Ocient access token scoped to
+   * `input.database`. Rejects with {@link SsoExchangeError} on any failure: an error answer of the
+   * service, no answer at all (`httpStatus` 0), or an answer that is not the documented JSON.
+   */
+  exchange(input: ExchangeInput): Promise<ExchangeResult>;
+}
+
+function checkOptions(options: SsoClientOptions): void {
+  let url: URL;
+  try {
+    url = new URL(options.baseUrl);
+  } catch {
+    throw new TypeError("options.baseUrl must be an absolute http(s) URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new TypeError("options.baseUrl must be an absolute http(s) URL");
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== "function") {
+    throw new TypeError("options.fetch must be a function");
+  }
+}
+
+export function createSsoClient(options: SsoClientOptions): SsoClient {
+  checkOptions(options);
+  const raw = createClient<paths>({
+    baseUrl: options.baseUrl.replace(/\/+$/, ""),
+    fetch: options.fetch,
+    headers: options.headers,
+  });
+
+  async function exchange(input: ExchangeInput): Promise<ExchangeResult> {
+    const body =
+      input.idToken !== undefined
+        ? { database: input.database, id_token: input.idToken }
+        : { database: input.database, access_token: input.accessToken };
+    // Remembers whether an answer arrived, to tell "no answer" from "an answer that is not JSON".
+    let answered: Response | undefined;
+    const { data, error, response } = await raw
+      .POST("/v1/sso_token", {
+        body,
+        middleware: [
+          {
+            onResponse({ response }) {
+              answered = response;
+            },
+          },
+        ],
+      })
+      .catch((err: unknown) => {
+        throw answered
+          ? badResponse(answered, "the service answered a body that is not JSON", err)
+          : networkError(err);
+      });
+    if (error !== undefined || !response.ok) throw errorFromResponse(response, error);
+    if (
+      !data ||
+      typeof data.id_token !== "string" ||
+      typeof data.database !== "string" ||
+      typeof data.expires_in !== "number"
+    ) {
+      throw badResponse(response, "the service answered 2xx without a minted token");
+    }
+    return { token: data.id_token, database: data.database, expiresIn: data.expires_in, tokenType: "Bearer" };
+  }
+
+  return { raw, exchange };
+}
