@@ -1,0 +1,67 @@
+/**
+ * `server.workers > 1`: a primary process forks workers that share the listening port (node
+ * cluster). The primary only supervises: it forwards SIGHUP (reload) and SIGTERM/SIGINT (graceful
+ * stop) to the workers, replaces a worker that dies unexpectedly, and exits when all have stopped.
+ * Each worker keeps its own metrics registry, so /metrics shows the worker that answered.
+ */
+import cluster, { type Worker } from "node:cluster";
+import type { Logger } from "./logger.js";
+
+export interface ClusterOptions {
+  workers: number;
+  logger: Logger;
+  /** Wait before replacing a worker that died (ms, default 1000). */
+  respawnDelayMs?: number;
+}
+
+export function isClusterWorker(): boolean {
+  return cluster.isWorker;
+}
+
+/** Runs in the primary: resolves with the exit code once every worker has stopped after a signal. */
+export function superviseWorkers({
+  workers,
+  logger,
+  respawnDelayMs = 1000,
+}: ClusterOptions): Promise<number> {
+  let stopping = false;
+  const fork = (): Worker => cluster.fork();
+  for (let i = 0; i < workers; i++) fork();
+  return new Promise((resolve) => {
+    let failed = false;
+    const deaths: number[] = [];
+    cluster.on("exit", (worker, code, signal) => {
+      if (!stopping) {
+        // A worker that keeps dying at start would otherwise be replaced forever.
+        const now = Date.now();
+        deaths.push(now);
+        while (deaths.length > 0 && (deaths[0] as number) < now - 60_000) deaths.shift();
+        if (deaths.length > workers * 3) {
+          logger.fatal({ deaths: deaths.length }, "workers keep dying; stopping");
+          stopping = true;
+          failed = true;
+          forward("SIGTERM");
+          if (Object.keys(cluster.workers ?? {}).length === 0) resolve(1);
+          return;
+        }
+        logger.error({ worker: worker.process.pid, code, signal }, "worker died; starting another");
+        setTimeout(fork, respawnDelayMs).unref();
+        return;
+      }
+      if (code !== 0) failed = true;
+      if (Object.keys(cluster.workers ?? {}).length === 0) resolve(failed ? 1 : 0);
+    });
+    const forward = (signal: NodeJS.Signals) => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    };
+    process.on("SIGHUP", () => forward("SIGHUP"));
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, "stopping workers");
+      forward("SIGTERM");
+    };
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+  });
+}
