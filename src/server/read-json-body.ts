@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from "../errors.js";
+import { findDuplicateKey } from "./duplicate-keys.js";
 
 export function isJsonMediaType(contentType: string | undefined): boolean {
   if (!contentType) return false;
@@ -31,9 +32,12 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks, size).toString("utf8");
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new InvalidRequest("the request body is not valid JSON");
   }
+  if (findDuplicateKey(text) !== undefined) throw new InvalidRequest("the request body repeats a key");
+  return body;
 }
