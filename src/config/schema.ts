@@ -99,6 +99,17 @@ const serverSchema = z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info")
       .describe("log level (default info)"),
+    rate_limit: z
+      .object({
+        requests_per_second: z
+          .number()
+          .positive()
+          .describe("sustained exchanges per client address (per second)"),
+        burst: z.number().int().min(1).describe("exchanges a client may make at once"),
+      })
+      .strict()
+      .optional()
+      .describe("per-client limit on POST /v1/sso_token, answered 429 with Retry-After (off when unset)"),
     trust_proxy: z
       .boolean()
       .default(false)
@@ -232,7 +243,10 @@ export const configSchema = z
       .min(1, "must be a non-empty list")
       .describe("the OpenID providers trusted, each picked by the exact `iss` of a token"),
     databases: z
-      .record(z.string().regex(/^[^\s\0]{1,128}$/, "must be 1-128 characters without whitespace"), databaseSchema)
+      .record(
+        z.string().regex(/^[^\s\0]{1,128}$/, "must be 1-128 characters without whitespace"),
+        databaseSchema,
+      )
       .describe("databases by name; `system` names the integration the others inherit"),
   })
   .strict();

@@ -115,6 +115,8 @@ export class KeyStore {
 
   /** Public keys of the signer and of previous keys not yet past `retire_at`. */
   jwks(nowSec = nowSeconds()): { keys: JWK[] } {
-    return { keys: this.published.filter((k) => k.retireAt === undefined || k.retireAt > nowSec).map((k) => k.jwk) };
+    return {
+      keys: this.published.filter((k) => k.retireAt === undefined || k.retireAt > nowSec).map((k) => k.jwk),
+    };
   }
 }

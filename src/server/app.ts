@@ -5,7 +5,7 @@
 import Koa from "koa";
 import { OpenAPIBackend, type Request as OperationRequest } from "openapi-backend";
 import { document } from "../../generated/openapi.js";
-import { InvalidRequest, MethodNotAllowed, RouteNotFound } from "../errors.js";
+import { InvalidRequest, MethodNotAllowed, RateLimited, RouteNotFound } from "../errors.js";
 import { errorHandler } from "./error-handler.js";
 import { getHealthz, getReadyz } from "./handlers/get-health.js";
 import { getJwks } from "./handlers/get-jwks.js";
@@ -17,8 +17,9 @@ import type { HandlerDeps, KoaContext, RequestState } from "./handlers/types.js"
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { normalizeSsoTokenRequest } from "./normalize-request.js";
+import { RateLimiter } from "./rate-limiter.js";
 import { readJsonBody } from "./read-json-body.js";
-import { requestLog } from "./request-log.js";
+import { clientAddress, requestLog } from "./request-log.js";
 import type { ServiceState } from "./runtime.js";
 
 export const SSO_TOKEN_OPERATION = "postOcientHttpQueryApiSsoToken";
@@ -74,6 +75,8 @@ export async function createApiBackend(deps: HandlerDeps): Promise<OpenAPIBacken
 export async function createApp({ service, logger, metrics }: AppOptions): Promise<Koa<RequestState>> {
   const deps: HandlerDeps = { service, metrics, document: document as Record<string, unknown> };
   const api = await createApiBackend(deps);
+  const limits = service.current.config.server.rate_limit;
+  const limiter = limits && new RateLimiter(limits.requests_per_second, limits.burst);
   const app = new Koa<RequestState>();
   app.silent = true;
   app.proxy = service.current.config.server.trust_proxy;
@@ -88,6 +91,8 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
     };
     const operation = api.router.matchOperation(request);
     if (operation?.operationId === SSO_TOKEN_OPERATION) {
+      const wait = limiter?.take(clientAddress(ctx, app.proxy), Date.now()) ?? 0;
+      if (wait > 0) throw new RateLimited("too many token exchanges from this client; retry later", wait);
       const body = await readJsonBody(ctx.req, service.current.config.server.max_body_bytes);
       request.body = normalizeSsoTokenRequest(body);
     }

@@ -4,12 +4,17 @@
  * `jti`, client address and `vendor_code`; never a token.
  */
 import { randomUUID } from "node:crypto";
-import type { Middleware } from "koa";
+import type { Context, Middleware } from "koa";
 import type { SsoError } from "../errors.js";
 import type { ExchangeFacts } from "../exchange/exchange.js";
 import type { RequestState } from "./handlers/types.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+
+/** The peer address, or the first X-Forwarded-For hop when the operator trusts a proxy. */
+export function clientAddress(ctx: Context, trustProxy: boolean): string {
+  return (trustProxy ? ctx.request.ips[0] : undefined) ?? ctx.request.socket.remoteAddress ?? "unknown";
+}
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -44,7 +49,7 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
           user: facts.user,
           database: audit.database,
           jti: facts.jti,
-          client: trustProxy ? (ctx.request.ips[0] ?? ctx.ip) : ctx.request.socket.remoteAddress,
+          client: clientAddress(ctx, trustProxy),
           vendor_code: error?.vendorCode,
         });
         metrics.exchanges.inc({ outcome, vendor_code: String(error?.vendorCode ?? 0), integration });
