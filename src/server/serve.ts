@@ -49,15 +49,20 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   await probeSigningKey(service);
   const app = await createApp({ service, logger, metrics });
   const { tls } = config.server;
+  const limits = {
+    headersTimeout: config.server.headers_timeout_ms,
+    requestTimeout: config.server.request_timeout_ms,
+    keepAliveTimeout: config.server.keep_alive_timeout_ms,
+    // Node checks the two timeouts above every 30 s by default, long enough for a slow client to
+    // hold many sockets; check every second instead.
+    connectionsCheckingInterval: 1000,
+  };
   const server: Server = tls
     ? createHttpsServer(
-        { cert: await readFile(tls.cert_file), key: await readFile(tls.key_file) },
+        { ...limits, cert: await readFile(tls.cert_file), key: await readFile(tls.key_file) },
         app.callback(),
       )
-    : createHttpServer(app.callback());
-  server.headersTimeout = config.server.headers_timeout_ms;
-  server.requestTimeout = config.server.request_timeout_ms;
-  server.keepAliveTimeout = config.server.keep_alive_timeout_ms;
+    : createHttpServer(limits, app.callback());
   server.maxHeadersCount = 100;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
