@@ -1,0 +1,150 @@
+/**
+ * `ocient-sso keys generate|rotate|list`: the signing-key file (a private JWK Set, mode 0600).
+ * Prints key ids and dates only, never key material.
+ */
+import { access } from "node:fs/promises";
+import { loadConfigFile } from "../../config/load.js";
+import { type Config, SIGNING_ALGORITHMS } from "../../config/schema.js";
+import {
+  generateStoredKey,
+  readKeyFile,
+  rotateKeys,
+  type StoredKey,
+  writeKeyFile,
+} from "../../exchange/signing-keys.js";
+import { CliError, type Command, helpOption, parse, UsageError, wholeNumber } from "../command.js";
+import type { Io } from "../io.js";
+import { formatTable } from "../table.js";
+
+/** Added to a token's longest life before a rotated-out key stops being published. */
+const RETIRE_MARGIN_SECONDS = 300;
+const DEFAULT_TTL_SECONDS = 3600;
+
+const usage = `Usage: ocient-sso keys generate --file FILE [--alg ES256] [--force]
+       ocient-sso keys rotate (--file FILE | --config CONFIG) [--alg ALG] [--retire-after SECONDS]
+       ocient-sso keys list (--file FILE | --config CONFIG)
+
+Manages the private JWK Set the service signs with (written with mode 0600).
+
+  generate      create FILE with one new key; refuses to overwrite it without --force
+  rotate        add a new signing key; keys that signed before stay published for
+                --retire-after seconds (default: token.ttl_seconds of --config, else 3600,
+                plus 300), so tokens they signed keep verifying until they expire
+  list          show each key's kid, algorithm, creation and retirement
+
+Options:
+  -f, --file FILE            the key file (default with --config: token.keys_file)
+  -c, --config CONFIG        read keys_file, algorithm and ttl_seconds from this configuration
+      --alg ALG              ${SIGNING_ALGORITHMS.join(", ")} (default: token.algorithm, else ES256)
+      --retire-after SECONDS how long rotated-out keys stay published
+      --force                generate: overwrite an existing FILE
+  -h, --help                 show this help
+`;
+
+const options = {
+  file: { type: "string", short: "f" },
+  config: { type: "string", short: "c" },
+  alg: { type: "string" },
+  "retire-after": { type: "string" },
+  force: { type: "boolean" },
+} as const;
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+function algorithm(value: string | undefined, config: Config | undefined): string {
+  const alg = value ?? config?.token.algorithm ?? "ES256";
+  if (!(SIGNING_ALGORITHMS as readonly string[]).includes(alg)) {
+    throw new UsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(", ")}`);
+  }
+  return alg;
+}
+
+/** The service signs with the first key that has no `retire_at` (rotation puts the new key first). */
+function keyRows(keys: StoredKey[]): string[][] {
+  const signing = keys.find((k) => k.retire_at === undefined);
+  return keys.map((k) => [
+    k.kid,
+    k.alg,
+    iso(k.created_at),
+    k.retire_at !== undefined ? iso(k.retire_at) : k === signing ? "- (signing)" : "- (active)",
+  ]);
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function generate(file: string, alg: string, force: boolean, io: Io): Promise<number> {
+  if (!force && (await exists(file))) {
+    throw new CliError(
+      `${file} already exists; pass --force to replace it (tokens it signed stop verifying)`,
+    );
+  }
+  const key = await generateStoredKey(alg);
+  await writeKeyFile(file, { keys: [key] });
+  io.stdout(`created ${file} (mode 0600)\nkid: ${key.kid}\nalg: ${key.alg}\n`);
+  return 0;
+}
+
+async function rotate(file: string, alg: string, retireAfter: number, io: Io): Promise<number> {
+  const key = await rotateKeys(file, alg, retireAfter);
+  const content = await readKeyFile(file);
+  io.stdout(`new signing key: ${key.kid} (${key.alg})\n`);
+  const others = content?.keys.filter((k) => k.kid !== key.kid) ?? [];
+  if (others.length > 0) {
+    io.stdout("still published until:\n");
+    for (const k of others)
+      io.stdout(`  ${k.kid}  ${k.retire_at === undefined ? "(active)" : iso(k.retire_at)}\n`);
+  }
+  io.stdout("a running service picks the new key up on SIGHUP or restart\n");
+  return 0;
+}
+
+async function list(file: string, io: Io): Promise<number> {
+  const content = await readKeyFile(file);
+  if (!content) throw new CliError(`${file} does not exist`);
+  io.stdout(formatTable(["kid", "alg", "created", "retire_at"], keyRows(content.keys)));
+  return 0;
+}
+
+async function run(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse({
+    args,
+    options: { ...options, ...helpOption },
+    allowPositionals: true,
+  });
+  const [action, ...rest] = positionals;
+  if (values.help || action === "help") {
+    io.stdout(usage);
+    return 0;
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  if (action !== "generate" && action !== "rotate" && action !== "list") {
+    throw new UsageError(action ? `unknown keys command "${action}"` : "expected generate, rotate or list");
+  }
+  if (action !== "rotate" && values["retire-after"] !== undefined) {
+    throw new UsageError("--retire-after applies to rotate only");
+  }
+  if (action !== "generate" && values.force) throw new UsageError("--force applies to generate only");
+  const config = values.config ? await loadConfigFile(values.config, io.env) : undefined;
+  const file = values.file ?? config?.token.keys_file;
+  if (!file) throw new UsageError("--file FILE (or --config CONFIG) is required");
+
+  if (action === "list") return list(file, io);
+  const alg = algorithm(values.alg, config);
+  if (action === "generate") return generate(file, alg, values.force ?? false, io);
+  const retireAfter =
+    wholeNumber(values["retire-after"], "--retire-after") ??
+    (config?.token.ttl_seconds ?? DEFAULT_TTL_SECONDS) + RETIRE_MARGIN_SECONDS;
+  return rotate(file, alg, retireAfter, io);
+}
+
+export const keys: Command = {
+  name: "keys",
+  summary: "generate, rotate or list signing keys",
+  usage,
+  run,
+};

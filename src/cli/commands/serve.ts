@@ -1,0 +1,82 @@
+/**
+ * `ocient-sso serve`: production. Never listens with an invalid configuration. SIGTERM / SIGINT stop
+ * accepting connections and let in-flight requests finish; SIGHUP re-reads the configuration file and
+ * keeps the running one when the new one is invalid.
+ */
+import { ConfigError, configPathFrom, loadConfigFile } from "../../config/load.js";
+import type { Config } from "../../config/schema.js";
+import { createLogger } from "../../server/logger.js";
+import { startServer } from "../../server/serve.js";
+import { CliError, type Command, helpOption, parse, UsageError } from "../command.js";
+import { type Io, untilStopped } from "../io.js";
+
+const usage = `Usage: ocient-sso serve --config FILE
+
+Runs the token service with the configuration in FILE (YAML or JSON).
+
+Options:
+  -c, --config FILE   configuration file (default: $OCIENT_SSO_CONFIG)
+  -h, --help          show this help
+
+Signals:
+  SIGTERM, SIGINT     finish in-flight requests, then exit 0
+  SIGHUP              re-read FILE; an invalid file is logged and the running configuration kept
+`;
+
+/** Settings a reload cannot change on a listening socket. */
+function listenerChanges(before: Config, after: Config): string[] {
+  const a = before.server;
+  const b = after.server;
+  const changed: string[] = [];
+  if (a.host !== b.host) changed.push("server.host");
+  if (a.port !== b.port) changed.push("server.port");
+  if (JSON.stringify(a.tls) !== JSON.stringify(b.tls)) changed.push("server.tls");
+  return changed;
+}
+
+async function run(args: string[], io: Io): Promise<number> {
+  const { values } = parse({ args, options: { config: { type: "string", short: "c" }, ...helpOption } });
+  if (values.help) {
+    io.stdout(usage);
+    return 0;
+  }
+  const file = configPathFrom(values.config, io.env);
+  if (!file) throw new UsageError("--config FILE (or OCIENT_SSO_CONFIG) is required");
+  let config = await loadConfigFile(file, io.env);
+  const logger = createLogger(config.server.log_level, { write: (line: string) => io.stdout(line) });
+  const running = await startServer(config, { logger }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "EADDRINUSE") {
+      throw new CliError(`${config.server.host}:${config.server.port} is already in use (server.port)`);
+    }
+    throw err;
+  });
+  logger.info({ url: running.url, config: file }, `ocient-sso listening on ${running.url}`);
+
+  let reloading = Promise.resolve();
+  const onHup = () => {
+    reloading = reloading.then(async () => {
+      try {
+        const next = await loadConfigFile(file, io.env);
+        await running.reload(next);
+        const ignored = listenerChanges(config, next);
+        if (ignored.length > 0) logger.warn({ ignored }, "these settings take effect only after a restart");
+        logger.level = next.server.log_level;
+        config = next;
+        logger.info({ config: file }, "configuration reloaded");
+      } catch (err) {
+        const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
+        logger.error({ config: file, problems }, "reload refused; the running configuration is kept");
+      }
+    });
+  };
+  io.signals.on("SIGHUP", onHup);
+  const signal = await untilStopped(io.signals);
+  io.signals.off("SIGHUP", onHup);
+  logger.info({ signal }, "shutting down: finishing in-flight requests");
+  await reloading;
+  await running.close();
+  logger.info("stopped");
+  return 0;
+}
+
+export const serve: Command = { name: "serve", summary: "run the token service (production)", usage, run };

@@ -1,0 +1,44 @@
+/**
+ * What a command may touch of its process, passed in so tests can run commands in-process. Only
+ * `main.ts` binds it to the real process.
+ */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  stdin: NodeJS.ReadableStream;
+  env: NodeJS.ProcessEnv;
+  /** Resolves with the first of these signals the process receives; `serve` and `dev` wait on it. */
+  signals: SignalSource;
+}
+
+export type SignalName = "SIGTERM" | "SIGINT" | "SIGHUP";
+
+export interface SignalSource {
+  on(signal: SignalName, listener: () => void): void;
+  off(signal: SignalName, listener: () => void): void;
+}
+
+export function processIo(): Io {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    stdin: process.stdin,
+    env: process.env,
+    signals: process,
+  };
+}
+
+/** Resolves at the first SIGTERM or SIGINT (and stops listening). */
+export function untilStopped(signals: SignalSource): Promise<SignalName> {
+  return new Promise((resolve) => {
+    const onTerm = () => done("SIGTERM");
+    const onInt = () => done("SIGINT");
+    function done(name: SignalName) {
+      signals.off("SIGTERM", onTerm);
+      signals.off("SIGINT", onInt);
+      resolve(name);
+    }
+    signals.on("SIGTERM", onTerm);
+    signals.on("SIGINT", onInt);
+  });
+}
