@@ -1,0 +1,186 @@
+/**
+ * The real service in-process against the embedded OpenID provider, both on 127.0.0.1 with port 0, a
+ * throwaway signing-key file and every log line captured. Start one per test file (beforeAll).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { parseConfig } from "../../src/config/load.js";
+import type { Config, ConfigInput } from "../../src/config/schema.js";
+import { createLogger } from "../../src/server/logger.js";
+import { type RunningServer, startServer } from "../../src/server/serve.js";
+import { collectLine, rememberToken } from "./log-collector.js";
+import { type EmbeddedProvider, startEmbeddedProvider } from "./provider.js";
+
+export type IntegrationInput = ConfigInput["integrations"][number];
+export type DatabaseInput = ConfigInput["databases"][string];
+type ServerInput = NonNullable<ConfigInput["server"]>;
+type TokenInput = ConfigInput["token"];
+
+export interface HarnessOptions {
+  /** Share a running provider; the harness then leaves it running on close. */
+  provider?: EmbeddedProvider;
+  /** Merged into the "dev" integration (the embedded provider). */
+  dev?: Partial<IntegrationInput>;
+  /** More integrations, e.g. fake providers. */
+  integrations?: IntegrationInput[];
+  /** Merged over the default databases (system → dev, retail_analytics → group analysts). */
+  databases?: Record<string, DatabaseInput>;
+  server?: Partial<ServerInput>;
+  /** `issuer` defaults to the server's own URL, `keys_file` to a fresh temporary file. */
+  token?: Partial<TokenInput>;
+  /** The service's clock (ms since the epoch); freeze it where time matters. */
+  now?: () => number;
+}
+
+export interface HarnessResponse {
+  status: number;
+  headers: Headers;
+  /** The parsed body, or undefined when it is not JSON. */
+  json: any;
+  text: string;
+}
+
+export interface PostInit {
+  /** Replaces the default `content-type: application/json`; `null` sends none. */
+  contentType?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface Harness {
+  provider: EmbeddedProvider;
+  server: RunningServer;
+  /** Base URL of the service, e.g. http://127.0.0.1:PORT */
+  url: string;
+  config: Config;
+  /** This harness's log lines (JSON, one per entry), in order. */
+  logs: string[];
+  /** `POST /v1/sso_token`; an object body is sent as JSON, a string or Buffer as is. */
+  post(body: unknown, init?: PostInit): Promise<HarnessResponse>;
+  get(path: string): Promise<HarnessResponse>;
+  close(): Promise<void>;
+}
+
+function lineCapture(logs: string[]): Writable {
+  let pending = "";
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      pending += chunk.toString();
+      let newline = pending.indexOf("\n");
+      while (newline !== -1) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        logs.push(line);
+        collectLine(line);
+        newline = pending.indexOf("\n");
+      }
+      callback();
+    },
+  });
+}
+
+async function toResponse(response: Response): Promise<HarnessResponse> {
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, json, text };
+}
+
+/** Remembers every token a request carries, so the log scan knows what must never appear. */
+function rememberTokensIn(body: unknown): void {
+  if (typeof body !== "object" || body === null) return;
+  for (const key of ["id_token", "access_token", "access_token\t"]) {
+    rememberToken((body as Record<string, unknown>)[key]);
+  }
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const provider = options.provider ?? (await startEmbeddedProvider());
+  const ownsProvider = options.provider === undefined;
+  const dir = await mkdtemp(join(tmpdir(), "ocient-sso-test-"));
+  const logs: string[] = [];
+  const input = (issuer: string): ConfigInput => ({
+    server: { port: 0, host: "127.0.0.1", log_level: "info", ...options.server },
+    token: { issuer, keys_file: join(dir, "keys.json"), ...options.token },
+    integrations: [
+      {
+        name: "dev",
+        issuer: provider.issuer,
+        audiences: [provider.clientId, provider.apiResource],
+        user_claim: "preferred_username",
+        groups_claim: "groups",
+        access_tokens: {
+          introspection: {
+            client_id: provider.introspection.clientId,
+            client_secret: provider.introspection.clientSecret,
+          },
+        },
+        ...options.dev,
+      },
+      ...(options.integrations ?? []),
+    ],
+    databases: {
+      system: { integration: "dev" },
+      retail_analytics: { groups: ["analysts"] },
+      ...options.databases,
+    },
+  });
+  let server: RunningServer;
+  let config: Config;
+  try {
+    // The issuer is the server's own URL, known once it listens: start, then reload with it.
+    config = parseConfig(input(options.token?.issuer ?? "http://127.0.0.1:1/"));
+    server = await startServer(config, {
+      now: options.now,
+      logger: createLogger("info", lineCapture(logs)),
+    });
+    if (options.token?.issuer === undefined) {
+      config = parseConfig(input(server.url));
+      await server.reload(config);
+    }
+  } catch (err) {
+    if (ownsProvider) await provider.close();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const url = server.url;
+
+  return {
+    provider,
+    server,
+    url,
+    config,
+    logs,
+    async post(body, init = {}) {
+      rememberTokensIn(body);
+      const headers: Record<string, string> = { ...init.headers };
+      const contentType = init.contentType === undefined ? "application/json" : init.contentType;
+      if (contentType !== null) headers["content-type"] = contentType;
+      const payload =
+        typeof body === "string" || Buffer.isBuffer(body) ? (body as string | Buffer) : JSON.stringify(body);
+      const response = await toResponse(
+        await fetch(`${url}/v1/sso_token`, {
+          method: "POST",
+          headers,
+          // A Buffer body lets fetch send no content-type of its own.
+          body: typeof payload === "string" && contentType === null ? Buffer.from(payload) : payload,
+        }),
+      );
+      rememberToken(response.json?.id_token);
+      return response;
+    },
+    async get(path) {
+      return toResponse(await fetch(`${url}${path}`));
+    },
+    async close() {
+      await server.close();
+      if (ownsProvider) await provider.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
