@@ -1,0 +1,69 @@
+import { stat } from "node:fs/promises";
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readKeyFile, rotateKeys } from "../../src/exchange/signing-keys.js";
+import { type Harness, startHarness } from "../support/harness.js";
+
+describe("signing-key rotation", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h?.close());
+
+  async function mint(): Promise<string> {
+    const { id_token } = await h.provider.issueTokens("alice");
+    const response = await h.post({ database: "retail_analytics", id_token });
+    expect(response.status).toBe(200);
+    return response.json.id_token as string;
+  }
+
+  async function verifyWithServedKeys(token: string) {
+    const jwks = (await h.get("/.well-known/jwks.json")).json;
+    return jwtVerify(token, createLocalJWKSet(jwks), {
+      issuer: h.config.token.issuer,
+      audience: h.config.token.issuer,
+      typ: "at+jwt",
+    });
+  }
+
+  it("signs with the new key after a rotation and keeps publishing the old one until it retires", async () => {
+    const keysFile = h.config.token.keys_file;
+    expect((await stat(keysFile)).mode & 0o777).toBe(0o600);
+    const before = await mint();
+    const oldKid = decodeProtectedHeader(before).kid;
+
+    const next = await rotateKeys(keysFile, "ES256", 3600);
+    await h.server.reload(h.config);
+    const after = await mint();
+
+    expect(decodeProtectedHeader(after).kid).toBe(next.kid);
+    expect(next.kid).not.toBe(oldKid);
+    const kids = ((await h.get("/.well-known/jwks.json")).json.keys as { kid: string }[]).map((k) => k.kid);
+    expect(kids).toEqual([next.kid, oldKid]);
+    expect((await verifyWithServedKeys(before)).payload.sub).toBe("alice");
+    expect((await verifyWithServedKeys(after)).payload.sub).toBe("alice");
+    expect((await stat(keysFile)).mode & 0o777).toBe(0o600);
+  });
+
+  it("never serves private key material", async () => {
+    const { keys } = (await h.get("/.well-known/jwks.json")).json as { keys: Record<string, unknown>[] };
+    for (const key of keys) {
+      for (const member of ["d", "p", "q", "dp", "dq", "qi", "k"]) expect(key).not.toHaveProperty(member);
+    }
+    const stored = await readKeyFile(h.config.token.keys_file);
+    expect(stored?.keys.every((k) => typeof k.d === "string")).toBe(true);
+  });
+
+  it("stops publishing a retired key, and tokens it signed then fail verification", async () => {
+    const keysFile = h.config.token.keys_file;
+    const old = await mint();
+    // Retire immediately: the key that signed `old` is dropped from the published set.
+    await rotateKeys(keysFile, "ES256", 0);
+    await h.server.reload(h.config);
+    const kids = ((await h.get("/.well-known/jwks.json")).json.keys as { kid: string }[]).map((k) => k.kid);
+    expect(kids).not.toContain(decodeProtectedHeader(old).kid);
+    await expect(verifyWithServedKeys(old)).rejects.toMatchObject({ code: "ERR_JWKS_NO_MATCHING_KEY" });
+    expect((await verifyWithServedKeys(await mint())).payload.database).toBe("retail_analytics");
+  });
+});
