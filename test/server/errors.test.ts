@@ -418,6 +418,14 @@ const cases: Case[] = [
     bug: "src/exchange/inspect-token.ts:63 refuses the empty signature segment as 'not base64url' (-1235) before looking at alg (line 67)",
   },
   {
+    name: "alg none, empty signature, as access_token",
+    request: async () =>
+      accessToken(unsecured({ ...validClaims(), iss: h.provider.issuer }), "retail_analytics"),
+    status: 401,
+    vendorCode: -1234,
+    bug: "src/exchange/inspect-token.ts:53 (looksLikeJwt) takes the empty signature for an opaque token and sends it to introspection; the provider refuses it and the answer becomes 502 / -1226",
+  },
+  {
     name: "alg none, with a signature",
     request: async () => idToken(unsecured(validClaims(), "c2lnbmF0dXJl")),
     status: 401,
