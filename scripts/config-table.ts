@@ -35,7 +35,8 @@ function typeOf(s: JsonSchema): string {
 }
 
 function rows(s: JsonSchema, path: string, required: boolean, out: string[]): void {
-  const mapOfSections = typeof s.additionalProperties === "object" && s.additionalProperties.properties !== undefined;
+  const mapOfSections =
+    typeof s.additionalProperties === "object" && s.additionalProperties.properties !== undefined;
   const leaf = !s.properties && !(s.type === "array" && s.items?.properties) && !mapOfSections;
   if (path && (leaf || s.description)) {
     const flags = required && s.default === undefined ? " (required)" : "";
@@ -45,7 +46,8 @@ function rows(s: JsonSchema, path: string, required: boolean, out: string[]): vo
   for (const [key, child] of Object.entries(s.properties ?? {})) {
     rows(child, path ? `${path}.${key}` : key, s.required?.includes(key) ?? false, out);
   }
-  if (s.type === "array" && s.items?.properties) rows({ ...s.items, description: undefined }, `${path}[]`, true, out);
+  if (s.type === "array" && s.items?.properties)
+    rows({ ...s.items, description: undefined }, `${path}[]`, true, out);
   if (s.type === "object" && !s.properties && typeof s.additionalProperties === "object") {
     const child = s.additionalProperties;
     if (child.properties) rows({ ...child, description: undefined }, `${path}.<name>`, true, out);

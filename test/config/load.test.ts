@@ -24,7 +24,11 @@ describe("configuration", () => {
   it("fills every default and keeps what was given", () => {
     const config = parseConfig(valid);
     expect(config.server).toMatchObject({ host: "127.0.0.1", port: 8080, max_body_bytes: 16384, workers: 1 });
-    expect(config.token).toMatchObject({ ttl_seconds: 3600, algorithm: "ES256", bind_to_subject_expiry: true });
+    expect(config.token).toMatchObject({
+      ttl_seconds: 3600,
+      algorithm: "ES256",
+      bind_to_subject_expiry: true,
+    });
     expect(config.integrations[0]).toMatchObject({
       algorithms: ["RS256", "ES256"],
       user_claim: "sub",
@@ -35,14 +39,38 @@ describe("configuration", () => {
   });
 
   it.each([
-    ["empty audiences", { integrations: [{ ...valid.integrations[0], audiences: [] }] }, "integrations[0].audiences: must be a non-empty list"],
-    ["HMAC in the allow-list", { integrations: [{ ...valid.integrations[0], algorithms: ["HS256"] }] }, "integrations[0].algorithms[0]"],
-    ["alg none", { integrations: [{ ...valid.integrations[0], algorithms: ["none"] }] }, "integrations[0].algorithms[0]"],
+    [
+      "empty audiences",
+      { integrations: [{ ...valid.integrations[0], audiences: [] }] },
+      "integrations[0].audiences: must be a non-empty list",
+    ],
+    [
+      "HMAC in the allow-list",
+      { integrations: [{ ...valid.integrations[0], algorithms: ["HS256"] }] },
+      "integrations[0].algorithms[0]",
+    ],
+    [
+      "alg none",
+      { integrations: [{ ...valid.integrations[0], algorithms: ["none"] }] },
+      "integrations[0].algorithms[0]",
+    ],
     ["issuer not a URL", { token: { issuer: "sso" } }, "token.issuer: must be an http(s) URL"],
     ["unknown key", { token: { ...valid.token, lifetime: 5 } }, "token"],
-    ["unknown integration", { databases: { system: { integration: "nope" } } }, 'databases.system.integration: no integration is named "nope"'],
-    ["no integration to inherit", { databases: { sales: { users: ["a"] } } }, "databases.sales.integration: required"],
-    ["negative skew", { integrations: [{ ...valid.integrations[0], clock_skew_seconds: -1 }] }, "integrations[0].clock_skew_seconds: must not be negative"],
+    [
+      "unknown integration",
+      { databases: { system: { integration: "nope" } } },
+      'databases.system.integration: no integration is named "nope"',
+    ],
+    [
+      "no integration to inherit",
+      { databases: { sales: { users: ["a"] } } },
+      "databases.sales.integration: required",
+    ],
+    [
+      "negative skew",
+      { integrations: [{ ...valid.integrations[0], clock_skew_seconds: -1 }] },
+      "integrations[0].clock_skew_seconds: must not be negative",
+    ],
     [
       "two integrations, one issuer",
       { integrations: [valid.integrations[0], { ...valid.integrations[0], name: "other" }] },
@@ -54,7 +82,11 @@ describe("configuration", () => {
   });
 
   it("lists every problem at once", () => {
-    const problems = problemsOf({ token: {}, integrations: [{ name: "bad name!", audiences: [] }], databases: {} });
+    const problems = problemsOf({
+      token: {},
+      integrations: [{ name: "bad name!", audiences: [] }],
+      databases: {},
+    });
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^token\.issuer: /),
@@ -96,6 +128,8 @@ describe("configuration", () => {
     const duplicate = join(dir, "dup.yaml");
     await writeFile(duplicate, "token:\n  issuer: https://a.example\ntoken:\n  issuer: https://b.example\n");
     await expect(loadConfigFile(duplicate, {})).rejects.toThrow(/not valid YAML or JSON/);
-    await expect(loadConfigFile(join(dir, "missing.yaml"), {})).rejects.toThrow(/cannot read the file: ENOENT/);
+    await expect(loadConfigFile(join(dir, "missing.yaml"), {})).rejects.toThrow(
+      /cannot read the file: ENOENT/,
+    );
   });
 });

@@ -10,7 +10,12 @@ describe("README configuration table", () => {
 
   it("names every field with its meaning", () => {
     const table = configTable();
-    for (const key of ["server.port", "token.issuer", "integrations[].audiences", "databases.<name>.groups"]) {
+    for (const key of [
+      "server.port",
+      "token.issuer",
+      "integrations[].audiences",
+      "databases.<name>.groups",
+    ]) {
       expect(table).toMatch(new RegExp(`\\| \`${key.replace(/[[\].<>]/g, "\\$&")}\` \\| [^|]+ \\| \\S`));
     }
   });
