@@ -58,9 +58,11 @@ const serverSchema = z
       .number()
       .int()
       .min(256)
-      .max(1_048_576)
+      .max(16384, "must be at most 16384, the token length cap of the request schema")
       .default(12288)
-      .describe("largest subject token accepted, bytes (default 12288); larger answers 413 unread"),
+      .describe(
+        "largest subject token accepted, bytes (default 12288, at most 16384); larger answers 413 unread",
+      ),
     tls: tlsSchema.optional().describe("serve HTTPS with this certificate; plain HTTP without it"),
     headers_timeout_ms: z
       .number()
@@ -171,7 +173,10 @@ const accessTokensSchema = z
       .boolean()
       .default(true)
       .describe("JWT access tokens must carry typ at+jwt, RFC 9068 (default true)"),
-    cache_ttl_seconds: seconds(60, "longest time an opaque token's check is reused, never past its exp"),
+    cache_ttl_seconds: seconds(
+      60,
+      "longest time an opaque token's check is reused, never past its exp; also the longest life of a token minted from an opaque token whose expiry the provider does not tell (userinfo)",
+    ),
   })
   .strict()
   .refine((a) => !(a.introspection && a.userinfo), {

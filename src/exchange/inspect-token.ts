@@ -50,7 +50,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function looksLikeJwt(token: string): boolean {
   const parts = token.split(".");
   if (parts.length === 5) return true; // JWE: refused by inspectJwt, never sent to introspection
-  if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) return false;
+  // The signature may be empty (`alg: none`): such a token is a JWT to refuse, not an opaque one.
+  if (parts.length !== 3 || !SEGMENT.test(parts[0] as string)) return false;
   const header = decodeSegment(parts[0] as string);
   return isRecord(header) && typeof header.alg === "string";
 }
@@ -60,12 +61,13 @@ export function inspectJwt(token: string, kind: TokenKind): InspectedJwt {
   if (parts.length === 5) throw otherwiseInvalid(kind, "encrypted tokens (JWE) are not accepted");
   if (parts.length !== 3) throw otherwiseInvalid(kind, "not a signed JWT");
   const [h, p, s] = parts as [string, string, string];
-  if (!SEGMENT.test(h) || !SEGMENT.test(p) || !SEGMENT.test(s)) throw otherwiseInvalid(kind, "not base64url");
-  const header = decodeSegment(h);
+  const header = SEGMENT.test(h) ? decodeSegment(h) : undefined;
   if (!isRecord(header) || typeof header.alg !== "string") throw otherwiseInvalid(kind, "malformed header");
+  // The algorithm is judged first: an unsigned token (empty signature) is refused as unsigned.
   const alg = header.alg;
   if (alg.toLowerCase() === "none") throw new InvalidSignature("unsigned tokens are not accepted");
   if (/^HS/i.test(alg)) throw new InvalidSignature("symmetric signature algorithms are not accepted");
+  if (!SEGMENT.test(p) || !SEGMENT.test(s)) throw otherwiseInvalid(kind, "not base64url");
   if (header.crit !== undefined) throw otherwiseInvalid(kind, "unsupported critical header parameters");
   if (header.b64 !== undefined) throw otherwiseInvalid(kind, "unencoded payloads are not accepted");
   const payload = decodeSegment(p);

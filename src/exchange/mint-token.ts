@@ -14,6 +14,14 @@ export interface MintedToken {
   expiresIn: number;
 }
 
+/**
+ * An opaque token whose expiry its provider does not tell (userinfo, or introspection without `exp`)
+ * is vouched for no longer than its check is reused: the minted token lives at most that long.
+ */
+function unknownExpiryBound(subject: VerifiedSubject): number {
+  return Math.max(1, subject.integration.config.access_tokens?.cache_ttl_seconds ?? 0);
+}
+
 export class TokenMinter {
   constructor(
     private readonly cfg: Config["token"],
@@ -28,7 +36,8 @@ export class TokenMinter {
   ): Promise<MintedToken> {
     const iat = Math.floor(nowMs / 1000);
     let exp = iat + this.cfg.ttl_seconds;
-    if (this.cfg.bind_to_subject_expiry && subject.exp !== undefined) exp = Math.min(exp, subject.exp);
+    if (this.cfg.bind_to_subject_expiry)
+      exp = Math.min(exp, subject.exp ?? iat + unknownExpiryBound(subject));
     // Within the clock leeway a subject token can be valid yet past its exp: mint nothing then.
     if (exp <= iat) throw new TokenExpired(`the ${subject.kind} has expired`);
     const jti = randomUUID();

@@ -108,6 +108,13 @@ export class OpaqueTokenChecker {
       body: form.toString(),
       timeoutMs: this.integration.http_timeout_ms,
     });
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel();
+      this.observer.providerCall?.("introspection", this.integration.name, "invalid");
+      throw new InvalidProviderMetadata(
+        "the identity provider refused this service's introspection credentials",
+      );
+    }
     const body =
       response.status === 200 ? await readJson(response) : (await response.body?.cancel(), undefined);
     if (!isObject(body) || typeof body.active !== "boolean") {

@@ -17,7 +17,6 @@ import type { HandlerDeps, KoaContext, RequestState } from "./handlers/types.js"
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { normalizeSsoTokenRequest } from "./normalize-request.js";
-import { RateLimiter } from "./rate-limiter.js";
 import { readJsonBody } from "./read-json-body.js";
 import { clientAddress, requestLog } from "./request-log.js";
 import type { ServiceState } from "./runtime.js";
@@ -75,8 +74,6 @@ export async function createApiBackend(deps: HandlerDeps): Promise<OpenAPIBacken
 export async function createApp({ service, logger, metrics }: AppOptions): Promise<Koa<RequestState>> {
   const deps: HandlerDeps = { service, metrics, document: document as Record<string, unknown> };
   const api = await createApiBackend(deps);
-  const limits = service.current.config.server.rate_limit;
-  const limiter = limits && new RateLimiter(limits.requests_per_second, limits.burst);
   const app = new Koa<RequestState>();
   app.silent = true;
   app.proxy = service.current.config.server.trust_proxy;
@@ -91,10 +88,11 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
     };
     const operation = api.router.matchOperation(request);
     if (operation?.operationId === SSO_TOKEN_OPERATION) {
-      const wait = limiter?.take(clientAddress(ctx, app.proxy), Date.now()) ?? 0;
+      const wait = service.current.limiter?.take(clientAddress(ctx, app.proxy), Date.now()) ?? 0;
       if (wait > 0) throw new RateLimited("too many token exchanges from this client; retry later", wait);
-      const body = await readJsonBody(ctx.req, service.current.config.server.max_body_bytes);
-      request.body = normalizeSsoTokenRequest(body);
+      const { server } = service.current.config;
+      const body = await readJsonBody(ctx.req, server.max_body_bytes);
+      request.body = normalizeSsoTokenRequest(body, server.max_token_bytes);
     }
     await api.handleRequest(request, ctx);
   });

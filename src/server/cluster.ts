@@ -10,6 +10,8 @@ import type { Logger } from "./logger.js";
 export interface ClusterOptions {
   workers: number;
   logger: Logger;
+  /** Where SIGTERM, SIGINT and SIGHUP arrive (the process, or a test's emitter). */
+  signals: { on(signal: "SIGTERM" | "SIGINT" | "SIGHUP", listener: () => void): void };
   /** Wait before replacing a worker that died (ms, default 1000). */
   respawnDelayMs?: number;
 }
@@ -22,6 +24,7 @@ export function isClusterWorker(): boolean {
 export function superviseWorkers({
   workers,
   logger,
+  signals,
   respawnDelayMs = 1000,
 }: ClusterOptions): Promise<number> {
   let stopping = false;
@@ -54,14 +57,14 @@ export function superviseWorkers({
     const forward = (signal: NodeJS.Signals) => {
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
     };
-    process.on("SIGHUP", () => forward("SIGHUP"));
+    signals.on("SIGHUP", () => forward("SIGHUP"));
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, "stopping workers");
       forward("SIGTERM");
     };
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
+    signals.on("SIGTERM", () => stop("SIGTERM"));
+    signals.on("SIGINT", () => stop("SIGINT"));
   });
 }

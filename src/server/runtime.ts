@@ -7,11 +7,14 @@ import type { Config } from "../config/schema.js";
 import { ExchangeService } from "../exchange/exchange.js";
 import type { ExchangeObserver } from "../exchange/observer.js";
 import { KeyStore } from "../exchange/signing-keys.js";
+import { RateLimiter } from "./rate-limiter.js";
 
 export interface Runtime {
   config: Config;
   keys: KeyStore;
   exchange: ExchangeService;
+  /** The exchange route's per-client limit, when `server.rate_limit` is set. */
+  limiter: RateLimiter | undefined;
   /** True when the key file was created by this load (the caller warns). */
   createdKeys: boolean;
 }
@@ -24,7 +27,9 @@ export interface RuntimeOptions {
 export async function buildRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm);
   const exchange = new ExchangeService(config, () => store, options);
-  return { config, keys: store, exchange, createdKeys: created };
+  const limits = config.server.rate_limit;
+  const limiter = limits && new RateLimiter(limits.requests_per_second, limits.burst);
+  return { config, keys: store, exchange, limiter, createdKeys: created };
 }
 
 /** The current runtime and the service's lifecycle flags, shared by handlers and signal handlers. */

@@ -134,6 +134,11 @@ describe("POST /v1/sso_token with opaque tokens checked at userinfo", () => {
     const jwks = createRemoteJWKSet(new URL(`${u.url}/.well-known/jwks.json`));
     const { payload } = await jwtVerify(response.json.id_token, jwks, { issuer: u.config.token.issuer });
     expect(payload).toMatchObject({ sub: "alice", groups: ["analysts"], database: "retail_analytics" });
+    // userinfo does not tell the token's expiry: the minted token lives no longer than the check is reused.
+    expect((payload.exp as number) - (payload.iat as number)).toBe(
+      u.config.integrations[0]?.access_tokens?.cache_ttl_seconds,
+    );
+    expect(response.json.expires_in).toBe(60);
   });
 });
 

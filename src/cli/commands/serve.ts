@@ -5,6 +5,8 @@
  */
 import { ConfigError, configPathFrom, loadConfigFile } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
+import { KeyStore } from "../../exchange/signing-keys.js";
+import { isClusterWorker, superviseWorkers } from "../../server/cluster.js";
 import { createLogger } from "../../server/logger.js";
 import { startServer } from "../../server/serve.js";
 import { CliError, type Command, helpOption, parse, UsageError } from "../command.js";
@@ -17,6 +19,9 @@ Runs the token service with the configuration in FILE (YAML or JSON).
 Options:
   -c, --config FILE   configuration file (default: $OCIENT_SSO_CONFIG)
   -h, --help          show this help
+
+With server.workers > 1, a primary process forks that many workers sharing the port and forwards
+these signals to them.
 
 Signals:
   SIGTERM, SIGINT     finish in-flight requests, then exit 0
@@ -44,6 +49,12 @@ async function run(args: string[], io: Io): Promise<number> {
   if (!file) throw new UsageError("--config FILE (or OCIENT_SSO_CONFIG) is required");
   let config = await loadConfigFile(file, io.env);
   const logger = createLogger(config.server.log_level, { write: (line: string) => io.stdout(line) });
+  if (config.server.workers > 1 && !isClusterWorker()) {
+    // Created once here, so workers never race to create the key file.
+    await KeyStore.open(config.token.keys_file, config.token.algorithm);
+    logger.info({ workers: config.server.workers, config: file }, "starting workers");
+    return superviseWorkers({ workers: config.server.workers, logger, signals: io.signals });
+  }
   const running = await startServer(config, { logger }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "EADDRINUSE") {
       throw new CliError(`${config.server.host}:${config.server.port} is already in use (server.port)`);
