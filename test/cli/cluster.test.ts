@@ -1,0 +1,66 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
+import { startCli } from "./spawn-cli.js";
+
+let provider: EmbeddedProvider;
+let dir: string;
+
+beforeAll(async () => {
+  [provider, dir] = await Promise.all([
+    startEmbeddedProvider(),
+    mkdtemp(join(tmpdir(), "ocient-sso-cluster-")),
+  ]);
+});
+afterAll(async () => {
+  await provider?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("serve with server.workers: 2", () => {
+  it("forks two workers sharing one port, serves exchanges, and stops them all on SIGTERM", async () => {
+    const config = join(dir, "config.yaml");
+    await writeFile(
+      config,
+      `server: { host: 127.0.0.1, port: 0, workers: 2, log_level: info }
+token: { issuer: "http://127.0.0.1:8080", keys_file: ${JSON.stringify(join(dir, "keys.json"))} }
+integrations:
+  - { name: dev, issuer: "${provider.issuer}", audiences: [${provider.clientId}], user_claim: preferred_username, groups_claim: groups }
+databases:
+  system: { integration: dev }
+  retail_analytics: { groups: [analysts] }
+`,
+    );
+    const cli = startCli(["serve", "--config", config]);
+    await cli.waitFor(
+      /listening on http:\/\/127\.0\.0\.1:\d+[\s\S]*listening on http:\/\/127\.0\.0\.1:\d+/,
+      30_000,
+    );
+    const urls = [...cli.stdout.matchAll(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/g)].map((m) => m[1]);
+    const pids = new Set([...cli.stdout.matchAll(/"pid":(\d+)[^\n]*listening on/g)].map((m) => m[1]));
+    expect(urls).toHaveLength(2);
+    expect(urls[0]).toBe(urls[1]);
+    expect(pids.size).toBe(2);
+
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const { id_token } = await provider.issueTokens("alice");
+        const response = await fetch(`${urls[0]}/v1/sso_token`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ id_token, database: "retail_analytics" }),
+        });
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    expect(statuses).toEqual(Array(8).fill(200));
+
+    cli.child.kill("SIGTERM");
+    const result = await cli.exited;
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/"msg":"stopped"/g)).toHaveLength(2);
+  }, 60_000);
+});
