@@ -1,0 +1,227 @@
+/** The scenarios: each starts its target in a child process, loads it, reads its memory, and stops it. */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type autocannon from "autocannon";
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import type { FloorInput } from "../targets/crypto-floor.js";
+import { target } from "./build.js";
+import { firstOk, type Memory, memoryOf, round, spawnTarget, stopTarget, type Target } from "./child.js";
+import { figures, fire, type LoadFigures } from "./load.js";
+
+export interface ScenarioResult extends LoadFigures {
+  memory?: Memory;
+}
+
+export interface Timing {
+  warmupSeconds: number;
+  durationSeconds: number;
+}
+
+const JSON_HEADERS = { "content-type": "application/json" };
+
+/** Requests that each carry the next body of `bodies`, recording which one in the connection's context. */
+export class BodyCycle {
+  used = 0;
+  constructor(readonly bodies: Buffer[]) {}
+
+  request(path: string, onResponse?: autocannon.Request["onResponse"]): autocannon.Request {
+    return {
+      method: "POST",
+      path,
+      headers: JSON_HEADERS,
+      setupRequest: (req, context) => {
+        const i = this.used++;
+        (context as { i?: number }).i = i;
+        req.body = this.bodies[i % this.bodies.length];
+        return req;
+      },
+      ...(onResponse && { onResponse }),
+    };
+  }
+
+  get reused(): number {
+    return Math.max(0, this.used - this.bodies.length);
+  }
+}
+
+/** Warm-up (discarded), then the measured run; memory read before the target stops. */
+export async function loadTarget(
+  t: Target,
+  requests: () => autocannon.Request[],
+  timing: Timing,
+): Promise<ScenarioResult> {
+  const url = String(t.ready.ready);
+  await fire({ url, requests: requests(), durationSeconds: timing.warmupSeconds });
+  const result = figures(await fire({ url, requests: requests(), durationSeconds: timing.durationSeconds }));
+  return { ...result, memory: memoryOf(t.pid) };
+}
+
+export async function runBaseline(port: number, bodies: Buffer[], timing: Timing): Promise<ScenarioResult> {
+  const t = await spawnTarget("baseline", target("baseline-server"), [String(port)]).started;
+  try {
+    const cycle = new BodyCycle(bodies);
+    return await loadTarget(t, () => [cycle.request("/")], timing);
+  } finally {
+    await stopTarget(t.process);
+  }
+}
+
+export interface StartSample {
+  target: Target;
+  ms: number;
+  /** RSS once ready, before any request. */
+  rss_mb: number | undefined;
+}
+
+/** Spawn to the first 200 from /readyz, polled every 2 ms. */
+export async function startExchange(
+  configFile: string,
+  url: string,
+  nodeArgs: string[] = [],
+): Promise<StartSample> {
+  const since = performance.now();
+  const spawned = spawnTarget("exchange", target("exchange-server"), [configFile], { nodeArgs });
+  const ms = await firstOk(`${url}/readyz`, since, 10_000);
+  const started = await spawned.started;
+  return { target: started, ms: round(ms, 1), rss_mb: memoryOf(started.pid)?.rss_mb };
+}
+
+export interface MintedSample {
+  i: number;
+  body: string;
+}
+
+/** Every 997th 200 response, up to `max`: the minted tokens checked after the run. */
+export function sampler(samples: MintedSample[], max = 50): autocannon.Request["onResponse"] {
+  let seen = 0;
+  return (status, body, context) => {
+    if (status !== 200 || seen++ % 997 !== 0 || samples.length >= max) return;
+    samples.push({ i: (context as { i: number }).i, body });
+  };
+}
+
+export interface SampleCheck {
+  checked: number;
+  valid: number;
+  failures: string[];
+}
+
+/** Each sampled token verifies against the service's published keys and names the expected user. */
+export async function checkMinted(
+  url: string,
+  samples: MintedSample[],
+  expect: { database: string; subjectOf: (i: number) => string },
+): Promise<SampleCheck> {
+  const discovery = (await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as {
+    issuer: string;
+    jwks_uri: string;
+  };
+  const keys = createRemoteJWKSet(new URL(discovery.jwks_uri));
+  const failures: string[] = [];
+  for (const { i, body } of samples) {
+    try {
+      const { id_token } = JSON.parse(body) as { id_token: string };
+      const { payload } = await jwtVerify(id_token, keys, {
+        issuer: discovery.issuer,
+        audience: discovery.issuer,
+        typ: "at+jwt",
+        algorithms: ["ES256"],
+      });
+      if (payload.sub !== expect.subjectOf(i)) throw new Error(`sub ${payload.sub} for request ${i}`);
+      if (payload.database !== expect.database) throw new Error(`database ${String(payload.database)}`);
+    } catch (err) {
+      failures.push((err as Error).message);
+    }
+  }
+  return { checked: samples.length, valid: samples.length - failures.length, failures: failures.slice(0, 5) };
+}
+
+export interface PeerSetup {
+  port: number;
+  bodyBytes: number;
+}
+
+export async function runPeer({ port, bodyBytes }: PeerSetup, timing: Timing): Promise<ScenarioResult> {
+  const options = {
+    port,
+    client_id: "bench-peer",
+    client_secret: "bench-peer-secret-0123456789abcdef",
+    resource: "urn:ocient:sso",
+    scope: "ocient",
+  };
+  const t = await spawnTarget("peer", target("peer-provider"), [JSON.stringify(options)]).started;
+  try {
+    const form = `grant_type=client_credentials&resource=${encodeURIComponent(options.resource)}&scope=${options.scope}`;
+    // Padded with a parameter the token endpoint ignores, so the peer reads as many bytes as the service.
+    const pad = Math.max(0, bodyBytes - form.length - 5);
+    const body = `${form}&pad=${"x".repeat(pad)}`;
+    const request: autocannon.Request = {
+      method: "POST",
+      path: new URL(String(t.ready.token_endpoint)).pathname,
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: `Basic ${Buffer.from(`${options.client_id}:${options.client_secret}`).toString("base64")}`,
+      },
+      body,
+    };
+    const preflight = await fetch(String(t.ready.token_endpoint), {
+      method: "POST",
+      headers: request.headers as Record<string, string>,
+      body,
+    });
+    const answer = (await preflight.json()) as { access_token?: string };
+    const alg =
+      answer.access_token &&
+      JSON.parse(Buffer.from(answer.access_token.split(".")[0] ?? "", "base64url").toString()).alg;
+    if (preflight.status !== 200 || alg !== "ES256") {
+      throw new Error(
+        `the peer did not issue an ES256 JWT access token: ${preflight.status} ${JSON.stringify(answer)}`,
+      );
+    }
+    return await loadTarget(t, () => [request], timing);
+  } finally {
+    await stopTarget(t.process);
+  }
+}
+
+export interface FloorResult {
+  concurrency: number;
+  ops: number;
+  seconds: number;
+  ops_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  errors: number;
+  memory?: Memory;
+}
+
+export async function runFloor(dir: string, input: FloorInput): Promise<FloorResult> {
+  const file = join(dir, `floor-${input.concurrency}.json`);
+  await writeFile(file, JSON.stringify(input));
+  const spawned = spawnTarget("crypto-floor", target("crypto-floor"), [file], {
+    timeoutMs: input.warmup_ms + input.duration_ms + 30_000,
+  });
+  const t = await spawned.started;
+  const r = t.ready as {
+    ops: number;
+    errors: number;
+    seconds: number;
+    p50: number;
+    p99: number;
+    max: number;
+  };
+  const memory = memoryOf(t.pid);
+  await stopTarget(t.process);
+  return {
+    concurrency: input.concurrency,
+    ops: r.ops,
+    seconds: round(r.seconds, 2),
+    ops_per_s: Math.round(r.ops / r.seconds),
+    p50_ms: round(r.p50, 2),
+    p99_ms: round(r.p99, 2),
+    max_ms: round(r.max, 2),
+    errors: r.errors,
+    memory,
+  };
+}

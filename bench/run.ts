@@ -1,0 +1,223 @@
+/**
+ * `npm run bench` (issue #5): on loopback, with one load generator (autocannon, 32 connections) and one
+ * body size, measures a bare Koa baseline, the exchange, the crypto floor and oidc-provider's token
+ * endpoint; prints the table and the targets, writes bench/results/latest.json and bench/README.md.
+ *   --long       also 100,000 exchanges on a fresh server, RSS sampled (or BENCH_LONG=1)
+ *   --profile    only the exchange, under node --cpu-prof; prints the top self-time entries
+ *   --duration S measured seconds per scenario (default 10); --warmup S (default 2)
+ *   --tokens N   id_tokens in the pool (default 30000; --long raises it to 100000)
+ */
+
+import { rm, writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { buildTargets, ROOT } from "./lib/build.js";
+import { freePort, round, stopTarget } from "./lib/child.js";
+import { EXCHANGE_PATH, type LongResult, runExchange, runLong, runProfile } from "./lib/exchange-runs.js";
+import { startIssuer } from "./lib/issuer.js";
+import { CONNECTIONS } from "./lib/load.js";
+import { printTable, printTargets, type Row, type TargetCheck, updateReadme } from "./lib/report.js";
+import { runBaseline, runFloor, runPeer, startExchange, type Timing } from "./lib/scenarios.js";
+import { AUDIENCE, DATABASE, exchangeBodies, GROUP, prepareExchange } from "./lib/setup.js";
+
+const LONG_EXCHANGES = 100_000;
+const START_SAMPLES = 3;
+
+const { values: args } = parseArgs({
+  options: {
+    long: { type: "boolean", default: process.env.BENCH_LONG === "1" },
+    profile: { type: "boolean", default: false },
+    duration: { type: "string", default: "10" },
+    warmup: { type: "string", default: "2" },
+    tokens: { type: "string", default: "30000" },
+  },
+});
+function positive(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new TypeError(`--${name} must be a positive number, got ${value}`);
+  return n;
+}
+const timing: Timing = {
+  durationSeconds: positive("duration", args.duration),
+  warmupSeconds: positive("warmup", args.warmup),
+};
+const poolSize = Math.max(
+  10_000,
+  Math.floor(positive("tokens", args.tokens)),
+  args.long ? LONG_EXCHANGES : 0,
+);
+const step = (what: string) => console.log(`• ${what}`);
+
+const machine = {
+  cores: cpus().length,
+  cpu: cpus()[0]?.model ?? "unknown",
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  loadavg_start: loadavg().map((l) => round(l, 2)),
+};
+console.log(
+  `ocient-sso bench: ${machine.cores} cores (${machine.cpu}), node ${machine.node}, load ${machine.loadavg_start.join(" ")}`,
+);
+
+const build = buildTargets();
+step(`built targets in ${Math.round(build.ms)} ms`);
+const issuer = await startIssuer();
+const setup = await prepareExchange(issuer);
+const mintStarted = performance.now();
+const tokens = await issuer.mint(poolSize, { audience: AUDIENCE, group: GROUP, ttlSeconds: 3600 });
+const mintMs = Math.round(performance.now() - mintStarted);
+const bodies = exchangeBodies(tokens);
+const bodyBytes = bodies[0]?.length ?? 0;
+step(`minted ${tokens.length} RS256 id_tokens in ${mintMs} ms; request body ${bodyBytes} bytes`);
+
+try {
+  if (args.profile) {
+    const { load } = await runProfile(setup, bodies, timing);
+    console.log(
+      `\nexchange under --cpu-prof: ${load.rps} req/s, p99 ${load.p99_ms} ms, ${load.errors} errors`,
+    );
+  } else {
+    await main();
+  }
+} finally {
+  await issuer.close();
+  await rm(setup.dir, { recursive: true, force: true });
+}
+
+async function main(): Promise<void> {
+  const starts: number[] = [];
+  let started = await startExchange(setup.configFile, setup.url);
+  starts.push(started.ms);
+  const readyRss = started.rss_mb;
+  for (let i = 1; i < START_SAMPLES; i++) {
+    await stopTarget(started.target.process);
+    started = await startExchange(setup.configFile, setup.url);
+    starts.push(started.ms);
+  }
+  const startMs = [...starts].sort((a, b) => a - b)[Math.floor(starts.length / 2)] ?? 0;
+  step(
+    `start to ready (spawn → first 200 from /readyz): ${starts.join(", ")} ms; RSS when ready ${readyRss} MB`,
+  );
+
+  step(`exchange: ${timing.warmupSeconds} s warm-up + ${timing.durationSeconds} s`);
+  const exchange = await runExchange(started.target, setup, bodies, timing);
+  step(`baseline: bare Koa + readJsonBody echo`);
+  const baseline = await runBaseline(await freePort(), bodies, timing);
+  step(`peer: oidc-provider client_credentials, JWT access tokens (ES256)`);
+  const peer = await runPeer({ port: await freePort(), bodyBytes }, timing);
+  const floorInput = (concurrency: number) => ({
+    tokens: tokens.slice(0, 2000),
+    provider_jwk: issuer.publicJwk,
+    signing_jwk: { ...setup.signingKey, created_at: undefined },
+    issuer: issuer.issuer,
+    audience: AUDIENCE,
+    token_issuer: setup.url,
+    database: DATABASE,
+    concurrency,
+    warmup_ms: 1000,
+    duration_ms: Math.min(5, timing.durationSeconds) * 1000,
+  });
+  step("crypto floor: jwtVerify RS256 + SignJWT ES256, no HTTP (1 and 32 in flight)");
+  const floor1 = await runFloor(setup.dir, floorInput(1));
+  const floor32 = await runFloor(setup.dir, floorInput(CONNECTIONS));
+  let long: LongResult | undefined;
+  if (args.long) {
+    step(`long: ${LONG_EXCHANGES} exchanges on a fresh server, RSS every second`);
+    long = await runLong(setup, bodies, LONG_EXCHANGES);
+  }
+
+  const floorRow = (name: string, f: typeof floor1): Row => ({ scenario: name, rps: f.ops_per_s, ...f });
+  const rows: Row[] = [
+    { scenario: "baseline (bare Koa echo)", ...baseline },
+    { scenario: "exchange (POST /v1/sso_token)", ...exchange },
+    { scenario: "peer (oidc-provider token)", ...peer },
+    floorRow("crypto floor, 1 in flight", floor1),
+    floorRow(`crypto floor, ${CONNECTIONS} in flight`, floor32),
+  ];
+  const ratios = {
+    exchange_over_baseline: round(exchange.rps / baseline.rps, 3),
+    exchange_over_peer: round(exchange.rps / peer.rps, 3),
+    exchange_over_floor: round(exchange.rps / floor32.ops_per_s, 3),
+  };
+  const correct = exchange.errors === 0 && exchange.minted_check.valid === exchange.minted_check.checked;
+  const targets: TargetCheck[] = [
+    {
+      target: "exchange ≥ 0.6× baseline",
+      value: `${ratios.exchange_over_baseline}×`,
+      pass: ratios.exchange_over_baseline >= 0.6,
+    },
+    { target: "zero exchange errors", value: String(exchange.errors), pass: exchange.errors === 0 },
+    { target: "p99 ≤ 10 ms", value: `${exchange.p99_ms} ms`, pass: exchange.p99_ms <= 10 },
+    { target: "start to ready ≤ 300 ms (median)", value: `${startMs} ms`, pass: startMs <= 300 },
+    long
+      ? {
+          target: `RSS ≤ 150 MB after ${LONG_EXCHANGES} exchanges (highest of the last 20%), no growth after warm-up (lowest to lowest, ≤ 10 MB)`,
+          value: `${long.rss_max_end_mb} MB, growth ${long.growth_mb} MB (${long.rss_floor_after_warmup_mb} → ${long.rss_floor_end_mb}), ${long.errors} errors, ${long.rps} req/s`,
+          pass:
+            (long.rss_max_end_mb ?? Number.POSITIVE_INFINITY) <= 150 &&
+            (long.growth_mb ?? Number.POSITIVE_INFINITY) <= 10 &&
+            long.errors === 0,
+        }
+      : { target: "RSS after 100,000 exchanges", value: "run with --long", pass: null },
+  ];
+
+  console.log(
+    `\n${CONNECTIONS} connections, ${timing.durationSeconds} s each after ${timing.warmupSeconds} s warm-up, body ${bodyBytes} bytes, loopback\n`,
+  );
+  printTable(rows);
+  console.log(
+    `\nexchange/baseline ${ratios.exchange_over_baseline}×   exchange/peer ${ratios.exchange_over_peer}×   ` +
+      `crypto floor ${floor32.ops_per_s} ops/s (${floor1.ops_per_s} with 1 in flight)   start to ready ${startMs} ms`,
+  );
+  console.log(
+    `minted tokens checked against the service's JWKS: ${exchange.minted_check.valid}/${exchange.minted_check.checked} valid; ` +
+      `id_tokens used ${exchange.tokens_used} of ${tokens.length} (${exchange.tokens_reused} reused); ` +
+      `issuer served ${JSON.stringify(issuer.hits)}\n`,
+  );
+  printTargets(targets);
+  if (!correct) {
+    console.error(`\nFAIL: correctness: ${JSON.stringify(exchange.minted_check.failures)}`);
+    process.exitCode = 1;
+  }
+
+  const date = new Date().toISOString();
+  const report = {
+    date,
+    machine: { ...machine, loadavg_end: loadavg().map((l) => round(l, 2)) },
+    settings: {
+      connections: CONNECTIONS,
+      pipelining: 1,
+      warmup_s: timing.warmupSeconds,
+      duration_s: timing.durationSeconds,
+      body_bytes: bodyBytes,
+      token_pool: tokens.length,
+      provider_alg: "RS256",
+      minting_alg: "ES256",
+      peer: "oidc-provider client_credentials, resourceIndicators, accessTokenFormat jwt, ES256, client_secret_basic",
+      targets_from: "built JS (dist/bench), NODE_ENV=production, logs at info to /dev/null",
+    },
+    build_ms: Math.round(build.ms),
+    mint_ms: mintMs,
+    start_to_ready_ms: { median: startMs, samples: starts },
+    exchange_rss_when_ready_mb: readyRss,
+    scenarios: { baseline, exchange, peer, crypto_floor_1: floor1, crypto_floor_32: floor32 },
+    ratios,
+    issuer_hits: issuer.hits,
+    targets,
+    ...(long && { long }),
+  };
+  await writeFile(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  await updateReadme(
+    join(ROOT, "bench/README.md"),
+    `Latest figures: ${date.slice(0, 10)}, ${machine.cores} cores (${machine.cpu}), node ${machine.node}, load average ${machine.loadavg_start[0]} at start.`,
+    rows,
+    [
+      `exchange/baseline ${ratios.exchange_over_baseline}×, exchange/peer ${ratios.exchange_over_peer}×, start to ready ${startMs} ms (median of ${starts.length})`,
+      ...targets.map(
+        (t) => `${t.pass === null ? "not run" : t.pass ? "PASS" : "FAIL"}: ${t.target}: ${t.value}`,
+      ),
+    ],
+  );
+  step("wrote bench/results/latest.json and bench/README.md");
+}
