@@ -3,7 +3,7 @@
  * document and validates it; handlers adapt the exchange core; one middleware renders every error.
  */
 import Koa from "koa";
-import { OpenAPIBackend, type Request as OperationRequest } from "openapi-backend";
+import { OpenAPIBackend } from "openapi-backend";
 import { document } from "../../generated/openapi.js";
 import { InvalidRequest, MethodNotAllowed, RateLimited, RouteNotFound } from "../errors.js";
 import { errorHandler } from "./error-handler.js";
@@ -13,7 +13,7 @@ import { getMetrics } from "./handlers/get-metrics.js";
 import { getOpenapiJson, getOpenapiYaml } from "./handlers/get-openapi.js";
 import { getOpenidConfiguration } from "./handlers/get-openid-configuration.js";
 import { postSsoToken } from "./handlers/post-sso-token.js";
-import type { HandlerDeps, KoaContext, RequestState } from "./handlers/types.js";
+import type { Handler, HandlerDeps, KoaContext, RequestState } from "./handlers/types.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { normalizeSsoTokenRequest } from "./normalize-request.js";
@@ -22,6 +22,7 @@ import { clientAddress, requestLog } from "./request-log.js";
 import type { ServiceState } from "./runtime.js";
 
 export const SSO_TOKEN_OPERATION = "postOcientHttpQueryApiSsoToken";
+const SSO_TOKEN_PATH = "/v1/sso_token";
 
 export interface AppOptions {
   service: ServiceState;
@@ -39,62 +40,97 @@ function validationReason(
   return `invalid request: ${where} ${first.message ?? "is invalid"}`.slice(0, 200);
 }
 
-export async function createApiBackend(deps: HandlerDeps): Promise<OpenAPIBackend> {
+type Validate = ((input: unknown) => boolean) & { errors?: ValidationErrors };
+type ValidationErrors = ReadonlyArray<{ instancePath?: string; message?: string }> | null;
+
+interface Route {
+  operationId: string;
+  handle: Handler;
+  /** openapi-backend's compiled validators of the operation (parameters, body), once compiled. */
+  validators?: Validate[];
+}
+
+/**
+ * openapi-backend parses the document, builds the routes and compiles the request validators. Requests
+ * are then dispatched from a table built once from its operations, rather than through handleRequest,
+ * which would re-list the operations, re-parse headers and cookies, and match the route twice per request.
+ */
+export async function createRouter(
+  deps: HandlerDeps,
+): Promise<(ctx: KoaContext, body: unknown) => Promise<void>> {
   const api = new OpenAPIBackend({
     definition: deps.document as never,
     // The document is OpenAPI 3.1, which openapi-backend would check against the 3.0 meta-schema and then
-    // route everything to 404; it is linted by Redocly in CI instead.
+    // route everything to 404; it is linted by Redocly in CI instead. Quick mode also compiles lazily.
     quick: true,
     validate: true,
-    strict: true,
-    handlers: {
-      [SSO_TOKEN_OPERATION]: postSsoToken(deps),
-      getJwks: getJwks(deps),
-      getOpenidConfiguration: getOpenidConfiguration(deps),
-      getOpenapiJson: getOpenapiJson(deps),
-      getOpenapiYaml: getOpenapiYaml(deps),
-      getHealthz: getHealthz(),
-      getReadyz: getReadyz(deps),
-      getMetrics: getMetrics(deps),
-      validationFail: (c) => {
-        throw new InvalidRequest(validationReason(c.validation.errors));
-      },
-      notFound: () => {
-        throw new RouteNotFound("no such route");
-      },
-      methodNotAllowed: () => {
-        throw new MethodNotAllowed("method not allowed on this route");
-      },
-    },
   });
   await api.init();
-  return api;
+  const handlers: Record<string, Handler> = {
+    [SSO_TOKEN_OPERATION]: postSsoToken(deps),
+    getJwks: getJwks(deps),
+    getOpenidConfiguration: getOpenidConfiguration(deps),
+    getOpenapiJson: getOpenapiJson(deps),
+    getOpenapiYaml: getOpenapiYaml(deps),
+    getHealthz: getHealthz(),
+    getReadyz: getReadyz(deps),
+    getMetrics: getMetrics(deps),
+  };
+  const routes = new Map<string, Route>();
+  const paths = new Set<string>();
+  const compile = (operationId: string) =>
+    (api.validator.getRequestValidatorsForOperation(operationId) ?? []) as Validate[];
+  const operations = api.router.getOperations() as Array<{
+    operationId?: string;
+    method: string;
+    path: string;
+  }>;
+  for (const { operationId, method, path } of operations) {
+    if (!operationId || path.includes("{"))
+      throw new Error(`route ${method} ${path} needs a handler and a fixed path`);
+    const handle = handlers[operationId];
+    if (!handle) throw new Error(`no handler for operation ${operationId}`);
+    // Compiled now for the exchange (its first request must not pay for it), on first use for the rest.
+    const validators = operationId === SSO_TOKEN_OPERATION ? compile(operationId) : undefined;
+    routes.set(`${method.toUpperCase()} ${path}`, { operationId, handle, validators });
+    paths.add(path);
+  }
+  return async function dispatch(ctx, body) {
+    const path = ctx.path.length > 1 && ctx.path.endsWith("/") ? ctx.path.slice(0, -1) : ctx.path;
+    const route = routes.get(`${ctx.method} ${path}`);
+    if (!route) {
+      if (paths.has(path)) throw new MethodNotAllowed("method not allowed on this route");
+      throw new RouteNotFound("no such route");
+    }
+    const input = { path: {}, query: ctx.query, header: ctx.headers, cookie: {}, requestBody: body };
+    route.validators ??= compile(route.operationId);
+    for (const validate of route.validators) {
+      if (!validate(input)) throw new InvalidRequest(validationReason(validate.errors));
+    }
+    await route.handle(ctx, body);
+  };
 }
 
 export async function createApp({ service, logger, metrics }: AppOptions): Promise<Koa<RequestState>> {
   const deps: HandlerDeps = { service, metrics, document: document as Record<string, unknown> };
-  const api = await createApiBackend(deps);
+  const dispatch = await createRouter(deps);
   const app = new Koa<RequestState>();
   app.silent = true;
   app.proxy = service.current.config.server.trust_proxy;
   app.use(requestLog(logger, metrics, app.proxy));
   app.use(errorHandler());
   app.use(async function route(ctx: KoaContext) {
-    const request: OperationRequest = {
-      method: ctx.method,
-      path: ctx.path,
-      query: ctx.querystring,
-      headers: ctx.headers as OperationRequest["headers"],
-    };
-    const operation = api.router.matchOperation(request);
-    if (operation?.operationId === SSO_TOKEN_OPERATION) {
+    let body: unknown;
+    if (ctx.method === "POST" && ctx.path === SSO_TOKEN_PATH) {
       const wait = service.current.limiter?.take(clientAddress(ctx, app.proxy), Date.now()) ?? 0;
       if (wait > 0) throw new RateLimited("too many token exchanges from this client; retry later", wait);
       const { server } = service.current.config;
-      const body = await readJsonBody(ctx.req, server.max_body_bytes);
-      request.body = normalizeSsoTokenRequest(body, server.max_token_bytes);
+      body = normalizeSsoTokenRequest(
+        await readJsonBody(ctx.req, server.max_body_bytes),
+        server.max_token_bytes,
+      );
     }
-    await api.handleRequest(request, ctx);
+    await dispatch(ctx, body);
   });
   return app;
 }

@@ -23,13 +23,19 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      req.resume();
-      throw new PayloadTooLarge(`the request body is larger than ${maxBytes} bytes`);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.resume();
+        throw new PayloadTooLarge(`the request body is larger than ${maxBytes} bytes`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (err) {
+    if (err instanceof PayloadTooLarge) throw err;
+    // The client went away or was cut off by the request timeout: its fault, not a server error.
+    throw new InvalidRequest("the request body was not received in full", { cause: err });
   }
   const text = Buffer.concat(chunks, size).toString("utf8");
   let body: unknown;

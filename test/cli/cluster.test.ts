@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
-import { startCli } from "./spawn-cli.js";
+import { type RunningCli, startCli } from "./spawn-cli.js";
 
 let provider: EmbeddedProvider;
 let dir: string;
+let cli: RunningCli | undefined;
 
 beforeAll(async () => {
   [provider, dir] = await Promise.all([
@@ -15,6 +16,8 @@ beforeAll(async () => {
   ]);
 });
 afterAll(async () => {
+  // A failed assertion must not leave the cluster running.
+  if (cli && cli.child.exitCode === null) cli.child.kill("SIGTERM");
   await provider?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -33,7 +36,7 @@ databases:
   retail_analytics: { groups: [analysts] }
 `,
     );
-    const cli = startCli(["serve", "--config", config]);
+    cli = startCli(["serve", "--config", config]);
     await cli.waitFor(
       /listening on http:\/\/127\.0\.0\.1:\d+[\s\S]*listening on http:\/\/127\.0\.0\.1:\d+/,
       30_000,

@@ -2,14 +2,14 @@
 import type { Handler, HandlerDeps } from "./types.js";
 
 export function getHealthz(): Handler {
-  return function getHealthz(_operation, ctx) {
+  return function getHealthz(ctx) {
     ctx.set("cache-control", "no-store");
     ctx.body = { status: "ok" };
   };
 }
 
 export function getReadyz({ service }: HandlerDeps): Handler {
-  return function getReadyz(_operation, ctx) {
+  return function getReadyz(ctx) {
     // The runtime only exists once its configuration validated and its signing key signed a probe.
     const checks = {
       config: "ok",

@@ -2,7 +2,7 @@
 import type { Handler, HandlerDeps } from "./types.js";
 
 export function getMetrics({ metrics }: HandlerDeps): Handler {
-  return async function getMetrics(_operation, ctx) {
+  return async function getMetrics(ctx) {
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   };

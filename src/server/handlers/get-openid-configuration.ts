@@ -2,7 +2,7 @@
 import type { Handler, HandlerDeps } from "./types.js";
 
 export function getOpenidConfiguration({ service }: HandlerDeps): Handler {
-  return function getOpenidConfiguration(_operation, ctx) {
+  return function getOpenidConfiguration(ctx) {
     const { token } = service.current.config;
     const base = token.issuer.replace(/\/$/, "");
     ctx.set("cache-control", "public, max-age=300");

@@ -3,8 +3,8 @@ import type { ExchangeFacts, ExchangeRequest } from "../../exchange/exchange.js"
 import type { Handler, HandlerDeps } from "./types.js";
 
 export function postSsoToken({ service }: HandlerDeps): Handler {
-  return async function postSsoToken(operation, ctx) {
-    const request = operation.request.requestBody as ExchangeRequest;
+  return async function postSsoToken(ctx, body) {
+    const request = body as ExchangeRequest;
     const facts: ExchangeFacts = {};
     ctx.state.audit = { database: request.database, facts };
     const result = await service.current.exchange.exchange(request, facts);

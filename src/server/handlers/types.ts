@@ -1,5 +1,4 @@
 import type { ParameterizedContext } from "koa";
-import type { Context as OperationContext } from "openapi-backend";
 import type { Metrics } from "../metrics.js";
 import type { ServiceState } from "../runtime.js";
 
@@ -18,4 +17,5 @@ export interface RequestState {
 }
 
 export type KoaContext = ParameterizedContext<RequestState>;
-export type Handler = (operation: OperationContext, ctx: KoaContext) => void | Promise<void>;
+/** An operation's handler; `body` is the request body, already validated against the operation's schema. */
+export type Handler = (ctx: KoaContext, body: unknown) => void | Promise<void>;
