@@ -72,9 +72,15 @@ export class ExchangeService {
     const token = (request.id_token ?? request.access_token) as string;
     checkSize(token, this.#maxTokenBytes);
     const now = this.#now();
+    // Known as soon as the token's issuer picks it, so the audit record of a refusal names it too.
+    const integrationFor = (iss: string): Integration => {
+      const integration = this.#integrationFor(iss);
+      facts.integration = integration.name;
+      return integration;
+    };
     const subject: VerifiedSubject = hasId
-      ? await verifyIdToken(token, this.#integrationFor, now)
-      : await verifyAccessToken(token, this.#integrationFor, this.policy.opaqueCheckerOf(database), now);
+      ? await verifyIdToken(token, integrationFor, now)
+      : await verifyAccessToken(token, integrationFor, this.policy.opaqueCheckerOf(database), now);
     facts.integration = subject.integration.name;
     const identity = identityOf(subject);
     facts.user = identity.user;

@@ -15,8 +15,13 @@ import {
   type JWTHeaderParameters,
   SignJWT,
 } from "jose";
+import { rememberSecret } from "./log-collector.js";
 
-export type FakeMode = "ok" | "down" | "slow" | "status500" | "badjson" | "emptykeys" | "redirect";
+/**
+ * `down` drops the connection, `slow` answers after `slowMs`, `stall` sends the headers and half the
+ * body and then nothing, `redirect` points elsewhere; the others answer at once.
+ */
+export type FakeMode = "ok" | "down" | "slow" | "stall" | "status500" | "badjson" | "emptykeys" | "redirect";
 
 export const FAKE_AUDIENCE = "ocient-client";
 
@@ -36,8 +41,8 @@ export interface FakeProvider {
   introspectionEndpoint: string;
   userinfoEndpoint: string;
   introspection: { clientId: string; clientSecret: string };
-  /** The kid of the key it signs with (published in its JWKS). */
-  kid: string;
+  /** The kid of the key it signs with (published in its JWKS); changes with `rotate`. */
+  readonly kid: string;
   /** Default mode; change it at any time. */
   mode: FakeMode;
   /** Per-path modes (e.g. "/jwks"), winning over `mode`. */
@@ -47,6 +52,13 @@ export interface FakeProvider {
   /** Requests received, per path. */
   requests: Map<string, number>;
   totalRequests(): number;
+  /** TCP connections accepted, including any that never sent a request. */
+  connections(): number;
+  /**
+   * Replaces the signing key with a new one under a new kid; the key set then publishes only the new
+   * key (`keepOld`: both). Returns the new kid.
+   */
+  rotate(options?: { keepOld?: boolean }): Promise<string>;
   /**
    * A token signed with the provider's key. Claims default to a valid id_token for alice
    * (iss, aud, sub, preferred_username, email_verified, iat = now, exp = now + 3600); a claim set to
@@ -73,10 +85,16 @@ const PATHS = {
 export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
   const now = options.now ?? Date.now;
   const slowMs = options.slowMs ?? 2000;
-  const kid = `fake-${randomUUID()}`;
-  const own = await generateKeyPair("RS256", { extractable: true });
   const foreign = await generateKeyPair("RS256");
-  const publicJwk: JWK = { ...(await exportJWK(own.publicKey)), kid, alg: "RS256", use: "sig" };
+  const keyWithKid = async () => {
+    const kid = `fake-${randomUUID()}`;
+    const pair = await generateKeyPair("RS256", { extractable: true });
+    const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid, alg: "RS256", use: "sig" };
+    return { kid, privateKey: pair.privateKey, jwk };
+  };
+  let own = await keyWithKid();
+  let published: JWK[] = [own.jwk];
+  let connections = 0;
   const requests = new Map<string, number>();
   const opaque = new Map<string, Record<string, unknown>>();
   const modes = new Map<string, FakeMode>();
@@ -84,6 +102,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     clientId: "fake-introspector",
     clientSecret: randomBytes(16).toString("base64url"),
   };
+  rememberSecret(introspection.clientSecret);
+  rememberSecret(Buffer.from(`${introspection.clientId}:${introspection.clientSecret}`).toString("base64"));
   const timers = new Set<NodeJS.Timeout>();
   let issuer = "";
 
@@ -110,7 +130,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
           id_token_signing_alg_values_supported: ["RS256"],
         });
       case PATHS.jwks:
-        return json(res, 200, { keys: [publicJwk] });
+        return json(res, 200, { keys: published });
       case PATHS.introspection: {
         const form = new URLSearchParams(await readBody(req));
         const info = opaque.get(form.get("token") ?? "");
@@ -138,11 +158,16 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       case "slow": {
         const timer = setTimeout(() => {
           timers.delete(timer);
-          void answer(path, req, res);
+          // The client may have given up meanwhile (its timeout): reading its body then fails.
+          answer(path, req, res).catch(() => res.destroy());
         }, slowMs);
         timers.add(timer);
         return;
       }
+      case "stall":
+        res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+        res.write('{"keys": [');
+        return;
       case "status500":
         return json(res, 500, { error: "server_error" });
       case "badjson":
@@ -157,6 +182,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       default:
         return void answer(path, req, res).catch(() => res.destroy());
     }
+  });
+  server.on("connection", () => {
+    connections++;
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -190,7 +218,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     claims: Record<string, unknown>,
     header: Partial<JWTHeaderParameters>,
   ): Promise<string> {
-    const protectedHeader = { alg: "RS256", kid, typ: "JWT", ...header } as JWTHeaderParameters;
+    const protectedHeader = { alg: "RS256", kid: own.kid, typ: "JWT", ...header } as JWTHeaderParameters;
     for (const [k, v] of Object.entries(protectedHeader))
       if (v === undefined) delete (protectedHeader as Record<string, unknown>)[k];
     return new SignJWT(claimsOf(claims)).setProtectedHeader(protectedHeader).sign(key);
@@ -202,7 +230,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     introspectionEndpoint: `${issuer}${PATHS.introspection}`,
     userinfoEndpoint: `${issuer}${PATHS.userinfo}`,
     introspection,
-    kid,
+    get kid() {
+      return own.kid;
+    },
     get mode() {
       return state.mode;
     },
@@ -213,6 +243,12 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     opaque,
     requests,
     totalRequests: () => [...requests.values()].reduce((a, b) => a + b, 0),
+    connections: () => connections,
+    async rotate(rotateOptions = {}) {
+      own = await keyWithKid();
+      published = rotateOptions.keepOld ? [...published, own.jwk] : [own.jwk];
+      return own.kid;
+    },
     sign: (claims = {}, header = {}) => signWith(own.privateKey, claims, header),
     signWithForeignKey: (claims = {}, header = {}) => signWith(foreign.privateKey, claims, header),
     nowSeconds,

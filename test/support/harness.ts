@@ -2,7 +2,7 @@
  * The real service in-process against the embedded OpenID provider, both on 127.0.0.1 with port 0, a
  * throwaway signing-key file and every log line captured. Start one per test file (beforeAll).
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -10,7 +10,7 @@ import { parseConfig } from "../../src/config/load.js";
 import type { Config, ConfigInput } from "../../src/config/schema.js";
 import { createLogger } from "../../src/server/logger.js";
 import { type RunningServer, startServer } from "../../src/server/serve.js";
-import { collectLine, rememberToken } from "./log-collector.js";
+import { collectLine, rememberSecret, rememberToken } from "./log-collector.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "./provider.js";
 
 export type IntegrationInput = ConfigInput["integrations"][number];
@@ -99,6 +99,21 @@ function rememberTokensIn(body: unknown): void {
   }
 }
 
+/** The private parameters of the signing keys, which no log line may carry either. */
+async function rememberSecretsOf(keysFile: string): Promise<void> {
+  let keys: unknown;
+  try {
+    keys = JSON.parse(await readFile(keysFile, "utf8"));
+  } catch {
+    return; // a configured keys_file elsewhere, or none yet
+  }
+  const list = (keys as { keys?: unknown })?.keys;
+  if (!Array.isArray(list)) return;
+  for (const jwk of list as Record<string, unknown>[]) {
+    for (const param of ["d", "p", "q", "dp", "dq", "qi"]) rememberSecret(jwk[param]);
+  }
+}
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const provider = options.provider ?? (await startEmbeddedProvider());
   const ownsProvider = options.provider === undefined;
@@ -149,6 +164,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     throw err;
   }
   const url = server.url;
+  await rememberSecretsOf(config.token.keys_file);
+  rememberSecret(provider.introspection.clientSecret);
 
   return {
     provider,
