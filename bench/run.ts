@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     warmup_ms: 1000,
     duration_ms: Math.min(5, timing.durationSeconds) * 1000,
   });
-  step("crypto floor: jwtVerify RS256 + SignJWT ES256, no HTTP (1 and 32 in flight)");
+  step("crypto floor: the service's RS256 verify + ES256 sign (jws.ts), no HTTP (1 and 32 in flight)");
   const floor1 = await runFloor(setup.dir, floorInput(1));
   const floor32 = await runFloor(setup.dir, floorInput(CONNECTIONS));
   let long: LongResult | undefined;

@@ -1,12 +1,13 @@
 /**
- * Bench target: the crypto floor. The exchange's verify (jose `jwtVerify`, RS256, the same options) plus
- * its mint (jose `SignJWT`, ES256, the same header and claims) in a loop with `concurrency` exchanges in
- * flight, no HTTP. WebCrypto runs on libuv's thread pool, so in-flight exchanges can use several cores, as
- * they do in the server. Argument: the path of a JSON file of {@link FloorInput}; answers one message.
+ * Bench target: the crypto floor. The exchange's own signature check (RS256) and signing (ES256, the same
+ * header and claims), through the service's src/exchange/jws.ts, in a loop with `concurrency` exchanges in
+ * flight, no HTTP. node:crypto's callback API runs on libuv's thread pool, so in-flight exchanges can use
+ * several cores, as they do in the server. Argument: the path of a JSON file of {@link FloorInput}; answers one message.
  */
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { type CryptoKey, importJWK, type JWK, jwtVerify, SignJWT } from "jose";
+import type { JWK } from "jose";
+import { importPrivateJwk, importPublicJwk, signCompact, verifySignature } from "../../src/exchange/jws.js";
 import { announce, exitOnStop } from "./lifecycle.js";
 
 export interface FloorInput {
@@ -26,32 +27,31 @@ export interface FloorInput {
 const MAX_SAMPLES = 2_000_000;
 
 const input = JSON.parse(await readFile(process.argv[2] ?? "", "utf8")) as FloorInput;
-const verifyKey = (await importJWK(input.provider_jwk, "RS256")) as CryptoKey;
-const signKey = (await importJWK(input.signing_jwk, "ES256")) as CryptoKey;
+const verifyKey = importPublicJwk(input.provider_jwk as Record<string, unknown>);
+const signKey = importPrivateJwk(input.signing_jwk as Record<string, unknown>);
+const header = Buffer.from(JSON.stringify({ alg: "ES256", typ: "at+jwt", kid: input.signing_jwk.kid })).toString(
+  "base64url",
+);
 
 async function exchangeOnce(token: string): Promise<void> {
-  const { payload } = await jwtVerify(token, verifyKey, {
-    issuer: input.issuer,
-    audience: [input.audience],
-    algorithms: ["RS256", "ES256"],
-    clockTolerance: 60,
-    requiredClaims: ["sub", "exp", "iat"],
-  });
+  const dot = token.lastIndexOf(".");
+  const signature = Buffer.from(token.slice(dot + 1), "base64url");
+  if (!(await verifySignature("RS256", token.slice(0, dot), signature, verifyKey))) throw new Error("signature");
+  const payload = JSON.parse(Buffer.from(token.slice(token.indexOf(".") + 1, dot), "base64url").toString());
   const iat = Math.floor(Date.now() / 1000);
-  await new SignJWT({
+  const claims = {
+    iss: input.token_issuer,
+    sub: String(payload.sub),
+    aud: input.token_issuer,
     database: input.database,
     idp: "bench",
     groups: payload.groups,
     client_id: input.audience,
-  })
-    .setProtectedHeader({ alg: "ES256", typ: "at+jwt", kid: input.signing_jwk.kid })
-    .setIssuer(input.token_issuer)
-    .setSubject(String(payload.sub))
-    .setAudience(input.token_issuer)
-    .setIssuedAt(iat)
-    .setExpirationTime(Math.min(iat + 3600, payload.exp ?? iat + 3600))
-    .setJti(randomUUID())
-    .sign(signKey);
+    iat,
+    exp: Math.min(iat + 3600, payload.exp ?? iat + 3600),
+    jti: randomUUID(),
+  };
+  await signCompact("ES256", `${header}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`, signKey);
 }
 
 async function run(

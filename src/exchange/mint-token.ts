@@ -1,9 +1,12 @@
-/** The Ocient access token: a compact JWS with `typ: at+jwt`, scoped to one database. */
+/**
+ * The Ocient access token: a compact JWS with `typ: at+jwt`, scoped to one database. The header is
+ * the signer's, encoded once; signing runs on node:crypto's thread pool (see jws.ts).
+ */
 import { randomUUID } from "node:crypto";
-import { SignJWT } from "jose";
 import type { Config } from "../config/schema.js";
 import { TokenExpired } from "../errors.js";
 import type { Identity } from "./access-policy.js";
+import { signCompact } from "./jws.js";
 import type { KeyStore } from "./signing-keys.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 
@@ -42,21 +45,20 @@ export class TokenMinter {
     if (exp <= iat) throw new TokenExpired(`the ${subject.kind} has expired`);
     const jti = randomUUID();
     const { signer } = this.keys();
-    const claims: Record<string, unknown> = {
+    const claims = {
+      iss: this.cfg.issuer,
+      sub: identity.user,
+      aud: this.cfg.audience ?? this.cfg.issuer,
       database,
       idp: subject.integration.name,
       ...(identity.groups.length > 0 && { groups: identity.groups }),
       ...(subject.clientId !== undefined && { client_id: subject.clientId }),
+      iat,
+      exp,
+      jti,
     };
-    const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: signer.alg, typ: "at+jwt", kid: signer.kid })
-      .setIssuer(this.cfg.issuer)
-      .setSubject(identity.user)
-      .setAudience(this.cfg.audience ?? this.cfg.issuer)
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-      .setJti(jti)
-      .sign(signer.key);
+    const payload = Buffer.from(JSON.stringify(claims)).toString("base64url");
+    const token = await signCompact(signer.alg, `${signer.encodedHeader}.${payload}`, signer.key);
     return { token, jti, expiresIn: exp - iat };
   }
 }

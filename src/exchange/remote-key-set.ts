@@ -3,8 +3,8 @@
  * it already has while the provider is down (for a bounded stale period), and it reports each fetch.
  * Unknown `kid`s trigger at most one refetch per cooldown, so random kids cannot cause a fetch storm.
  */
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import { InvalidProviderKeySet, ProviderUnavailable, SigningKeyUnknown, SsoError } from "../errors.js";
+import { importPublicJwk, keyFits, type VerificationKey } from "./jws.js";
 import type { ExchangeObserver } from "./observer.js";
 import { isObject, providerFetch, readJson } from "./provider-http.js";
 
@@ -23,10 +23,18 @@ export interface RemoteKeySetOptions {
 const FAILURE_BACKOFF_MS = 1_000;
 const USABLE_KTY = new Set(["RSA", "EC", "OKP"]);
 
-type LocalSet = ReturnType<typeof createLocalJWKSet>;
+/** The header fields that select a key; `jku`, `x5u`, `jwk` and `x5c` are never looked at. */
+export interface KeySelector {
+  alg: string;
+  kid?: unknown;
+}
+
+function select(keys: readonly VerificationKey[], { alg, kid }: KeySelector): VerificationKey[] {
+  return keys.filter((k) => (kid === undefined || k.kid === kid) && keyFits(k, alg));
+}
 
 export class RemoteKeySet {
-  #local: LocalSet | undefined;
+  #keys: readonly VerificationKey[] | undefined;
   #fetchedAt = 0;
   #attemptedAt = 0;
   #lastFailure: SsoError | undefined;
@@ -36,11 +44,13 @@ export class RemoteKeySet {
 
   constructor(private readonly opts: RemoteKeySetOptions) {}
 
-  /** A jose key resolver bound to this provider's keys only. */
-  readonly getKey: JWTVerifyGetKey = async (header, token) => {
-    const now = Date.now();
-    const age = now - this.#fetchedAt;
-    if (!this.#local) {
+  /**
+   * The keys that may have signed a token with this header: by `kid` when it has one, and fitting
+   * the algorithm. An unknown `kid` refreshes the set, at most once per cooldown.
+   */
+  async candidates(header: KeySelector): Promise<VerificationKey[]> {
+    const age = Date.now() - this.#fetchedAt;
+    if (!this.#keys) {
       await this.#refresh();
     } else if (age > this.opts.maxAgeMs) {
       try {
@@ -49,25 +59,16 @@ export class RemoteKeySet {
         if (age > this.opts.maxAgeMs + this.opts.maxStaleMs) throw err;
       }
     }
-    const local = this.#local as LocalSet;
-    try {
-      return await local(header, token);
-    } catch (err) {
-      if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
-      if (Date.now() - this.#attemptedAt < this.opts.cooldownMs) {
-        throw new SigningKeyUnknown("the token's signing key is unknown to its provider", { cause: err });
-      }
-      await this.#refresh();
-      try {
-        return await (this.#local as LocalSet)(header, token);
-      } catch (again) {
-        if (again instanceof errors.JWKSNoMatchingKey) {
-          throw new SigningKeyUnknown("the token's signing key is unknown to its provider", { cause: again });
-        }
-        throw again;
-      }
+    const found = select(this.#keys ?? [], header);
+    if (found.length > 0) return found;
+    if (Date.now() - this.#attemptedAt < this.opts.cooldownMs) {
+      throw new SigningKeyUnknown("the token's signing key is unknown to its provider");
     }
-  };
+    await this.#refresh();
+    const again = select(this.#keys ?? [], header);
+    if (again.length === 0) throw new SigningKeyUnknown("the token's signing key is unknown to its provider");
+    return again;
+  }
 
   #refresh(): Promise<void> {
     if (this.#lastFailure && Date.now() - this.#attemptedAt < FAILURE_BACKOFF_MS) {
@@ -93,9 +94,7 @@ export class RemoteKeySet {
         await response.body?.cancel();
         throw new InvalidProviderKeySet("the identity provider did not serve a key set");
       }
-      const jwks = await readJson(response);
-      const local = toLocalSet(jwks);
-      this.#local = local;
+      this.#keys = toVerificationKeys(await readJson(response));
       this.#fetchedAt = Date.now();
       this.#lastFailure = undefined;
       observer?.providerCall?.("jwks", integration, "ok");
@@ -113,22 +112,23 @@ export class RemoteKeySet {
   }
 }
 
-function toLocalSet(jwks: unknown): LocalSet {
+/** The keys of a JWK Set that can verify signatures; keys of other uses or unknown types are skipped. */
+function toVerificationKeys(jwks: unknown): VerificationKey[] {
   if (!isObject(jwks) || !Array.isArray(jwks.keys)) {
     throw new InvalidProviderKeySet("the identity provider's key set is not a JWK Set");
   }
-  const usable = jwks.keys.filter(
-    (k): k is Record<string, unknown> =>
-      isObject(k) &&
-      typeof k.kty === "string" &&
-      USABLE_KTY.has(k.kty) &&
-      (k.use === undefined || k.use === "sig"),
-  );
-  if (usable.length === 0)
-    throw new InvalidProviderKeySet("the identity provider's key set has no usable key");
-  try {
-    return createLocalJWKSet({ keys: usable } as unknown as JSONWebKeySet);
-  } catch (cause) {
-    throw new InvalidProviderKeySet("the identity provider's key set is not a JWK Set", { cause });
+  const keys: VerificationKey[] = [];
+  for (const jwk of jwks.keys) {
+    if (!isObject(jwk) || typeof jwk.kty !== "string" || !USABLE_KTY.has(jwk.kty)) continue;
+    if (jwk.use !== undefined && jwk.use !== "sig") continue;
+    if (Array.isArray(jwk.key_ops) && !jwk.key_ops.includes("verify")) continue;
+    // A key with private members is a provider's mistake; only its public part is ever used.
+    try {
+      keys.push(importPublicJwk(jwk));
+    } catch {
+      // Unparsable keys are skipped, as jose does; the set is refused below only if none is usable.
+    }
   }
+  if (keys.length === 0) throw new InvalidProviderKeySet("the identity provider's key set has no usable key");
+  return keys;
 }

@@ -3,10 +3,13 @@
  * active key signs; keys retired by a rotation stay published until `retire_at`, so tokens they
  * signed still verify; private members are never published.
  */
+
+import type { KeyObject } from "node:crypto";
 import { randomUUID } from "node:crypto";
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import { exportJWK, generateKeyPair, type JWK } from "jose";
+import { importPrivateJwk } from "./jws.js";
 
 export interface StoredKey extends JWK {
   kid: string;
@@ -81,7 +84,9 @@ export async function rotateKeys(file: string, alg: string, retireAfterSeconds: 
 export interface Signer {
   kid: string;
   alg: string;
-  key: CryptoKey;
+  key: KeyObject;
+  /** The base64url protected header of every token this key signs: `{alg, typ: "at+jwt", kid}`. */
+  encodedHeader: string;
 }
 
 export class KeyStore {
@@ -108,9 +113,11 @@ export class KeyStore {
     if (!active)
       throw new Error(`no active ${alg} signing key in the key file; run "ocient-sso keys rotate"`);
     const { created_at: _c, retire_at: _r, ...jwk } = active;
-    const key = (await importJWK(jwk, active.alg)) as CryptoKey;
+    const key = importPrivateJwk(jwk as Record<string, unknown>);
     const published = live.map((k) => ({ jwk: publicJwk(k), retireAt: k.retire_at }));
-    return new KeyStore({ kid: active.kid, alg: active.alg, key }, published);
+    const header = { alg: active.alg, typ: "at+jwt", kid: active.kid };
+    const encodedHeader = Buffer.from(JSON.stringify(header)).toString("base64url");
+    return new KeyStore({ kid: active.kid, alg: active.alg, key, encodedHeader }, published);
   }
 
   /** Public keys of the signer and of previous keys not yet past `retire_at`. */

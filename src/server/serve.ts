@@ -6,8 +6,8 @@ import { readFile } from "node:fs/promises";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { SignJWT } from "jose";
 import type { Config } from "../config/schema.js";
+import { signCompact } from "../exchange/jws.js";
 import { createApp } from "./app.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -34,7 +34,7 @@ export interface RunningServer {
 /** Proves the signing key signs before the service says it is ready. */
 async function probeSigningKey(service: ServiceState): Promise<void> {
   const { signer } = service.current.keys;
-  await new SignJWT({}).setProtectedHeader({ alg: signer.alg }).sign(signer.key);
+  await signCompact(signer.alg, `${signer.encodedHeader}.e30`, signer.key);
 }
 
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
