@@ -477,6 +477,60 @@ const cases: Case[] = [
 
   // Claims
   {
+    name: "sub a number",
+    request: async () => idToken(await alpha.sign({ sub: 42 })),
+    status: 401,
+    vendorCode: -1231,
+  },
+  {
+    name: "sub empty",
+    request: async () => idToken(await alpha.sign({ sub: "" })),
+    status: 401,
+    vendorCode: -1231,
+  },
+  {
+    name: "aud a number",
+    request: async () => idToken(await alpha.sign({ aud: 1 })),
+    status: 401,
+    vendorCode: -1233,
+  },
+  {
+    name: "aud an object",
+    request: async () => idToken(await alpha.sign({ aud: { [FAKE_AUDIENCE]: true } })),
+    status: 401,
+    vendorCode: -1233,
+  },
+  {
+    name: "azp not a string",
+    request: async () => idToken(await alpha.sign({ azp: [FAKE_AUDIENCE] })),
+    status: 401,
+    vendorCode: -1233,
+  },
+  {
+    name: "nbf a string",
+    request: async () => idToken(await alpha.sign({ nbf: String(NOW) })),
+    status: 401,
+    vendorCode: -1231,
+  },
+  {
+    name: "iat a string",
+    request: async () => idToken(await alpha.sign({ iat: String(NOW) })),
+    status: 401,
+    vendorCode: -1231,
+  },
+  {
+    name: "exp null",
+    request: async () => idToken(await alpha.sign({ exp: null })),
+    status: 401,
+    vendorCode: -1231,
+  },
+  {
+    name: "typ AT+JWT (upper case) presented as id_token",
+    request: async () => idToken(await alpha.sign({}, { typ: "AT+JWT" })),
+    status: 401,
+    vendorCode: -1231,
+  },
+  {
     name: "sub missing",
     request: async () => idToken(await alpha.sign({ sub: undefined })),
     status: 401,
