@@ -15,7 +15,7 @@ import {
   UnknownIssuer,
 } from "../errors.js";
 import type { ExchangeObserver } from "./observer.js";
-import { isObject, providerFetch, readJson } from "./provider-http.js";
+import { FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
 import type { ProviderMetadataSource } from "./provider-metadata.js";
 
 type AccessTokenConfig = NonNullable<IntegrationConfig["access_tokens"]>;
@@ -32,6 +32,7 @@ const MAX_CACHE_ENTRIES = 10_000;
 export class OpaqueTokenChecker {
   readonly #cache = new Map<string, { info: OpaqueTokenInfo; until: number }>();
   readonly #via: "introspection" | "userinfo";
+  readonly #unavailable = new FailureBackoff();
 
   constructor(
     private readonly integration: IntegrationConfig,
@@ -74,14 +75,17 @@ export class OpaqueTokenChecker {
   }
 
   async #call(kind: "introspection" | "userinfo", url: string, init: Parameters<typeof providerFetch>[1]) {
+    this.#unavailable.check();
     try {
       const response = await providerFetch(url, init);
       if (response.status >= 500) {
         await response.body?.cancel();
         throw new ProviderUnavailable(`the identity provider failed to answer ${kind}`);
       }
+      this.#unavailable.clear();
       return response;
     } catch (err) {
+      this.#unavailable.record(err as Error);
       this.observer.providerCall?.(kind, this.integration.name, "unavailable");
       throw err;
     }

@@ -44,3 +44,28 @@ export async function readJson(response: Response): Promise<unknown> {
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/**
+ * After a provider failed, callers get that same failure for a short while instead of each waiting on
+ * a new call: a provider that is down is not hammered, and answers stay fast until it is back.
+ */
+export class FailureBackoff {
+  #failure: Error | undefined;
+  #at = 0;
+
+  constructor(private readonly windowMs = 1_000) {}
+
+  /** Throws the recent failure, if any. */
+  check(): void {
+    if (this.#failure && Date.now() - this.#at < this.windowMs) throw this.#failure;
+  }
+
+  record(failure: Error): void {
+    this.#failure = failure;
+    this.#at = Date.now();
+  }
+
+  clear(): void {
+    this.#failure = undefined;
+  }
+}

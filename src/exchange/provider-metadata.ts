@@ -4,7 +4,7 @@
  */
 import { InvalidProviderMetadata, ProviderUnavailable } from "../errors.js";
 import type { ExchangeObserver } from "./observer.js";
-import { isObject, providerFetch, readJson } from "./provider-http.js";
+import { FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
 
 export interface ProviderMetadata {
   issuer: string;
@@ -29,6 +29,7 @@ export class ProviderMetadataSource {
   #fetchedAt = 0;
   #failedAt = 0;
   #pending: Promise<ProviderMetadata> | undefined;
+  readonly #failure = new FailureBackoff();
 
   constructor(
     private readonly integration: string,
@@ -46,6 +47,7 @@ export class ProviderMetadataSource {
     const now = Date.now();
     if (this.#value && now - this.#fetchedAt < REFRESH_MS) return this.#value;
     if (this.#value && now - this.#failedAt < RETRY_AFTER_FAILURE_MS) return this.#value;
+    if (!this.#value) this.#failure.check();
     this.#pending ??= this.#fetch().finally(() => {
       this.#pending = undefined;
     });
@@ -53,6 +55,7 @@ export class ProviderMetadataSource {
       return await this.#pending;
     } catch (err) {
       this.#failedAt = Date.now();
+      this.#failure.record(err as Error);
       if (this.#value && err instanceof ProviderUnavailable) return this.#value;
       throw err;
     }

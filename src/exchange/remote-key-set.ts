@@ -6,7 +6,7 @@
 import { InvalidProviderKeySet, ProviderUnavailable, SigningKeyUnknown, SsoError } from "../errors.js";
 import { importPublicJwk, keyFits, type VerificationKey } from "./jws.js";
 import type { ExchangeObserver } from "./observer.js";
-import { isObject, providerFetch, readJson } from "./provider-http.js";
+import { FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
 
 export interface RemoteKeySetOptions {
   integration: string;
@@ -19,8 +19,6 @@ export interface RemoteKeySetOptions {
   observer?: ExchangeObserver;
 }
 
-/** After a failed fetch, callers get the same failure for this long instead of a new fetch each. */
-const FAILURE_BACKOFF_MS = 1_000;
 const USABLE_KTY = new Set(["RSA", "EC", "OKP"]);
 
 /** The header fields that select a key; `jku`, `x5u`, `jwk` and `x5c` are never looked at. */
@@ -37,7 +35,7 @@ export class RemoteKeySet {
   #keys: readonly VerificationKey[] | undefined;
   #fetchedAt = 0;
   #attemptedAt = 0;
-  #lastFailure: SsoError | undefined;
+  readonly #failure = new FailureBackoff();
   #pending: Promise<void> | undefined;
   /** Fetches performed, for tests and metrics. */
   fetches = 0;
@@ -71,8 +69,10 @@ export class RemoteKeySet {
   }
 
   #refresh(): Promise<void> {
-    if (this.#lastFailure && Date.now() - this.#attemptedAt < FAILURE_BACKOFF_MS) {
-      return Promise.reject(this.#lastFailure);
+    try {
+      this.#failure.check();
+    } catch (err) {
+      return Promise.reject(err);
     }
     this.#pending ??= this.#fetch().finally(() => {
       this.#pending = undefined;
@@ -96,12 +96,12 @@ export class RemoteKeySet {
       }
       this.#keys = toVerificationKeys(await readJson(response));
       this.#fetchedAt = Date.now();
-      this.#lastFailure = undefined;
+      this.#failure.clear();
       observer?.providerCall?.("jwks", integration, "ok");
     } catch (err) {
       const failure =
         err instanceof SsoError ? err : new ProviderUnavailable("key set fetch failed", { cause: err });
-      this.#lastFailure = failure;
+      this.#failure.record(failure);
       observer?.providerCall?.(
         "jwks",
         integration,

@@ -32,7 +32,12 @@ async function checkSignature(
   const candidates = await integration.keys.candidates({ alg, kid });
   const dot = token.lastIndexOf(".");
   const signingInput = token.slice(0, dot);
-  const signature = Buffer.from(token.slice(dot + 1), "base64url");
+  const encoded = token.slice(dot + 1);
+  const signature = Buffer.from(encoded, "base64url");
+  // base64url ignores the unused low bits of its last character; only the canonical spelling is accepted,
+  // so one signature has one token string.
+  if (signature.toString("base64url") !== encoded)
+    throw new InvalidSignature(`the ${kind} signature does not verify`);
   for (const key of candidates) {
     if (await verifySignature(alg, signingInput, signature, key)) return;
   }

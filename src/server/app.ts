@@ -122,6 +122,8 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
   app.use(async function route(ctx: KoaContext) {
     let body: unknown;
     if (ctx.method === "POST" && ctx.path === SSO_TOKEN_PATH) {
+      // Every exchange is audited, also one refused before its body is read or validated.
+      ctx.state.audit = { facts: {} };
       const wait = service.current.limiter?.take(clientAddress(ctx, app.proxy), Date.now()) ?? 0;
       if (wait > 0) throw new RateLimited("too many token exchanges from this client; retry later", wait);
       const { server } = service.current.config;

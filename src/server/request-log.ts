@@ -6,14 +6,13 @@
 import { randomUUID } from "node:crypto";
 import type { Context, Middleware } from "koa";
 import type { SsoError } from "../errors.js";
-import type { ExchangeFacts } from "../exchange/exchange.js";
 import type { RequestState } from "./handlers/types.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 
 /** The peer address, or the first X-Forwarded-For hop when the operator trusts a proxy. */
 export function clientAddress(ctx: Context, trustProxy: boolean): string {
-  return (trustProxy ? ctx.request.ips[0] : undefined) ?? ctx.request.socket.remoteAddress ?? "unknown";
+  return (trustProxy ? ctx.request.ips[0] : undefined) ?? ctx.request.socket?.remoteAddress ?? "unknown";
 }
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -24,6 +23,8 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
     const incoming = ctx.get("x-request-id");
     const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
+    // Read now: a request whose body was refused mid-stream has no socket by the time it is logged.
+    const client = clientAddress(ctx, trustProxy);
     ctx.set("x-request-id", requestId);
     try {
       await next();
@@ -39,7 +40,7 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
       };
       const audit = ctx.state.audit;
       if (audit) {
-        const facts = audit.facts as ExchangeFacts;
+        const { facts } = audit;
         const outcome = error ? (error.status >= 500 ? "failed" : "rejected") : "minted";
         const integration = facts.integration ?? "none";
         Object.assign(line, {
@@ -49,7 +50,7 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
           user: facts.user,
           database: audit.database,
           jti: facts.jti,
-          client: clientAddress(ctx, trustProxy),
+          client,
           vendor_code: error?.vendorCode,
         });
         metrics.exchanges.inc({ outcome, vendor_code: String(error?.vendorCode ?? 0), integration });

@@ -967,19 +967,19 @@ describe("hostile tokens and requests", () => {
     });
   }
 
-  it("logged an audit line for every refused exchange that reached the handler, and no token", () => {
+  it("logged an audit line for every refused exchange, and no token", () => {
     const lines = h.logs.map((l) => JSON.parse(l));
     const refused = lines.filter((l) => l.event === "exchange" && l.outcome === "rejected");
-    expect(refused.length).toBeGreaterThanOrEqual(
+    expect(refused.length).toBeGreaterThanOrEqual(cases.filter((c) => c.status >= 400).length);
+    for (const line of refused) {
+      expect(line).toMatchObject({ client: "127.0.0.1", vendor_code: expect.any(Number) });
+    }
+    // Refusals that reached the handler (a valid body) also name the database asked for.
+    const reachedHandler = refused.filter((l) => l.status === 401 || l.status === 403);
+    expect(reachedHandler.length).toBeGreaterThanOrEqual(
       cases.filter((c) => c.status === 401 || c.status === 403).length,
     );
-    for (const line of refused) {
-      expect(line).toMatchObject({
-        database: expect.any(String),
-        client: "127.0.0.1",
-        vendor_code: expect.any(Number),
-      });
-    }
+    for (const line of reachedHandler) expect(line.database).toEqual(expect.any(String));
     expect(lines.filter((l) => l.level >= 50)).toEqual([]);
     expect(leakedLines()).toEqual([]);
   });

@@ -1,13 +1,13 @@
 /** `POST /v1/sso_token` (postOcientHttpQueryApiSsoToken): adapts the exchange core to HTTP. */
-import type { ExchangeFacts, ExchangeRequest } from "../../exchange/exchange.js";
+import type { ExchangeRequest } from "../../exchange/exchange.js";
 import type { Handler, HandlerDeps } from "./types.js";
 
 export function postSsoToken({ service }: HandlerDeps): Handler {
   return async function postSsoToken(ctx, body) {
     const request = body as ExchangeRequest;
-    const facts: ExchangeFacts = {};
-    ctx.state.audit = { database: request.database, facts };
-    const result = await service.current.exchange.exchange(request, facts);
+    const audit = (ctx.state.audit ??= { facts: {} });
+    audit.database = request.database;
+    const result = await service.current.exchange.exchange(request, audit.facts);
     ctx.set("cache-control", "no-store");
     ctx.set("pragma", "no-cache");
     ctx.body = {

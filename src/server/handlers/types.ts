@@ -1,4 +1,5 @@
 import type { ParameterizedContext } from "koa";
+import type { ExchangeFacts } from "../../exchange/exchange.js";
 import type { Metrics } from "../metrics.js";
 import type { ServiceState } from "../runtime.js";
 
@@ -10,10 +11,15 @@ export interface HandlerDeps {
   document: Record<string, unknown>;
 }
 
+/** The audit facts of an exchange, logged on the request's line; filled in as they are learned. */
+export interface ExchangeAudit {
+  database?: string;
+  facts: ExchangeFacts;
+}
+
 export interface RequestState {
   requestId: string;
-  /** The audit facts of an exchange, logged on the request's line. */
-  audit?: Record<string, unknown>;
+  audit?: ExchangeAudit;
 }
 
 export type KoaContext = ParameterizedContext<RequestState>;
