@@ -29,14 +29,15 @@ const MAX_SAMPLES = 2_000_000;
 const input = JSON.parse(await readFile(process.argv[2] ?? "", "utf8")) as FloorInput;
 const verifyKey = importPublicJwk(input.provider_jwk as Record<string, unknown>);
 const signKey = importPrivateJwk(input.signing_jwk as Record<string, unknown>);
-const header = Buffer.from(JSON.stringify({ alg: "ES256", typ: "at+jwt", kid: input.signing_jwk.kid })).toString(
-  "base64url",
-);
+const header = Buffer.from(
+  JSON.stringify({ alg: "ES256", typ: "at+jwt", kid: input.signing_jwk.kid }),
+).toString("base64url");
 
 async function exchangeOnce(token: string): Promise<void> {
   const dot = token.lastIndexOf(".");
   const signature = Buffer.from(token.slice(dot + 1), "base64url");
-  if (!(await verifySignature("RS256", token.slice(0, dot), signature, verifyKey))) throw new Error("signature");
+  if (!(await verifySignature("RS256", token.slice(0, dot), signature, verifyKey)))
+    throw new Error("signature");
   const payload = JSON.parse(Buffer.from(token.slice(token.indexOf(".") + 1, dot), "base64url").toString());
   const iat = Math.floor(Date.now() / 1000);
   const claims = {
@@ -51,7 +52,11 @@ async function exchangeOnce(token: string): Promise<void> {
     exp: Math.min(iat + 3600, payload.exp ?? iat + 3600),
     jti: randomUUID(),
   };
-  await signCompact("ES256", `${header}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`, signKey);
+  await signCompact(
+    "ES256",
+    `${header}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`,
+    signKey,
+  );
 }
 
 async function run(
