@@ -7,8 +7,6 @@ import type { Io } from "./io.js";
 
 export interface Command {
   name: string;
-  /** One line for the top-level help. */
-  summary: string;
   /** The full `--help` text. */
   usage: string;
   run(args: string[], io: Io): Promise<number>;

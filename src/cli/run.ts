@@ -1,14 +1,42 @@
 /** Dispatches `ocient-sso COMMAND ...` and turns failures into exit codes and stderr messages. */
 import { ConfigError } from "../config/load.js";
 import { type Command, UsageError } from "./command.js";
-import { checkConfig } from "./commands/check-config.js";
-import { dev } from "./commands/dev.js";
-import { exchange } from "./commands/exchange.js";
-import { keys } from "./commands/keys.js";
-import { serve } from "./commands/serve.js";
 import type { Io } from "./io.js";
 
-export const commands: readonly Command[] = [serve, checkConfig, keys, exchange, dev];
+/** Each command is loaded when run, so `serve` starts without loading what only the others use. */
+interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+export const commands: readonly CommandEntry[] = [
+  {
+    name: "serve",
+    summary: "run the token service (production)",
+    load: async () => (await import("./commands/serve.js")).serve,
+  },
+  {
+    name: "check-config",
+    summary: "validate a configuration file, resolve discovery, print the effective configuration",
+    load: async () => (await import("./commands/check-config.js")).checkConfig,
+  },
+  {
+    name: "keys",
+    summary: "generate, rotate or list signing keys",
+    load: async () => (await import("./commands/keys.js")).keys,
+  },
+  {
+    name: "exchange",
+    summary: "exchange an id_token or access_token with the typed client",
+    load: async () => (await import("./commands/exchange.js")).exchange,
+  },
+  {
+    name: "dev",
+    summary: "development mode: embedded provider, demo database and a demo token (npm start)",
+    load: async () => (await import("./commands/dev.js")).dev,
+  },
+];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -29,11 +57,12 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     (name === undefined ? io.stderr : io.stdout)(usage());
     return name === undefined ? 2 : 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`ocient-sso: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
+  const command = await entry.load();
   try {
     return await command.run(args, io);
   } catch (err) {

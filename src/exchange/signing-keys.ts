@@ -8,7 +8,7 @@ import type { KeyObject } from "node:crypto";
 import { randomUUID } from "node:crypto";
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { exportJWK, generateKeyPair, type JWK } from "jose";
+import type { JWK } from "jose";
 import { importPrivateJwk } from "./jws.js";
 
 export interface StoredKey extends JWK {
@@ -28,6 +28,8 @@ const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export async function generateStoredKey(alg: string): Promise<StoredKey> {
+  // Loaded here only: a service whose key file exists never needs jose to start.
+  const { exportJWK, generateKeyPair } = await import("jose");
   const { privateKey } = await generateKeyPair(alg, { extractable: true });
   const jwk = await exportJWK(privateKey);
   return { ...jwk, kid: randomUUID(), alg, use: "sig", created_at: nowSeconds() };

@@ -55,9 +55,13 @@ interface Route {
  * are then dispatched from a table built once from its operations, rather than through handleRequest,
  * which would re-list the operations, re-parse headers and cookies, and match the route twice per request.
  */
-export async function createRouter(
-  deps: HandlerDeps,
-): Promise<(ctx: KoaContext, body: unknown) => Promise<void>> {
+export interface Router {
+  (ctx: KoaContext, body: unknown): Promise<void>;
+  /** Compiles every operation's validators now rather than on its first request. */
+  warm: () => void;
+}
+
+export async function createRouter(deps: HandlerDeps): Promise<Router> {
   const api = new OpenAPIBackend({
     definition: deps.document as never,
     // The document is OpenAPI 3.1, which openapi-backend would check against the 3.0 meta-schema and then
@@ -90,12 +94,10 @@ export async function createRouter(
       throw new Error(`route ${method} ${path} needs a handler and a fixed path`);
     const handle = handlers[operationId];
     if (!handle) throw new Error(`no handler for operation ${operationId}`);
-    // Compiled now for the exchange (its first request must not pay for it), on first use for the rest.
-    const validators = operationId === SSO_TOKEN_OPERATION ? compile(operationId) : undefined;
-    routes.set(`${method.toUpperCase()} ${path}`, { operationId, handle, validators });
+    routes.set(`${method.toUpperCase()} ${path}`, { operationId, handle });
     paths.add(path);
   }
-  return async function dispatch(ctx, body) {
+  const dispatch: Router = async function dispatch(ctx, body) {
     const path = ctx.path.length > 1 && ctx.path.endsWith("/") ? ctx.path.slice(0, -1) : ctx.path;
     const route = routes.get(`${ctx.method} ${path}`);
     if (!route) {
@@ -109,9 +111,19 @@ export async function createRouter(
     }
     await route.handle(ctx, body);
   };
+  dispatch.warm = () => {
+    for (const route of routes.values()) route.validators ??= compile(route.operationId);
+  };
+  return dispatch;
 }
 
-export async function createApp({ service, logger, metrics }: AppOptions): Promise<Koa<RequestState>> {
+export interface App {
+  app: Koa<RequestState>;
+  /** Compiles the request validators; the server calls it once it listens, so start-up is not held by it. */
+  warm: () => void;
+}
+
+export async function createApp({ service, logger, metrics }: AppOptions): Promise<App> {
   const deps: HandlerDeps = { service, metrics, document: document as Record<string, unknown> };
   const dispatch = await createRouter(deps);
   const app = new Koa<RequestState>();
@@ -134,5 +146,5 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
     }
     await dispatch(ctx, body);
   });
-  return app;
+  return { app, warm: dispatch.warm };
 }

@@ -47,7 +47,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   }
   const service = new ServiceState(runtime);
   await probeSigningKey(service);
-  const app = await createApp({ service, logger, metrics });
+  const { app, warm } = await createApp({ service, logger, metrics });
   const { tls } = config.server;
   const limits = {
     headersTimeout: config.server.headers_timeout_ms,
@@ -71,6 +71,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       resolve();
     });
   });
+  // After listening, so readiness is not held by it; a request arriving first compiles what it needs.
+  setImmediate(warm);
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `${tls ? "https" : "http"}://${host}:${address.port}`;

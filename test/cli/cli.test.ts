@@ -45,6 +45,10 @@ describe("usage", () => {
     expect(results[0]?.stdout).toContain("check-config");
   }, 60_000);
 
+  it("loads each listed command under its own name", async () => {
+    for (const entry of commands) expect((await entry.load()).name).toBe(entry.name);
+  });
+
   it.each([
     ["serve", "--port", "9"],
     ["check-config", "--verbose"],

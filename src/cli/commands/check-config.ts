@@ -114,7 +114,6 @@ async function run(args: string[], io: Io): Promise<number> {
 
 export const checkConfig: Command = {
   name: "check-config",
-  summary: "validate a configuration file, resolve discovery, print the effective configuration",
   usage,
   run,
 };

@@ -55,7 +55,6 @@ async function run(args: string[], io: Io): Promise<number> {
 
 export const dev: Command = {
   name: "dev",
-  summary: "development mode: embedded provider, demo database and a demo token (npm start)",
   usage,
   run,
 };

@@ -148,7 +148,6 @@ async function run(args: string[], io: Io): Promise<number> {
 
 export const exchange: Command = {
   name: "exchange",
-  summary: "exchange an id_token or access_token with the typed client",
   usage,
   run,
 };

@@ -144,7 +144,6 @@ async function run(args: string[], io: Io): Promise<number> {
 
 export const keys: Command = {
   name: "keys",
-  summary: "generate, rotate or list signing keys",
   usage,
   run,
 };

@@ -90,4 +90,4 @@ async function run(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-export const serve: Command = { name: "serve", summary: "run the token service (production)", usage, run };
+export const serve: Command = { name: "serve", usage, run };
