@@ -8,6 +8,7 @@ import { parseConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../server/logger.js";
 import { type RunningServer, startServer } from "../server/serve.js";
+import { devIntegration } from "./dev-integration.js";
 import { demoAccounts, type EmbeddedProvider, startEmbeddedProvider } from "./embedded-provider.js";
 
 const HOST = "127.0.0.1";
@@ -52,21 +53,7 @@ function devConfig(provider: EmbeddedProvider, issuer: string, port: number, key
     {
       server: { host: HOST, port, log_level: "info" },
       token: { issuer, keys_file: keysFile },
-      integrations: [
-        {
-          name: "dev",
-          issuer: provider.issuer,
-          audiences: [provider.clientId, provider.apiResource],
-          user_claim: "preferred_username",
-          groups_claim: "groups",
-          access_tokens: {
-            introspection: {
-              client_id: provider.introspection.clientId,
-              client_secret: provider.introspection.clientSecret,
-            },
-          },
-        },
-      ],
+      integrations: [devIntegration(provider)],
       databases: { system: { integration: "dev" }, [DEMO_DATABASE]: { groups: ["analysts"] } },
     },
     "(development mode)",

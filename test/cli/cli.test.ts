@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commands, runCli } from "../../src/cli/run.js";
-import { type Harness, startHarness } from "../client/harness.js";
+import { type Harness, startHarness } from "../support/harness.js";
 import { memoryIo } from "./memory-io.js";
 import { runCliProcess } from "./spawn-cli.js";
 

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSsoClient, type SsoClient, SsoExchangeError } from "../../src/client/index.js";
-import { type Harness, startHarness } from "./harness.js";
+import { type Harness, startHarness } from "../support/harness.js";
 
 describe("typed client against the real service", () => {
   let h: Harness;

@@ -8,12 +8,13 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { parseConfig } from "../../src/config/load.js";
 import type { Config, ConfigInput } from "../../src/config/schema.js";
+import { devIntegration, type IntegrationInput } from "../../src/dev/dev-integration.js";
 import { createLogger } from "../../src/server/logger.js";
 import { type RunningServer, startServer } from "../../src/server/serve.js";
 import { collectLine, rememberSecret, rememberToken } from "./log-collector.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "./provider.js";
 
-export type IntegrationInput = ConfigInput["integrations"][number];
+export type { IntegrationInput } from "../../src/dev/dev-integration.js";
 export type DatabaseInput = ConfigInput["databases"][string];
 type ServerInput = NonNullable<ConfigInput["server"]>;
 type TokenInput = ConfigInput["token"];
@@ -122,23 +123,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const input = (issuer: string): ConfigInput => ({
     server: { port: 0, host: "127.0.0.1", log_level: "info", ...options.server },
     token: { issuer, keys_file: join(dir, "keys.json"), ...options.token },
-    integrations: [
-      {
-        name: "dev",
-        issuer: provider.issuer,
-        audiences: [provider.clientId, provider.apiResource],
-        user_claim: "preferred_username",
-        groups_claim: "groups",
-        access_tokens: {
-          introspection: {
-            client_id: provider.introspection.clientId,
-            client_secret: provider.introspection.clientSecret,
-          },
-        },
-        ...options.dev,
-      },
-      ...(options.integrations ?? []),
-    ],
+    integrations: [{ ...devIntegration(provider), ...options.dev }, ...(options.integrations ?? [])],
     databases: {
       system: { integration: "dev" },
       retail_analytics: { groups: ["analysts"] },
