@@ -5,7 +5,7 @@
  *   --long       also 100,000 exchanges on a fresh server, RSS sampled (or BENCH_LONG=1)
  *   --profile    only the exchange, under node --cpu-prof; prints the top self-time entries
  *   --duration S measured seconds per scenario (default 10); --warmup S (default 2)
- *   --tokens N   id_tokens in the pool (default 30000; --long raises it to 100000)
+ *   --tokens N   id_tokens in the pool (default 120000, enough for every request of a scenario to carry its own)
  */
 
 import { rm, writeFile } from "node:fs/promises";
@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
     profile: { type: "boolean", default: false },
     duration: { type: "string", default: "10" },
     warmup: { type: "string", default: "2" },
-    tokens: { type: "string", default: "30000" },
+    tokens: { type: "string", default: "120000" },
   },
 });
 function positive(name: string, value: string | undefined): number {
@@ -60,7 +60,7 @@ console.log(
   `ocient-sso bench: ${machine.cores} cores (${machine.cpu}), node ${machine.node}, load ${machine.loadavg_start.join(" ")}`,
 );
 
-const build = buildTargets();
+const build = await buildTargets();
 step(`built targets in ${Math.round(build.ms)} ms`);
 const issuer = await startIssuer();
 const setup = await prepareExchange(issuer);
@@ -102,6 +102,11 @@ async function main(): Promise<void> {
 
   step(`exchange: ${timing.warmupSeconds} s warm-up + ${timing.durationSeconds} s`);
   const exchange = await runExchange(started.target, setup, bodies, timing);
+  step(
+    `exchange with server.workers 2 (node cluster): ${timing.warmupSeconds} s warm-up + ${timing.durationSeconds} s`,
+  );
+  const twoWorkers = await startExchange(setup.twoWorkersConfigFile, setup.url);
+  const exchange2 = await runExchange(twoWorkers.target, setup, bodies, timing);
   step(`baseline: bare Koa + readJsonBody echo`);
   const baseline = await runBaseline(await freePort(), bodies, timing);
   step(`peer: oidc-provider client_credentials, JWT access tokens (ES256)`);
@@ -131,6 +136,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [
     { scenario: "baseline (bare Koa echo)", ...baseline },
     { scenario: "exchange (POST /v1/sso_token)", ...exchange },
+    { scenario: "exchange, 2 workers", ...exchange2 },
     { scenario: "peer (oidc-provider token)", ...peer },
     floorRow("crypto floor, 1 in flight", floor1),
     floorRow(`crypto floor, ${CONNECTIONS} in flight`, floor32),
@@ -138,9 +144,12 @@ async function main(): Promise<void> {
   const ratios = {
     exchange_over_baseline: round(exchange.rps / baseline.rps, 3),
     exchange_over_peer: round(exchange.rps / peer.rps, 3),
+    exchange_2_workers_over_baseline: round(exchange2.rps / baseline.rps, 3),
     exchange_over_floor: round(exchange.rps / floor32.ops_per_s, 3),
   };
-  const correct = exchange.errors === 0 && exchange.minted_check.valid === exchange.minted_check.checked;
+  const correct = [exchange, exchange2].every(
+    (e) => e.errors === 0 && e.minted_check.valid === e.minted_check.checked,
+  );
   const targets: TargetCheck[] = [
     {
       target: "exchange ≥ 0.6× baseline",
@@ -167,17 +176,19 @@ async function main(): Promise<void> {
   );
   printTable(rows);
   console.log(
-    `\nexchange/baseline ${ratios.exchange_over_baseline}×   exchange/peer ${ratios.exchange_over_peer}×   ` +
+    `\nexchange/baseline ${ratios.exchange_over_baseline}× (2 workers ${ratios.exchange_2_workers_over_baseline}×)   exchange/peer ${ratios.exchange_over_peer}×   ` +
       `crypto floor ${floor32.ops_per_s} ops/s (${floor1.ops_per_s} with 1 in flight)   start to ready ${startMs} ms`,
   );
   console.log(
     `minted tokens checked against the service's JWKS: ${exchange.minted_check.valid}/${exchange.minted_check.checked} valid; ` +
-      `id_tokens used ${exchange.tokens_used} of ${tokens.length} (${exchange.tokens_reused} reused); ` +
+      `id_tokens used ${exchange.tokens_used} (1 worker) and ${exchange2.tokens_used} (2 workers) of ${tokens.length} ` +
+      `(${exchange.tokens_reused} and ${exchange2.tokens_reused} reused); ` +
       `issuer served ${JSON.stringify(issuer.hits)}\n`,
   );
   printTargets(targets);
   if (!correct) {
-    console.error(`\nFAIL: correctness: ${JSON.stringify(exchange.minted_check.failures)}`);
+    const failures = [...exchange.minted_check.failures, ...exchange2.minted_check.failures];
+    console.error(`\nFAIL: correctness: ${JSON.stringify(failures)}`);
     process.exitCode = 1;
   }
 
@@ -201,7 +212,14 @@ async function main(): Promise<void> {
     mint_ms: mintMs,
     start_to_ready_ms: { median: startMs, samples: starts },
     exchange_rss_when_ready_mb: readyRss,
-    scenarios: { baseline, exchange, peer, crypto_floor_1: floor1, crypto_floor_32: floor32 },
+    scenarios: {
+      baseline,
+      exchange,
+      exchange_2_workers: exchange2,
+      peer,
+      crypto_floor_1: floor1,
+      crypto_floor_32: floor32,
+    },
     ratios,
     issuer_hits: issuer.hits,
     targets,
@@ -213,7 +231,7 @@ async function main(): Promise<void> {
     `Latest figures: ${date.slice(0, 10)}, ${machine.cores} cores (${machine.cpu}), node ${machine.node}, load average ${machine.loadavg_start[0]} at start.`,
     rows,
     [
-      `exchange/baseline ${ratios.exchange_over_baseline}×, exchange/peer ${ratios.exchange_over_peer}×, start to ready ${startMs} ms (median of ${starts.length})`,
+      `exchange/baseline ${ratios.exchange_over_baseline}× (with 2 workers ${ratios.exchange_2_workers_over_baseline}×), exchange/peer ${ratios.exchange_over_peer}×, start to ready ${startMs} ms (median of ${starts.length})`,
       ...targets.map(
         (t) => `${t.pass === null ? "not run" : t.pass ? "PASS" : "FAIL"}: ${t.target}: ${t.value}`,
       ),

@@ -1,18 +1,24 @@
-/** Compiles the bench targets and the parts of src/ they import to dist/bench/, so targets run as plain JS. */
+/**
+ * Compiles the bench targets and the parts of src/ they import to dist/bench/, so targets run as plain JS,
+ * and bundles the service exactly as `npm run build` ships it.
+ */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BUNDLE, bundle } from "../../scripts/bundle.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The product as shipped: the bundled command line (`npm run build`), run as `serve --config FILE`. */
+export const PRODUCT = join(ROOT, BUNDLE);
 const OUT = join(ROOT, "dist/bench/bench/targets");
 
-/** Path of a built target, e.g. `target("exchange-server")`. */
+/** Path of a built target, e.g. `target("baseline-server")`. */
 export function target(name: string): string {
   return join(OUT, `${name}.js`);
 }
 
-export function buildTargets(): { ms: number } {
+export async function buildTargets(): Promise<{ ms: number }> {
   const started = performance.now();
   const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
   const result = spawnSync(process.execPath, [tsc, "-p", "bench/tsconfig.json"], {
@@ -25,8 +31,9 @@ export function buildTargets(): { ms: number } {
     const first = `${result.stdout}${result.stderr}`.trim().split("\n").slice(0, 5).join("\n");
     console.warn(`warning: tsc reported problems (the bench continues with what it emitted):\n${first}`);
   }
-  for (const name of ["exchange-server", "baseline-server", "peer-provider", "crypto-floor", "mint-worker"]) {
+  for (const name of ["baseline-server", "peer-provider", "crypto-floor", "mint-worker"]) {
     if (!existsSync(target(name))) throw new Error(`the build did not emit ${target(name)}`);
   }
+  await bundle(PRODUCT);
   return { ms: performance.now() - started };
 }

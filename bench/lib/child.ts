@@ -16,6 +16,11 @@ export interface Target {
 export interface SpawnOptions {
   nodeArgs?: string[];
   timeoutMs?: number;
+  /**
+   * For a program that announces nothing (the product itself): ready at its first 200 from this URL,
+   * and `ready` is `{ ready: baseUrl }`.
+   */
+  poll?: { url: string; baseUrl: string };
 }
 
 const STDERR_KEEP = 4096;
@@ -42,16 +47,16 @@ export function spawnTarget(
       child.kill("SIGKILL");
       reject(new Error(`${name} did not start within ${opts.timeoutMs ?? 20_000} ms\n${tail}`));
     }, opts.timeoutMs ?? 20_000);
-    child.once("message", (message) => {
+    const ready = (message: Record<string, unknown>) => {
       clearTimeout(timer);
-      resolve({
-        name,
-        process: child,
-        pid: child.pid as number,
-        ready: message as Record<string, unknown>,
-        stderr: () => tail,
-      });
-    });
+      resolve({ name, process: child, pid: child.pid as number, ready: message, stderr: () => tail });
+    };
+    if (opts.poll) {
+      const { url, baseUrl } = opts.poll;
+      firstOk(url, performance.now(), opts.timeoutMs ?? 20_000).then(() => ready({ ready: baseUrl }), reject);
+    } else {
+      child.once("message", (message) => ready(message as Record<string, unknown>));
+    }
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited before it was ready (code ${code}, signal ${signal})\n${tail}`));
@@ -90,6 +95,28 @@ export function memoryOf(pid: number): Memory | undefined {
   }
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
   return { rss_mb: round(kb("VmRSS") / 1024, 1), peak_rss_mb: round(kb("VmHWM") / 1024, 1) };
+}
+
+/** RSS of a process and all its descendants (a cluster primary and its workers), MB. */
+export function treeMemoryOf(pid: number): Memory | undefined {
+  const own = memoryOf(pid);
+  if (!own) return undefined;
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // no children file: count the process alone
+  }
+  return children.reduce<Memory>((sum, child) => {
+    const m = treeMemoryOf(child);
+    return m
+      ? { rss_mb: round(sum.rss_mb + m.rss_mb, 1), peak_rss_mb: round(sum.peak_rss_mb + m.peak_rss_mb, 1) }
+      : sum;
+  }, own);
 }
 
 /** A port free on loopback right now, for a target that must be polled before it can announce one. */

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ROOT } from "./build.js";
-import { memoryOf, stopTarget, type Target } from "./child.js";
+import { stopTarget, type Target, treeMemoryOf } from "./child.js";
 import { figures, fire } from "./load.js";
 import { type ProfileSummary, printSelfTimes, summarizeProfile } from "./profile.js";
 import {
@@ -90,7 +90,7 @@ export async function runLong(setup: ExchangeSetup, bodies: Buffer[], total: num
   const series: LongResult["series"] = [];
   let done = 0;
   const timer = setInterval(() => {
-    const memory = memoryOf(t.pid);
+    const memory = treeMemoryOf(t.pid);
     if (memory) series.push({ requests: done, rss_mb: memory.rss_mb });
   }, 1000);
   try {
@@ -108,7 +108,7 @@ export async function runLong(setup: ExchangeSetup, bodies: Buffer[], total: num
       }),
     );
     clearInterval(timer);
-    const end = memoryOf(t.pid)?.rss_mb ?? null;
+    const end = treeMemoryOf(t.pid)?.rss_mb ?? null;
     if (end !== null) series.push({ requests: done, rss_mb: end });
     const warm = lowest(window(series, total * 0.1, total * 0.3));
     const last = window(series, total * 0.8, total);

@@ -4,8 +4,17 @@ import { join } from "node:path";
 import type autocannon from "autocannon";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import type { FloorInput } from "../targets/crypto-floor.js";
-import { target } from "./build.js";
-import { firstOk, type Memory, memoryOf, round, spawnTarget, stopTarget, type Target } from "./child.js";
+import { PRODUCT, target } from "./build.js";
+import {
+  firstOk,
+  type Memory,
+  memoryOf,
+  round,
+  spawnTarget,
+  stopTarget,
+  type Target,
+  treeMemoryOf,
+} from "./child.js";
 import { figures, fire, type LoadFigures } from "./load.js";
 
 export interface ScenarioResult extends LoadFigures {
@@ -53,7 +62,7 @@ export async function loadTarget(
   const url = String(t.ready.ready);
   await fire({ url, requests: requests(), durationSeconds: timing.warmupSeconds });
   const result = figures(await fire({ url, requests: requests(), durationSeconds: timing.durationSeconds }));
-  return { ...result, memory: memoryOf(t.pid) };
+  return { ...result, memory: treeMemoryOf(t.pid) };
 }
 
 export async function runBaseline(port: number, bodies: Buffer[], timing: Timing): Promise<ScenarioResult> {
@@ -73,17 +82,20 @@ export interface StartSample {
   rss_mb: number | undefined;
 }
 
-/** Spawn to the first 200 from /readyz, polled every 2 ms. */
+/** The product (`ocient-sso serve --config FILE`, bundled): spawn to the first 200 from /readyz, polled every 2 ms. */
 export async function startExchange(
   configFile: string,
   url: string,
   nodeArgs: string[] = [],
 ): Promise<StartSample> {
   const since = performance.now();
-  const spawned = spawnTarget("exchange", target("exchange-server"), [configFile], { nodeArgs });
-  const ms = await firstOk(`${url}/readyz`, since, 10_000);
+  const spawned = spawnTarget("exchange", PRODUCT, ["serve", "--config", configFile], {
+    nodeArgs,
+    poll: { url: `${url}/readyz`, baseUrl: url },
+  });
   const started = await spawned.started;
-  return { target: started, ms: round(ms, 1), rss_mb: memoryOf(started.pid)?.rss_mb };
+  const ms = performance.now() - since;
+  return { target: started, ms: round(ms, 1), rss_mb: treeMemoryOf(started.pid)?.rss_mb };
 }
 
 export interface MintedSample {

@@ -14,6 +14,8 @@ export const GROUP = "bench-analysts";
 export interface ExchangeSetup {
   dir: string;
   configFile: string;
+  /** The same service with `server.workers: 2`. */
+  twoWorkersConfigFile: string;
   url: string;
   signingKey: StoredKey;
 }
@@ -44,7 +46,12 @@ export async function prepareExchange(issuer: BenchIssuer): Promise<ExchangeSetu
   parseConfig(config, "bench configuration");
   const configFile = join(dir, "config.json");
   await writeFile(configFile, JSON.stringify(config, null, 2));
-  return { dir, configFile, url, signingKey };
+  const twoWorkersConfigFile = join(dir, "config-2-workers.json");
+  await writeFile(
+    twoWorkersConfigFile,
+    JSON.stringify({ ...config, server: { ...config.server, workers: 2 } }, null, 2),
+  );
+  return { dir, configFile, twoWorkersConfigFile, url, signingKey };
 }
 
 export function subjectOf(i: number): string {
