@@ -5,7 +5,7 @@
 import { createServer } from "node:http";
 import Koa from "koa";
 import { readJsonBody } from "../../src/server/read-json-body.js";
-import { announce, exitOnStop, portFrom } from "./lifecycle.js";
+import { announce, portFrom, serveUntilStopped } from "./lifecycle.js";
 
 /** The service's default `server.max_body_bytes`. */
 const MAX_BODY_BYTES = 16384;
@@ -17,12 +17,5 @@ app.use(async function echo(ctx) {
   ctx.body = await readJsonBody(ctx.req, MAX_BODY_BYTES);
 });
 const server = createServer(app.callback());
-await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-exitOnStop(
-  () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    }),
-);
+await serveUntilStopped(server, port);
 announce({ ready: `http://127.0.0.1:${port}` });

@@ -8,7 +8,7 @@ import { createServer } from "node:http";
 import { exportJWK, generateKeyPair } from "jose";
 import Provider, { errors } from "oidc-provider";
 import { createMemoryAdapter } from "../../src/dev/memory-adapter.js";
-import { announce, exitOnStop, portFrom } from "./lifecycle.js";
+import { announce, portFrom, serveUntilStopped } from "./lifecycle.js";
 
 interface PeerOptions {
   port: number;
@@ -62,12 +62,5 @@ const provider = new Provider(issuer, {
 });
 
 const server = createServer(provider.callback());
-await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-exitOnStop(
-  () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    }),
-);
+await serveUntilStopped(server, port);
 announce({ ready: issuer, token_endpoint: provider.urlFor("token") });
