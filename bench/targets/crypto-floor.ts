@@ -36,7 +36,7 @@ const header = Buffer.from(
 async function exchangeOnce(token: string): Promise<void> {
   const dot = token.lastIndexOf(".");
   const signature = Buffer.from(token.slice(dot + 1), "base64url");
-  if (!(await verifySignature("RS256", token.slice(0, dot), signature, verifyKey)))
+  if (!(await verifySignature("RS256", Buffer.from(token.slice(0, dot)), signature, verifyKey)))
     throw new Error("signature");
   const payload = JSON.parse(Buffer.from(token.slice(token.indexOf(".") + 1, dot), "base64url").toString());
   const iat = Math.floor(Date.now() / 1000);

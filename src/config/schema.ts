@@ -6,6 +6,11 @@ import { z } from "zod";
 
 const nonEmpty = z.string().min(1, "must be a non-empty string");
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+/** Where keys, claims or tokens travel: HTTPS, or plain HTTP to this machine only (development, tests). */
+const providerUrl = url.refine((u) => u.startsWith("https:") || LOOPBACK.test(new URL(u).hostname), {
+  error: "must be an https URL (plain http only to localhost or 127.0.0.0/8)",
+});
 const seconds = (d: number, what: string) =>
   z
     .number()
@@ -150,7 +155,7 @@ const tokenSchema = z
 
 const introspectionSchema = z
   .object({
-    endpoint: url
+    endpoint: providerUrl
       .optional()
       .describe("RFC 7662 endpoint (default: the provider's discovered introspection_endpoint)"),
     client_id: nonEmpty.describe("client authenticating to the introspection endpoint"),
@@ -189,12 +194,12 @@ const integrationSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 letters, digits, '_', '.', '-'")
       .describe("name of the integration, shown as `idp` in minted tokens"),
-    issuer: url.describe("exact `iss` of the provider's tokens"),
+    issuer: providerUrl.describe("exact `iss` of the provider's tokens; https, or http on loopback"),
     audiences: z
       .array(nonEmpty)
       .min(1, "must be a non-empty list")
       .describe("accepted `aud` values (your client ids)"),
-    jwks_uri: url.optional().describe("key set URL (default: discovered from the issuer)"),
+    jwks_uri: providerUrl.optional().describe("key set URL (default: discovered from the issuer)"),
     algorithms: z
       .array(z.enum(ASYMMETRIC_ALGORITHMS))
       .min(1, "must be a non-empty list")

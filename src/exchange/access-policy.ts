@@ -60,16 +60,12 @@ export class AccessPolicy {
   }
 
   /**
-   * The integration that checks an opaque token for this database. An unknown database still gets one
-   * (system's, else the first that checks opaque tokens) so that it is refused only after the token
-   * is checked, exactly as an ungranted one is.
+   * The integration that checks an opaque token for this database. An unknown database gets system's,
+   * so that it is refused only after the token is checked, as an ungranted one is. Without `system`, an
+   * unknown database gets none: an opaque token is never sent to a provider that may not have issued it.
    */
   opaqueCheckerOf(database: string): Integration | undefined {
-    return (
-      this.integrationOf(database) ??
-      this.#fallback ??
-      this.integrations.all().find((i) => i.opaque !== undefined)
-    );
+    return this.integrationOf(database) ?? this.#fallback;
   }
 
   authorize(subject: VerifiedSubject, identity: Identity, database: string): void {

@@ -10,8 +10,8 @@ interface AlgorithmProfile {
   /** Digest for node:crypto; undefined for EdDSA. */
   digest: string | undefined;
   kty: "RSA" | "EC" | "OKP";
-  /** The curve an EC or OKP key must be on. */
-  crv?: string;
+  /** The curves an EC or OKP key may be on. */
+  crv?: readonly string[];
   padding?: number;
   saltLength?: number;
   dsaEncoding?: "ieee-p1363";
@@ -26,7 +26,7 @@ const pss = (digest: string, saltLength: number): AlgorithmProfile => ({
 const ecdsa = (digest: string, crv: string): AlgorithmProfile => ({
   digest,
   kty: "EC",
-  crv,
+  crv: [crv],
   dsaEncoding: "ieee-p1363",
 });
 
@@ -41,8 +41,8 @@ const PROFILES: Record<string, AlgorithmProfile> = {
   ES256: ecdsa("sha256", "P-256"),
   ES384: ecdsa("sha384", "P-384"),
   ES512: ecdsa("sha512", "P-521"),
-  EdDSA: { digest: undefined, kty: "OKP" },
-  Ed25519: { digest: undefined, kty: "OKP", crv: "Ed25519" },
+  EdDSA: { digest: undefined, kty: "OKP", crv: ["Ed25519", "Ed448"] },
+  Ed25519: { digest: undefined, kty: "OKP", crv: ["Ed25519"] },
 };
 
 export function algorithmProfile(alg: string): AlgorithmProfile | undefined {
@@ -63,7 +63,7 @@ export function keyFits(key: VerificationKey, alg: string): boolean {
   const profile = algorithmProfile(alg);
   if (!profile || key.kty !== profile.kty) return false;
   if (key.alg !== undefined && key.alg !== alg) return false;
-  if (profile.crv !== undefined && key.crv !== profile.crv) return false;
+  if (profile.crv !== undefined && (key.crv === undefined || !profile.crv.includes(key.crv))) return false;
   if (profile.kty === "RSA") return (key.key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048;
   return true;
 }
@@ -84,14 +84,14 @@ function options(profile: AlgorithmProfile, key: KeyObject) {
 
 export function verifySignature(
   alg: string,
-  signingInput: string,
+  signingInput: Buffer,
   signature: Buffer,
   key: VerificationKey,
 ): Promise<boolean> {
   const profile = algorithmProfile(alg);
   if (!profile) return Promise.resolve(false);
   return new Promise((resolve) => {
-    verify(profile.digest, Buffer.from(signingInput), options(profile, key.key), signature, (err, ok) =>
+    verify(profile.digest, signingInput, options(profile, key.key), signature, (err, ok) =>
       resolve(!err && ok),
     );
   });

@@ -40,7 +40,10 @@ export class TokenMinter {
     const iat = Math.floor(nowMs / 1000);
     let exp = iat + this.cfg.ttl_seconds;
     if (this.cfg.bind_to_subject_expiry)
-      exp = Math.min(exp, subject.exp ?? iat + unknownExpiryBound(subject));
+      exp = Math.min(
+        exp,
+        subject.exp !== undefined ? Math.floor(subject.exp) : iat + unknownExpiryBound(subject),
+      );
     // Within the clock leeway a subject token can be valid yet past its exp: mint nothing then.
     if (exp <= iat) throw new TokenExpired(`the ${subject.kind} has expired`);
     const jti = randomUUID();

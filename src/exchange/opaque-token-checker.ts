@@ -130,6 +130,10 @@ export class OpaqueTokenChecker {
       throw new InvalidAccessToken("the access_token is not active");
     }
     this.observer.providerCall?.("introspection", this.integration.name, "ok");
+    // An active refresh token (or any other kind) is not an access token.
+    if (body.token_type !== undefined && !/^(access_token|bearer)$/i.test(String(body.token_type))) {
+      throw new InvalidAccessToken("the token is not an access token");
+    }
     const skew = this.integration.clock_skew_seconds;
     const exp = typeof body.exp === "number" ? body.exp : undefined;
     if (exp !== undefined && exp + skew <= nowMs / 1000)

@@ -29,10 +29,25 @@ export async function providerFetch(url: string, req: ProviderRequest): Promise<
   }
 }
 
-/** Reads a JSON body within the same deadline; `undefined` when it is not JSON. */
+/** Larger provider answers are refused unread: no discovery document, key set or introspection is this big. */
+const MAX_ANSWER_BYTES = 512 * 1024;
+
+/** Reads a JSON body within the same deadline and size cap; `undefined` when it is not JSON or too large. */
 export async function readJson(response: Response): Promise<unknown> {
   try {
-    return await response.json();
+    const declared = Number(response.headers.get("content-length"));
+    if (declared > MAX_ANSWER_BYTES || !response.body) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > MAX_ANSWER_BYTES) return undefined;
+      chunks.push(chunk);
+    }
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
   } catch (cause) {
     if ((cause as Error).name === "TimeoutError" || (cause as Error).name === "AbortError") {
       throw new ProviderUnavailable("the identity provider did not answer in time", { cause });

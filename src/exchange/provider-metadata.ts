@@ -16,11 +16,16 @@ export interface ProviderMetadata {
 const REFRESH_MS = 3_600_000;
 const RETRY_AFTER_FAILURE_MS = 5_000;
 
-function optionalUrl(doc: Record<string, unknown>, key: string): string | undefined {
+/** A URL from the discovery document: https, or http only when the issuer itself is plain http (loopback). */
+function optionalUrl(doc: Record<string, unknown>, key: string, issuer: string): string | undefined {
   const v = doc[key];
   if (v === undefined) return undefined;
   if (typeof v !== "string" || !URL.canParse(v))
     throw new InvalidProviderMetadata(`discovery ${key} is not a URL`);
+  const protocol = new URL(v).protocol;
+  if (protocol !== "https:" && !(protocol === "http:" && issuer.startsWith("http:"))) {
+    throw new InvalidProviderMetadata(`discovery ${key} is not an https URL`);
+  }
   return v;
 }
 
@@ -85,13 +90,13 @@ export class ProviderMetadataSource {
       if (doc.issuer !== this.issuer) {
         throw new InvalidProviderMetadata("the identity provider's discovery document names another issuer");
       }
-      const jwks_uri = optionalUrl(doc, "jwks_uri");
+      const jwks_uri = optionalUrl(doc, "jwks_uri", this.issuer);
       if (jwks_uri === undefined) throw new InvalidProviderMetadata("the discovery document has no jwks_uri");
       const value: ProviderMetadata = {
         issuer: this.issuer,
         jwks_uri,
-        introspection_endpoint: optionalUrl(doc, "introspection_endpoint"),
-        userinfo_endpoint: optionalUrl(doc, "userinfo_endpoint"),
+        introspection_endpoint: optionalUrl(doc, "introspection_endpoint", this.issuer),
+        userinfo_endpoint: optionalUrl(doc, "userinfo_endpoint", this.issuer),
       };
       this.#value = value;
       this.#fetchedAt = Date.now();

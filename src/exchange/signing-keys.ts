@@ -97,18 +97,26 @@ export class KeyStore {
     private readonly published: ReadonlyArray<{ jwk: JWK; retireAt: number | undefined }>,
   ) {}
 
-  /** Loads the key file, creating it with one key when missing (`created` tells the caller to warn). */
-  static async open(file: string, alg: string): Promise<{ store: KeyStore; created: boolean }> {
+  /**
+   * Loads the key file, creating it with one key when missing (`created` tells the caller to warn).
+   * `previous` is the key that signed until this load (on a reload): it stays published until `until`
+   * even when the file retired it earlier, so no token it signed outlives its key in the JWKS.
+   */
+  static async open(
+    file: string,
+    alg: string,
+    previous?: PublishedKey,
+  ): Promise<{ store: KeyStore; created: boolean }> {
     let content = await readKeyFile(file);
     const created = content === undefined;
     if (!content) {
       content = { keys: [await generateStoredKey(alg)] };
       await writeKeyFile(file, content);
     }
-    return { store: await KeyStore.from(content, alg), created };
+    return { store: KeyStore.from(content, alg, previous), created };
   }
 
-  static async from(content: KeyFile, alg: string): Promise<KeyStore> {
+  static from(content: KeyFile, alg: string, previous?: PublishedKey): KeyStore {
     const now = nowSeconds();
     const live = content.keys.filter((k) => k.retire_at === undefined || k.retire_at > now);
     const active = live.find((k) => k.retire_at === undefined && k.alg === alg);
@@ -117,9 +125,19 @@ export class KeyStore {
     const { created_at: _c, retire_at: _r, ...jwk } = active;
     const key = importPrivateJwk(jwk as Record<string, unknown>);
     const published = live.map((k) => ({ jwk: publicJwk(k), retireAt: k.retire_at }));
+    if (previous && previous.jwk.kid !== active.kid) {
+      const entry = published.find((p) => p.jwk.kid === previous.jwk.kid);
+      if (!entry) published.push({ jwk: previous.jwk, retireAt: previous.until });
+      else if (entry.retireAt !== undefined) entry.retireAt = Math.max(entry.retireAt, previous.until);
+    }
     const header = { alg: active.alg, typ: "at+jwt", kid: active.kid };
     const encodedHeader = Buffer.from(JSON.stringify(header)).toString("base64url");
     return new KeyStore({ kid: active.kid, alg: active.alg, key, encodedHeader }, published);
+  }
+
+  /** The signer's public key, to be carried over by the next load for as long as its tokens live. */
+  signerJwk(): JWK {
+    return this.published.find((p) => p.jwk.kid === this.signer.kid)?.jwk as JWK;
   }
 
   /** Public keys of the signer and of previous keys not yet past `retire_at`. */
@@ -128,4 +146,10 @@ export class KeyStore {
       keys: this.published.filter((k) => k.retireAt === undefined || k.retireAt > nowSec).map((k) => k.jwk),
     };
   }
+}
+
+/** A public key published until `until` (seconds since the epoch). */
+export interface PublishedKey {
+  jwk: JWK;
+  until: number;
 }

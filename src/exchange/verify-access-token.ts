@@ -6,7 +6,7 @@ import { InvalidAccessToken } from "../errors.js";
 import { inspectJwt, looksLikeJwt } from "./inspect-token.js";
 import type { Integration } from "./integration.js";
 import type { VerifiedSubject } from "./verified-subject.js";
-import { clientOf, verifySignedJwt } from "./verify-jwt.js";
+import { authorizedParty, verifySignedJwt } from "./verify-jwt.js";
 
 export async function verifyAccessToken(
   token: string,
@@ -30,7 +30,11 @@ export async function verifyAccessToken(
     integration,
     claims: payload,
     exp: payload.exp,
-    clientId: clientOf(payload, integration.config.audiences),
+    // RFC 9068 §2.2: the client is the access token's `client_id`.
+    clientId:
+      typeof payload.client_id === "string"
+        ? payload.client_id
+        : authorizedParty(payload, integration.config.audiences),
   };
 }
 

@@ -1,14 +1,8 @@
 /** id_token validation, OpenID Connect Core §3.1.3.7, without `nonce` (an exchange never saw the login). */
-import { InvalidClaim } from "../errors.js";
 import { inspectJwt } from "./inspect-token.js";
 import type { Integration } from "./integration.js";
 import type { VerifiedSubject } from "./verified-subject.js";
-import { clientOf, verifySignedJwt } from "./verify-jwt.js";
-
-/** `at+jwt` and its media-type form; RFC 8725 §3.12: an access token never passes as an id_token. */
-export function isAccessTokenTyp(typ: unknown): boolean {
-  return typeof typ === "string" && /^(application\/)?at\+jwt$/i.test(typ);
-}
+import { authorizedParty, verifySignedJwt } from "./verify-jwt.js";
 
 export async function verifyIdToken(
   token: string,
@@ -17,13 +11,12 @@ export async function verifyIdToken(
 ): Promise<VerifiedSubject> {
   const inspected = inspectJwt(token, "id_token");
   const integration = integrationFor(inspected.payload.iss);
-  if (isAccessTokenTyp(inspected.header.typ))
-    throw new InvalidClaim("an access token was presented as id_token");
   const payload = await verifySignedJwt(
     token,
     inspected,
     integration,
-    { kind: "id_token", requiredClaims: ["sub", "exp", "iat"] },
+    // RFC 8725 §3.12: an access token (typ at+jwt) never passes as an id_token.
+    { kind: "id_token", forbiddenTyp: "at+jwt", requiredClaims: ["sub", "exp", "iat"] },
     nowMs,
   );
   return {
@@ -31,6 +24,6 @@ export async function verifyIdToken(
     integration,
     claims: payload,
     exp: payload.exp,
-    clientId: clientOf(payload, integration.config.audiences),
+    clientId: authorizedParty(payload, integration.config.audiences),
   };
 }

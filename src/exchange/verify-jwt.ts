@@ -13,6 +13,8 @@ export interface JwtProfile {
   kind: TokenKind;
   /** Required `typ` header (RFC 9068 `at+jwt`), compared case-insensitively, `application/` optional. */
   typ?: string;
+  /** A `typ` header this kind must not carry, compared the same way. */
+  forbiddenTyp?: string;
   requiredClaims: string[];
 }
 
@@ -31,7 +33,7 @@ async function checkSignature(
   const { alg, kid } = inspected.header;
   const candidates = await integration.keys.candidates({ alg, kid });
   const dot = token.lastIndexOf(".");
-  const signingInput = token.slice(0, dot);
+  const signingInput = Buffer.from(token.slice(0, dot));
   const encoded = token.slice(dot + 1);
   const signature = Buffer.from(encoded, "base64url");
   // base64url ignores the unused low bits of its last character; only the canonical spelling is accepted,
@@ -69,8 +71,12 @@ export async function verifySignedJwt(
   await checkSignature(token, inspected, integration, kind);
 
   const claims = inspected.payload;
-  if (profile.typ !== undefined && normalizeTyp(inspected.header.typ) !== normalizeTyp(profile.typ)) {
+  const typ = normalizeTyp(inspected.header.typ);
+  if (profile.typ !== undefined && typ !== normalizeTyp(profile.typ)) {
     throw new InvalidClaim(`the ${kind} has an invalid "typ" header`);
+  }
+  if (profile.forbiddenTyp !== undefined && typ === normalizeTyp(profile.forbiddenTyp)) {
+    throw new InvalidClaim(`a token of another kind was presented as ${kind}`);
   }
   for (const claim of profile.requiredClaims) {
     if (claims[claim] === undefined) throw new InvalidClaim(`the ${kind} has no "${claim}" claim`);
@@ -114,9 +120,8 @@ function checkAuthorizedParty(claims: JwtClaims, audiences: string[], kind: Toke
   }
 }
 
-/** The client a minted token is for: `client_id`, `azp`, else the first audience that is one of ours. */
-export function clientOf(claims: JwtClaims, audiences: string[]): string | undefined {
-  if (typeof claims.client_id === "string") return claims.client_id;
+/** OpenID Connect's authorized party: `azp`, else the first audience that is one of ours. */
+export function authorizedParty(claims: JwtClaims, audiences: string[]): string | undefined {
   if (typeof claims.azp === "string") return claims.azp;
   const aud = typeof claims.aud === "string" ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
   return aud.find((a): a is string => typeof a === "string" && audiences.includes(a));

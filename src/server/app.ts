@@ -18,7 +18,7 @@ import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { normalizeSsoTokenRequest } from "./normalize-request.js";
 import { readJsonBody } from "./read-json-body.js";
-import { clientAddress, requestLog } from "./request-log.js";
+import { requestLog } from "./request-log.js";
 import type { ServiceState } from "./runtime.js";
 
 export const SSO_TOKEN_OPERATION = "postOcientHttpQueryApiSsoToken";
@@ -56,7 +56,8 @@ interface Route {
  * which would re-list the operations, re-parse headers and cookies, and match the route twice per request.
  */
 export interface Router {
-  (ctx: KoaContext, body: unknown): Promise<void>;
+  /** `path` without a trailing slash; HEAD is answered as GET (Koa sends no body). */
+  (ctx: KoaContext, path: string, body: unknown): Promise<void>;
   /** Compiles every operation's validators now rather than on its first request. */
   warm: () => void;
 }
@@ -100,9 +101,8 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
     routes.set(`${method.toUpperCase()} ${path}`, { operationId, handle });
     paths.add(path);
   }
-  const dispatch: Router = async function dispatch(ctx, body) {
-    const path = ctx.path.length > 1 && ctx.path.endsWith("/") ? ctx.path.slice(0, -1) : ctx.path;
-    const route = routes.get(`${ctx.method} ${path}`);
+  const dispatch: Router = async function dispatch(ctx, path, body) {
+    const route = routes.get(`${ctx.method === "HEAD" ? "GET" : ctx.method} ${path}`);
     if (!route) {
       if (paths.has(path)) throw new MethodNotAllowed("method not allowed on this route");
       throw new RouteNotFound("no such route");
@@ -132,14 +132,17 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
   const app = new Koa<RequestState>();
   app.silent = true;
   app.proxy = service.current.config.server.trust_proxy;
+  // Behind a trusted proxy, the client is the address that proxy appended, not one the client wrote.
+  app.maxIpsCount = 1;
   app.use(requestLog(logger, metrics, app.proxy));
   app.use(errorHandler());
   app.use(async function route(ctx: KoaContext) {
     let body: unknown;
-    if (ctx.method === "POST" && ctx.path === SSO_TOKEN_PATH) {
+    const path = ctx.path.length > 1 && ctx.path.endsWith("/") ? ctx.path.slice(0, -1) : ctx.path;
+    if (ctx.method === "POST" && path === SSO_TOKEN_PATH) {
       // Every exchange is audited, also one refused before its body is read or validated.
       ctx.state.audit = { facts: {} };
-      const wait = service.current.limiter?.take(clientAddress(ctx, app.proxy), Date.now()) ?? 0;
+      const wait = service.current.limiter?.take(ctx.state.client, Date.now()) ?? 0;
       if (wait > 0) throw new RateLimited("too many token exchanges from this client; retry later", wait);
       const { server } = service.current.config;
       body = normalizeSsoTokenRequest(
@@ -147,7 +150,7 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
         server.max_token_bytes,
       );
     }
-    await dispatch(ctx, body);
+    await dispatch(ctx, path, body);
   });
   return { app, warm: dispatch.warm };
 }

@@ -10,8 +10,8 @@ import type { RequestState } from "./handlers/types.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 
-/** The peer address, or the first X-Forwarded-For hop when the operator trusts a proxy. */
-export function clientAddress(ctx: Context, trustProxy: boolean): string {
+/** The peer address, or the hop the trusted proxy appended to X-Forwarded-For (app.maxIpsCount is 1). */
+function clientAddress(ctx: Context, trustProxy: boolean): string {
   return (trustProxy ? ctx.request.ips[0] : undefined) ?? ctx.request.socket?.remoteAddress ?? "unknown";
 }
 
@@ -25,6 +25,7 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
     ctx.state.requestId = requestId;
     // Read now: a request whose body was refused mid-stream has no socket by the time it is logged.
     const client = clientAddress(ctx, trustProxy);
+    ctx.state.client = client;
     ctx.set("x-request-id", requestId);
     try {
       await next();

@@ -24,8 +24,17 @@ export interface RuntimeOptions {
   observer?: ExchangeObserver;
 }
 
-export async function buildRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
-  const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm);
+/** `previous` is the runtime being replaced by a reload: its signing key stays published while its tokens live. */
+export async function buildRuntime(
+  config: Config,
+  options: RuntimeOptions = {},
+  previous?: Runtime,
+): Promise<Runtime> {
+  const carried = previous && {
+    jwk: previous.keys.signerJwk(),
+    until: Math.floor(Date.now() / 1000) + previous.config.token.ttl_seconds,
+  };
+  const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm, carried);
   const exchange = new ExchangeService(config, () => store, options);
   const limits = config.server.rate_limit;
   const limiter = limits && new RateLimiter(limits.requests_per_second, limits.burst);

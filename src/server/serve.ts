@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Config } from "../config/schema.js";
 import { signCompact } from "../exchange/jws.js";
+import type { KeyStore } from "../exchange/signing-keys.js";
 import { createApp } from "./app.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -32,8 +33,7 @@ export interface RunningServer {
 }
 
 /** Proves the signing key signs before the service says it is ready. */
-async function probeSigningKey(service: ServiceState): Promise<void> {
-  const { signer } = service.current.keys;
+async function probeSigningKey({ signer }: KeyStore): Promise<void> {
   await signCompact(signer.alg, `${signer.encodedHeader}.e30`, signer.key);
 }
 
@@ -46,7 +46,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     logger.warn({ keys_file: config.token.keys_file }, "no signing key file: created one with a new key");
   }
   const service = new ServiceState(runtime);
-  await probeSigningKey(service);
+  await probeSigningKey(runtime.keys);
   const { app, warm } = await createApp({ service, logger, metrics });
   const { tls } = config.server;
   const limits = {
@@ -85,9 +85,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     logger,
     metrics,
     async reload(next) {
-      const fresh = await buildRuntime(next, runtimeOptions);
-      const candidate = new ServiceState(fresh);
-      await probeSigningKey(candidate);
+      const fresh = await buildRuntime(next, runtimeOptions, service.current);
+      await probeSigningKey(fresh.keys);
       service.current = fresh;
     },
     close() {

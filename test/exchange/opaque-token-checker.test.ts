@@ -54,6 +54,25 @@ describe("OpaqueTokenChecker", () => {
     expect(introspections()).toBe(before + 2);
   });
 
+  it("refuses an active token that introspection says is not an access token", async () => {
+    fake.opaque.set("a-refresh-token", {
+      sub: "alice",
+      aud: FAKE_AUDIENCE,
+      exp: NOW + 3600,
+      token_type: "refresh_token",
+    });
+    await expect(integration.opaque?.check("a-refresh-token", NOW_MS)).rejects.toMatchObject({
+      vendorCode: -1236,
+    });
+    fake.opaque.set("a-bearer-token", {
+      sub: "alice",
+      aud: FAKE_AUDIENCE,
+      exp: NOW + 3600,
+      token_type: "Bearer",
+    });
+    expect((await integration.opaque?.check("a-bearer-token", NOW_MS))?.claims.sub).toBe("alice");
+  });
+
   it("never reuses an answer past the token's exp", async () => {
     fake.opaque.set("short-lived", { sub: "alice", aud: FAKE_AUDIENCE, exp: NOW + 5 });
     const before = introspections();

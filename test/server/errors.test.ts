@@ -684,3 +684,34 @@ describe("the logs of every refusal", () => {
     expect(leakedLines()).toEqual([]);
   });
 });
+
+describe("rate limited behind a trusted proxy", () => {
+  let proxied: Harness;
+  beforeAll(async () => {
+    proxied = await startHarness({
+      provider: h.provider,
+      server: { trust_proxy: true, rate_limit: { requests_per_second: 0.01, burst: 1 } },
+    });
+  });
+  afterAll(async () => {
+    await proxied?.close();
+  });
+
+  it("keys the limit by the hop the proxy appended, not by what the client wrote before it", async () => {
+    const { id_token } = await h.provider.issueTokens("alice");
+    const viaProxy = (spoofed: string) =>
+      proxied.post(
+        { id_token, database: "retail_analytics" },
+        { headers: { "x-forwarded-for": `${spoofed}, 203.0.113.7` } },
+      );
+    expect((await viaProxy("198.51.100.1")).status).toBe(200);
+    const second = await viaProxy("198.51.100.2");
+    expect(second.status).toBe(429);
+    expect(second.json.status.vendor_code).toBe(-1256);
+    const audit = proxied.logs
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.event === "exchange")
+      .at(-1);
+    expect(audit.client).toBe("203.0.113.7");
+  });
+});

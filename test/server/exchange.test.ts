@@ -142,6 +142,17 @@ describe("POST /v1/sso_token with opaque tokens checked at userinfo", () => {
   });
 });
 
+describe("the minted token's client_id", () => {
+  it("is an id_token's azp (or audience), never a client_id claim the id_token carries", async () => {
+    const withAzp = await fake.sign({ azp: FAKE_AUDIENCE, client_id: "someone-else" });
+    const minted = expectMinted(await h.post({ id_token: withAzp, database: "fake_db" }), "fake_db");
+    expect((await verifyMinted(minted)).payload.client_id).toBe(FAKE_AUDIENCE);
+    const withoutAzp = await fake.sign({ client_id: "someone-else" });
+    const again = expectMinted(await h.post({ id_token: withoutAzp, database: "fake_db" }), "fake_db");
+    expect((await verifyMinted(again)).payload.client_id).toBe(FAKE_AUDIENCE);
+  });
+});
+
 describe("the minted token's lifetime", () => {
   it("never outlives the subject token", async () => {
     const subjectExp = FIXED_S + 120;

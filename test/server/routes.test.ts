@@ -104,6 +104,28 @@ describe("unknown routes and methods", () => {
   });
 });
 
+describe("paths and methods load balancers use", () => {
+  it.each(["/healthz", "/readyz"])("HEAD %s answers like GET, without a body", async (path) => {
+    const response = await fetch(`${h.url}${path}`, { method: "HEAD" });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("");
+  });
+
+  it("POST /v1/sso_token/ (trailing slash) is the exchange, with its checks", async () => {
+    const noType = await fetch(`${h.url}/v1/sso_token/`, { method: "POST", body: Buffer.from("{}") });
+    expect(noType.status).toBe(415);
+    const { id_token } = await h.provider.issueTokens("alice");
+    const ok = await fetch(`${h.url}/v1/sso_token/`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id_token, database: "retail_analytics" }),
+    });
+    expect(ok.status).toBe(200);
+    const audits = h.logs.map((l) => JSON.parse(l)).filter((l) => l.event === "exchange");
+    expect(audits.at(-1)).toMatchObject({ outcome: "minted", path: "/v1/sso_token/" });
+  });
+});
+
 describe("the signing key file", () => {
   it("is created on first start and reused on the next", async () => {
     const keysFile = h.config.token.keys_file;

@@ -19,6 +19,8 @@ export interface ExchangeAudit {
 
 export interface RequestState {
   requestId: string;
+  /** The client's address (see request-log.ts), which also keys the rate limit. */
+  client: string;
   audit?: ExchangeAudit;
 }
 
