@@ -474,7 +474,7 @@ export const document = {
             "type": "string",
             "minLength": 1,
             "maxLength": 16384,
-            "description": "OpenID identifier token received from the OpenID provider after successful authentication. You must provide the id_token or access_token body parameters, but not both.\n\nAt most 16384 characters, the default request size cap: a real provider's token is a few kilobytes, and a longer one is refused before it is parsed."
+            "description": "OpenID identifier token received from the OpenID provider after successful authentication. You must provide the id_token or access_token body parameters, but not both.\n\nAt most 16384 characters; the service's own cap (`server.max_token_bytes`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed."
           },
           "access_token": {
             "not": {},
@@ -505,7 +505,7 @@ export const document = {
             "type": "string",
             "minLength": 1,
             "maxLength": 16384,
-            "description": "OpenID access token received from the OpenID provider after successful authentication. You must provide the id_token or access_token body parameters, but not both.\n\nThe published spec spells this key with a trailing TAB (`access_token\\t`); that spelling is accepted as an alias.\n\nAt most 16384 characters, the default request size cap: a real provider's token is a few kilobytes, and a longer one is refused before it is parsed."
+            "description": "OpenID access token received from the OpenID provider after successful authentication. You must provide the id_token or access_token body parameters, but not both.\n\nThe published spec spells this key with a trailing TAB (`access_token\\t`); that spelling is accepted as an alias.\n\nAt most 16384 characters; the service's own cap (`server.max_token_bytes`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed."
           }
         }
       },

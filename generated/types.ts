@@ -178,7 +178,7 @@ export interface components {
             /**
              * @description OpenID identifier token received from the OpenID provider after successful authentication. You must provide the id_token or access_token body parameters, but not both.
              *
-             *     At most 16384 characters, the default request size cap: a real provider's token is a few kilobytes, and a longer one is refused before it is parsed.
+             *     At most 16384 characters; the service's own cap (`server.max_token_bytes`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed.
              */
             id_token: string;
             /** @description Not allowed together with id_token: send exactly one token. */
@@ -199,7 +199,7 @@ export interface components {
              *
              *     The published spec spells this key with a trailing TAB (`access_token\t`); that spelling is accepted as an alias.
              *
-             *     At most 16384 characters, the default request size cap: a real provider's token is a few kilobytes, and a longer one is refused before it is parsed.
+             *     At most 16384 characters; the service's own cap (`server.max_token_bytes`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed.
              */
             access_token: string;
         };

@@ -192,7 +192,7 @@ const requestBodyRequired: Patch = {
   },
 };
 
-/** The longest token accepted: the default body cap (`server.max_body_bytes`). */
+/** The longest token the schema allows; the service's `server.max_token_bytes` (default 12288) is at most this. */
 const MAX_TOKEN_LENGTH = 16384;
 /** The length bound of an Ocient identifier. */
 const MAX_DATABASE_LENGTH = 128;
@@ -228,7 +228,7 @@ const exactlyOneToken: Patch = {
       maxLength: MAX_DATABASE_LENGTH,
       description: `${documented("database")}\n\nAt most ${MAX_DATABASE_LENGTH} characters, the length bound of an Ocient identifier.`,
     });
-    const sizeCap = `\n\nAt most ${MAX_TOKEN_LENGTH} characters, the default request size cap: a real provider's token is a few kilobytes, and a longer one is refused before it is parsed.`;
+    const sizeCap = `\n\nAt most ${MAX_TOKEN_LENGTH} characters; the service's own cap (\`server.max_token_bytes\`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed.`;
     const token = (key: string, extra = "") => ({
       type: "string",
       minLength: 1,

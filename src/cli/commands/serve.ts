@@ -28,15 +28,23 @@ Signals:
   SIGHUP              re-read FILE; an invalid file is logged and the running configuration kept
 `;
 
-/** Settings a reload cannot change on a listening socket. */
+/** Settings fixed when the server was created: a reload cannot change them. */
+const FIXED_AT_START = [
+  "host",
+  "port",
+  "tls",
+  "workers",
+  "trust_proxy",
+  "headers_timeout_ms",
+  "request_timeout_ms",
+  "keep_alive_timeout_ms",
+  "shutdown_timeout_ms",
+] as const;
+
 function listenerChanges(before: Config, after: Config): string[] {
-  const a = before.server;
-  const b = after.server;
-  const changed: string[] = [];
-  if (a.host !== b.host) changed.push("server.host");
-  if (a.port !== b.port) changed.push("server.port");
-  if (JSON.stringify(a.tls) !== JSON.stringify(b.tls)) changed.push("server.tls");
-  return changed;
+  return FIXED_AT_START.filter(
+    (key) => JSON.stringify(before.server[key]) !== JSON.stringify(after.server[key]),
+  ).map((key) => `server.${key}`);
 }
 
 async function run(args: string[], io: Io): Promise<number> {
