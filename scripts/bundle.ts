@@ -4,6 +4,7 @@
  * of the way to starting in under 300 ms. Development mode's provider (oidc-provider, a devDependency) stays
  * outside the bundle and is loaded only by `ocient-sso dev`.
  */
+import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 export const BUNDLE = "dist/ocient-sso.mjs";
@@ -25,7 +26,7 @@ export async function bundle(outfile = BUNDLE): Promise<void> {
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const started = performance.now();
   await bundle();
   console.log(`✔ bundled src/cli/main.ts into ${BUNDLE} in ${Math.round(performance.now() - started)} ms`);

@@ -3,7 +3,9 @@
  * drift: `tsx scripts/config-table.ts` rewrites the block between the markers, `--check` fails
  * when README.md differs.
  */
+
 import { readFile, writeFile } from "node:fs/promises";
+import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { configSchema } from "../src/config/schema.js";
 
@@ -68,7 +70,7 @@ export function withConfigTable(readme: string): string {
   return `${readme.slice(0, start + START.length)}\n${configTable()}\n${readme.slice(end)}`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const file = new URL("../README.md", import.meta.url);
   const readme = await readFile(file, "utf8");
   const next = withConfigTable(readme);

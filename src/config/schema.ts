@@ -116,11 +116,15 @@ const serverSchema = z
       })
       .strict()
       .optional()
-      .describe("per-client limit on POST /v1/sso_token, answered 429 with Retry-After (off when unset; each worker keeps its own)"),
+      .describe(
+        "per-client limit on POST /v1/sso_token, answered 429 with Retry-After (off when unset; each worker keeps its own)",
+      ),
     trust_proxy: z
       .boolean()
       .default(false)
-      .describe("behind a proxy: the client address (audit records, rate limit) is the X-Forwarded-For hop the proxy appended (default false)"),
+      .describe(
+        "behind a proxy: the client address (audit records, rate limit) is the X-Forwarded-For hop the proxy appended (default false)",
+      ),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 /**
  * The exchange core: verify the subject token, check access, mint. It knows nothing of HTTP; the
- * server's handler adapts it, the CLI and tests may call it directly.
+ * server's handler adapts it to HTTP.
  */
 import type { Config } from "../config/schema.js";
 import { InvalidRequest, UnknownIssuer } from "../errors.js";

@@ -37,8 +37,6 @@ export class RemoteKeySet {
   #attemptedAt = 0;
   readonly #failure = new FailureBackoff();
   #pending: Promise<void> | undefined;
-  /** Fetches performed, for tests and metrics. */
-  fetches = 0;
 
   constructor(private readonly opts: RemoteKeySetOptions) {}
 
@@ -68,6 +66,12 @@ export class RemoteKeySet {
     return again;
   }
 
+  /** Fetches the key set now; resolves with how many usable keys it has (check-config reports it). */
+  async load(): Promise<number> {
+    await this.#refresh();
+    return this.#keys?.length ?? 0;
+  }
+
   #refresh(): Promise<void> {
     try {
       this.#failure.check();
@@ -82,7 +86,6 @@ export class RemoteKeySet {
 
   async #fetch(): Promise<void> {
     this.#attemptedAt = Date.now();
-    this.fetches++;
     const { integration, observer } = this.opts;
     try {
       const response = await providerFetch(await this.opts.url(), { timeoutMs: this.opts.timeoutMs });

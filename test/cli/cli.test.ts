@@ -120,7 +120,9 @@ databases:
     const r = await runCliProcess(["check-config", file], { env: { SSO_TEST_SECRET: secret } });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/dev\s+http:\/\/127\.0\.0\.1:\d+\s+ok \(discovery, introspection\)/);
+    expect(r.stdout).toMatch(
+      /dev\s+http:\/\/127\.0\.0\.1:\d+\s+ok \(discovery, introspection, \d+ signing keys?\)/,
+    );
     expect(r.stdout).toMatch(
       new RegExp(`down\\s+http://127\\.0\\.0\\.1:${closedPort}\\s+unreachable: .*ECONNREFUSED`),
     );

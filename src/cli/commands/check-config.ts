@@ -7,6 +7,8 @@
 import { stringify } from "yaml";
 import { configPathFrom, loadConfigFile } from "../../config/load.js";
 import type { Config, IntegrationConfig } from "../../config/schema.js";
+import { ProviderUnavailable, SsoError } from "../../errors.js";
+import { Integration } from "../../exchange/integration.js";
 import { type Command, helpOption, parse, UsageError } from "../command.js";
 import type { Io } from "../io.js";
 import { redactSecrets } from "../redact.js";
@@ -25,48 +27,46 @@ Options:
   -h, --help          show this help
 `;
 
-/** One line per integration: "ok", or why its provider could not be used. */
-async function checkProvider(integration: IntegrationConfig): Promise<string> {
-  const url =
-    integration.jwks_uri ?? `${integration.issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
-  let response: Response;
+/** Why a provider could not be reached: the network error's code, or a timeout. */
+function unreachable(err: ProviderUnavailable): string {
+  const cause = err.cause as (Error & { cause?: { code?: string } }) | undefined;
+  return cause?.name === "TimeoutError" ? "timed out" : (cause?.cause?.code ?? cause?.message ?? err.message);
+}
+
+/**
+ * One line per integration: "ok", or why its provider could not be used. It goes through the service's
+ * own discovery and key-set code, with the same rules (no redirects, exact issuer, usable keys).
+ */
+async function checkProvider(cfg: IntegrationConfig): Promise<string> {
+  const integration = new Integration({
+    ...cfg,
+    http_timeout_ms: Math.min(cfg.http_timeout_ms, DISCOVERY_TIMEOUT_MS),
+  });
+  const access = cfg.access_tokens;
+  const introspectionByDiscovery =
+    access?.introspection !== undefined && access.introspection.endpoint === undefined;
+  const parts: string[] = [];
   try {
-    response = await fetch(url, {
-      signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
-      headers: { accept: "application/json" },
-    });
+    if (!cfg.jwks_uri || introspectionByDiscovery || access?.userinfo) {
+      const metadata = await integration.metadata.get();
+      parts.push("discovery");
+      if (introspectionByDiscovery) {
+        if (!metadata.introspection_endpoint) return "error: discovery has no introspection_endpoint";
+        parts.push("introspection");
+      }
+      if (access?.userinfo) {
+        if (!metadata.userinfo_endpoint) return "error: discovery has no userinfo_endpoint";
+        parts.push("userinfo");
+      }
+    }
+    const keys = await integration.keys.load();
+    return `ok (${[...parts, `${keys} signing key${keys === 1 ? "" : "s"}`].join(", ")})`;
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    const why =
-      e.name === "TimeoutError" ? `timed out after ${DISCOVERY_TIMEOUT_MS} ms` : (e.cause?.code ?? e.message);
-    return `unreachable: ${url} (${why})`;
+    if (err instanceof ProviderUnavailable)
+      return `unreachable: ${cfg.jwks_uri ?? cfg.issuer} (${unreachable(err)})`;
+    if (err instanceof SsoError) return `error: ${err.message}`;
+    throw err;
   }
-  if (!response.ok) return `error: ${url} answered HTTP ${response.status}`;
-  let doc: Record<string, unknown>;
-  try {
-    doc = (await response.json()) as Record<string, unknown>;
-  } catch {
-    return `error: ${url} did not answer JSON`;
-  }
-  if (integration.jwks_uri) {
-    const keys = Array.isArray(doc.keys) ? doc.keys.length : undefined;
-    return keys === undefined ? `error: ${url} is not a JWK Set` : `ok (jwks_uri, ${keys} keys)`;
-  }
-  if (doc.issuer !== integration.issuer) {
-    return `error: discovery issuer ${JSON.stringify(doc.issuer)} differs from the configured issuer`;
-  }
-  if (typeof doc.jwks_uri !== "string") return "error: discovery has no jwks_uri";
-  const extras: string[] = [];
-  if (integration.access_tokens?.introspection && !integration.access_tokens.introspection.endpoint) {
-    if (typeof doc.introspection_endpoint !== "string")
-      return "error: discovery has no introspection_endpoint";
-    extras.push("introspection");
-  }
-  if (integration.access_tokens?.userinfo) {
-    if (typeof doc.userinfo_endpoint !== "string") return "error: discovery has no userinfo_endpoint";
-    extras.push("userinfo");
-  }
-  return `ok (discovery${extras.map((e) => `, ${e}`).join("")})`;
 }
 
 /** Database → integration; databases without one inherit the integration of `system`, as in Ocient. */

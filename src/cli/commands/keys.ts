@@ -59,9 +59,9 @@ function algorithm(value: string | undefined, config: Config | undefined): strin
   return alg;
 }
 
-/** The service signs with the first key that has no `retire_at` (rotation puts the new key first). */
-function keyRows(keys: StoredKey[]): string[][] {
-  const signing = keys.find((k) => k.retire_at === undefined);
+/** The service signs with the first key of its algorithm that has no `retire_at` (as KeyStore.from picks). */
+function keyRows(keys: StoredKey[], alg: string): string[][] {
+  const signing = keys.find((k) => k.retire_at === undefined && k.alg === alg);
   return keys.map((k) => [
     k.kid,
     k.alg,
@@ -103,10 +103,10 @@ async function rotate(file: string, alg: string, retireAfter: number, io: Io): P
   return 0;
 }
 
-async function list(file: string, io: Io): Promise<number> {
+async function list(file: string, alg: string, io: Io): Promise<number> {
   const content = await readKeyFile(file);
   if (!content) throw new CliError(`${file} does not exist`);
-  io.stdout(formatTable(["kid", "alg", "created", "retire_at"], keyRows(content.keys)));
+  io.stdout(formatTable(["kid", "alg", "created", "retire_at"], keyRows(content.keys, alg)));
   return 0;
 }
 
@@ -133,8 +133,8 @@ async function run(args: string[], io: Io): Promise<number> {
   const file = values.file ?? config?.token.keys_file;
   if (!file) throw new UsageError("--file FILE (or --config CONFIG) is required");
 
-  if (action === "list") return list(file, io);
   const alg = algorithm(values.alg, config);
+  if (action === "list") return list(file, alg, io);
   if (action === "generate") return generate(file, alg, values.force ?? false, io);
   const retireAfter =
     wholeNumber(values["retire-after"], "--retire-after") ??
