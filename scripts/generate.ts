@@ -63,10 +63,11 @@ export async function generate({
   log(`🔗 merged ${paths} paths into ocient-sso ${pkg.version}`);
 
   const json = `${JSON.stringify(document, null, 2)}\n`;
+  const yaml = `# ${HEADER}\n${stringify(document)}`;
   const files = new Map<string, string>([
     ["generated/openapi.json", json],
-    ["generated/openapi.yaml", `# ${HEADER}\n${stringify(document)}`],
-    ["generated/openapi.ts", renderDocumentModule(json)],
+    ["generated/openapi.yaml", yaml],
+    ["generated/openapi.ts", renderDocumentModule(json, yaml)],
     ["generated/types.ts", await renderTypes(document)],
   ]);
   log(`🚀 ${[...files.keys()].join(", ")} [${Math.round(performance.now() - started)}ms]`);
@@ -95,7 +96,7 @@ function loadYaml(root: string, file: string): JsonObject {
   return document;
 }
 
-function renderDocumentModule(json: string): string {
+function renderDocumentModule(json: string, yaml: string): string {
   return `// ${HEADER}
 import type { Document } from "openapi-backend";
 
@@ -105,6 +106,10 @@ import type { Document } from "openapi-backend";
  * test/spec checks the document with openapi-backend itself and Redocly.
  */
 export const document = ${json.trimEnd()} as unknown as Document;
+
+/** generated/openapi.json and generated/openapi.yaml as written, served as they are by GET /openapi.json and /openapi.yaml. */
+export const documentJson = ${JSON.stringify(json)};
+export const documentYaml = ${JSON.stringify(yaml)};
 `;
 }
 

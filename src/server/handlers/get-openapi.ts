@@ -1,21 +1,17 @@
-/** `GET /openapi.json` and `GET /openapi.yaml`: the fixed document this server routes by. */
-import { stringify } from "yaml";
-import type { Handler, HandlerDeps } from "./types.js";
+/** `GET /openapi.json` and `GET /openapi.yaml`: the fixed document this server routes by, as generated. */
+import { documentJson, documentYaml } from "../../../generated/openapi.js";
+import type { Handler } from "./types.js";
 
-export function getOpenapiJson({ document }: HandlerDeps): Handler {
-  const json = JSON.stringify(document, null, 2);
+export function getOpenapiJson(): Handler {
   return function getOpenapiJson(ctx) {
     ctx.type = "application/json";
-    ctx.body = json;
+    ctx.body = documentJson;
   };
 }
 
-export function getOpenapiYaml({ document }: HandlerDeps): Handler {
-  // Written on first request: serializing the whole document costs start-up time few deployments use.
-  let yaml: string | undefined;
+export function getOpenapiYaml(): Handler {
   return function getOpenapiYaml(ctx) {
-    yaml ??= stringify(document);
     ctx.type = "application/yaml";
-    ctx.body = yaml;
+    ctx.body = documentYaml;
   };
 }

@@ -7,7 +7,7 @@ import type { ServiceState } from "../runtime.js";
 export interface HandlerDeps {
   service: ServiceState;
   metrics: Metrics;
-  /** The generated OpenAPI document, as served. */
+  /** The generated OpenAPI document the router is built from. */
   document: Record<string, unknown>;
 }
 
