@@ -47,7 +47,7 @@ export class ExchangeService {
 
   constructor(
     readonly config: Config,
-    keys: () => KeyStore,
+    keys: KeyStore,
     options: ExchangeOptions = {},
   ) {
     this.integrations = new IntegrationRegistry(config.integrations, options.observer);

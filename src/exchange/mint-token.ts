@@ -28,7 +28,7 @@ function unknownExpiryBound(subject: VerifiedSubject): number {
 export class TokenMinter {
   constructor(
     private readonly cfg: Config["token"],
-    private readonly keys: () => KeyStore,
+    private readonly keys: KeyStore,
   ) {}
 
   async mint(
@@ -47,7 +47,7 @@ export class TokenMinter {
     // Within the clock leeway a subject token can be valid yet past its exp: mint nothing then.
     if (exp <= iat) throw new TokenExpired(`the ${subject.kind} has expired`);
     const jti = randomUUID();
-    const { signer } = this.keys();
+    const { signer } = this.keys;
     const claims = {
       iss: this.cfg.issuer,
       sub: identity.user,

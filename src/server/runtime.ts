@@ -35,7 +35,7 @@ export async function buildRuntime(
     until: Math.floor(Date.now() / 1000) + previous.config.token.ttl_seconds,
   };
   const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm, carried);
-  const exchange = new ExchangeService(config, () => store, options);
+  const exchange = new ExchangeService(config, store, options);
   const limits = config.server.rate_limit;
   const limiter = limits && new RateLimiter(limits.requests_per_second, limits.burst);
   return { config, keys: store, exchange, limiter, createdKeys: created };
