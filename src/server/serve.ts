@@ -71,8 +71,9 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       resolve();
     });
   });
-  // After listening, so readiness is not held by it; a request arriving first compiles what it needs.
-  setImmediate(warm);
+  // A second after listening, so neither start-up nor the first readiness probe waits on it; a request
+  // arriving earlier compiles what it needs itself.
+  setTimeout(warm, 1000).unref();
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `${tls ? "https" : "http"}://${host}:${address.port}`;
