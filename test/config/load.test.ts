@@ -67,6 +67,11 @@ describe("configuration", () => {
       "databases.sales.integration: required",
     ],
     [
+      "a provider over plain http off this machine",
+      { integrations: [{ ...valid.integrations[0], issuer: "http://idp.example.com" }] },
+      "integrations[0].issuer: must be an https URL (plain http only to localhost or 127.0.0.0/8)",
+    ],
+    [
       "negative skew",
       { integrations: [{ ...valid.integrations[0], clock_skew_seconds: -1 }] },
       "integrations[0].clock_skew_seconds: must not be negative",
