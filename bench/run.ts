@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildTargets, ROOT } from "./lib/build.js";
 import { freePort, round, stopTarget } from "./lib/child.js";
-import { EXCHANGE_PATH, type LongResult, runExchange, runLong, runProfile } from "./lib/exchange-runs.js";
+import { type LongResult, runExchange, runLong, runProfile } from "./lib/exchange-runs.js";
 import { startIssuer } from "./lib/issuer.js";
 import { CONNECTIONS } from "./lib/load.js";
 import { printTable, printTargets, type Row, type TargetCheck, updateReadme } from "./lib/report.js";

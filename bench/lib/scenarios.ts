@@ -5,16 +5,7 @@ import type autocannon from "autocannon";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import type { FloorInput } from "../targets/crypto-floor.js";
 import { PRODUCT, target } from "./build.js";
-import {
-  firstOk,
-  type Memory,
-  memoryOf,
-  round,
-  spawnTarget,
-  stopTarget,
-  type Target,
-  treeMemoryOf,
-} from "./child.js";
+import { type Memory, memoryOf, round, spawnTarget, stopTarget, type Target, treeMemoryOf } from "./child.js";
 import { figures, fire, type LoadFigures } from "./load.js";
 
 export interface ScenarioResult extends LoadFigures {

@@ -18,7 +18,7 @@ export class ConfigError extends Error {
 
 type Path = ReadonlyArray<PropertyKey>;
 
-export function formatPath(path: Path): string {
+function formatPath(path: Path): string {
   let out = "";
   for (const key of path) {
     if (typeof key === "number") out += `[${key}]`;

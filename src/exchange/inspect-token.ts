@@ -21,7 +21,7 @@ export interface InspectedJwt {
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
-export function otherwiseInvalid(kind: TokenKind, reason: string): InvalidIdToken | InvalidAccessToken {
+function otherwiseInvalid(kind: TokenKind, reason: string): InvalidIdToken | InvalidAccessToken {
   return kind === "id_token"
     ? new InvalidIdToken(`invalid id_token: ${reason}`)
     : new InvalidAccessToken(`invalid access_token: ${reason}`);

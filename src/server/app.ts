@@ -21,7 +21,7 @@ import { readJsonBody } from "./read-json-body.js";
 import { requestLog } from "./request-log.js";
 import type { ServiceState } from "./runtime.js";
 
-export const SSO_TOKEN_OPERATION = "postOcientHttpQueryApiSsoToken";
+const SSO_TOKEN_OPERATION = "postOcientHttpQueryApiSsoToken";
 const SSO_TOKEN_PATH = "/v1/sso_token";
 
 export interface AppOptions {

@@ -10,7 +10,7 @@ export type { Logger } from "pino";
  * Top-level fields only: wildcard paths made redaction the costliest part of each log line on the
  * exchange's hot path, and log lines here are flat objects. The suite-wide log scan is the real proof.
  */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   "id_token",
   "access_token",
   "token",
