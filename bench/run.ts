@@ -5,20 +5,28 @@
  *   --long       also 100,000 exchanges on a fresh server, RSS sampled (or BENCH_LONG=1)
  *   --profile    only the exchange, under node --cpu-prof; prints the top self-time entries
  *   --duration S measured seconds per scenario (default 10); --warmup S (default 2)
- *   --tokens N   id_tokens in the pool (default 120000, enough for every request of a scenario to carry its own)
+ *   --tokens N   id_tokens in the pool (default 200000, enough for every request of a scenario to carry its own)
  */
 
 import { rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { recommendedThreadpoolSize } from "../src/server/threadpool.js";
 import { buildTargets, ROOT } from "./lib/build.js";
 import { freePort, round, stopTarget } from "./lib/child.js";
 import { type LongResult, runExchange, runLong, runProfile } from "./lib/exchange-runs.js";
 import { startIssuer } from "./lib/issuer.js";
 import { CONNECTIONS } from "./lib/load.js";
 import { printTable, printTargets, type Row, type TargetCheck, updateReadme } from "./lib/report.js";
-import { runBaseline, runFloor, runPeer, startExchange, type Timing } from "./lib/scenarios.js";
+import {
+  RECOMMENDED_POOL,
+  runBaseline,
+  runFloor,
+  runPeer,
+  startExchange,
+  type Timing,
+} from "./lib/scenarios.js";
 import { AUDIENCE, DATABASE, exchangeBodies, GROUP, prepareExchange } from "./lib/setup.js";
 
 const LONG_EXCHANGES = 100_000;
@@ -30,7 +38,7 @@ const { values: args } = parseArgs({
     profile: { type: "boolean", default: false },
     duration: { type: "string", default: "10" },
     warmup: { type: "string", default: "2" },
-    tokens: { type: "string", default: "120000" },
+    tokens: { type: "string", default: "200000" },
   },
 });
 function positive(name: string, value: string | undefined): number {
@@ -103,12 +111,19 @@ try {
 async function main(): Promise<void> {
   const startMs = [...starts].sort((a, b) => a - b)[Math.floor(starts.length / 2)] ?? 0;
   const started = await startExchange(setup.configFile, setup.url);
-  step(`exchange: ${timing.warmupSeconds} s warm-up + ${timing.durationSeconds} s`);
+  step(
+    `exchange, UV_THREADPOOL_SIZE=${RECOMMENDED_POOL}: ${timing.warmupSeconds} s warm-up + ${timing.durationSeconds} s`,
+  );
   const exchange = await runExchange(started.target, setup, bodies, timing);
   step(
-    `exchange with server.workers 2 (node cluster): ${timing.warmupSeconds} s warm-up + ${timing.durationSeconds} s`,
+    `exchange, libuv's default pool (4 threads): ${timing.warmupSeconds} s warm-up + ${timing.durationSeconds} s`,
   );
-  const twoWorkers = await startExchange(setup.twoWorkersConfigFile, setup.url);
+  const defaultPool = await startExchange(setup.configFile, setup.url, { pool: "unset" });
+  const exchangeDefaultPool = await runExchange(defaultPool.target, setup, bodies, timing);
+  step(
+    `exchange with server.workers 2 (node cluster, pool sized by the primary): ${timing.warmupSeconds} s warm-up + ${timing.durationSeconds} s`,
+  );
+  const twoWorkers = await startExchange(setup.twoWorkersConfigFile, setup.url, { pool: "unset" });
   const exchange2 = await runExchange(twoWorkers.target, setup, bodies, timing);
   step(`baseline: bare Koa + readJsonBody echo`);
   const baseline = await runBaseline(await freePort(), bodies, timing);
@@ -138,8 +153,12 @@ async function main(): Promise<void> {
   const floorRow = (name: string, f: typeof floor1): Row => ({ scenario: name, rps: f.ops_per_s, ...f });
   const rows: Row[] = [
     { scenario: "baseline (bare Koa echo)", ...baseline },
-    { scenario: "exchange (POST /v1/sso_token)", ...exchange },
-    { scenario: "exchange, 2 workers", ...exchange2 },
+    { scenario: `exchange (POST /v1/sso_token), UV_THREADPOOL_SIZE=${RECOMMENDED_POOL}`, ...exchange },
+    { scenario: "exchange, libuv's default pool (4)", ...exchangeDefaultPool },
+    {
+      scenario: `exchange, 2 workers (pool ${recommendedThreadpoolSize(machine.cores, 2)} each)`,
+      ...exchange2,
+    },
     { scenario: "peer (oidc-provider token)", ...peer },
     floorRow("crypto floor, 1 in flight", floor1),
     floorRow(`crypto floor, ${CONNECTIONS} in flight`, floor32),
@@ -148,9 +167,10 @@ async function main(): Promise<void> {
     exchange_over_baseline: round(exchange.rps / baseline.rps, 3),
     exchange_over_peer: round(exchange.rps / peer.rps, 3),
     exchange_2_workers_over_baseline: round(exchange2.rps / baseline.rps, 3),
+    exchange_default_pool_over_baseline: round(exchangeDefaultPool.rps / baseline.rps, 3),
     exchange_over_floor: round(exchange.rps / floor32.ops_per_s, 3),
   };
-  const correct = [exchange, exchange2].every(
+  const correct = [exchange, exchangeDefaultPool, exchange2].every(
     (e) => e.errors === 0 && e.minted_check.valid === e.minted_check.checked,
   );
   const targets: TargetCheck[] = [
@@ -179,7 +199,7 @@ async function main(): Promise<void> {
   );
   printTable(rows);
   console.log(
-    `\nexchange/baseline ${ratios.exchange_over_baseline}× (2 workers ${ratios.exchange_2_workers_over_baseline}×)   exchange/peer ${ratios.exchange_over_peer}×   ` +
+    `\nexchange/baseline ${ratios.exchange_over_baseline}× (default pool ${ratios.exchange_default_pool_over_baseline}×, 2 workers ${ratios.exchange_2_workers_over_baseline}×)   exchange/peer ${ratios.exchange_over_peer}×   ` +
       `crypto floor ${floor32.ops_per_s} ops/s (${floor1.ops_per_s} with 1 in flight)   start to ready ${startMs} ms`,
   );
   console.log(
@@ -190,7 +210,7 @@ async function main(): Promise<void> {
   );
   printTargets(targets);
   if (!correct) {
-    const failures = [...exchange.minted_check.failures, ...exchange2.minted_check.failures];
+    const failures = [exchange, exchangeDefaultPool, exchange2].flatMap((e) => e.minted_check.failures);
     console.error(`\nFAIL: correctness: ${JSON.stringify(failures)}`);
     process.exitCode = 1;
   }
@@ -210,6 +230,7 @@ async function main(): Promise<void> {
       minting_alg: "ES256",
       peer: "oidc-provider client_credentials, resourceIndicators, accessTokenFormat jwt, ES256, client_secret_basic",
       targets_from: "built JS (dist/bench), NODE_ENV=production, logs at info to /dev/null",
+      exchange_threadpool: `UV_THREADPOOL_SIZE=${RECOMMENDED_POOL} (the README's recommendation for ${machine.cores} cores) unless a row says otherwise`,
     },
     build_ms: Math.round(build.ms),
     mint_ms: mintMs,
@@ -218,6 +239,7 @@ async function main(): Promise<void> {
     scenarios: {
       baseline,
       exchange,
+      exchange_default_pool: exchangeDefaultPool,
       exchange_2_workers: exchange2,
       peer,
       crypto_floor_1: floor1,
@@ -235,7 +257,7 @@ async function main(): Promise<void> {
       `Latest figures: ${date.slice(0, 10)}, ${machine.cores} cores (${machine.cpu}), node ${machine.node}, load average ${machine.loadavg_start[0]} at start.`,
       rows,
       [
-        `exchange/baseline ${ratios.exchange_over_baseline}× (with 2 workers ${ratios.exchange_2_workers_over_baseline}×), exchange/peer ${ratios.exchange_over_peer}×, start to ready ${startMs} ms (median of ${starts.length})`,
+        `exchange/baseline ${ratios.exchange_over_baseline}× (libuv's default pool ${ratios.exchange_default_pool_over_baseline}×, 2 workers ${ratios.exchange_2_workers_over_baseline}×), exchange/peer ${ratios.exchange_over_peer}×, start to ready ${startMs} ms (median of ${starts.length})`,
         ...targets.map(
           (t) => `${t.pass === null ? "not run" : t.pass ? "PASS" : "FAIL"}: ${t.target}: ${t.value}`,
         ),

@@ -21,6 +21,8 @@ export interface SpawnOptions {
    * and `ready` is `{ ready: baseUrl }`.
    */
   poll?: { url: string; baseUrl: string };
+  /** Added to the target's environment; an undefined value removes the variable. */
+  env?: Record<string, string | undefined>;
 }
 
 const STDERR_KEEP = 4096;
@@ -35,7 +37,7 @@ export function spawnTarget(
   // Logs go to /dev/null: written as in production, read by nobody, costing the bench nothing.
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, ...args], {
     stdio: ["ignore", "ignore", "pipe", "ipc"],
-    env: { ...process.env, NODE_ENV: "production" },
+    env: withEnv({ ...process.env, NODE_ENV: "production" }, opts.env ?? {}),
   });
   let tail = "";
   child.stderr?.setEncoding("utf8");
@@ -63,6 +65,15 @@ export function spawnTarget(
     });
   });
   return { started, process: child };
+}
+
+function withEnv(base: NodeJS.ProcessEnv, changes: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env = { ...base };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */

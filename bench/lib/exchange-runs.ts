@@ -146,7 +146,7 @@ export async function runProfile(
 
   // Targets exit with code 0 on SIGTERM, which is when node writes the profile.
   const startName = `startup-${stamp}.cpuprofile`;
-  const boot = await startExchange(setup.configFile, setup.url, profiled(startName));
+  const boot = await startExchange(setup.configFile, setup.url, { nodeArgs: profiled(startName) });
   await stopTarget(boot.target.process);
   const startup = await summarizeProfile(join(dir, startName), root, 15, 12);
   console.log(`\nstart to ready under --cpu-prof: ${boot.ms} ms`);
@@ -154,7 +154,7 @@ export async function runProfile(
   printSelfTimes("startup: modules, natives charged to their caller", startup.callers);
 
   const name = `exchange-${stamp}.cpuprofile`;
-  const { target: t } = await startExchange(setup.configFile, setup.url, profiled(name));
+  const { target: t } = await startExchange(setup.configFile, setup.url, { nodeArgs: profiled(name) });
   const load = await runExchange(t, setup, bodies, timing);
   const profile = await summarizeProfile(join(dir, name), root);
   printSelfTimes(

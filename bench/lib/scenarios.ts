@@ -1,8 +1,10 @@
 /** The scenarios: each starts its target in a child process, loads it, reads its memory, and stops it. */
 import { writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type autocannon from "autocannon";
 import { createRemoteJWKSet, jwtVerify } from "jose";
+import { recommendedThreadpoolSize } from "../../src/server/threadpool.js";
 import type { FloorInput } from "../targets/crypto-floor.js";
 import { PRODUCT, target } from "./build.js";
 import { type Memory, memoryOf, round, spawnTarget, stopTarget, type Target, treeMemoryOf } from "./child.js";
@@ -73,15 +75,28 @@ export interface StartSample {
   rss_mb: number | undefined;
 }
 
+/**
+ * The libuv pool size the README recommends for one process on this machine (src/server/threadpool.ts),
+ * which the exchange runs with unless a scenario says otherwise.
+ */
+export const RECOMMENDED_POOL = recommendedThreadpoolSize(availableParallelism(), 1);
+
+export interface ExchangeStart {
+  nodeArgs?: string[];
+  /** UV_THREADPOOL_SIZE for the process; "unset" leaves libuv's default (and lets a cluster primary choose). */
+  pool?: number | "unset";
+}
+
 /** The product (`ocient-sso serve --config FILE`, bundled): spawn to the first 200 from /readyz, polled every 2 ms. */
 export async function startExchange(
   configFile: string,
   url: string,
-  nodeArgs: string[] = [],
+  { nodeArgs = [], pool = RECOMMENDED_POOL }: ExchangeStart = {},
 ): Promise<StartSample> {
   const since = performance.now();
   const spawned = spawnTarget("exchange", PRODUCT, ["serve", "--config", configFile], {
     nodeArgs,
+    env: { UV_THREADPOOL_SIZE: pool === "unset" ? undefined : String(pool) },
     poll: { url: `${url}/readyz`, baseUrl: url },
   });
   const started = await spawned.started;
@@ -152,7 +167,10 @@ export async function runPeer({ port, bodyBytes }: PeerSetup, timing: Timing): P
     resource: "urn:ocient:sso",
     scope: "ocient",
   };
-  const t = await spawnTarget("peer", target("peer-provider"), [JSON.stringify(options)]).started;
+  // The same pool size as the exchange, so the comparison is between the servers, not their tuning.
+  const t = await spawnTarget("peer", target("peer-provider"), [JSON.stringify(options)], {
+    env: { UV_THREADPOOL_SIZE: String(RECOMMENDED_POOL) },
+  }).started;
   try {
     const form = `grant_type=client_credentials&resource=${encodeURIComponent(options.resource)}&scope=${options.scope}`;
     // Padded with a parameter the token endpoint ignores, so the peer reads as many bytes as the service.

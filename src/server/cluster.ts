@@ -14,6 +14,8 @@ export interface ClusterOptions {
   signals: { on(signal: "SIGTERM" | "SIGINT" | "SIGHUP", listener: () => void): void };
   /** Wait before replacing a worker that died (ms, default 1000). */
   respawnDelayMs?: number;
+  /** Added to each worker's environment (the primary sets UV_THREADPOOL_SIZE here, see threadpool.ts). */
+  env?: Record<string, string>;
 }
 
 export function isClusterWorker(): boolean {
@@ -26,9 +28,10 @@ export function superviseWorkers({
   logger,
   signals,
   respawnDelayMs = 1000,
+  env,
 }: ClusterOptions): Promise<number> {
   let stopping = false;
-  const fork = (): Worker => cluster.fork();
+  const fork = (): Worker => cluster.fork(env);
   for (let i = 0; i < workers; i++) fork();
   return new Promise((resolve) => {
     let failed = false;

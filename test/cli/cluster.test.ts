@@ -1,7 +1,9 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recommendedThreadpoolSize } from "../../src/server/threadpool.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
 import { type RunningCli, startCli } from "./spawn-cli.js";
 
@@ -46,6 +48,21 @@ databases:
     expect(urls).toHaveLength(2);
     expect(urls[0]).toBe(urls[1]);
     expect(pids.size).toBe(2);
+
+    // Each worker starts with the pool size recommended for two event loops on this machine's cores:
+    // libuv reads it from the environment the worker was started with.
+    const expected = recommendedThreadpoolSize(availableParallelism(), 2);
+    const pools = [...cli.stdout.matchAll(/"threadpool":\{"size":(\d+),"from":"([^"]+)"/g)];
+    expect(pools.map((m) => [Number(m[1]), m[2]])).toEqual([
+      [expected, "UV_THREADPOOL_SIZE"],
+      [expected, "UV_THREADPOOL_SIZE"],
+    ]);
+    if (existsSync("/proc/self/environ")) {
+      for (const pid of pids) {
+        const environ = (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0");
+        expect(environ).toContain(`UV_THREADPOOL_SIZE=${expected}`);
+      }
+    }
 
     const statuses = await Promise.all(
       Array.from({ length: 8 }, async () => {

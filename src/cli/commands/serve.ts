@@ -3,12 +3,14 @@
  * accepting connections and let in-flight requests finish; SIGHUP re-reads the configuration file and
  * keeps the running one when the new one is invalid.
  */
+import { availableParallelism } from "node:os";
 import { ConfigError, configPathFrom, loadConfigFile } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
 import { KeyStore } from "../../exchange/signing-keys.js";
 import { isClusterWorker, superviseWorkers } from "../../server/cluster.js";
 import { createLogger } from "../../server/logger.js";
 import { startServer } from "../../server/serve.js";
+import { describeThreadpool, recommendedThreadpoolSize, threadpoolSize } from "../../server/threadpool.js";
 import { CliError, type Command, helpOption, parse, UsageError } from "../command.js";
 import { type Io, untilStopped } from "../io.js";
 
@@ -26,6 +28,11 @@ these signals to them.
 Signals:
   SIGTERM, SIGINT     finish in-flight requests, then exit 0
   SIGHUP              re-read FILE; an invalid file is logged and the running configuration kept
+
+Environment:
+  UV_THREADPOOL_SIZE  threads that check and make signatures, read once at process start (libuv's
+                      default is 4); one per core the event loop leaves free is fastest, which the
+                      start-up log line recommends, and which workers get unless it is set
 `;
 
 /** Settings fixed when the server was created: a reload cannot change them. */
@@ -60,8 +67,14 @@ async function run(args: string[], io: Io): Promise<number> {
   if (config.server.workers > 1 && !isClusterWorker()) {
     // Created once here, so workers never race to create the key file.
     await KeyStore.open(config.token.keys_file, config.token.algorithm);
-    logger.info({ workers: config.server.workers, config: file }, "starting workers");
-    return superviseWorkers({ workers: config.server.workers, logger, signals: io.signals });
+    const { workers } = config.server;
+    // A worker's pool is sized by its environment at start; one the operator set is kept.
+    const env: Record<string, string> =
+      threadpoolSize(io.env).from === "UV_THREADPOOL_SIZE"
+        ? {}
+        : { UV_THREADPOOL_SIZE: String(recommendedThreadpoolSize(availableParallelism(), workers)) };
+    logger.info({ workers, config: file, worker_env: env }, "starting workers");
+    return superviseWorkers({ workers, logger, signals: io.signals, env });
   }
   const running = await startServer(config, { logger }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "EADDRINUSE") {
@@ -69,7 +82,8 @@ async function run(args: string[], io: Io): Promise<number> {
     }
     throw err;
   });
-  logger.info({ url: running.url, config: file }, `ocient-sso listening on ${running.url}`);
+  const threadpool = describeThreadpool(io.env, availableParallelism(), config.server.workers);
+  logger.info({ url: running.url, config: file, threadpool }, `ocient-sso listening on ${running.url}`);
 
   let reloading = Promise.resolve();
   const onHup = () => {
