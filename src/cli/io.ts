@@ -2,6 +2,8 @@
  * What a command may touch of its process, passed in so tests can run commands in-process. Only
  * `main.ts` binds it to the real process.
  */
+import { type DestinationStream, pino } from "pino";
+
 export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
@@ -9,6 +11,11 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** Resolves with the first of these signals the process receives; `serve` and `dev` wait on it. */
   signals: SignalSource;
+  /**
+   * Where log lines go when not to `stdout()`: the real process writes them to file descriptor 1
+   * directly (pino's synchronous destination), skipping the stream machinery of `process.stdout`.
+   */
+  logDestination?: () => DestinationStream;
 }
 
 export type SignalName = "SIGTERM" | "SIGINT" | "SIGHUP";
@@ -25,7 +32,13 @@ export function processIo(): Io {
     stdin: process.stdin,
     env: process.env,
     signals: process,
+    logDestination: () => pino.destination({ dest: 1, sync: true }),
   };
+}
+
+/** The log destination of `io`: its own, or its `stdout()`. Lines are written whole and in order either way. */
+export function logSink(io: Io): DestinationStream {
+  return io.logDestination?.() ?? { write: (line: string) => io.stdout(line) };
 }
 
 /** Resolves at the first SIGTERM or SIGINT (and stops listening). */

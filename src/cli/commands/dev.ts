@@ -4,7 +4,7 @@
  */
 import { createLogger } from "../../server/logger.js";
 import { CliError, type Command, helpOption, parse, wholeNumber } from "../command.js";
-import { type Io, untilStopped } from "../io.js";
+import { type Io, logSink, untilStopped } from "../io.js";
 
 const usage = `Usage: ocient-sso dev [--port 8080] [--provider-port 0]
 
@@ -42,7 +42,7 @@ async function run(args: string[], io: Io): Promise<number> {
       `development mode needs the devDependencies (run "npm install" in the repository): ${(err as Error).message}`,
     );
   });
-  const logger = createLogger("info", { write: (line: string) => io.stdout(line) });
+  const logger = createLogger("info", logSink(io));
   const env = await startDev({ port: servicePort, providerPort, logger }).catch((err: unknown) => {
     throw err instanceof DevPortInUse ? new CliError(err.message) : err;
   });

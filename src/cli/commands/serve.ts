@@ -12,7 +12,7 @@ import { createLogger } from "../../server/logger.js";
 import { startServer } from "../../server/serve.js";
 import { describeThreadpool, recommendedThreadpoolSize, threadpoolSize } from "../../server/threadpool.js";
 import { CliError, type Command, helpOption, parse, UsageError } from "../command.js";
-import { type Io, untilStopped } from "../io.js";
+import { type Io, logSink, untilStopped } from "../io.js";
 
 const usage = `Usage: ocient-sso serve --config FILE
 
@@ -63,7 +63,7 @@ async function run(args: string[], io: Io): Promise<number> {
   const file = configPathFrom(values.config, io.env);
   if (!file) throw new UsageError("--config FILE (or OCIENT_SSO_CONFIG) is required");
   let config = await loadConfigFile(file, io.env);
-  const logger = createLogger(config.server.log_level, { write: (line: string) => io.stdout(line) });
+  const logger = createLogger(config.server.log_level, logSink(io));
   if (config.server.workers > 1 && !isClusterWorker()) {
     // Created once here, so workers never race to create the key file.
     await KeyStore.open(config.token.keys_file, config.token.algorithm);
