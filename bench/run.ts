@@ -4,6 +4,7 @@
  * endpoint; prints the table and the targets, writes bench/results/latest.json and bench/README.md.
  *   --long       also 100,000 exchanges on a fresh server, RSS sampled (or BENCH_LONG=1)
  *   --profile    only the exchange, under node --cpu-prof; prints the top self-time entries
+ *   --perf       only the exchange, under Linux perf (on-CPU samples per thread); prints the top entries
  *   --duration S measured seconds per scenario (default 8); --warmup S (default 2)
  *   --rounds N   baseline/exchange pairs, alternated; the ratio is the median pair's (default 3)
  *   --tokens N   id_tokens in the pool (default 200000, enough for every request of a scenario to carry its own)
@@ -25,6 +26,7 @@ import {
 } from "./lib/exchange-runs.js";
 import { startIssuer } from "./lib/issuer.js";
 import { CONNECTIONS } from "./lib/load.js";
+import { runPerf } from "./lib/perf.js";
 import { printTable, printTargets, type Row, type TargetCheck, updateReadme } from "./lib/report.js";
 import {
   RECOMMENDED_POOL,
@@ -44,6 +46,7 @@ const { values: args } = parseArgs({
   options: {
     long: { type: "boolean", default: process.env.BENCH_LONG === "1" },
     profile: { type: "boolean", default: false },
+    perf: { type: "boolean", default: false },
     duration: { type: "string", default: "8" },
     rounds: { type: "string", default: "3" },
     warmup: { type: "string", default: "2" },
@@ -86,7 +89,8 @@ const setup = await prepareExchange(issuer);
 // weigh on the start they time.
 const starts: number[] = [];
 let readyRss: number | undefined;
-if (!args.profile) {
+const profiling = args.profile || args.perf;
+if (!profiling) {
   for (let i = 0; i < START_SAMPLES; i++) {
     const sample = await startExchange(setup.configFile, setup.url);
     starts.push(sample.ms);
@@ -105,7 +109,9 @@ const bodyBytes = bodies[0]?.length ?? 0;
 step(`minted ${tokens.length} RS256 id_tokens in ${mintMs} ms; request body ${bodyBytes} bytes`);
 
 try {
-  if (args.profile) {
+  if (args.perf) {
+    await runPerf(setup, bodies, timing);
+  } else if (args.profile) {
     const { load } = await runProfile(setup, bodies, timing);
     console.log(
       `\nexchange under --cpu-prof: ${load.rps} req/s, p99 ${load.p99_ms} ms, ${load.errors} errors`,
