@@ -11,7 +11,7 @@
  */
 
 import { rm, writeFile } from "node:fs/promises";
-import { cpus, loadavg } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { recommendedThreadpoolSize } from "../src/server/threadpool.js";
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     },
     { scenario: "exchange, libuv's default pool (4)", ...exchangeDefaultPool },
     {
-      scenario: `exchange, 2 workers (pool ${recommendedThreadpoolSize(machine.cores, 2)} each)`,
+      scenario: `exchange, 2 workers (pool ${recommendedThreadpoolSize(availableParallelism(), 2)} each)`,
       ...exchange2,
     },
     { scenario: "peer (oidc-provider token)", ...peer },
@@ -188,7 +188,6 @@ async function main(): Promise<void> {
   ];
   const ratios = {
     exchange_over_baseline: median.ratio,
-    exchange_over_baseline_rounds: pairs.map((p) => p.ratio),
     exchange_over_peer: round(exchange.rps / peer.rps, 3),
     exchange_2_workers_over_baseline: round(exchange2.rps / baseline.rps, 3),
     exchange_default_pool_over_baseline: round(exchangeDefaultPool.rps / baseline.rps, 3),
@@ -263,7 +262,7 @@ async function main(): Promise<void> {
     mint_ms: mintMs,
     start_to_ready_ms: { median: startMs, samples: starts },
     exchange_rss_when_ready_mb: readyRss,
-    pairs: pairs.map((p) => ({ ratio: p.ratio, baseline: p.baseline, exchange: p.exchange })),
+    pairs,
     scenarios: {
       baseline,
       exchange,

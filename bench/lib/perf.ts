@@ -9,7 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ROOT } from "./build.js";
-import { type ExchangeResult, runExchange } from "./exchange-runs.js";
+import { runExchange } from "./exchange-runs.js";
 import { startExchange, type Timing } from "./scenarios.js";
 import type { ExchangeSetup } from "./setup.js";
 
@@ -31,12 +31,7 @@ function report(file: string, args: string[], limit: number): string[] {
     .slice(0, limit);
 }
 
-export interface PerfRun {
-  load: ExchangeResult;
-  file: string;
-}
-
-export async function runPerf(setup: ExchangeSetup, bodies: Buffer[], timing: Timing): Promise<PerfRun> {
+export async function runPerf(setup: ExchangeSetup, bodies: Buffer[], timing: Timing): Promise<void> {
   if (!perfAvailable()) {
     throw new Error("--perf needs Linux perf on the PATH (Debian: apt-get install linux-perf)");
   }
@@ -85,5 +80,4 @@ export async function runPerf(setup: ExchangeSetup, bodies: Buffer[], timing: Ti
   );
   for (const line of bundled.slice(0, 30)) console.log(`  ${line}`);
   console.log(`\nmore: perf report -i ${file} --tid ${pid}`);
-  return { load, file };
 }

@@ -85,18 +85,16 @@ export interface ExchangeStart {
   nodeArgs?: string[];
   /** UV_THREADPOOL_SIZE for the process; "unset" leaves libuv's default (and lets a cluster primary choose). */
   pool?: number | "unset";
-  /** Another build of the command line (comparing two builds); the shipped bundle by default. */
-  product?: string;
 }
 
 /** The product (`ocient-sso serve --config FILE`, bundled): spawn to the first 200 from /readyz, polled every 2 ms. */
 export async function startExchange(
   configFile: string,
   url: string,
-  { nodeArgs = [], pool = RECOMMENDED_POOL, product = PRODUCT }: ExchangeStart = {},
+  { nodeArgs = [], pool = RECOMMENDED_POOL }: ExchangeStart = {},
 ): Promise<StartSample> {
   const since = performance.now();
-  const spawned = spawnTarget("exchange", product, ["serve", "--config", configFile], {
+  const spawned = spawnTarget("exchange", PRODUCT, ["serve", "--config", configFile], {
     nodeArgs,
     env: { UV_THREADPOOL_SIZE: pool === "unset" ? undefined : String(pool) },
     poll: { url: `${url}/readyz`, baseUrl: url },

@@ -5,7 +5,7 @@
  *
  * Measured on the bench (2 cores, 32 connections): with libuv's default of 4 threads the crypto threads
  * and the event loop outnumber the cores, and waking and preempting them costs the event loop more than
- * the signatures do; one pool thread per spare core gave about 1.5× the throughput.
+ * the signatures do; one pool thread per spare core gave 1.3× to 1.5× the throughput.
  */
 import { availableParallelism } from "node:os";
 
@@ -35,6 +35,19 @@ export function threadpoolSize(env: NodeJS.ProcessEnv = process.env): Threadpool
  */
 export function recommendedThreadpoolSize(cores = availableParallelism(), processes = 1): number {
   return Math.max(1, Math.floor(cores / Math.max(1, processes)) - 1);
+}
+
+/**
+ * What the cluster primary adds to each worker's environment: the recommended pool size for `workers`
+ * event loops, unless the operator set UV_THREADPOOL_SIZE, which the workers then inherit as it is.
+ */
+export function workerThreadpoolEnv(
+  env: NodeJS.ProcessEnv,
+  cores: number,
+  workers: number,
+): Record<string, string> {
+  if (threadpoolSize(env).from === "UV_THREADPOOL_SIZE") return {};
+  return { UV_THREADPOOL_SIZE: String(recommendedThreadpoolSize(cores, workers)) };
 }
 
 /** What the start-up log line says about the pool: its size, where it comes from, and a hint when it oversubscribes the cores. */

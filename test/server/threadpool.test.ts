@@ -3,6 +3,7 @@ import {
   describeThreadpool,
   recommendedThreadpoolSize,
   threadpoolSize,
+  workerThreadpoolEnv,
 } from "../../src/server/threadpool.js";
 
 describe("the libuv thread pool size", () => {
@@ -24,6 +25,12 @@ describe("the libuv thread pool size", () => {
     expect(recommendedThreadpoolSize(8, 1)).toBe(7);
     expect(recommendedThreadpoolSize(8, 2)).toBe(3);
     expect(recommendedThreadpoolSize(16, 3)).toBe(4);
+  });
+
+  it("gives cluster workers the recommended size, or nothing when the operator set one they inherit", () => {
+    expect(workerThreadpoolEnv({}, 8, 2)).toEqual({ UV_THREADPOOL_SIZE: "3" });
+    expect(workerThreadpoolEnv({}, 2, 2)).toEqual({ UV_THREADPOOL_SIZE: "1" });
+    expect(workerThreadpoolEnv({ UV_THREADPOOL_SIZE: "6" }, 8, 2)).toEqual({});
   });
 
   it("hints at the recommended size only when libuv's default oversubscribes the cores", () => {

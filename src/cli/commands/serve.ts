@@ -10,7 +10,7 @@ import { KeyStore } from "../../exchange/signing-keys.js";
 import { isClusterWorker, superviseWorkers } from "../../server/cluster.js";
 import { createLogger } from "../../server/logger.js";
 import { startServer } from "../../server/serve.js";
-import { describeThreadpool, recommendedThreadpoolSize, threadpoolSize } from "../../server/threadpool.js";
+import { describeThreadpool, workerThreadpoolEnv } from "../../server/threadpool.js";
 import { CliError, type Command, helpOption, parse, UsageError } from "../command.js";
 import { type Io, logSink, untilStopped } from "../io.js";
 
@@ -68,11 +68,8 @@ async function run(args: string[], io: Io): Promise<number> {
     // Created once here, so workers never race to create the key file.
     await KeyStore.open(config.token.keys_file, config.token.algorithm);
     const { workers } = config.server;
-    // A worker's pool is sized by its environment at start; one the operator set is kept.
-    const env: Record<string, string> =
-      threadpoolSize(io.env).from === "UV_THREADPOOL_SIZE"
-        ? {}
-        : { UV_THREADPOOL_SIZE: String(recommendedThreadpoolSize(availableParallelism(), workers)) };
+    // A worker's pool is sized by its environment at start.
+    const env = workerThreadpoolEnv(io.env, availableParallelism(), workers);
     logger.info({ workers, config: file, worker_env: env }, "starting workers");
     return superviseWorkers({ workers, logger, signals: io.signals, env });
   }
