@@ -1,6 +1,6 @@
 /**
  * The fixes applied to the published spec, each named and explained. They run on a deep copy of the
- * seed document (`openapi/ocient-sso-token.yaml` is never edited). A patch that no longer applies,
+ * published document (`openapi/ocient-sso-token.yaml` is never edited). A patch that no longer applies,
  * because upstream changed shape or already fixed what it fixes, throws `PatchNoLongerApplies` and
  * generation stops: a maintainer then drops or adapts the patch instead of it silently doing nothing.
  */
@@ -177,7 +177,7 @@ const requestBodyRequired: Patch = {
   name: "request-body-required",
   why:
     "A guard, not an edit: the exchange means nothing without a body, and the server's validation and the " +
-    "client types rely on `requestBody.required: true`, which the seed documents. Overriding upstream here " +
+    "client types rely on `requestBody.required: true`, which the published page documents. Overriding upstream here " +
     "would hide a change of contract, so if upstream ever drops it, generation stops for a maintainer to review.",
   apply(document) {
     const where = [...EXCHANGE, "requestBody"];
@@ -463,12 +463,12 @@ export const PATCHES: readonly Patch[] = [
   errorResponses,
 ];
 
-/** Applies `patches` to a deep copy of `seed`; throws `PatchNoLongerApplies` naming the first that fails. */
+/** Applies `patches` to a deep copy of `published`; throws `PatchNoLongerApplies` naming the first that fails. */
 export function applyPatches(
-  seed: JsonObject,
+  published: JsonObject,
   patches: readonly Patch[] = PATCHES,
 ): { document: JsonObject; reports: PatchReport[] } {
-  const document = structuredClone(seed);
+  const document = structuredClone(published);
   const reports = patches.map((patch) => ({ name: patch.name, fixed: patch.apply(document) }));
   return { document, reports };
 }

@@ -86,7 +86,9 @@ function mergeTags(name: string, into: unknown, from: unknown): unknown[] {
 export function danglingRefs(document: JsonObject): string[] {
   const dangling: string[] = [];
   const visit = (node: unknown, at: string): void => {
-    if (Array.isArray(node)) node.forEach((item, i) => visit(item, `${at}/${i}`));
+    if (Array.isArray(node)) {
+      for (const [i, item] of node.entries()) visit(item, `${at}/${i}`);
+    }
     if (!isObject(node)) return;
     const ref = node.$ref;
     if (typeof ref === "string" && resolvePointer(document, ref) === undefined)

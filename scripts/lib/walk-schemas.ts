@@ -44,7 +44,7 @@ export function formatLocation(at: readonly string[]): string {
 
 function walkDocument(node: unknown, at: readonly string[], visit: SchemaVisitor): void {
   if (Array.isArray(node)) {
-    node.forEach((item, index) => walkDocument(item, [...at, String(index)], visit));
+    for (const [index, item] of node.entries()) walkDocument(item, [...at, String(index)], visit);
     return;
   }
   if (!isObject(node)) return;
@@ -67,7 +67,9 @@ function walkSchema(schema: unknown, at: readonly string[], visit: SchemaVisitor
   }
   for (const keyword of SUBSCHEMA_LIST) {
     const list = schema[keyword];
-    if (Array.isArray(list)) list.forEach((sub, i) => walkSchema(sub, [...at, keyword, String(i)], visit));
+    if (Array.isArray(list)) {
+      for (const [i, sub] of list.entries()) walkSchema(sub, [...at, keyword, String(i)], visit);
+    }
   }
   for (const keyword of SUBSCHEMA_MAP) {
     const map = schema[keyword];

@@ -163,6 +163,7 @@ const introspectionSchema = z
       .optional()
       .describe("RFC 7662 endpoint (default: the provider's discovered introspection_endpoint)"),
     client_id: nonEmpty.describe("client authenticating to the introspection endpoint"),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
     client_secret: nonEmpty.describe("its secret; use ${ENV_NAME}"),
     auth_method: z
       .enum(["client_secret_basic", "client_secret_post"])

@@ -15,7 +15,7 @@ import {
   UnknownIssuer,
 } from "../errors.js";
 import type { ExchangeObserver } from "./observer.js";
-import { FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
+import { FailureBackoff, isObject, providerFetch, readJsonWhenOk } from "./provider-http.js";
 import type { ProviderMetadataSource } from "./provider-metadata.js";
 
 type AccessTokenConfig = NonNullable<IntegrationConfig["access_tokens"]>;
@@ -119,8 +119,7 @@ export class OpaqueTokenChecker {
         "the identity provider refused this service's introspection credentials",
       );
     }
-    const body =
-      response.status === 200 ? await readJson(response) : (await response.body?.cancel(), undefined);
+    const body = await readJsonWhenOk(response);
     if (!isObject(body) || typeof body.active !== "boolean") {
       this.observer.providerCall?.("introspection", this.integration.name, "invalid");
       throw new InvalidProviderMetadata("the identity provider's introspection answer is invalid");
@@ -165,8 +164,7 @@ export class OpaqueTokenChecker {
       this.observer.providerCall?.("userinfo", this.integration.name, "rejected");
       throw new InvalidAccessToken("the access_token was refused by its provider");
     }
-    const body =
-      response.status === 200 ? await readJson(response) : (await response.body?.cancel(), undefined);
+    const body = await readJsonWhenOk(response);
     if (!isObject(body)) {
       this.observer.providerCall?.("userinfo", this.integration.name, "invalid");
       throw new InvalidProviderMetadata("the identity provider's userinfo answer is invalid");

@@ -56,6 +56,13 @@ export async function readJson(response: Response): Promise<unknown> {
   }
 }
 
+/** The JSON body of a 200 answer; any other answer's body is discarded unread and gives `undefined`. */
+export async function readJsonWhenOk(response: Response): Promise<unknown> {
+  if (response.status === 200) return readJson(response);
+  await response.body?.cancel();
+  return undefined;
+}
+
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -133,6 +133,7 @@ databases:
     expect(r.stdout).not.toContain(secret);
   }, 30_000);
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
   it("reports an unset ${ENV} as a problem", async () => {
     const file = join(dir, "env.yaml");
     await writeFile(

@@ -108,6 +108,7 @@ describe("configuration", () => {
       integrations: [
         {
           ...valid.integrations[0],
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
           access_tokens: { introspection: { client_id: "svc", client_secret: "${CORP_SECRET}" } },
         },
       ],

@@ -325,7 +325,7 @@ describe("no refetch storm", () => {
       const outcomes = await burst(
         Array.from({ length: STORM_TOKENS }, () => ({ id_token: unknownKidToken(f), database: "storm_db" })),
       );
-      expect(tally(outcomes), `wave ${wave}`).toEqual({ [`401/-1229`]: STORM_TOKENS });
+      expect(tally(outcomes), `wave ${wave}`).toEqual({ "401/-1229": STORM_TOKENS });
       expect(f.requests.get("/jwks"), `wave ${wave}`).toBe(1);
     }
     expect(f.requests.get("/.well-known/openid-configuration")).toBe(1);

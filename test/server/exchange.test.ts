@@ -45,7 +45,7 @@ function expectMinted(response: Awaited<ReturnType<Harness["post"]>>, database =
 }
 
 describe("POST /v1/sso_token against the real provider", () => {
-  it("answers the seed's curl example exactly as documented", async () => {
+  it("answers the documentation page's curl example exactly as documented", async () => {
     const { id_token } = await h.provider.issueTokens("alice");
     // The documented request, byte for byte: one JSON header, two keys.
     const response = await h.post(`{"id_token": "${id_token}", "database": "retail_analytics"}`, {

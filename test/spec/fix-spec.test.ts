@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { applyPatches, PATCHES, type Patch, PatchNoLongerApplies } from "../../scripts/fix-spec.js";
 import { ROOT } from "../../scripts/generate.js";
-import { SEED_SPEC_PATH } from "../../scripts/lib/seed.js";
+import { PAGE_SPEC_PATH } from "../../scripts/lib/doc-page.js";
 import { isObject, type JsonObject } from "../../scripts/lib/walk-schemas.js";
 
-const seedText = readFileSync(path.join(ROOT, SEED_SPEC_PATH), "utf8");
-const loadSeed = (): JsonObject => parse(seedText);
+const pageText = readFileSync(path.join(ROOT, PAGE_SPEC_PATH), "utf8");
+const loadPage = (): JsonObject => parse(pageText);
 const patch = (name: string): Patch => {
   const found = PATCHES.find((p) => p.name === name);
   if (found === undefined) throw new Error(`no patch ${name}`);
@@ -28,10 +28,10 @@ describe("patches", () => {
     for (const p of PATCHES) expect(p.why.length).toBeGreaterThan(40);
   });
 
-  it("never touch the seed document they are given", () => {
-    const seed = loadSeed();
-    applyPatches(seed);
-    expect(seed).toEqual(loadSeed());
+  it("never touch the published document they are given", () => {
+    const published = loadPage();
+    applyPatches(published);
+    expect(published).toEqual(loadPage());
   });
 
   it.each<[string, RegExp[]]>([
@@ -57,7 +57,7 @@ describe("patches", () => {
       [/^added 401 \(vendor_code -1228, .*-1236\) \+ WWW-Authenticate$/, /^added 503 .* Retry-After$/],
     ],
   ])("%s reports what it fixed", (name, expected) => {
-    const { reports } = applyPatches(loadSeed());
+    const { reports } = applyPatches(loadPage());
     const fixed = reports.find((r) => r.name === name)?.fixed ?? [];
     for (const line of expected) expect(fixed).toContainEqual(expect.stringMatching(line));
   });
@@ -65,7 +65,7 @@ describe("patches", () => {
   // request-body-required is a guard: it asserts, so it passes on a fixed document (tested below).
   const fixes = PATCHES.filter((p) => p.name !== "request-body-required").map((p) => [p.name]);
   it.each(fixes)("%s fails, naming itself, on an already fixed document", (name) => {
-    const { document } = applyPatches(loadSeed());
+    const { document } = applyPatches(loadPage());
     expect(() => patch(name).apply(document)).toThrow(PatchNoLongerApplies);
     expect(() => patch(name).apply(document)).toThrow(`patch "${name}" no longer applies`);
   });
@@ -73,7 +73,7 @@ describe("patches", () => {
   it.each(PATCHES.filter((p) => p.name !== "local-servers" && p.name !== "normalize-property-keys"))(
     "$name fails, naming itself, when the operation is gone upstream",
     (p) => {
-      const document = loadSeed();
+      const document = loadPage();
       delete node(document, "paths")["/v1/sso_token"];
       expect(() => p.apply(document)).toThrow(
         `patch "${p.name}" no longer applies: paths./v1/sso_token is gone`,
@@ -82,7 +82,7 @@ describe("patches", () => {
   );
 
   it("request-body-required fails when upstream makes the body optional", () => {
-    const document = loadSeed();
+    const document = loadPage();
     node(document, ...EXCHANGE, "requestBody").required = false;
     expect(() => patch("request-body-required").apply(document)).toThrow(
       'patch "request-body-required" no longer applies: paths./v1/sso_token.post.requestBody.required is false',
@@ -90,7 +90,7 @@ describe("patches", () => {
   });
 
   it("exactly-one-token fails when upstream adds a request property", () => {
-    const document = applyPatches(loadSeed(), [patch("normalize-property-keys")]).document;
+    const document = applyPatches(loadPage(), [patch("normalize-property-keys")]).document;
     const schema = node(document, ...EXCHANGE, "requestBody", "content", "application/json", "schema");
     node(schema, "properties").client_id = { type: "string" };
     expect(() => patch("exactly-one-token").apply(document)).toThrow(

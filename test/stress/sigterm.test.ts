@@ -127,6 +127,7 @@ describe("SIGTERM under load", () => {
             issuer: fake.issuer,
             audiences: [FAKE_AUDIENCE],
             access_tokens: {
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
               introspection: { client_id: fake.introspection.clientId, client_secret: "${FAKE_SECRET}" },
             },
           },

@@ -1,16 +1,17 @@
 /**
- * The seed is a documentation page whose fenced ```` ```yaml ```` block is the published OpenAPI
- * document. The block is copied byte for byte (quirks included): fixes belong to `fix-spec.ts`.
+ * Ocient's documentation page for an operation holds a fenced ```` ```yaml ```` block: the published
+ * OpenAPI document of that operation. The page and its block are kept byte for byte (quirks
+ * included): fixes belong to `fix-spec.ts`.
  */
-import { readdirSync } from "node:fs";
-import * as path from "node:path";
-
 const FENCE = Buffer.from("````");
 const OPENING = Buffer.from("````yaml");
 const NEWLINE = 0x0a;
 
-/** Where the importer writes the block, relative to the repository root. */
-export const SEED_SPEC_PATH = "openapi/ocient-sso-token.yaml";
+/** Where the importer keeps the published files, relative to the repository root. */
+export const PUBLISHED_PAGE_PATH = "openapi/published/sso-token.page.txt";
+export const PUBLISHED_DOCUMENT_PATH = "openapi/published/generated-api-methods.json";
+/** Where the importer writes the page's block, relative to the repository root. */
+export const PAGE_SPEC_PATH = "openapi/ocient-sso-token.yaml";
 
 /**
  * Returns the bytes between the opening fence line (starting with four backticks and `yaml`) and the
@@ -36,14 +37,6 @@ export function extractSpecBlock(page: Buffer): Buffer {
   if (start === -1) throw new Error("the page holds no ````yaml block");
   if (end === -1) throw new Error("the ````yaml block is not closed by a ```` line");
   return page.subarray(start, end);
-}
-
-/** The seed pages in a directory (`*.txt`), newest last: pages are named `NNN_<hash>.txt`. */
-export function listSeedPages(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((name) => name.endsWith(".txt"))
-    .sort()
-    .map((name) => path.join(dir, name));
 }
 
 function startsWith(line: Buffer, prefix: Buffer): boolean {
