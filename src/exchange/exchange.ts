@@ -3,7 +3,7 @@
  * server's handler adapts it to HTTP.
  */
 import type { Config } from "../config/schema.js";
-import { InvalidRequest, UnknownIssuer } from "../errors.js";
+import { UnknownIssuer } from "../errors.js";
 import { AccessPolicy, identityOf } from "./access-policy.js";
 import { checkSize } from "./inspect-token.js";
 import { type Integration, IntegrationRegistry } from "./integration.js";
@@ -27,6 +27,7 @@ export interface ExchangeResult {
 
 /** What the audit record of one exchange says, filled in as the exchange learns it. */
 export interface ExchangeFacts {
+  database?: string;
   integration?: string;
   user?: string;
   jti?: string;
@@ -64,12 +65,11 @@ export class ExchangeService {
   };
 
   async exchange(request: ExchangeRequest, facts: ExchangeFacts = {}): Promise<ExchangeResult> {
+    // The request's shape (a database, exactly one token) is the operation's schema, checked before here.
     const { database } = request;
-    const hasId = typeof request.id_token === "string";
-    const hasAccess = typeof request.access_token === "string";
-    if (hasId === hasAccess) throw new InvalidRequest("provide exactly one of id_token and access_token");
-    if (typeof database !== "string" || database === "") throw new InvalidRequest("database is required");
-    const token = (request.id_token ?? request.access_token) as string;
+    facts.database = database;
+    const hasId = request.id_token !== undefined;
+    const token = request.id_token ?? request.access_token;
     checkSize(token, this.#maxTokenBytes);
     const now = this.#now();
     // Known as soon as the token's issuer picks it, so the audit record of a refusal names it too.

@@ -39,9 +39,8 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
         status: ctx.status,
         ms: Math.round(seconds * 1e5) / 100,
       };
-      const audit = ctx.state.audit;
-      if (audit) {
-        const { facts } = audit;
+      const facts = ctx.state.audit;
+      if (facts) {
         const outcome = error ? (error.status >= 500 ? "failed" : "rejected") : "minted";
         const integration = facts.integration ?? "none";
         Object.assign(line, {
@@ -49,7 +48,7 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
           outcome,
           integration,
           user: facts.user,
-          database: audit.database,
+          database: facts.database,
           jti: facts.jti,
           client,
           vendor_code: error?.vendorCode,

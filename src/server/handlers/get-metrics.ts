@@ -1,9 +1,10 @@
 /** `GET /metrics` (getMetrics): Prometheus text format. */
-import type { Handler, HandlerDeps } from "./types.js";
+import type { OperationHandler } from "../operations.js";
+import type { HandlerDeps } from "./types.js";
 
-export function getMetrics({ metrics }: HandlerDeps): Handler {
+export function getMetrics({ metrics }: HandlerDeps): OperationHandler<"getMetrics"> {
   return async function getMetrics(ctx) {
     ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
+    return { status: 200, body: await metrics.registry.metrics() };
   };
 }

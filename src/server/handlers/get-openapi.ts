@@ -1,17 +1,17 @@
 /** `GET /openapi.json` and `GET /openapi.yaml`: the fixed document this server routes by, as generated. */
 import { documentJson, documentYaml } from "../../../generated/openapi.js";
-import type { Handler } from "./types.js";
+import type { OperationHandler, SerializedJson } from "../operations.js";
 
-export function getOpenapiJson(): Handler {
+export function getOpenapiJson(): OperationHandler<"getOpenapiJson"> {
   return function getOpenapiJson(ctx) {
     ctx.type = "application/json";
-    ctx.body = documentJson;
+    return { status: 200, body: documentJson as SerializedJson };
   };
 }
 
-export function getOpenapiYaml(): Handler {
+export function getOpenapiYaml(): OperationHandler<"getOpenapiYaml"> {
   return function getOpenapiYaml(ctx) {
     ctx.type = "application/yaml";
-    ctx.body = documentYaml;
+    return { status: 200, body: documentYaml };
   };
 }

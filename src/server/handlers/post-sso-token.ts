@@ -1,21 +1,21 @@
 /** `POST /v1/sso_token` (postOcientHttpQueryApiSsoToken): adapts the exchange core to HTTP. */
-import type { ExchangeRequest } from "../../exchange/exchange.js";
-import type { ExchangeAudit, Handler, HandlerDeps } from "./types.js";
+import type { OperationHandler } from "../operations.js";
+import type { HandlerDeps } from "./types.js";
 
-export function postSsoToken({ service }: HandlerDeps): Handler {
+export function postSsoToken({ service }: HandlerDeps): OperationHandler<"postOcientHttpQueryApiSsoToken"> {
   return async function postSsoToken(ctx, body) {
-    const request = body as ExchangeRequest;
-    // Created by the route as the exchange began.
-    const audit = ctx.state.audit as ExchangeAudit;
-    audit.database = request.database;
-    const result = await service.current.exchange.exchange(request, audit.facts);
+    // The router created the audit facts as the exchange began.
+    const result = await service.current.exchange.exchange(body, ctx.state.audit);
     ctx.set("cache-control", "no-store");
     ctx.set("pragma", "no-cache");
-    ctx.body = {
-      id_token: result.token,
-      database: result.database,
-      expires_in: result.expiresIn,
-      token_type: "Bearer",
+    return {
+      status: 200,
+      body: {
+        id_token: result.token,
+        database: result.database,
+        expires_in: result.expiresIn,
+        token_type: "Bearer",
+      },
     };
   };
 }

@@ -11,19 +11,12 @@ export interface HandlerDeps {
   document: Record<string, unknown>;
 }
 
-/** The audit facts of an exchange, logged on the request's line; filled in as they are learned. */
-export interface ExchangeAudit {
-  database?: string;
-  facts: ExchangeFacts;
-}
-
 export interface RequestState {
   requestId: string;
   /** The client's address (see request-log.ts), which also keys the rate limit. */
   client: string;
-  audit?: ExchangeAudit;
+  /** The audit facts of an exchange, logged on the request's line; filled in as they are learned. */
+  audit?: ExchangeFacts;
 }
 
 export type KoaContext = ParameterizedContext<RequestState>;
-/** An operation's handler; `body` is the request body, already validated against the operation's schema. */
-export type Handler = (ctx: KoaContext, body: unknown) => void | Promise<void>;

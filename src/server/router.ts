@@ -1,0 +1,106 @@
+/**
+ * The router. openapi-backend parses the document, lists its operations and compiles the request
+ * validators; requests are then dispatched from a table built once from those operations and
+ * `OPERATIONS`, rather than through handleRequest, which would re-list the operations, re-parse headers
+ * and cookies, and match the route twice per request.
+ */
+import { OpenAPIBackend } from "openapi-backend";
+import { InvalidRequest, MethodNotAllowed, RateLimited, RouteNotFound } from "../errors.js";
+import type { HandlerDeps, KoaContext } from "./handlers/types.js";
+import type { OperationId, OperationRoute } from "./operations.js";
+import { readJsonBody } from "./read-json-body.js";
+import { OPERATIONS } from "./routes.js";
+
+type ValidationErrors = ReadonlyArray<{ instancePath?: string; message?: string }> | null;
+type Validate = ((input: unknown) => boolean) & { errors?: ValidationErrors };
+
+/** Ajv's first complaint, without values: reasons never echo request contents. */
+function validationReason(errors: ValidationErrors | undefined) {
+  const first = errors?.[0];
+  if (!first) return "the request is invalid";
+  const where = first.instancePath ? first.instancePath.slice(1).replaceAll("/", ".") : "body";
+  return `invalid request: ${where} ${first.message ?? "is invalid"}`.slice(0, 200);
+}
+
+/** A handler once its operation is looked up by path: the table's types checked it against its operation. */
+type RoutedHandler = (ctx: KoaContext, body: unknown) => Promise<{ status: number; body: unknown }>;
+
+interface Route {
+  operationId: OperationId;
+  spec: OperationRoute<OperationId>;
+  handle: RoutedHandler;
+  /** openapi-backend's compiled validators of the operation (parameters, body), once compiled. */
+  validators?: Validate[];
+}
+
+export interface Router {
+  /** `path` without a trailing slash; HEAD is answered as GET (Koa sends no body). */
+  (ctx: KoaContext, path: string): Promise<void>;
+  /** Compiles every operation's validators now rather than on its first request. */
+  warm: () => void;
+}
+
+export async function createRouter(deps: HandlerDeps): Promise<Router> {
+  const api = new OpenAPIBackend({
+    definition: deps.document as never,
+    // The document is OpenAPI 3.1, which openapi-backend would check against the 3.0 meta-schema and then
+    // route everything to 404; it is linted by Redocly in CI instead. Quick mode also compiles lazily.
+    quick: true,
+    validate: true,
+    // Ajv would compile its meta-schema to check our schemas, about 100 ms of every start; the
+    // generated document is checked by Redocly and by test/spec instead.
+    ajvOpts: { validateSchema: false },
+  });
+  await api.init();
+  const routes = new Map<string, Route>();
+  const paths = new Set<string>();
+  const compile = (operationId: string) =>
+    (api.validator.getRequestValidatorsForOperation(operationId) ?? []) as Validate[];
+  const operations = api.router.getOperations() as Array<{
+    operationId?: string;
+    method: string;
+    path: string;
+  }>;
+  for (const { operationId, method, path } of operations) {
+    // The table's type already ties it to the generated document; this guards a document swapped at run time.
+    if (!operationId || !Object.hasOwn(OPERATIONS, operationId) || path.includes("{"))
+      throw new Error(`route ${method} ${path} needs a handler in src/server/routes.ts and a fixed path`);
+    const id = operationId as OperationId;
+    const spec = OPERATIONS[id] as OperationRoute<OperationId>;
+    const handle = spec.handler(deps) as unknown as RoutedHandler;
+    routes.set(`${method.toUpperCase()} ${path}`, { operationId: id, spec, handle });
+    paths.add(path);
+  }
+  const dispatch: Router = async function dispatch(ctx, path) {
+    const route = routes.get(`${ctx.method === "HEAD" ? "GET" : ctx.method} ${path}`);
+    if (!route) {
+      if (paths.has(path)) throw new MethodNotAllowed("method not allowed on this route");
+      throw new RouteNotFound("no such route");
+    }
+    const { spec } = route;
+    const { current } = deps.service;
+    // Every audited request has its record, also one refused before its body is read or validated.
+    if (spec.audited) ctx.state.audit = {};
+    if (spec.rateLimited) {
+      const wait = current.limiter?.take(ctx.state.client, Date.now()) ?? 0;
+      if (wait > 0) throw new RateLimited("too many requests from this client; retry later", wait);
+    }
+    let body: unknown;
+    if (spec.body === "json") {
+      body = await readJsonBody(ctx.req, current.config.server.max_body_bytes);
+      if (spec.normalize) body = spec.normalize(body, deps);
+    }
+    const input = { path: {}, query: ctx.query, header: ctx.headers, cookie: {}, requestBody: body };
+    route.validators ??= compile(route.operationId);
+    for (const validate of route.validators) {
+      if (!validate(input)) throw new InvalidRequest(validationReason(validate.errors));
+    }
+    const answer = await route.handle(ctx, body);
+    ctx.status = answer.status;
+    ctx.body = answer.body;
+  };
+  dispatch.warm = () => {
+    for (const route of routes.values()) route.validators ??= compile(route.operationId);
+  };
+  return dispatch;
+}
