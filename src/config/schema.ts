@@ -33,6 +33,7 @@ export const ASYMMETRIC_ALGORITHMS = [
   "EdDSA",
   "Ed25519",
 ] as const;
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 export const SIGNING_ALGORITHMS = ["ES256", "ES384", "RS256", "PS256", "EdDSA"] as const;
 
 const tlsSchema = z

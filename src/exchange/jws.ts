@@ -4,7 +4,9 @@
  * measured on this project's benchmark, it costs the event loop about half of what the same
  * operations cost through WebCrypto. Keys are KeyObjects imported once from JWKs.
  */
+
 import { constants, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
+import type { AsymmetricAlgorithm } from "../config/schema.js";
 
 interface AlgorithmProfile {
   /** Digest for node:crypto; undefined for EdDSA. */
@@ -30,8 +32,11 @@ const ecdsa = (digest: string, crv: string): AlgorithmProfile => ({
   dsaEncoding: "ieee-p1363",
 });
 
-/** The asymmetric JWS algorithms (RFC 7518 §3, RFC 8037); `none` and HMAC are deliberately absent. */
-const PROFILES: Record<string, AlgorithmProfile> = {
+/**
+ * The asymmetric JWS algorithms (RFC 7518 §3, RFC 8037); `none` and HMAC are deliberately absent. Keyed by
+ * the configuration's list, so the algorithms an integration may allow and those verified here are one list.
+ */
+const PROFILES: Record<AsymmetricAlgorithm, AlgorithmProfile> = {
   RS256: { digest: "sha256", kty: "RSA" },
   RS384: { digest: "sha384", kty: "RSA" },
   RS512: { digest: "sha512", kty: "RSA" },
@@ -46,7 +51,7 @@ const PROFILES: Record<string, AlgorithmProfile> = {
 };
 
 export function algorithmProfile(alg: string): AlgorithmProfile | undefined {
-  return Object.hasOwn(PROFILES, alg) ? PROFILES[alg] : undefined;
+  return Object.hasOwn(PROFILES, alg) ? PROFILES[alg as AsymmetricAlgorithm] : undefined;
 }
 
 /** A public key from a provider's key set, with what the JWK says about its use. */
