@@ -34,9 +34,9 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
   app.maxIpsCount = 1;
   app.use(requestLog(logger, metrics, app.proxy));
   app.use(errorHandler());
+  // Paths are matched exactly as the served document writes them: a trailing slash is another path (404).
   app.use(async function route(ctx: KoaContext) {
-    const path = ctx.path.length > 1 && ctx.path.endsWith("/") ? ctx.path.slice(0, -1) : ctx.path;
-    await dispatch(ctx, path);
+    await dispatch(ctx, ctx.path);
   });
   return { app, warm: dispatch.warm };
 }

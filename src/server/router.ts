@@ -34,7 +34,7 @@ interface Route {
 }
 
 export interface Router {
-  /** `path` without a trailing slash; HEAD is answered as GET (Koa sends no body). */
+  /** `path` as the document writes it; HEAD is answered as GET (Koa sends no body). */
   (ctx: KoaContext, path: string): Promise<void>;
   /** Compiles every operation's validators now rather than on its first request. */
   warm: () => void;

@@ -111,18 +111,23 @@ describe("paths and methods load balancers use", () => {
     expect(await response.text()).toBe("");
   });
 
-  it("POST /v1/sso_token/ (trailing slash) is the exchange, with its checks", async () => {
-    const noType = await fetch(`${h.url}/v1/sso_token/`, { method: "POST", body: Buffer.from("{}") });
-    expect(noType.status).toBe(415);
+  it.each([
+    ["POST", "/v1/sso_token/"],
+    ["GET", "/healthz/"],
+  ])("%s %s (trailing slash) is not a documented path: 404, no token", async (method, path) => {
     const { id_token } = await h.provider.issueTokens("alice");
-    const ok = await fetch(`${h.url}/v1/sso_token/`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ id_token, database: "retail_analytics" }),
+    const response = await fetch(`${h.url}${path}`, {
+      method,
+      ...(method === "POST" && {
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ id_token, database: "retail_analytics" }),
+      }),
     });
-    expect(ok.status).toBe(200);
-    const audits = h.logs.map((l) => JSON.parse(l)).filter((l) => l.event === "exchange");
-    expect(audits.at(-1)).toMatchObject({ outcome: "minted", path: "/v1/sso_token/" });
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toEqual({ status: expect.objectContaining({ vendor_code: -1254 }) });
+    const audits = h.logs.map((l) => JSON.parse(l)).filter((l) => l.path === path);
+    expect(audits.some((l) => l.outcome === "minted")).toBe(false);
   });
 });
 
