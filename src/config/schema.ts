@@ -125,6 +125,12 @@ const serverSchema = z
       .describe(
         "behind a proxy: the client address (audit records, rate limit) is the X-Forwarded-For hop the proxy appended (default false)",
       ),
+    public_url: providerUrl
+      .refine((u) => !/[?#]/.test(u), { error: "must have no query or fragment" })
+      .optional()
+      .describe(
+        "where browsers and providers reach this service, the base of sign-in callback URLs; https, or http on loopback (default: token.issuer)",
+      ),
   })
   .strict();
 
@@ -154,6 +160,15 @@ const tokenSchema = z
       .boolean()
       .default(true)
       .describe("never let a minted token outlive the subject token (default true)"),
+    authorized_party: nonEmpty
+      .optional()
+      .describe(
+        "`azp` of minted tokens: the client id an Ocient SSO integration expects (default: the audience)",
+      ),
+    refresh_lifetime_seconds: seconds(
+      43200,
+      "how long after sign-in (`auth_time`) a session may be refreshed with POST /v1/token_refresh; 0 turns refresh off",
+    ),
   })
   .strict();
 
