@@ -8,9 +8,13 @@ const nonEmpty = z.string().min(1, "must be a non-empty string");
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 /** Where keys, claims or tokens travel: HTTPS, or plain HTTP to this machine only (development, tests). */
-const providerUrl = url.refine((u) => u.startsWith("https:") || LOOPBACK.test(new URL(u).hostname), {
-  error: "must be an https URL (plain http only to localhost or 127.0.0.0/8)",
-});
+const providerUrl = url.refine(
+  // zod refines even a value the URL check refused: one that does not parse must not throw here.
+  (u) => u.startsWith("https:") || (URL.canParse(u) && LOOPBACK.test(new URL(u).hostname)),
+  {
+    error: "must be an https URL (plain http only to localhost or 127.0.0.0/8)",
+  },
+);
 const seconds = (d: number, what: string) =>
   z
     .number()
