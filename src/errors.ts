@@ -95,6 +95,39 @@ export class InvalidAccessToken extends Unauthorized {
   readonly vendorCode = -1236;
 }
 
+/** token_refresh without `Authorization: Bearer`; RFC 6750 §3.1: no error code when no credentials came. */
+export class MissingBearerToken extends Unauthorized {
+  readonly code = "ERR_MISSING_BEARER_TOKEN";
+  readonly vendorCode = -1204;
+  override headers(): Record<string, string> {
+    return { "www-authenticate": "Bearer" };
+  }
+}
+
+/** A bearer token that is not one this service minted (issuer, audience, `typ`), or malformed. */
+export class InvalidBearerToken extends Unauthorized {
+  readonly code = "ERR_INVALID_BEARER_TOKEN";
+  readonly vendorCode = -1205;
+}
+
+/** A bearer token whose signature does not match the published key its `kid` names. */
+export class BearerSignatureMismatch extends Unauthorized {
+  readonly code = "ERR_BEARER_SIGNATURE_MISMATCH";
+  readonly vendorCode = -1206;
+}
+
+/** A bearer token whose `kid` is no key this service publishes (never was, or retired). */
+export class BearerKeyUnknown extends Unauthorized {
+  readonly code = "ERR_BEARER_KEY_UNKNOWN";
+  readonly vendorCode = -1207;
+}
+
+/** A bearer token that expired, or whose session is past `token.refresh_lifetime_seconds`. */
+export class SessionExpired extends Unauthorized {
+  readonly code = "ERR_SESSION_EXPIRED";
+  readonly vendorCode = -1208;
+}
+
 /** Unknown database and ungranted database answer alike, so databases can't be enumerated. */
 export class AccessDenied extends SsoError {
   readonly code = "ERR_ACCESS_DENIED";

@@ -17,6 +17,11 @@ type OcientStatus = components["schemas"]["OcientStatus"];
 
 /** Stable `code` of each documented `vendor_code`; the same names the service uses. */
 const CODES: Readonly<Record<number, string>> = {
+  [-1204]: "ERR_MISSING_BEARER_TOKEN",
+  [-1205]: "ERR_INVALID_BEARER_TOKEN",
+  [-1206]: "ERR_BEARER_SIGNATURE_MISMATCH",
+  [-1207]: "ERR_BEARER_KEY_UNKNOWN",
+  [-1208]: "ERR_SESSION_EXPIRED",
   [-1220]: "ERR_PROVIDER_UNAVAILABLE",
   [-1226]: "ERR_INVALID_PROVIDER_METADATA",
   [-1228]: "ERR_TOKEN_EXPIRED",

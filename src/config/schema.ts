@@ -8,9 +8,13 @@ const nonEmpty = z.string().min(1, "must be a non-empty string");
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 /** Where keys, claims or tokens travel: HTTPS, or plain HTTP to this machine only (development, tests). */
-const providerUrl = url.refine((u) => u.startsWith("https:") || LOOPBACK.test(new URL(u).hostname), {
-  error: "must be an https URL (plain http only to localhost or 127.0.0.0/8)",
-});
+const providerUrl = url.refine(
+  // zod refines even a value the URL check refused: one that does not parse must not throw here.
+  (u) => u.startsWith("https:") || (URL.canParse(u) && LOOPBACK.test(new URL(u).hostname)),
+  {
+    error: "must be an https URL (plain http only to localhost or 127.0.0.0/8)",
+  },
+);
 const seconds = (d: number, what: string) =>
   z
     .number()
@@ -126,6 +130,12 @@ const serverSchema = z
       .describe(
         "behind a proxy: the client address (audit records, rate limit) is the X-Forwarded-For hop the proxy appended (default false)",
       ),
+    public_url: providerUrl
+      .refine((u) => !/[?#]/.test(u), { error: "must have no query or fragment" })
+      .optional()
+      .describe(
+        "where browsers and providers reach this service, the base of sign-in callback URLs; https, or http on loopback (default: token.issuer)",
+      ),
   })
   .strict();
 
@@ -155,6 +165,15 @@ const tokenSchema = z
       .boolean()
       .default(true)
       .describe("never let a minted token outlive the subject token (default true)"),
+    authorized_party: nonEmpty
+      .optional()
+      .describe(
+        "`azp` of minted tokens: the client id an Ocient SSO integration expects (default: the audience)",
+      ),
+    refresh_lifetime_seconds: seconds(
+      43200,
+      "how long after sign-in (`auth_time`) a session may be refreshed with POST /v1/token_refresh; 0 turns refresh off",
+    ),
   })
   .strict();
 

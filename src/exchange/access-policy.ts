@@ -13,7 +13,7 @@ export interface Identity {
   groups: string[];
 }
 
-const DENIED = "the database does not exist or the user may not open it";
+export const DENIED = "the database does not exist or the user may not open it";
 
 /** The Ocient user and groups a verified token maps to, after the integration's `required_claims`. */
 export function identityOf(subject: VerifiedSubject): Identity {

@@ -19,7 +19,7 @@ export interface InspectedJwt {
   payload: JWTPayload & { iss: string };
 }
 
-const SEGMENT = /^[A-Za-z0-9_-]+$/;
+export const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
 function otherwiseInvalid(kind: TokenKind, reason: string): InvalidIdToken | InvalidAccessToken {
   return kind === "id_token"
@@ -34,7 +34,7 @@ export function checkSize(token: string, maxBytes: number): void {
   }
 }
 
-function decodeSegment(segment: string): unknown {
+export function decodeSegment(segment: string): unknown {
   try {
     return JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
   } catch {
@@ -42,7 +42,7 @@ function decodeSegment(segment: string): unknown {
   }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 

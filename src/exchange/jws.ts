@@ -87,6 +87,19 @@ function options(profile: AlgorithmProfile, key: KeyObject) {
   return { key, padding: profile.padding, saltLength: profile.saltLength, dsaEncoding: profile.dsaEncoding };
 }
 
+/**
+ * The signing input and the signature of a compact JWS. base64url ignores the unused low bits of its
+ * last character; only the canonical spelling is accepted (undefined otherwise), so one signature has
+ * one token string.
+ */
+export function splitSignature(token: string): { signingInput: Buffer; signature: Buffer } | undefined {
+  const dot = token.lastIndexOf(".");
+  const encoded = token.slice(dot + 1);
+  const signature = Buffer.from(encoded, "base64url");
+  if (signature.toString("base64url") !== encoded) return undefined;
+  return { signingInput: Buffer.from(token.slice(0, dot)), signature };
+}
+
 export function verifySignature(
   alg: string,
   signingInput: Buffer,

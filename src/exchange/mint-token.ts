@@ -25,11 +25,40 @@ function unknownExpiryBound(subject: VerifiedSubject): number {
   return Math.max(1, subject.integration.config.access_tokens?.cache_ttl_seconds ?? 0);
 }
 
+/** What a minted token says about its holder; the exchange and the refresh both fill it in. */
+export interface TokenGrant {
+  user: string;
+  groups: string[];
+  /** The integration's name (`idp`). */
+  integration: string;
+  clientId: string | undefined;
+  database: string;
+  /** When the session began, at sign-in (seconds since the epoch): `auth_time`. */
+  authTime: number;
+}
+
+/**
+ * The session begins when the user signed in at the provider: the subject token's `auth_time` (OpenID
+ * Connect Core §2) when it is a number, never later than now (a provider's clock ahead of ours must not
+ * lengthen the session); without one, the session begins with this exchange.
+ */
+function authTimeOf(subject: VerifiedSubject, iat: number): number {
+  const authTime = subject.claims.auth_time;
+  if (typeof authTime !== "number" || !Number.isFinite(authTime) || authTime < 0) return iat;
+  return Math.min(Math.floor(authTime), iat);
+}
+
 export class TokenMinter {
+  readonly #aud: string;
+  readonly #azp: string;
+
   constructor(
     private readonly cfg: Config["token"],
     private readonly keys: KeyStore,
-  ) {}
+  ) {
+    this.#aud = cfg.audience ?? cfg.issuer;
+    this.#azp = cfg.authorized_party ?? this.#aud;
+  }
 
   async mint(
     subject: VerifiedSubject,
@@ -46,18 +75,33 @@ export class TokenMinter {
       );
     // Within the clock leeway a subject token can be valid yet past its exp: mint nothing then.
     if (exp <= iat) throw new TokenExpired(`the ${subject.kind} has expired`);
+    const grant: TokenGrant = {
+      user: identity.user,
+      groups: identity.groups,
+      integration: subject.integration.name,
+      clientId: subject.clientId,
+      database,
+      authTime: authTimeOf(subject, iat),
+    };
+    return this.issue(grant, iat, exp);
+  }
+
+  /** Signs a token for `grant`, valid from `iat` until `exp` (seconds since the epoch, `exp` > `iat`). */
+  async issue(grant: TokenGrant, iat: number, exp: number): Promise<MintedToken> {
     const jti = randomUUID();
     const { signer } = this.keys;
     const claims = {
       iss: this.cfg.issuer,
-      sub: identity.user,
-      aud: this.cfg.audience ?? this.cfg.issuer,
-      database,
-      idp: subject.integration.name,
-      ...(identity.groups.length > 0 && { groups: identity.groups }),
-      ...(subject.clientId !== undefined && { client_id: subject.clientId }),
+      sub: grant.user,
+      aud: this.#aud,
+      azp: this.#azp,
+      database: grant.database,
+      idp: grant.integration,
+      ...(grant.groups.length > 0 && { groups: grant.groups }),
+      ...(grant.clientId !== undefined && { client_id: grant.clientId }),
       iat,
       exp,
+      auth_time: grant.authTime,
       jti,
     };
     const payload = Buffer.from(JSON.stringify(claims)).toString("base64url");

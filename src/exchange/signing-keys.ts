@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { JWK } from "jose";
-import { importPrivateJwk } from "./jws.js";
+import { importPrivateJwk, importPublicJwk, type VerificationKey } from "./jws.js";
 
 export interface StoredKey extends JWK {
   kid: string;
@@ -92,10 +92,20 @@ export interface Signer {
 }
 
 export class KeyStore {
+  /** The published keys by kid, imported once, to check this service's own tokens (token_refresh). */
+  readonly #verifiers: Map<string, { key: VerificationKey; retireAt: number | undefined }>;
+
   private constructor(
     readonly signer: Signer,
     private readonly published: ReadonlyArray<{ jwk: JWK; retireAt: number | undefined }>,
-  ) {}
+  ) {
+    this.#verifiers = new Map(
+      published.map((p) => [
+        p.jwk.kid as string,
+        { key: importPublicJwk(p.jwk as Record<string, unknown>), retireAt: p.retireAt },
+      ]),
+    );
+  }
 
   /**
    * Loads the key file, creating it with one key when missing (`created` tells the caller to warn).
@@ -138,6 +148,12 @@ export class KeyStore {
   /** The signer's public key, to be carried over by the next load for as long as its tokens live. */
   signerJwk(): JWK {
     return this.published.find((p) => p.jwk.kid === this.signer.kid)?.jwk as JWK;
+  }
+
+  /** The public key published as `kid` (the signer's, or a previous key not yet past `retire_at`). */
+  verificationKey(kid: string, nowSec = nowSeconds()): VerificationKey | undefined {
+    const entry = this.#verifiers.get(kid);
+    return entry && (entry.retireAt === undefined || entry.retireAt > nowSec) ? entry.key : undefined;
   }
 
   /** Public keys of the signer and of previous keys not yet past `retire_at`. */

@@ -7,7 +7,7 @@
 import { InvalidAudience, InvalidClaim, InvalidSignature, TokenExpired } from "../errors.js";
 import type { InspectedJwt, TokenKind } from "./inspect-token.js";
 import type { Integration } from "./integration.js";
-import { verifySignature } from "./jws.js";
+import { splitSignature, verifySignature } from "./jws.js";
 
 export interface JwtProfile {
   kind: TokenKind;
@@ -32,14 +32,9 @@ async function checkSignature(
 ) {
   const { alg, kid } = inspected.header;
   const candidates = await integration.keys.candidates({ alg, kid });
-  const dot = token.lastIndexOf(".");
-  const signingInput = Buffer.from(token.slice(0, dot));
-  const encoded = token.slice(dot + 1);
-  const signature = Buffer.from(encoded, "base64url");
-  // base64url ignores the unused low bits of its last character; only the canonical spelling is accepted,
-  // so one signature has one token string.
-  if (signature.toString("base64url") !== encoded)
-    throw new InvalidSignature(`the ${kind} signature does not verify`);
+  const split = splitSignature(token);
+  if (!split) throw new InvalidSignature(`the ${kind} signature does not verify`);
+  const { signingInput, signature } = split;
   for (const key of candidates) {
     if (await verifySignature(alg, signingInput, signature, key)) return;
   }

@@ -6,6 +6,7 @@
 import type { Config } from "../config/schema.js";
 import { ExchangeService } from "../exchange/exchange.js";
 import type { ExchangeObserver } from "../exchange/observer.js";
+import { RefreshService } from "../exchange/refresh.js";
 import { KeyStore } from "../exchange/signing-keys.js";
 import { RateLimiter } from "./rate-limiter.js";
 
@@ -13,6 +14,8 @@ export interface Runtime {
   config: Config;
   keys: KeyStore;
   exchange: ExchangeService;
+  /** token_refresh, beside the exchange: the same integrations, policy and keys. */
+  refresh: RefreshService;
   /** The exchange route's per-client limit, when `server.rate_limit` is set. */
   limiter: RateLimiter | undefined;
   /** True when the key file was created by this load (the caller warns). */
@@ -36,9 +39,10 @@ export async function buildRuntime(
   };
   const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm, carried);
   const exchange = new ExchangeService(config, store, options);
+  const refresh = new RefreshService(exchange, store, { now: options.now });
   const limits = config.server.rate_limit;
   const limiter = limits && new RateLimiter(limits.requests_per_second, limits.burst);
-  return { config, keys: store, exchange, limiter, createdKeys: created };
+  return { config, keys: store, exchange, refresh, limiter, createdKeys: created };
 }
 
 /** The current runtime and the service's lifecycle flags, shared by handlers and signal handlers. */

@@ -61,14 +61,19 @@ describe("POST /v1/sso_token against the real provider", () => {
       iss: h.config.token.issuer,
       sub: "alice",
       aud: h.config.token.issuer,
+      azp: h.config.token.issuer,
       database: "retail_analytics",
       groups: ["analysts"],
       client_id: h.provider.clientId,
       idp: "dev",
       iat: FIXED_S,
       exp: FIXED_S + TTL,
+      auth_time: expect.any(Number),
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
+    // The session began at sign-in, moments ago on the provider's clock, never after the exchange.
+    expect(payload.auth_time).toBeLessThanOrEqual(FIXED_S);
+    expect(payload.auth_time).toBeGreaterThan(FIXED_S - 60);
   });
 
   it("exchanges a JWT access token (typ at+jwt)", async () => {

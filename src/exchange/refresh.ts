@@ -1,0 +1,196 @@
+/**
+ * The core of `POST /v1/token_refresh`: a token this service minted buys a new one while its session
+ * lasts (`token.refresh_lifetime_seconds` from its `auth_time`) and today's grants still allow the
+ * database. It costs one signature check and one signature, both on node:crypto's thread pool; no
+ * provider is asked. As in jose's jwtVerify, nothing about the claims is said before the signature
+ * verifies, and our own clock rules (no leeway).
+ */
+import {
+  AccessDenied,
+  BearerKeyUnknown,
+  BearerSignatureMismatch,
+  InvalidBearerToken,
+  InvalidRequest,
+  MissingBearerToken,
+  SessionExpired,
+} from "../errors.js";
+import { DENIED, type Identity } from "./access-policy.js";
+import type { ExchangeFacts, ExchangeService } from "./exchange.js";
+import { decodeSegment, isRecord, SEGMENT } from "./inspect-token.js";
+import { keyFits, splitSignature, verifySignature } from "./jws.js";
+import { TokenMinter } from "./mint-token.js";
+import type { KeyStore } from "./signing-keys.js";
+import type { VerifiedSubject } from "./verified-subject.js";
+
+/** The database a refresh is for when the request names none, as published. */
+export const DEFAULT_DATABASE = "system";
+
+/** Node's default limit on a request's headers together; a token of ours is far shorter. */
+const MAX_BEARER_LENGTH = 16384;
+
+/** The published answer's fields, but `status`. */
+export interface RefreshResult {
+  access_token: string;
+  /** The Ocient user (`sub`). */
+  username: string;
+  database: string;
+  /** Seconds until the new token expires. */
+  expires_in: number;
+}
+
+/** What the audit record of one refresh says, filled in as the refresh learns it. */
+export interface RefreshFacts extends ExchangeFacts {
+  database?: string;
+  /** The presented token's `jti`, once its signature verified. */
+  presentedJti?: string;
+}
+
+export interface RefreshOptions {
+  /** Milliseconds since the epoch; tests freeze it. */
+  now?: () => number;
+}
+
+/** The token of an `Authorization` header (RFC 6750 §2.1, scheme case-insensitive); undefined without one. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const scheme = authorization === undefined ? null : /^Bearer +/i.exec(authorization);
+  if (!scheme || authorization === undefined) return undefined;
+  const token = authorization.slice(scheme[0].length).trim();
+  return token === "" ? undefined : token;
+}
+
+const notOurs = (why: string) => new InvalidBearerToken(`the bearer token ${why}`);
+
+/** The claims of a token minted here, as the refresh reads them back. */
+interface OwnClaims {
+  sub: string;
+  idp: string;
+  groups: string[];
+  client_id: string | undefined;
+  exp: number;
+  auth_time: number;
+  jti: string | undefined;
+}
+
+const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const isString = (v: unknown): v is string => typeof v === "string" && v !== "";
+
+/** Our own claims, checked after the signature: a token we signed carries each of them, well formed. */
+function ownClaims(payload: Record<string, unknown>): OwnClaims {
+  const { sub, idp, groups, client_id, exp, auth_time, jti } = payload;
+  const groupList = groups === undefined ? [] : groups;
+  if (
+    !isString(sub) ||
+    !isString(idp) ||
+    !Array.isArray(groupList) ||
+    !groupList.every(isString) ||
+    (client_id !== undefined && typeof client_id !== "string") ||
+    !isNumber(exp) ||
+    !isNumber(auth_time) ||
+    (jti !== undefined && typeof jti !== "string")
+  ) {
+    throw notOurs("is missing claims this service always sets");
+  }
+  return { sub, idp, groups: groupList, client_id, exp, auth_time, jti };
+}
+
+export class RefreshService {
+  readonly #exchange: ExchangeService;
+  readonly #keys: KeyStore;
+  readonly #minter: TokenMinter;
+  readonly #now: () => number;
+  readonly #issuer: string;
+  readonly #audience: string;
+
+  /** Beside the exchange it refreshes for: the same integrations and access policy. */
+  constructor(exchange: ExchangeService, keys: KeyStore, options: RefreshOptions = {}) {
+    const { token } = exchange.config;
+    this.#exchange = exchange;
+    this.#keys = keys;
+    this.#minter = new TokenMinter(token, keys);
+    this.#now = options.now ?? Date.now;
+    this.#issuer = token.issuer;
+    this.#audience = token.audience ?? token.issuer;
+  }
+
+  /**
+   * Mints a new token for the holder of `token` (a bearer token this service minted), scoped to
+   * `database` (default `system`). Refusals: no token -1204; not ours or malformed -1205; signature
+   * -1206; unpublished `kid` -1207; expired or session over -1208; database not granted today -1251.
+   */
+  async refresh(
+    token: string | undefined,
+    database: string = DEFAULT_DATABASE,
+    facts: RefreshFacts = {},
+  ): Promise<RefreshResult> {
+    if (typeof database !== "string" || database === "") throw new InvalidRequest("database is required");
+    facts.database = database;
+    if (token === undefined || token === "") throw new MissingBearerToken("a bearer token is required");
+    const nowSec = Math.floor(this.#now() / 1000);
+    const payload = await this.#verified(token, nowSec);
+    if (payload.typ !== "at+jwt") throw notOurs("is not an access token of this service");
+    const claims = payload.claims;
+    if (claims.iss !== this.#issuer || claims.aud !== this.#audience)
+      throw notOurs("was not issued by this service");
+    const own = ownClaims(claims);
+    facts.integration = own.idp;
+    facts.user = own.sub;
+    facts.presentedJti = own.jti;
+
+    if (own.exp <= nowSec) throw new SessionExpired("the bearer token has expired");
+    const { refresh_lifetime_seconds: lifetime, ttl_seconds: ttl } = this.#exchange.config.token;
+    if (lifetime === 0) throw new SessionExpired("sessions are not refreshed here; sign in again");
+    const sessionEnd = own.auth_time + lifetime;
+    if (sessionEnd <= nowSec) throw new SessionExpired("the session has ended; sign in again");
+
+    // Today's configuration: the integration must still exist and grant the database to this user.
+    const integration = this.#exchange.integrations.byName(own.idp);
+    if (!integration) throw new AccessDenied(DENIED);
+    const subject: VerifiedSubject = {
+      kind: "access_token",
+      integration,
+      claims,
+      exp: own.exp,
+      clientId: own.client_id,
+    };
+    const identity: Identity = { user: own.sub, groups: own.groups };
+    this.#exchange.policy.authorize(subject, identity, database);
+
+    const minted = await this.#minter.issue(
+      {
+        user: own.sub,
+        groups: own.groups,
+        integration: own.idp,
+        clientId: own.client_id,
+        database,
+        authTime: own.auth_time,
+      },
+      nowSec,
+      Math.min(nowSec + ttl, sessionEnd),
+    );
+    facts.jti = minted.jti;
+    return { access_token: minted.token, username: own.sub, database, expires_in: minted.expiresIn };
+  }
+
+  /** The header's `typ` and the claims of a compact JWS whose signature one of our published keys made. */
+  async #verified(token: string, nowSec: number): Promise<{ typ: unknown; claims: Record<string, unknown> }> {
+    if (token.length > MAX_BEARER_LENGTH) throw notOurs("is longer than any this service mints");
+    const parts = token.split(".");
+    if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) throw notOurs("is not a signed JWT");
+    const [encodedHeader, encodedPayload] = parts as [string, string, string];
+    const header = decodeSegment(encodedHeader);
+    if (!isRecord(header) || typeof header.alg !== "string" || typeof header.kid !== "string")
+      throw notOurs("has a malformed header");
+    const key = this.#keys.verificationKey(header.kid, nowSec);
+    if (!key) throw new BearerKeyUnknown("the bearer token is signed by a key this service does not publish");
+    const split = splitSignature(token);
+    if (
+      !keyFits(key, header.alg) ||
+      !split ||
+      !(await verifySignature(header.alg, split.signingInput, split.signature, key))
+    )
+      throw new BearerSignatureMismatch("the bearer token signature does not verify");
+    const claims = decodeSegment(encodedPayload);
+    if (!isRecord(claims)) throw notOurs("has a malformed payload");
+    return { typ: header.typ, claims };
+  }
+}
