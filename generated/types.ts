@@ -197,7 +197,7 @@ export interface components {
             /**
              * @description OpenID access token received from the OpenID provider after successful authentication. You must provide the id_token or access_token body parameters, but not both.
              *
-             *     The published spec spells this key with a trailing TAB (`access_token\t`); that spelling is accepted as an alias.
+             *     The published spec spells this key with a trailing TAB (`access_token\t`); the service ignores whitespace around this key, so that spelling is accepted too.
              *
              *     At most 16384 characters; the service's own cap (`server.max_token_bytes`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed.
              */
@@ -493,13 +493,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The public JWK Set (RFC 7517 §5). */
+            /** @description The public JWK Set (RFC 7517 §5), served as `application/jwk-set+json` (RFC 7517 §8.5.1). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JwkSet"];
+                    "application/jwk-set+json": components["schemas"]["JwkSet"];
                 };
             };
         };

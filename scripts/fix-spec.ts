@@ -130,9 +130,10 @@ const normalizePropertyKeys: Patch = {
   why:
     'The published request schema spells a property `"access_token\\t"` (with a TAB), so validators and ' +
     "generated clients expect a key no client sends. Any property key with leading or trailing whitespace, " +
-    "anywhere in the document, is renamed to its trimmed form (in `required` too). The server still accepts " +
-    "the TAB spelling as an alias for clients generated from the unfixed spec. Drop the patch when upstream " +
-    "has no such key left.",
+    "anywhere in the document, is renamed to its trimmed form (in `required` too). The server applies the same " +
+    "rule to the request keys of those properties (generated/request-keys.ts), so clients generated from the " +
+    "unfixed spec keep working whatever their generator made of the whitespace, and the served document " +
+    "describes the published spelling as deprecated. Drop the patch when upstream has no such key left.",
   apply(document) {
     const fixed: string[] = [];
     walkSchemas(document, (schema, at) => {
@@ -240,7 +241,7 @@ const exactlyOneToken: Patch = {
       description: `Not allowed together with ${other}: send exactly one token.`,
     });
     const alias =
-      "\n\nThe published spec spells this key with a trailing TAB (`access_token\\t`); that spelling is accepted as an alias.";
+      "\n\nThe published spec spells this key with a trailing TAB (`access_token\\t`); the service ignores whitespace around this key, so that spelling is accepted too.";
     addComponentSchema(this.name, document, "SsoTokenRequestWithIdToken", {
       type: "object",
       description: "Exchange an OpenID Connect id_token.",

@@ -15,6 +15,7 @@ import { parse, stringify } from "yaml";
 import { applyPatches, PATCHES } from "./fix-spec.js";
 import { PAGE_SPEC_PATH } from "./lib/doc-page.js";
 import { danglingRefs, mergeDocuments } from "./lib/merge.js";
+import { describePublishedKeys, publishedKeysOf, renderRequestKeys } from "./lib/published-keys.js";
 import { isObject, type JsonObject } from "./lib/walk-schemas.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -57,18 +58,32 @@ export async function generate({
     { name: PAGE_SPEC_PATH, document: fixed },
     { name: SERVICE_SPEC_PATH, document: service },
   );
-  const dangling = danglingRefs(document);
-  if (dangling.length > 0) throw new Error(`unresolved $ref in the merged document: ${dangling.join(", ")}`);
   const paths = isObject(document.paths) ? Object.keys(document.paths).length : 0;
   log(`🔗 merged ${paths} paths into ocient-sso ${pkg.version}`);
 
-  const json = `${JSON.stringify(document, null, 2)}\n`;
-  const yaml = `# ${HEADER}\n${stringify(document)}`;
+  // The typed client is generated from the document without the published spellings; the served
+  // document describes them too, since the server accepts them.
+  const publishedKeys = publishedKeysOf(page);
+  const served = structuredClone(document);
+  const described = describePublishedKeys(served, publishedKeys);
+  log(`🔑 published keys: ${described.length > 0 ? described.join("; ") : "none"}`);
+  for (const [name, doc] of [
+    ["merged", document],
+    ["served", served],
+  ] as const) {
+    const dangling = danglingRefs(doc);
+    if (dangling.length > 0)
+      throw new Error(`unresolved $ref in the ${name} document: ${dangling.join(", ")}`);
+  }
+
+  const json = `${JSON.stringify(served, null, 2)}\n`;
+  const yaml = `# ${HEADER}\n${stringify(served)}`;
   const files = new Map<string, string>([
     ["generated/openapi.json", json],
     ["generated/openapi.yaml", yaml],
     ["generated/openapi.ts", renderDocumentModule(json, yaml)],
     ["generated/types.ts", await renderTypes(document)],
+    ["generated/request-keys.ts", renderRequestKeys(HEADER, publishedKeys)],
   ]);
   log(`🚀 ${[...files.keys()].join(", ")} [${Math.round(performance.now() - started)}ms]`);
   return files;

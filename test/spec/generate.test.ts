@@ -99,11 +99,19 @@ describe("request validation by openapi-backend, as the server runs it", () => {
       false,
     ],
     ["an unknown key", { database: "retail_analytics", id_token: token, scope: "openid" }, false],
+    ["the published TAB key (a deprecated branch)", { database: "d", "access_token\t": token }, true],
     [
-      "the unfixed TAB key (aliased by the server before validation)",
-      { database: "d", "access_token\t": token },
+      "access_token and its published key",
+      { database: "d", access_token: token, "access_token\t": token },
       false,
     ],
+    [
+      "id_token and the published access_token key",
+      { database: "d", id_token: token, "access_token\t": token },
+      false,
+    ],
+    // Not every whitespace variant can be listed; the server trims them before validating.
+    ["another whitespace variant", { database: "d", "access_token    ": token }, false],
     ["a token that is not a string", { database: "retail_analytics", id_token: 42 }, false],
     ["a body that is not an object", ["retail_analytics", token], false],
   ])("%s → valid: %s", (_, body, valid) => {
