@@ -197,7 +197,7 @@ export interface components {
             /**
              * @description OpenID access token received from the OpenID provider after successful authentication. You must provide the id_token or access_token body parameters, but not both.
              *
-             *     The published spec spells this key with a trailing TAB (`access_token\t`); that spelling is accepted as an alias.
+             *     The published spec spells this key with a trailing TAB (`access_token\t`); the service ignores whitespace around this key, so that spelling is accepted too.
              *
              *     At most 16384 characters; the service's own cap (`server.max_token_bytes`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed.
              */
@@ -305,25 +305,36 @@ export interface operations {
                     "application/json": components["schemas"]["SsoTokenResponse"];
                 };
             };
-            /** @description Invalid request, vendor_code -1254 (invalid_request): a malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, or a value of the wrong type. */
+            /**
+             * @description Bad Request.
+             *
+             *     - vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "status": {
-                     *         "reason": "send exactly one of id_token and access_token",
-                     *         "sql_state": "08004",
-                     *         "vendor_code": -1254
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OcientStatus"];
                 };
             };
-            /** @description The subject token was refused. vendor_code -1228: expired; -1229: signing key unknown to the provider; -1231: invalid claim (`nbf` or `iat` in the future beyond leeway, maximum age, `typ`, required claims, missing `sub`, the wrong token kind); -1232: unknown issuer; -1233: wrong audience or `azp`; -1234: signature does not verify, or algorithm `none`, HMAC or outside the allow-list; -1235: id_token otherwise invalid; -1236: access_token otherwise invalid (including introspection `active: false`). */
+            /**
+             * @description Unauthorized.
+             *
+             *     - vendor_code -1228 (`ERR_TOKEN_EXPIRED`): the subject token has expired.
+             *     - vendor_code -1229 (`ERR_SIGNING_KEY_UNKNOWN`): the token's signing key is unknown to its provider.
+             *     - vendor_code -1231 (`ERR_INVALID_CLAIM`): an invalid claim: `nbf` or `iat` in the future beyond leeway, maximum age, `typ`, `required_claims`, missing `sub`, the wrong token kind.
+             *     - vendor_code -1232 (`ERR_UNKNOWN_ISSUER`): the token's issuer is not a configured integration.
+             *     - vendor_code -1233 (`ERR_INVALID_AUDIENCE`): wrong audience or `azp`.
+             *     - vendor_code -1234 (`ERR_INVALID_SIGNATURE`): the signature does not verify, or the algorithm is `none`, HMAC or outside the integration's allow-list.
+             *     - vendor_code -1235 (`ERR_INVALID_ID_TOKEN`): the id_token is otherwise invalid (including JWE and unknown `crit`).
+             *     - vendor_code -1236 (`ERR_INVALID_ACCESS_TOKEN`): the access_token is otherwise invalid (including introspection `active: false`).
+             *     - vendor_code -1204 (`ERR_MISSING_BEARER_TOKEN`): token_refresh without a bearer token (`WWW-Authenticate: Bearer`, no error code: RFC 6750 §3.1).
+             *     - vendor_code -1205 (`ERR_INVALID_BEARER_TOKEN`): token_refresh: the bearer token is not one of ours (issuer, audience, `typ`, claims), or malformed.
+             *     - vendor_code -1206 (`ERR_BEARER_SIGNATURE_MISMATCH`): token_refresh: the bearer token's signature does not match its key (or its algorithm is not its key's).
+             *     - vendor_code -1207 (`ERR_BEARER_KEY_UNKNOWN`): token_refresh: the bearer token is signed by a key this service does not publish (never did, or retired).
+             *     - vendor_code -1208 (`ERR_SESSION_EXPIRED`): token_refresh: the bearer token expired, or its session is past `token.refresh_lifetime_seconds` (or refresh is off).
+             */
             401: {
                 headers: {
                     /**
@@ -334,73 +345,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "status": {
-                     *         "reason": "the token has expired",
-                     *         "sql_state": "28000",
-                     *         "vendor_code": -1228
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OcientStatus"];
                 };
             };
-            /** @description vendor_code -1251 (access_denied): the database is unknown or not granted to this user; both get the same answer so databases cannot be enumerated. */
+            /**
+             * @description Forbidden.
+             *
+             *     - vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown, or not granted to this user: both get the same answer, so databases cannot be enumerated.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "status": {
-                     *         "reason": "access to the database is denied",
-                     *         "sql_state": "42501",
-                     *         "vendor_code": -1251
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OcientStatus"];
                 };
             };
-            /** @description vendor_code -1254: the body or a token is over the size cap; it is refused unread. */
+            /**
+             * @description Payload Too Large.
+             *
+             *     - vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token is over the size cap; it is refused unread.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "status": {
-                     *         "reason": "request body too large",
-                     *         "sql_state": "08004",
-                     *         "vendor_code": -1254
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OcientStatus"];
                 };
             };
-            /** @description vendor_code -1254: the body is not `application/json`. */
+            /**
+             * @description Unsupported Media Type.
+             *
+             *     - vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not `application/json` (wrong or missing content type).
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "status": {
-                     *         "reason": "content type must be application/json",
-                     *         "sql_state": "08004",
-                     *         "vendor_code": -1254
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OcientStatus"];
                 };
             };
-            /** @description vendor_code -1256 (temporarily_unavailable): rate limited; retry after `Retry-After` seconds. */
+            /**
+             * @description Too Many Requests.
+             *
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             */
             429: {
                 headers: {
                     /**
@@ -411,55 +402,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "status": {
-                     *         "reason": "too many requests",
-                     *         "sql_state": "08004",
-                     *         "vendor_code": -1256
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OcientStatus"];
                 };
             };
-            /** @description vendor_code -1255 (server_error): anything unexpected; the reason is generic by design. */
+            /**
+             * @description Internal Server Error.
+             *
+             *     - vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.
+             */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "status": {
-                     *         "reason": "internal server error",
-                     *         "sql_state": "58005",
-                     *         "vendor_code": -1255
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OcientStatus"];
                 };
             };
-            /** @description The identity provider answered with an invalid discovery document (vendor_code -1226) or an invalid key set (vendor_code -1230). */
+            /**
+             * @description Bad Gateway.
+             *
+             *     - vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity provider answered with an invalid discovery document.
+             *     - vendor_code -1230 (`ERR_INVALID_PROVIDER_KEY_SET`): the identity provider answered with an invalid key set.
+             */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "status": {
-                     *         "reason": "the identity provider returned an invalid key set",
-                     *         "sql_state": "08001",
-                     *         "vendor_code": -1230
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OcientStatus"];
                 };
             };
-            /** @description vendor_code -1220: the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds. */
+            /**
+             * @description Service Unavailable.
+             *
+             *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /**
@@ -470,15 +447,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "status": {
-                     *         "reason": "the identity provider is unavailable",
-                     *         "sql_state": "08001",
-                     *         "vendor_code": -1220
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["OcientStatus"];
                 };
             };
@@ -493,13 +461,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The public JWK Set (RFC 7517 §5). */
+            /** @description The public JWK Set (RFC 7517 §5), served as `application/jwk-set+json` (RFC 7517 §8.5.1). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JwkSet"];
+                    "application/jwk-set+json": components["schemas"]["JwkSet"];
                 };
             };
         };

@@ -4,6 +4,8 @@
  * because upstream changed shape or already fixed what it fixes, throws `PatchNoLongerApplies` and
  * generation stops: a maintainer then drops or adapts the patch instead of it silently doing nothing.
  */
+import { ERRORS, type SsoErrorCode } from "../src/errors.js";
+import { errorResponses as errorResponsesOf } from "./lib/error-table.js";
 import { formatLocation, isObject, type JsonObject, walkSchemas } from "./lib/walk-schemas.js";
 
 export interface Patch {
@@ -130,9 +132,10 @@ const normalizePropertyKeys: Patch = {
   why:
     'The published request schema spells a property `"access_token\\t"` (with a TAB), so validators and ' +
     "generated clients expect a key no client sends. Any property key with leading or trailing whitespace, " +
-    "anywhere in the document, is renamed to its trimmed form (in `required` too). The server still accepts " +
-    "the TAB spelling as an alias for clients generated from the unfixed spec. Drop the patch when upstream " +
-    "has no such key left.",
+    "anywhere in the document, is renamed to its trimmed form (in `required` too). The server applies the same " +
+    "rule to the request keys of those properties (generated/request-keys.ts), so clients generated from the " +
+    "unfixed spec keep working whatever their generator made of the whitespace, and the served document " +
+    "describes the published spelling as deprecated. Drop the patch when upstream has no such key left.",
   apply(document) {
     const fixed: string[] = [];
     walkSchemas(document, (schema, at) => {
@@ -240,7 +243,7 @@ const exactlyOneToken: Patch = {
       description: `Not allowed together with ${other}: send exactly one token.`,
     });
     const alias =
-      "\n\nThe published spec spells this key with a trailing TAB (`access_token\\t`); that spelling is accepted as an alias.";
+      "\n\nThe published spec spells this key with a trailing TAB (`access_token\\t`); the service ignores whitespace around this key, so that spelling is accepted too.";
     addComponentSchema(this.name, document, "SsoTokenRequestWithIdToken", {
       type: "object",
       description: "Exchange an OpenID Connect id_token.",
@@ -330,104 +333,25 @@ const responseExtension: Patch = {
   },
 };
 
-interface ErrorResponse {
-  readonly description: string;
-  readonly example: { reason: string; sql_state: string; vendor_code: number };
-  readonly headers?: readonly ("WWW-Authenticate" | "Retry-After")[];
-}
-
-const HEADERS = {
-  "WWW-Authenticate": {
-    description: 'Always `Bearer error="invalid_token"` (RFC 6750 §3.1).',
-    required: true,
-    schema: { type: "string" },
-    example: 'Bearer error="invalid_token"',
-  },
-  "Retry-After": {
-    description: "Seconds to wait before retrying.",
-    required: true,
-    schema: { type: "integer", minimum: 0 },
-    example: 5,
-  },
-};
-
-/** The contract's error table, by HTTP status. */
-const ERROR_RESPONSES: Record<string, ErrorResponse> = {
-  "400": {
-    description:
-      "Invalid request, vendor_code -1254 (invalid_request): a malformed JSON body, neither or both of " +
-      "`id_token` / `access_token`, a missing or empty `database`, an unknown key, or a value of the wrong type.",
-    example: {
-      reason: "send exactly one of id_token and access_token",
-      sql_state: "08004",
-      vendor_code: -1254,
-    },
-  },
-  "401": {
-    description:
-      "The subject token was refused. vendor_code -1228: expired; -1229: signing key unknown to the provider; " +
-      "-1231: invalid claim (`nbf` or `iat` in the future beyond leeway, maximum age, `typ`, required claims, " +
-      "missing `sub`, the wrong token kind); -1232: unknown issuer; -1233: wrong audience or `azp`; " +
-      "-1234: signature does not verify, or algorithm `none`, HMAC or outside the allow-list; " +
-      "-1235: id_token otherwise invalid; -1236: access_token otherwise invalid (including introspection " +
-      "`active: false`).",
-    example: { reason: "the token has expired", sql_state: "28000", vendor_code: -1228 },
-    headers: ["WWW-Authenticate"],
-  },
-  "403": {
-    description:
-      "vendor_code -1251 (access_denied): the database is unknown or not granted to this user; both get the " +
-      "same answer so databases cannot be enumerated.",
-    example: { reason: "access to the database is denied", sql_state: "42501", vendor_code: -1251 },
-  },
-  "413": {
-    description: "vendor_code -1254: the body or a token is over the size cap; it is refused unread.",
-    example: { reason: "request body too large", sql_state: "08004", vendor_code: -1254 },
-  },
-  "415": {
-    description: "vendor_code -1254: the body is not `application/json`.",
-    example: { reason: "content type must be application/json", sql_state: "08004", vendor_code: -1254 },
-  },
-  "429": {
-    description:
-      "vendor_code -1256 (temporarily_unavailable): rate limited; retry after `Retry-After` seconds.",
-    example: { reason: "too many requests", sql_state: "08004", vendor_code: -1256 },
-    headers: ["Retry-After"],
-  },
-  "500": {
-    description: "vendor_code -1255 (server_error): anything unexpected; the reason is generic by design.",
-    example: { reason: "internal server error", sql_state: "58005", vendor_code: -1255 },
-  },
-  "502": {
-    description:
-      "The identity provider answered with an invalid discovery document (vendor_code -1226) or an invalid " +
-      "key set (vendor_code -1230).",
-    example: {
-      reason: "the identity provider returned an invalid key set",
-      sql_state: "08001",
-      vendor_code: -1230,
-    },
-  },
-  "503": {
-    description:
-      "vendor_code -1220: the identity provider is unreachable or timed out (discovery, JWKS, introspection, " +
-      "userinfo); retry after `Retry-After` seconds.",
-    example: { reason: "the identity provider is unavailable", sql_state: "08001", vendor_code: -1220 },
-    headers: ["Retry-After"],
-  },
-};
+/** The errors the exchange answers with; each code's status, body and headers come from src/errors.ts. */
+const EXCHANGE_ERRORS: readonly SsoErrorCode[] = (Object.keys(ERRORS) as SsoErrorCode[]).filter(
+  // Answered for any request to a route that is not there; not a response of this operation.
+  (code) => code !== "ERR_ROUTE_NOT_FOUND" && code !== "ERR_METHOD_NOT_ALLOWED",
+);
 
 const errorResponses: Patch = {
   name: "error-responses",
   why:
     "The published operation documents only its 200. Clients need the error statuses and their Ocient-shaped " +
-    "body (`OcientStatus`, defined in openapi/service.yaml) with the vendor codes of the contract's error " +
-    "table; 401 carries `WWW-Authenticate`, 429 and 503 carry `Retry-After`. If upstream starts documenting " +
-    "any of these statuses, generation stops so the two descriptions can be reconciled.",
+    "body (`OcientStatus`, defined in openapi/service.yaml) with the vendor codes of the service's error " +
+    "table (src/errors.ts, from which they are generated); 401 carries `WWW-Authenticate`, 429 and 503 carry " +
+    "`Retry-After`. If upstream starts documenting any of these statuses, generation stops so the two " +
+    "descriptions can be reconciled.",
   apply(document) {
     const where = [...EXCHANGE, "responses"];
     const responses = objectAt(this.name, document, where);
-    const documented = Object.keys(ERROR_RESPONSES).filter((status) => status in responses);
+    const added = errorResponsesOf(EXCHANGE_ERRORS, OCIENT_STATUS_REF);
+    const documented = Object.keys(added).filter((status) => status in responses);
     if (documented.length > 0) {
       throw new PatchNoLongerApplies(
         this.name,
@@ -435,19 +359,12 @@ const errorResponses: Patch = {
       );
     }
     const fixed: string[] = [];
-    for (const [status, error] of Object.entries(ERROR_RESPONSES)) {
-      responses[status] = {
-        description: error.description,
-        ...(error.headers && {
-          headers: Object.fromEntries(error.headers.map((name) => [name, structuredClone(HEADERS[name])])),
-        }),
-        content: {
-          [JSON_MEDIA]: { schema: { $ref: OCIENT_STATUS_REF }, example: { status: { ...error.example } } },
-        },
-      };
-      const codes = [...error.description.matchAll(/-\d{4}/g)].map(([code]) => code);
-      const headers = error.headers ? ` + ${error.headers.join(", ")}` : "";
-      fixed.push(`added ${status} (vendor_code ${[...new Set(codes)].join(", ")})${headers}`);
+    for (const [status, response] of Object.entries(added)) {
+      responses[status] = response;
+      const codes = EXCHANGE_ERRORS.filter((code) => String(ERRORS[code].status) === status);
+      const vendorCodes = [...new Set(codes.map((code) => ERRORS[code].vendorCode))];
+      const headers = isObject(response.headers) ? ` + ${Object.keys(response.headers).join(", ")}` : "";
+      fixed.push(`added ${status} (vendor_code ${vendorCodes.join(", ")})${headers}`);
     }
     return fixed;
   },

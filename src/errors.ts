@@ -1,209 +1,413 @@
 /**
- * Every error a client can see. Each class fixes the HTTP status, the Ocient `vendor_code` and
- * `sql_state` of one row of the contract's error table; `expose` is true below 500, and the error
+ * Every error a client can see, written once: `ERRORS` holds, per stable `code`, the HTTP status, the
+ * Ocient `vendor_code` and `sql_state`, the response headers and a description. One class per code
+ * throws it. The served document's error responses, the README's error table and the typed client's
+ * code names (`generated/error-codes.ts`) are generated from this table (`npm run generate`).
+ *
+ * `expose` is true below 500 (and for provider failures, which say nothing internal); the error
  * middleware replaces anything not exposed with a generic 500 so internals never reach a client.
  * Reasons are written for people and never contain token contents.
  */
+
+/** The response headers an error can carry, as the served document describes them. */
+export const ERROR_HEADERS = {
+  "WWW-Authenticate": {
+    description: 'Always `Bearer error="invalid_token"` (RFC 6750 §3.1).',
+    schema: { type: "string" },
+    example: 'Bearer error="invalid_token"',
+  },
+  "Retry-After": {
+    description: "Seconds to wait before retrying.",
+    schema: { type: "integer", minimum: 0 },
+    example: 5,
+  },
+} as const;
+
+export type ErrorHeader = keyof typeof ERROR_HEADERS;
+
+export interface ErrorEntry {
+  readonly status: number;
+  readonly vendorCode: number;
+  readonly sqlState: string;
+  /** Response headers sent with it. */
+  readonly headers?: readonly ErrorHeader[];
+  /** The case, for people: a row of the README's error table and of the served document. */
+  readonly description: string;
+  /** A reason the service sends in this case, word for word: the served document's example. */
+  readonly example: string;
+}
+
+/**
+ * The error table, in the order the README lists it. Several codes share a vendor_code (-1254); the
+ * client names a vendor_code by the first code that has it.
+ */
+export const ERRORS = {
+  ERR_INVALID_REQUEST: {
+    status: 400,
+    vendorCode: -1254,
+    sqlState: "08004",
+    description:
+      "malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, " +
+      "an unknown key, a value of the wrong type, a repeated JSON key",
+    example: "provide exactly one of id_token and access_token",
+  },
+  ERR_ROUTE_NOT_FOUND: {
+    status: 404,
+    vendorCode: -1254,
+    sqlState: "08004",
+    description: "no route at this path",
+    example: "no such route",
+  },
+  ERR_METHOD_NOT_ALLOWED: {
+    status: 405,
+    vendorCode: -1254,
+    sqlState: "08004",
+    description: "the path exists, the method does not",
+    example: "method not allowed on this route",
+  },
+  ERR_PAYLOAD_TOO_LARGE: {
+    status: 413,
+    vendorCode: -1254,
+    sqlState: "08004",
+    description: "the body or a token is over the size cap; it is refused unread",
+    example: "the request body is larger than 16384 bytes",
+  },
+  ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    vendorCode: -1254,
+    sqlState: "08004",
+    description: "the body is not `application/json` (wrong or missing content type)",
+    example: "the request body must be application/json",
+  },
+  ERR_TOKEN_EXPIRED: {
+    status: 401,
+    vendorCode: -1228,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description: "the subject token has expired",
+    example: "the id_token has expired",
+  },
+  ERR_SIGNING_KEY_UNKNOWN: {
+    status: 401,
+    vendorCode: -1229,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description: "the token's signing key is unknown to its provider",
+    example: "the token's signing key is unknown to its provider",
+  },
+  ERR_INVALID_CLAIM: {
+    status: 401,
+    vendorCode: -1231,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description:
+      "an invalid claim: `nbf` or `iat` in the future beyond leeway, maximum age, `typ`, `required_claims`, " +
+      "missing `sub`, the wrong token kind",
+    example: "the id_token is not valid yet",
+  },
+  ERR_UNKNOWN_ISSUER: {
+    status: 401,
+    vendorCode: -1232,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description: "the token's issuer is not a configured integration",
+    example: "the token's issuer is not trusted",
+  },
+  ERR_INVALID_AUDIENCE: {
+    status: 401,
+    vendorCode: -1233,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description: "wrong audience or `azp`",
+    example: "the id_token is not meant for this service",
+  },
+  ERR_INVALID_SIGNATURE: {
+    status: 401,
+    vendorCode: -1234,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description:
+      "the signature does not verify, or the algorithm is `none`, HMAC or outside the integration's allow-list",
+    example: "the id_token signature does not verify",
+  },
+  ERR_INVALID_ID_TOKEN: {
+    status: 401,
+    vendorCode: -1235,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description: "the id_token is otherwise invalid (including JWE and unknown `crit`)",
+    example: "invalid id_token: encrypted tokens (JWE) are not accepted",
+  },
+  ERR_INVALID_ACCESS_TOKEN: {
+    status: 401,
+    vendorCode: -1236,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description: "the access_token is otherwise invalid (including introspection `active: false`)",
+    example: "the access_token is not active",
+  },
+  ERR_MISSING_BEARER_TOKEN: {
+    status: 401,
+    vendorCode: -1204,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description:
+      "token_refresh without a bearer token (`WWW-Authenticate: Bearer`, no error code: RFC 6750 §3.1)",
+    example: "a bearer token is required",
+  },
+  ERR_INVALID_BEARER_TOKEN: {
+    status: 401,
+    vendorCode: -1205,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description:
+      "token_refresh: the bearer token is not one of ours (issuer, audience, `typ`, claims), or malformed",
+    example: "the bearer token was not issued by this service",
+  },
+  ERR_BEARER_SIGNATURE_MISMATCH: {
+    status: 401,
+    vendorCode: -1206,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description:
+      "token_refresh: the bearer token's signature does not match its key (or its algorithm is not its key's)",
+    example: "the bearer token signature does not verify",
+  },
+  ERR_BEARER_KEY_UNKNOWN: {
+    status: 401,
+    vendorCode: -1207,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description:
+      "token_refresh: the bearer token is signed by a key this service does not publish (never did, or retired)",
+    example: "the bearer token is signed by a key this service does not publish",
+  },
+  ERR_SESSION_EXPIRED: {
+    status: 401,
+    vendorCode: -1208,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description:
+      "token_refresh: the bearer token expired, or its session is past `token.refresh_lifetime_seconds` (or refresh is off)",
+    example: "the session has ended; sign in again",
+  },
+  ERR_ACCESS_DENIED: {
+    status: 403,
+    vendorCode: -1251,
+    sqlState: "42501",
+    description:
+      "the database is unknown, or not granted to this user: both get the same answer, so databases cannot be enumerated",
+    example: "the database does not exist or the user may not open it",
+  },
+  ERR_RATE_LIMITED: {
+    status: 429,
+    vendorCode: -1256,
+    sqlState: "08004",
+    headers: ["Retry-After"],
+    description: "rate limited (`server.rate_limit`); retry after `Retry-After` seconds",
+    example: "too many token exchanges from this client; retry later",
+  },
+  ERR_SERVER_ERROR: {
+    status: 500,
+    vendorCode: -1255,
+    sqlState: "58005",
+    description: "anything unexpected; the reason is generic by design",
+    example: "internal server error",
+  },
+  ERR_INVALID_PROVIDER_METADATA: {
+    status: 502,
+    vendorCode: -1226,
+    sqlState: "08001",
+    description: "the identity provider answered with an invalid discovery document",
+    example: "the identity provider has no valid discovery document",
+  },
+  ERR_INVALID_PROVIDER_KEY_SET: {
+    status: 502,
+    vendorCode: -1230,
+    sqlState: "08001",
+    description: "the identity provider answered with an invalid key set",
+    example: "the identity provider's key set is not a JWK Set",
+  },
+  ERR_PROVIDER_UNAVAILABLE: {
+    status: 503,
+    vendorCode: -1220,
+    sqlState: "08001",
+    headers: ["Retry-After"],
+    description:
+      "the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); " +
+      "retry after `Retry-After` seconds",
+    example: "the identity provider did not answer in time",
+  },
+} as const satisfies Record<string, ErrorEntry>;
+
+/** The stable code of every error the service answers with. */
+export type SsoErrorCode = keyof typeof ERRORS;
+
+const TABLE: Readonly<Record<SsoErrorCode, ErrorEntry>> = ERRORS;
+
 export abstract class SsoError extends Error {
-  /** Stable machine code, mirrors jose's `code` convention. */
-  abstract readonly code: string;
-  abstract readonly status: number;
-  abstract readonly vendorCode: number;
-  readonly sqlState: string = "28000";
+  /** Stable machine code, as jose's errors carry one; its row of `ERRORS`. */
+  abstract readonly code: SsoErrorCode;
+  /** Seconds a client should wait before retrying, for errors sent with `Retry-After`. */
+  readonly retryAfter?: number;
+  get status(): number {
+    return TABLE[this.code].status;
+  }
+  get vendorCode(): number {
+    return TABLE[this.code].vendorCode;
+  }
+  get sqlState(): string {
+    return TABLE[this.code].sqlState;
+  }
   get expose(): boolean {
     return this.status < 500;
   }
-  /** Extra response headers (`WWW-Authenticate`, `Retry-After`). */
+  /** The response headers of its row (`www-authenticate`, `retry-after`). */
   headers(): Record<string, string> {
-    return this.status === 401 ? { "www-authenticate": 'Bearer error="invalid_token"' } : {};
+    const headers: Record<string, string> = {};
+    for (const name of TABLE[this.code].headers ?? []) {
+      headers[name.toLowerCase()] =
+        name === "Retry-After" ? String(this.retryAfter ?? 0) : ERROR_HEADERS["WWW-Authenticate"].example;
+    }
+    return headers;
   }
 }
 
 /** Malformed body, neither or both tokens, bad types. */
 export class InvalidRequest extends SsoError {
-  readonly code: string = "ERR_INVALID_REQUEST";
-  readonly status: number = 400;
-  readonly vendorCode = -1254;
-  override readonly sqlState = "08004";
+  readonly code: SsoErrorCode = "ERR_INVALID_REQUEST";
 }
 
 /** Wrong or missing `Content-Type`. */
 export class UnsupportedMediaType extends InvalidRequest {
   override readonly code = "ERR_UNSUPPORTED_MEDIA_TYPE";
-  override readonly status = 415;
 }
 
 /** No route at this path. */
 export class RouteNotFound extends InvalidRequest {
   override readonly code = "ERR_ROUTE_NOT_FOUND";
-  override readonly status = 404;
 }
 
 /** The path exists, the method does not. */
 export class MethodNotAllowed extends InvalidRequest {
   override readonly code = "ERR_METHOD_NOT_ALLOWED";
-  override readonly status = 405;
 }
 
 /** Body or token over the size cap; refused unread. */
 export class PayloadTooLarge extends InvalidRequest {
   override readonly code = "ERR_PAYLOAD_TOO_LARGE";
-  override readonly status = 413;
 }
 
-abstract class Unauthorized extends SsoError {
-  readonly status = 401;
-}
-
-export class TokenExpired extends Unauthorized {
+export class TokenExpired extends SsoError {
   readonly code = "ERR_TOKEN_EXPIRED";
-  readonly vendorCode = -1228;
 }
 
-export class SigningKeyUnknown extends Unauthorized {
+export class SigningKeyUnknown extends SsoError {
   readonly code = "ERR_SIGNING_KEY_UNKNOWN";
-  readonly vendorCode = -1229;
 }
 
-export class InvalidClaim extends Unauthorized {
+export class InvalidClaim extends SsoError {
   readonly code = "ERR_INVALID_CLAIM";
-  readonly vendorCode = -1231;
 }
 
-export class UnknownIssuer extends Unauthorized {
+export class UnknownIssuer extends SsoError {
   readonly code = "ERR_UNKNOWN_ISSUER";
-  readonly vendorCode = -1232;
 }
 
-export class InvalidAudience extends Unauthorized {
+export class InvalidAudience extends SsoError {
   readonly code = "ERR_INVALID_AUDIENCE";
-  readonly vendorCode = -1233;
 }
 
-export class InvalidSignature extends Unauthorized {
+export class InvalidSignature extends SsoError {
   readonly code = "ERR_INVALID_SIGNATURE";
-  readonly vendorCode = -1234;
 }
 
-export class InvalidIdToken extends Unauthorized {
+export class InvalidIdToken extends SsoError {
   readonly code = "ERR_INVALID_ID_TOKEN";
-  readonly vendorCode = -1235;
 }
 
-export class InvalidAccessToken extends Unauthorized {
+export class InvalidAccessToken extends SsoError {
   readonly code = "ERR_INVALID_ACCESS_TOKEN";
-  readonly vendorCode = -1236;
 }
 
 /** token_refresh without `Authorization: Bearer`; RFC 6750 §3.1: no error code when no credentials came. */
-export class MissingBearerToken extends Unauthorized {
+export class MissingBearerToken extends SsoError {
   readonly code = "ERR_MISSING_BEARER_TOKEN";
-  readonly vendorCode = -1204;
   override headers(): Record<string, string> {
     return { "www-authenticate": "Bearer" };
   }
 }
 
 /** A bearer token that is not one this service minted (issuer, audience, `typ`), or malformed. */
-export class InvalidBearerToken extends Unauthorized {
+export class InvalidBearerToken extends SsoError {
   readonly code = "ERR_INVALID_BEARER_TOKEN";
-  readonly vendorCode = -1205;
 }
 
 /** A bearer token whose signature does not match the published key its `kid` names. */
-export class BearerSignatureMismatch extends Unauthorized {
+export class BearerSignatureMismatch extends SsoError {
   readonly code = "ERR_BEARER_SIGNATURE_MISMATCH";
-  readonly vendorCode = -1206;
 }
 
 /** A bearer token whose `kid` is no key this service publishes (never was, or retired). */
-export class BearerKeyUnknown extends Unauthorized {
+export class BearerKeyUnknown extends SsoError {
   readonly code = "ERR_BEARER_KEY_UNKNOWN";
-  readonly vendorCode = -1207;
 }
 
 /** A bearer token that expired, or whose session is past `token.refresh_lifetime_seconds`. */
-export class SessionExpired extends Unauthorized {
+export class SessionExpired extends SsoError {
   readonly code = "ERR_SESSION_EXPIRED";
-  readonly vendorCode = -1208;
 }
 
 /** Unknown database and ungranted database answer alike, so databases can't be enumerated. */
 export class AccessDenied extends SsoError {
   readonly code = "ERR_ACCESS_DENIED";
-  readonly status = 403;
-  readonly vendorCode = -1251;
-  override readonly sqlState = "42501";
 }
 
-/** Discovery, JWKS, introspection or userinfo unreachable or timed out. */
-export class ProviderUnavailable extends SsoError {
-  readonly code = "ERR_PROVIDER_UNAVAILABLE";
-  readonly status = 503;
-  readonly vendorCode = -1220;
-  override readonly sqlState = "08001";
+/** The identity provider failed us: the client may see that (502/503), since it reveals nothing internal. */
+abstract class ProviderFailure extends SsoError {
   override get expose(): boolean {
     return true;
   }
+}
+
+/** Discovery, JWKS, introspection or userinfo unreachable or timed out. */
+export class ProviderUnavailable extends ProviderFailure {
+  readonly code = "ERR_PROVIDER_UNAVAILABLE";
   constructor(
     message: string,
     options?: ErrorOptions,
     /** Seconds a client should wait before retrying. */
-    readonly retryAfter = 5,
+    override readonly retryAfter = 5,
   ) {
     super(message, options);
-  }
-  override headers(): Record<string, string> {
-    return { "retry-after": String(this.retryAfter) };
   }
 }
 
 /** The provider answered with a discovery document that is not one. */
-export class InvalidProviderMetadata extends SsoError {
+export class InvalidProviderMetadata extends ProviderFailure {
   readonly code = "ERR_INVALID_PROVIDER_METADATA";
-  readonly status = 502;
-  readonly vendorCode = -1226;
-  override readonly sqlState = "08001";
-  override get expose(): boolean {
-    return true;
-  }
 }
 
 /** The provider answered with a key set that is not one (or has no usable key). */
-export class InvalidProviderKeySet extends SsoError {
+export class InvalidProviderKeySet extends ProviderFailure {
   readonly code = "ERR_INVALID_PROVIDER_KEY_SET";
-  readonly status = 502;
-  readonly vendorCode = -1230;
-  override readonly sqlState = "08001";
-  override get expose(): boolean {
-    return true;
-  }
 }
 
 export class RateLimited extends SsoError {
   readonly code = "ERR_RATE_LIMITED";
-  readonly status = 429;
-  readonly vendorCode = -1256;
-  override readonly sqlState = "08004";
   constructor(
     message: string,
-    readonly retryAfter = 1,
+    override readonly retryAfter = 1,
   ) {
     super(message);
-  }
-  override headers(): Record<string, string> {
-    return { "retry-after": String(this.retryAfter) };
   }
 }
 
 /** Anything unexpected; the reason is generic by design. */
 export class ServerError extends SsoError {
   readonly code = "ERR_SERVER_ERROR";
-  readonly status = 500;
-  readonly vendorCode = -1255;
-  override readonly sqlState = "58005";
   constructor(options?: ErrorOptions) {
-    super("internal server error", options);
+    super(ERRORS.ERR_SERVER_ERROR.example, options);
   }
 }
 

@@ -11,33 +11,14 @@
  * The message never contains a token: it is built from the status and the service's `reason`, which
  * the service guarantees never echoes token contents.
  */
+import { SERVICE_ERROR_CODES, type ServiceErrorCode } from "../../generated/error-codes.js";
 import type { components } from "../../generated/types.js";
 
 type OcientStatus = components["schemas"]["OcientStatus"];
 
-/** Stable `code` of each documented `vendor_code`; the same names the service uses. */
-const CODES: Readonly<Record<number, string>> = {
-  [-1204]: "ERR_MISSING_BEARER_TOKEN",
-  [-1205]: "ERR_INVALID_BEARER_TOKEN",
-  [-1206]: "ERR_BEARER_SIGNATURE_MISMATCH",
-  [-1207]: "ERR_BEARER_KEY_UNKNOWN",
-  [-1208]: "ERR_SESSION_EXPIRED",
-  [-1220]: "ERR_PROVIDER_UNAVAILABLE",
-  [-1226]: "ERR_INVALID_PROVIDER_METADATA",
-  [-1228]: "ERR_TOKEN_EXPIRED",
-  [-1229]: "ERR_SIGNING_KEY_UNKNOWN",
-  [-1230]: "ERR_INVALID_PROVIDER_KEY_SET",
-  [-1231]: "ERR_INVALID_CLAIM",
-  [-1232]: "ERR_UNKNOWN_ISSUER",
-  [-1233]: "ERR_INVALID_AUDIENCE",
-  [-1234]: "ERR_INVALID_SIGNATURE",
-  [-1235]: "ERR_INVALID_ID_TOKEN",
-  [-1236]: "ERR_INVALID_ACCESS_TOKEN",
-  [-1251]: "ERR_ACCESS_DENIED",
-  [-1254]: "ERR_INVALID_REQUEST",
-  [-1255]: "ERR_SERVER_ERROR",
-  [-1256]: "ERR_RATE_LIMITED",
-};
+/** Codes of the client-side cases, and of a vendor_code this client does not know. */
+export type ClientErrorCode = "ERR_NETWORK" | "ERR_BAD_RESPONSE" | "ERR_SSO_EXCHANGE";
+export type SsoExchangeErrorCode = ServiceErrorCode | ClientErrorCode;
 
 export interface SsoExchangeErrorInit {
   httpStatus: number;
@@ -45,7 +26,7 @@ export interface SsoExchangeErrorInit {
   sqlState: string;
   reason: string;
   /** Default: derived from `vendorCode` ("ERR_SSO_EXCHANGE" for a code this client does not know). */
-  code?: string;
+  code?: SsoExchangeErrorCode;
   /** Seconds from a `Retry-After` header (429, 503), when the service sent one. */
   retryAfter?: number;
   cause?: unknown;
@@ -57,7 +38,7 @@ export class SsoExchangeError extends Error {
    * Stable machine code: "ERR_ACCESS_DENIED", "ERR_TOKEN_EXPIRED", … for the service's answers,
    * "ERR_NETWORK" or "ERR_BAD_RESPONSE" for the client-side cases.
    */
-  readonly code: string;
+  readonly code: SsoExchangeErrorCode;
   /** HTTP status of the answer; 0 when no answer arrived. */
   readonly httpStatus: number;
   /** Ocient `vendor_code`, e.g. -1251 (access denied). */
@@ -74,7 +55,7 @@ export class SsoExchangeError extends Error {
     super(`token exchange failed (${where}, vendor_code ${init.vendorCode}): ${init.reason}`, {
       cause: init.cause,
     });
-    this.code = init.code ?? CODES[init.vendorCode] ?? "ERR_SSO_EXCHANGE";
+    this.code = init.code ?? SERVICE_ERROR_CODES[String(init.vendorCode)] ?? "ERR_SSO_EXCHANGE";
     this.httpStatus = init.httpStatus;
     this.vendorCode = init.vendorCode;
     this.sqlState = init.sqlState;

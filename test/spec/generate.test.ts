@@ -2,6 +2,7 @@ import { OpenAPIBackend } from "openapi-backend";
 import { beforeAll, describe, expect, it } from "vitest";
 import { document } from "../../generated/openapi.js";
 import { generate, ROOT, staleFiles } from "../../scripts/generate.js";
+import { ERRORS, type ErrorEntry, type SsoErrorCode } from "../../src/errors.js";
 
 describe("generate", () => {
   it("is clean: generated/ matches what the documents in openapi/ produce", async () => {
@@ -22,6 +23,15 @@ describe("generate", () => {
     files.set("generated/types.ts", "// edited by hand\n");
     files.set("generated/missing.ts", "");
     expect(await staleFiles(ROOT, files)).toEqual(["generated/types.ts", "generated/missing.ts"]);
+  });
+
+  it("writes the client's codes and the README's error table from the errors module", async () => {
+    const files = await generate();
+    const readme = files.get("README.md") ?? "";
+    for (const [code, entry] of Object.entries(ERRORS)) {
+      expect(files.get("generated/error-codes.ts")).toContain(`"${code}"`);
+      expect(readme).toContain(`| ${entry.vendorCode} | ${entry.sqlState} | \`${code}\` |`);
+    }
   });
 });
 
@@ -50,32 +60,30 @@ describe("the merged document", () => {
     expect(JSON.stringify(document.paths)).not.toContain('"servers"');
   });
 
-  it("documents every error status of the exchange with the Ocient-shaped body", () => {
+  it("documents every error of the exchange from the errors module's table", () => {
     const responses = (document.paths?.["/v1/sso_token"]?.post?.responses ?? {}) as Record<
       string,
-      { headers?: object }
+      { headers?: object; content?: Record<string, { examples?: Record<string, { value: unknown }> }> }
     >;
-    expect(Object.keys(responses)).toEqual([
-      "200",
-      "400",
-      "401",
-      "403",
-      "413",
-      "415",
-      "429",
-      "500",
-      "502",
-      "503",
-    ]);
-    for (const [status, response] of Object.entries(responses)) {
-      if (status === "200") continue;
-      expect(response).toMatchObject({
-        content: { "application/json": { schema: { $ref: "#/components/schemas/OcientStatus" } } },
+    // Every code but the two answered for routes that are not there.
+    const codes = (Object.keys(ERRORS) as SsoErrorCode[]).filter(
+      (code) => code !== "ERR_ROUTE_NOT_FOUND" && code !== "ERR_METHOD_NOT_ALLOWED",
+    );
+    const statuses = [...new Set(codes.map((code) => ERRORS[code].status))].sort((a, b) => a - b);
+    expect(Object.keys(responses)).toEqual(["200", ...statuses.map(String)]);
+    for (const code of codes) {
+      const entry: ErrorEntry = ERRORS[code];
+      const response = responses[String(entry.status)];
+      expect(response?.content?.["application/json"]).toMatchObject({
+        schema: { $ref: "#/components/schemas/OcientStatus" },
       });
+      expect(response?.content?.["application/json"]?.examples?.[code]?.value).toEqual({
+        status: { reason: entry.example, sql_state: entry.sqlState, vendor_code: entry.vendorCode },
+      });
+      for (const header of entry.headers ?? [])
+        expect(Object.keys(response?.headers ?? {})).toContain(header);
     }
     expect(Object.keys(responses["401"]?.headers ?? {})).toEqual(["WWW-Authenticate"]);
-    expect(Object.keys(responses["429"]?.headers ?? {})).toEqual(["Retry-After"]);
-    expect(Object.keys(responses["503"]?.headers ?? {})).toEqual(["Retry-After"]);
   });
 });
 
@@ -99,11 +107,19 @@ describe("request validation by openapi-backend, as the server runs it", () => {
       false,
     ],
     ["an unknown key", { database: "retail_analytics", id_token: token, scope: "openid" }, false],
+    ["the published TAB key (a deprecated branch)", { database: "d", "access_token\t": token }, true],
     [
-      "the unfixed TAB key (aliased by the server before validation)",
-      { database: "d", "access_token\t": token },
+      "access_token and its published key",
+      { database: "d", access_token: token, "access_token\t": token },
       false,
     ],
+    [
+      "id_token and the published access_token key",
+      { database: "d", id_token: token, "access_token\t": token },
+      false,
+    ],
+    // Not every whitespace variant can be listed; the server trims them before validating.
+    ["another whitespace variant", { database: "d", "access_token    ": token }, false],
     ["a token that is not a string", { database: "retail_analytics", id_token: 42 }, false],
     ["a body that is not an object", ["retail_analytics", token], false],
   ])("%s → valid: %s", (_, body, valid) => {

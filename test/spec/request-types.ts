@@ -37,3 +37,9 @@ export const notAString: SsoTokenRequest = { database: "retail_analytics", id_to
 const tokens = { id_token: "eyJ...", access_token: "eyJ..." };
 // @ts-expect-error both tokens, spread in
 export const spread: SsoTokenRequest = { database: "retail_analytics", ...tokens };
+
+export const publishedSpelling: SsoTokenRequest = {
+  database: "retail_analytics",
+  // @ts-expect-error the published spelling is described in the served document, not in the typed client
+  "access_token\t": "eyJ...",
+};

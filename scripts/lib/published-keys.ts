@@ -1,0 +1,258 @@
+/**
+ * The published document spells some request properties with surrounding whitespace (`"access_token\t"`).
+ * The spec-fix rule (patch `normalize-property-keys`) makes a property key the same key without it; the
+ * server applies the same rule to the request keys of exactly those properties, so clients generated
+ * from the published document keep working whatever their generator makes of the whitespace
+ * (openapi-typescript-codegen writes the TAB as four spaces). This module finds those properties in the
+ * published document, describes the published spellings in the served document (for gateways that
+ * validate against it), and renders the list the server reads (`generated/request-keys.ts`).
+ */
+import { formatLocation, isObject, type JsonObject } from "./walk-schemas.js";
+
+export interface PublishedKey {
+  readonly operationId: string;
+  /** `POST /v1/sso_token` */
+  readonly route: string;
+  /** The property's key after the fix. */
+  readonly key: string;
+  /** The key as published, whitespace included. */
+  readonly published: string;
+}
+
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/** Every operation of `document`, with where it sits. */
+export function operationsOf(
+  document: JsonObject,
+): Array<{ path: string; method: string; operation: JsonObject }> {
+  const found: Array<{ path: string; method: string; operation: JsonObject }> = [];
+  for (const [path, item] of Object.entries(isObject(document.paths) ? document.paths : {})) {
+    if (!isObject(item)) continue;
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (isObject(operation)) found.push({ path, method, operation });
+    }
+  }
+  return found;
+}
+
+/**
+ * The request body properties whose published key has surrounding whitespace. Throws on one nested
+ * deeper than the body's own properties: the server renames top-level keys only.
+ */
+export function publishedKeysOf(published: JsonObject): PublishedKey[] {
+  const keys: PublishedKey[] = [];
+  for (const { path, method, operation } of operationsOf(published)) {
+    const content = isObject(operation.requestBody) ? operation.requestBody.content : undefined;
+    if (!isObject(content)) continue;
+    for (const [media, entry] of Object.entries(content)) {
+      const schema = isObject(entry) ? entry.schema : undefined;
+      if (!isObject(schema)) continue;
+      const at = ["paths", path, method, "requestBody", "content", media, "schema"];
+      const nested = nestedWhitespaceKey(schema, at, true);
+      if (nested !== undefined) {
+        throw new Error(
+          `${formatLocation(nested)} has surrounding whitespace below the request body's own properties; ` +
+            "src/server/normalize-request.ts renames top-level keys only: extend it (and this check) first",
+        );
+      }
+      const properties = isObject(schema.properties) ? schema.properties : {};
+      for (const published of Object.keys(properties)) {
+        const key = published.trim();
+        if (key === published) continue;
+        const operationId = typeof operation.operationId === "string" ? operation.operationId : "";
+        const route = `${method.toUpperCase()} ${path}`;
+        if (!keys.some((k) => k.operationId === operationId && k.key === key)) {
+          keys.push({ operationId, route, key, published });
+        }
+      }
+    }
+  }
+  return keys;
+}
+
+function nestedWhitespaceKey(schema: unknown, at: readonly string[], top: boolean): string[] | undefined {
+  if (Array.isArray(schema)) {
+    for (const [i, item] of schema.entries()) {
+      const found = nestedWhitespaceKey(item, [...at, String(i)], false);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!isObject(schema)) return undefined;
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (keyword === "example" || keyword === "examples" || keyword === "default" || keyword === "enum")
+      continue;
+    if (keyword === "properties" && isObject(value)) {
+      for (const [name, sub] of Object.entries(value)) {
+        if (!top && name.trim() !== name) return [...at, keyword, name];
+        const found = nestedWhitespaceKey(sub, [...at, keyword, name], false);
+        if (found) return found;
+      }
+    } else if (isObject(value) || Array.isArray(value)) {
+      const found = nestedWhitespaceKey(
+        value,
+        [...at, keyword],
+        top && /^(allOf|anyOf|oneOf|\d+)$/.test(keyword),
+      );
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Describes each published spelling in the served (fixed) document, as a deprecated property the
+ * service accepts: a required property gets a sibling `oneOf` branch that requires the published
+ * spelling instead; an optional one gets the spelling beside it, never both. Edits `document` in place;
+ * returns one line per edit. The typed client is generated from the document before this step.
+ */
+export function describePublishedKeys(document: JsonObject, keys: readonly PublishedKey[]): string[] {
+  const fixed: string[] = [];
+  for (const published of keys) {
+    const found = operationsOf(document).find(
+      ({ operation }) => operation.operationId === published.operationId,
+    );
+    if (found === undefined) continue;
+    const content = isObject(found.operation.requestBody) ? found.operation.requestBody.content : undefined;
+    for (const entry of Object.values(isObject(content) ? content : {})) {
+      if (isObject(entry) && isObject(entry.schema)) {
+        describeIn(document, entry, "schema", published, fixed);
+      }
+    }
+  }
+  return fixed;
+}
+
+const REF_PREFIX = "#/components/schemas/";
+
+function describeIn(
+  document: JsonObject,
+  holder: JsonObject | unknown[],
+  slot: string | number,
+  published: PublishedKey,
+  fixed: string[],
+): void {
+  const node = (holder as Record<string | number, unknown>)[slot];
+  if (!isObject(node)) return;
+  const ref = typeof node.$ref === "string" && node.$ref.startsWith(REF_PREFIX) ? node.$ref : undefined;
+  const name = ref?.slice(REF_PREFIX.length);
+  const schemas =
+    isObject(document.components) && isObject(document.components.schemas) ? document.components.schemas : {};
+  const schema = name === undefined ? node : schemas[name];
+  if (!isObject(schema)) return;
+  if (Array.isArray(schema.oneOf)) {
+    const branches = schema.oneOf;
+    for (let i = branches.length - 1; i >= 0; i--) {
+      const added = aliasBranch(document, branches[i], published);
+      if (added !== undefined) {
+        branches.splice(i + 1, 0, added.schema);
+        fixed.push(`${added.line} in ${name ?? "the request body"}.oneOf`);
+      } else describeIn(document, branches, i, published, fixed);
+    }
+    return;
+  }
+  const properties = isObject(schema.properties) ? schema.properties : undefined;
+  const property = properties?.[published.key];
+  if (properties === undefined || !isObject(property) || isForbidden(property)) return;
+  const required = Array.isArray(schema.required) && schema.required.includes(published.key);
+  if (required) {
+    const added = aliasBranch(document, node, published);
+    if (added === undefined) return;
+    (holder as Record<string | number, unknown>)[slot] = { oneOf: [node, added.schema] };
+    fixed.push(added.line);
+    return;
+  }
+  properties[published.published] = deprecatedAlias(property, published);
+  const both = { required: [published.key, published.published] };
+  if ("not" in schema) schema.allOf = [...(Array.isArray(schema.allOf) ? schema.allOf : []), { not: both }];
+  else schema.not = both;
+  fixed.push(
+    `described ${JSON.stringify(published.published)} beside ${published.key} in ${name ?? published.route}, never both`,
+  );
+}
+
+/** A sibling branch requiring the published spelling, when `branch` requires the key; else undefined. */
+function aliasBranch(
+  document: JsonObject,
+  branch: unknown,
+  published: PublishedKey,
+): { schema: JsonObject; line: string } | undefined {
+  if (!isObject(branch)) return undefined;
+  const ref = typeof branch.$ref === "string" && branch.$ref.startsWith(REF_PREFIX) ? branch.$ref : undefined;
+  const name = ref?.slice(REF_PREFIX.length);
+  const components = isObject(document.components) ? document.components : undefined;
+  const schemas = components && isObject(components.schemas) ? components.schemas : undefined;
+  const schema = name === undefined ? branch : schemas?.[name];
+  if (!isObject(schema) || !Array.isArray(schema.required) || !schema.required.includes(published.key)) {
+    return undefined;
+  }
+  const properties = isObject(schema.properties) ? schema.properties : {};
+  const property = properties[published.key];
+  if (!isObject(property) || isForbidden(property)) return undefined;
+  const alias: JsonObject = {
+    ...schema,
+    description: `Deprecated: as ${name ?? "the branch before"}, with \`${published.key}\` sent under its published key ${JSON.stringify(published.published)}. Send \`${published.key}\`.`,
+    deprecated: true,
+    required: schema.required.map((key) => (key === published.key ? published.published : key)),
+    properties: Object.fromEntries(
+      Object.entries(properties).flatMap(([key, value]) =>
+        key === published.key
+          ? [
+              [published.published, deprecatedAlias(property, published)],
+              [
+                key,
+                { not: {}, description: `Not allowed together with ${JSON.stringify(published.published)}.` },
+              ],
+            ]
+          : [[key, value]],
+      ),
+    ),
+  };
+  const line = `described ${JSON.stringify(published.published)} as a deprecated branch of ${published.route}`;
+  if (name === undefined || schemas === undefined) return { schema: alias, line };
+  const aliasName = `${name}AsPublished`;
+  if (aliasName in schemas) throw new Error(`components.schemas.${aliasName} already exists`);
+  schemas[aliasName] = alias;
+  return { schema: { $ref: `${REF_PREFIX}${aliasName}` }, line: `${line} (${aliasName})` };
+}
+
+function deprecatedAlias(property: JsonObject, published: PublishedKey): JsonObject {
+  return {
+    ...property,
+    deprecated: true,
+    description:
+      `Deprecated spelling of \`${published.key}\`, as the published document writes its key ` +
+      `(${JSON.stringify(published.published)}), for clients generated from it. The service ignores ` +
+      `whitespace around this key, so any such spelling is accepted as \`${published.key}\`; send ` +
+      `\`${published.key}\`. Only one spelling may be sent.` +
+      (typeof property.description === "string" ? `\n\n${property.description}` : ""),
+  };
+}
+
+function isForbidden(schema: JsonObject): boolean {
+  return isObject(schema.not) && Object.keys(schema.not).length === 0;
+}
+
+/** `generated/request-keys.ts`: the properties whose request keys the server trims, by operationId. */
+export function renderRequestKeys(header: string, keys: readonly PublishedKey[]): string {
+  const byOperation = new Map<string, string[]>();
+  for (const { operationId, key } of keys)
+    byOperation.set(operationId, [...(byOperation.get(operationId) ?? []), key]);
+  const entries = [...byOperation].map(
+    ([operationId, names]) => `  ${operationId}: [${names.map((n) => JSON.stringify(n)).join(", ")}],`,
+  );
+  const published = keys.map((k) => ` *   ${k.route} ${JSON.stringify(k.published)}`).join("\n");
+  return `// ${header}
+
+/**
+ * Request body properties whose published key has surrounding whitespace, by operationId. The server
+ * accepts a request key that is one of these names once its surrounding whitespace is removed, whatever
+ * that whitespace is; two keys that name the same property are refused. As published:
+${published || " *   (none)"}
+ */
+export const whitespaceKeys: Readonly<Record<string, readonly string[]>> = {
+${entries.join("\n")}
+};
+`;
+}

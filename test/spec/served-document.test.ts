@@ -1,0 +1,70 @@
+/**
+ * The served document agrees with the server: every route it lists without input answers with a
+ * documented status, one of the documented media types, and a body its schema accepts.
+ */
+import { OpenAPIBackend } from "openapi-backend";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { document } from "../../generated/openapi.js";
+import { type Harness, startHarness } from "../support/harness.js";
+
+interface Operation {
+  operationId: string;
+  responses: Record<string, { content?: Record<string, unknown> }>;
+}
+
+const gets = Object.entries(document.paths ?? {}).flatMap(([route, item]) => {
+  const get = (item as { get?: Operation }).get;
+  return get && !route.includes("{") ? [[route, get] as const] : [];
+});
+
+/**
+ * openapi-backend validates `application/json` responses only, so a copy of the document files each
+ * documented JSON media type's schema under that key: the same schema, the server's own validator.
+ */
+const asJson = structuredClone(document) as unknown as { paths: Record<string, { get?: Operation }> };
+for (const item of Object.values(asJson.paths)) {
+  for (const response of Object.values(item.get?.responses ?? {})) {
+    const json = Object.entries(response.content ?? {}).find(([type]) => type.endsWith("json"));
+    if (json) response.content = { "application/json": json[1] };
+  }
+}
+const api = new OpenAPIBackend({ definition: asJson as never, quick: true });
+
+let h: Harness;
+beforeAll(async () => {
+  await api.init();
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe("the served document describes what the server answers", () => {
+  it("lists the service's own GET routes", () => {
+    expect(gets.map(([route]) => route)).toEqual([
+      "/.well-known/jwks.json",
+      "/.well-known/openid-configuration",
+      "/openapi.json",
+      "/openapi.yaml",
+      "/healthz",
+      "/readyz",
+      "/metrics",
+    ]);
+  });
+
+  it("validates JSON of another media type (the check is not vacuous)", () => {
+    expect(api.validateResponse({ keys: [{}] }, "getJwks", 200).errors).not.toBeNull();
+  });
+
+  it.each(gets)("GET %s", async (route, operation) => {
+    const response = await h.get(route);
+    const documented = operation.responses[String(response.status)];
+    expect(documented, `status ${response.status}`).toBeDefined();
+    const mediaType = (response.headers.get("content-type") ?? "").split(";")[0]?.trim();
+    expect(Object.keys(documented?.content ?? {})).toContain(mediaType);
+    if (mediaType?.endsWith("json")) {
+      const result = api.validateResponse(response.json, operation.operationId, response.status);
+      expect(result.errors ?? []).toEqual([]);
+    }
+  });
+});
