@@ -329,11 +329,6 @@ export interface operations {
              *     - vendor_code -1234 (`ERR_INVALID_SIGNATURE`): the signature does not verify, or the algorithm is `none`, HMAC or outside the integration's allow-list.
              *     - vendor_code -1235 (`ERR_INVALID_ID_TOKEN`): the id_token is otherwise invalid (including JWE and unknown `crit`).
              *     - vendor_code -1236 (`ERR_INVALID_ACCESS_TOKEN`): the access_token is otherwise invalid (including introspection `active: false`).
-             *     - vendor_code -1204 (`ERR_MISSING_BEARER_TOKEN`): token_refresh without a bearer token (`WWW-Authenticate: Bearer`, no error code: RFC 6750 §3.1).
-             *     - vendor_code -1205 (`ERR_INVALID_BEARER_TOKEN`): token_refresh: the bearer token is not one of ours (issuer, audience, `typ`, claims), or malformed.
-             *     - vendor_code -1206 (`ERR_BEARER_SIGNATURE_MISMATCH`): token_refresh: the bearer token's signature does not match its key (or its algorithm is not its key's).
-             *     - vendor_code -1207 (`ERR_BEARER_KEY_UNKNOWN`): token_refresh: the bearer token is signed by a key this service does not publish (never did, or retired).
-             *     - vendor_code -1208 (`ERR_SESSION_EXPIRED`): token_refresh: the bearer token expired, or its session is past `token.refresh_lifetime_seconds` (or refresh is off).
              */
             401: {
                 headers: {

@@ -4,7 +4,7 @@
  * because upstream changed shape or already fixed what it fixes, throws `PatchNoLongerApplies` and
  * generation stops: a maintainer then drops or adapts the patch instead of it silently doing nothing.
  */
-import { ERRORS, type SsoErrorCode } from "../src/errors.js";
+import { ERRORS, type ErrorEntry, type SsoErrorCode } from "../src/errors.js";
 import { errorResponses as errorResponsesOf } from "./lib/error-table.js";
 import { formatLocation, isObject, type JsonObject, walkSchemas } from "./lib/walk-schemas.js";
 
@@ -335,8 +335,11 @@ const responseExtension: Patch = {
 
 /** The errors the exchange answers with; each code's status, body and headers come from src/errors.ts. */
 const EXCHANGE_ERRORS: readonly SsoErrorCode[] = (Object.keys(ERRORS) as SsoErrorCode[]).filter(
-  // Answered for any request to a route that is not there; not a response of this operation.
-  (code) => code !== "ERR_ROUTE_NOT_FOUND" && code !== "ERR_METHOD_NOT_ALLOWED",
+  (code) =>
+    // Answered for any request to a route that is not there; not a response of this operation.
+    code !== "ERR_ROUTE_NOT_FOUND" &&
+    code !== "ERR_METHOD_NOT_ALLOWED" &&
+    ((ERRORS[code] as ErrorEntry).operations?.includes("postOcientHttpQueryApiSsoToken") ?? true),
 );
 
 const errorResponses: Patch = {

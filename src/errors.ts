@@ -35,6 +35,8 @@ export interface ErrorEntry {
   readonly description: string;
   /** A reason the service sends in this case, word for word: the served document's example. */
   readonly example: string;
+  /** The operations (by operationId) that answer it, when not every operation that takes a request does. */
+  readonly operations?: readonly string[];
 }
 
 /**
@@ -154,6 +156,7 @@ export const ERRORS = {
     description:
       "token_refresh without a bearer token (`WWW-Authenticate: Bearer`, no error code: RFC 6750 §3.1)",
     example: "a bearer token is required",
+    operations: ["postOcientHttpQueryApiTokenRefresh"],
   },
   ERR_INVALID_BEARER_TOKEN: {
     status: 401,
@@ -163,6 +166,7 @@ export const ERRORS = {
     description:
       "token_refresh: the bearer token is not one of ours (issuer, audience, `typ`, claims), or malformed",
     example: "the bearer token was not issued by this service",
+    operations: ["postOcientHttpQueryApiTokenRefresh"],
   },
   ERR_BEARER_SIGNATURE_MISMATCH: {
     status: 401,
@@ -172,6 +176,7 @@ export const ERRORS = {
     description:
       "token_refresh: the bearer token's signature does not match its key (or its algorithm is not its key's)",
     example: "the bearer token signature does not verify",
+    operations: ["postOcientHttpQueryApiTokenRefresh"],
   },
   ERR_BEARER_KEY_UNKNOWN: {
     status: 401,
@@ -181,6 +186,7 @@ export const ERRORS = {
     description:
       "token_refresh: the bearer token is signed by a key this service does not publish (never did, or retired)",
     example: "the bearer token is signed by a key this service does not publish",
+    operations: ["postOcientHttpQueryApiTokenRefresh"],
   },
   ERR_SESSION_EXPIRED: {
     status: 401,
@@ -190,6 +196,7 @@ export const ERRORS = {
     description:
       "token_refresh: the bearer token expired, or its session is past `token.refresh_lifetime_seconds` (or refresh is off)",
     example: "the session has ended; sign in again",
+    operations: ["postOcientHttpQueryApiTokenRefresh"],
   },
   ERR_ACCESS_DENIED: {
     status: 403,
@@ -205,7 +212,7 @@ export const ERRORS = {
     sqlState: "08004",
     headers: ["Retry-After"],
     description: "rate limited (`server.rate_limit`); retry after `Retry-After` seconds",
-    example: "too many token exchanges from this client; retry later",
+    example: "too many requests from this client; retry later",
   },
   ERR_SERVER_ERROR: {
     status: 500,
