@@ -492,7 +492,7 @@ const cases: Case[] = [
     vendorCode: -1236,
   },
   {
-    name: "opaque access_token where no integration checks them",
+    name: "opaque access_token for a database whose integration takes none (system's checks it)",
     request: async () => accessToken(randomBytes(32).toString("base64url"), "fake_db"),
     status: 401,
     vendorCode: -1236,
