@@ -51,6 +51,12 @@ export class PayloadTooLarge extends InvalidRequest {
   override readonly status = 413;
 }
 
+/** As many header lines as Node hands the application, or more: the list may have been cut (RFC 6585 §5). */
+export class RequestHeaderFieldsTooLarge extends InvalidRequest {
+  override readonly code = "ERR_REQUEST_HEADER_FIELDS_TOO_LARGE";
+  override readonly status = 431;
+}
+
 abstract class Unauthorized extends SsoError {
   readonly status = 401;
 }

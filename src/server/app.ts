@@ -14,6 +14,7 @@ import { getOpenapiJson, getOpenapiYaml } from "./handlers/get-openapi.js";
 import { getOpenidConfiguration } from "./handlers/get-openid-configuration.js";
 import { postSsoToken } from "./handlers/post-sso-token.js";
 import type { Handler, HandlerDeps, KoaContext, RequestState } from "./handlers/types.js";
+import { headerLimit } from "./header-limit.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { normalizeSsoTokenRequest } from "./normalize-request.js";
@@ -136,6 +137,7 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
   app.maxIpsCount = 1;
   app.use(requestLog(logger, metrics, app.proxy));
   app.use(errorHandler());
+  app.use(headerLimit());
   app.use(async function route(ctx: KoaContext) {
     let body: unknown;
     const path = ctx.path.length > 1 && ctx.path.endsWith("/") ? ctx.path.slice(0, -1) : ctx.path;

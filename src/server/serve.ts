@@ -10,6 +10,7 @@ import type { Config } from "../config/schema.js";
 import { signCompact } from "../exchange/jws.js";
 import type { KeyStore } from "../exchange/signing-keys.js";
 import { createApp } from "./app.js";
+import { MAX_HEADER_LINES } from "./header-limit.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { buildRuntime, type RuntimeOptions, ServiceState } from "./runtime.js";
@@ -63,7 +64,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         app.callback(),
       )
     : createHttpServer(limits, app.callback());
-  server.maxHeadersCount = 100;
+  server.maxHeadersCount = MAX_HEADER_LINES;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.server.port, config.server.host, () => {
