@@ -21,6 +21,7 @@ import { normalizeSsoTokenRequest } from "./normalize-request.js";
 import { readJsonBody } from "./read-json-body.js";
 import { requestLog } from "./request-log.js";
 import type { ServiceState } from "./runtime.js";
+import { unreadBody } from "./unread-body.js";
 
 const SSO_TOKEN_OPERATION = "postOcientHttpQueryApiSsoToken";
 const SSO_TOKEN_PATH = "/v1/sso_token";
@@ -136,6 +137,7 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
   // Behind a trusted proxy, the client is the address that proxy appended, not one the client wrote.
   app.maxIpsCount = 1;
   app.use(requestLog(logger, metrics, app.proxy));
+  app.use(unreadBody());
   app.use(errorHandler());
   app.use(headerLimit());
   app.use(async function route(ctx: KoaContext) {

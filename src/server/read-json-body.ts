@@ -34,7 +34,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
 
 /**
  * The body as UTF-8 text, read with listeners rather than an async iterator (which costs the event loop
- * a generator and a promise per chunk). Over the cap: 413 and the rest is drained. Cut off before its end
+ * a generator and a promise per chunk). Over the cap: 413, and the rest is left unread. Cut off before its end
  * (the client left, or the request timeout destroyed it): 400, as the client's fault.
  */
 function readText(req: IncomingMessage, maxBytes: number): Promise<string> {
@@ -51,7 +51,8 @@ function readText(req: IncomingMessage, maxBytes: number): Promise<string> {
       size += chunk.length;
       if (size > maxBytes) {
         cleanup();
-        req.resume();
+        // The rest is not read: unread-body.ts answers with Connection: close.
+        req.pause();
         reject(new PayloadTooLarge(`the request body is larger than ${maxBytes} bytes`));
         return;
       }
