@@ -223,3 +223,35 @@ describe("opaque access tokens when no integration takes them", () => {
     }
   });
 });
+
+describe("an opaque token the real provider will not introspect", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("is an invalid access_token (401), not an invalid provider answer (502)", async () => {
+    // Three segments but no JWS header: an opaque token to us, a "structured JWT" to oidc-provider,
+    // which answers 400 unsupported_token_type.
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+    const token = `${b64({ iss: h.provider.issuer })}.${b64({ sub: "alice" })}.${randomOpaque()}`;
+    rememberToken(token);
+    for (const database of ["retail_analytics", "no_such_db"]) {
+      const response = await h.post({ access_token: token, database });
+      expect(answer(response), database).toEqual({
+        status: 401,
+        body: {
+          status: {
+            reason: "the access_token was refused by its provider",
+            sql_state: "28000",
+            vendor_code: -1236,
+          },
+        },
+        wwwAuthenticate: 'Bearer error="invalid_token"',
+      });
+    }
+  });
+});
