@@ -3,14 +3,12 @@
  * description; the README's configuration table is generated from these descriptions.
  */
 import { z } from "zod";
+import { isProviderUrl, PROVIDER_URL_RULE } from "./provider-url.js";
 
 const nonEmpty = z.string().min(1, "must be a non-empty string");
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
-/** Where keys, claims or tokens travel: HTTPS, or plain HTTP to this machine only (development, tests). */
-const providerUrl = url.refine((u) => u.startsWith("https:") || LOOPBACK.test(new URL(u).hostname), {
-  error: "must be an https URL (plain http only to localhost or 127.0.0.0/8)",
-});
+/** Where keys, claims or tokens travel: the rule discovered endpoints follow too (provider-url.ts). */
+const providerUrl = url.refine(isProviderUrl, { error: PROVIDER_URL_RULE });
 const seconds = (d: number, what: string) =>
   z
     .number()
