@@ -33,6 +33,10 @@ export const ASYMMETRIC_ALGORITHMS = [
 ] as const;
 export const SIGNING_ALGORITHMS = ["ES256", "ES384", "RS256", "PS256", "EdDSA"] as const;
 
+/** Node's timers hold at most 2^31-1 ms (and the keep-alive timer adds a second); a day is plenty. */
+const MAX_TIMER_MS = 86_400_000;
+const TIMER_RULE = "must be at most 86400000 (a day)";
+
 const tlsSchema = z
   .object({
     cert_file: nonEmpty.describe("PEM certificate chain file"),
@@ -71,24 +75,28 @@ const serverSchema = z
       .number()
       .int()
       .min(100)
+      .max(MAX_TIMER_MS, TIMER_RULE)
       .default(10000)
-      .describe("time to receive request headers (ms, default 10000)"),
+      .describe("time to receive request headers (ms, default 10000; at most request_timeout_ms)"),
     request_timeout_ms: z
       .number()
       .int()
       .min(100)
+      .max(MAX_TIMER_MS, TIMER_RULE)
       .default(30000)
       .describe("time to receive a whole request (ms, default 30000)"),
     keep_alive_timeout_ms: z
       .number()
       .int()
       .min(0)
+      .max(MAX_TIMER_MS, TIMER_RULE)
       .default(5000)
       .describe("idle keep-alive connection timeout (ms, default 5000)"),
     shutdown_timeout_ms: z
       .number()
       .int()
       .min(0)
+      .max(MAX_TIMER_MS, TIMER_RULE)
       .default(10000)
       .describe(
         "on SIGTERM, how long in-flight requests may take before the process exits (ms, default 10000)",
@@ -124,7 +132,17 @@ const serverSchema = z
         "behind a proxy: the client address (audit records, rate limit) is the X-Forwarded-For hop the proxy appended (default false)",
       ),
   })
-  .strict();
+  .strict()
+  // Node's http.Server throws a RangeError naming no setting when these disagree.
+  .superRefine((server, ctx) => {
+    if (server.headers_timeout_ms > server.request_timeout_ms) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["headers_timeout_ms"],
+        message: `must not exceed server.request_timeout_ms (${server.request_timeout_ms})`,
+      });
+    }
+  });
 
 const tokenSchema = z
   .object({

@@ -29,16 +29,14 @@ beforeAll(async () => {
     received++;
     req.resume();
     // What a hostile origin would answer: something shaped as a minted token.
-    res
-      .writeHead(200, { "content-type": "application/json" })
-      .end(
-        JSON.stringify({
-          id_token: "a.b.c",
-          database: "retail_analytics",
-          expires_in: 3600,
-          token_type: "Bearer",
-        }),
-      );
+    res.writeHead(200, { "content-type": "application/json" }).end(
+      JSON.stringify({
+        id_token: "a.b.c",
+        database: "retail_analytics",
+        expires_in: 3600,
+        token_type: "Bearer",
+      }),
+    );
   });
   const elsewhereUrl = await listen(elsewhere);
   redirecting = createServer((req, res) => {
