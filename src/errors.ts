@@ -39,10 +39,19 @@ export class RouteNotFound extends InvalidRequest {
   override readonly status = 404;
 }
 
-/** The path exists, the method does not. */
+/** The path exists, the method does not; `Allow` lists the methods it has (RFC 9110 §15.5.6). */
 export class MethodNotAllowed extends InvalidRequest {
   override readonly code = "ERR_METHOD_NOT_ALLOWED";
   override readonly status = 405;
+  constructor(
+    message: string,
+    readonly allow: readonly string[],
+  ) {
+    super(message);
+  }
+  override headers(): Record<string, string> {
+    return { allow: this.allow.join(", ") };
+  }
 }
 
 /** Body or token over the size cap; refused unread. */

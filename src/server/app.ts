@@ -87,7 +87,8 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
     getMetrics: getMetrics(deps),
   };
   const routes = new Map<string, Route>();
-  const paths = new Set<string>();
+  /** The methods of each path, for `Allow`; HEAD wherever GET is, since HEAD is answered as GET. */
+  const methodsOf = new Map<string, string[]>();
   const compile = (operationId: string) =>
     (api.validator.getRequestValidatorsForOperation(operationId) ?? []) as Validate[];
   const operations = api.router.getOperations() as Array<{
@@ -101,12 +102,15 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
     const handle = handlers[operationId];
     if (!handle) throw new Error(`no handler for operation ${operationId}`);
     routes.set(`${method.toUpperCase()} ${path}`, { operationId, handle });
-    paths.add(path);
+    const methods = methodsOf.get(path) ?? [];
+    methods.push(...(method.toUpperCase() === "GET" ? ["GET", "HEAD"] : [method.toUpperCase()]));
+    methodsOf.set(path, methods);
   }
   const dispatch: Router = async function dispatch(ctx, path, body) {
     const route = routes.get(`${ctx.method === "HEAD" ? "GET" : ctx.method} ${path}`);
     if (!route) {
-      if (paths.has(path)) throw new MethodNotAllowed("method not allowed on this route");
+      const allow = methodsOf.get(path);
+      if (allow) throw new MethodNotAllowed("method not allowed on this route", allow);
       throw new RouteNotFound("no such route");
     }
     const input = { path: {}, query: ctx.query, header: ctx.headers, cookie: {}, requestBody: body };

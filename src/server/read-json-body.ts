@@ -22,6 +22,8 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     throw new PayloadTooLarge(`the request body is larger than ${maxBytes} bytes`);
   }
   const text = await readText(req, maxBytes);
+  // What a client sends for a null or missing body: not malformed JSON, no JSON at all.
+  if (text.trim() === "") throw new InvalidRequest("the request body is empty: send a JSON object");
   let body: unknown;
   try {
     body = JSON.parse(text);
