@@ -401,6 +401,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Request Header Fields Too Large.
+             *
+             *     - vendor_code -1254 (`ERR_REQUEST_HEADER_FIELDS_TOO_LARGE`): 100 or more request header lines: Node would pass on only the first 100, and a proxy's `X-Forwarded-For` could be among those cut.
+             */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OcientStatus"];
+                };
+            };
+            /**
              * @description Internal Server Error.
              *
              *     - vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.

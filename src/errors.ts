@@ -81,6 +81,14 @@ export const ERRORS = {
     description: "the body is not `application/json` (wrong or missing content type)",
     example: "the request body must be application/json",
   },
+  ERR_REQUEST_HEADER_FIELDS_TOO_LARGE: {
+    status: 431,
+    vendorCode: -1254,
+    sqlState: "08004",
+    description:
+      "100 or more request header lines: Node would pass on only the first 100, and a proxy's `X-Forwarded-For` could be among those cut",
+    example: "the request has 100 or more header lines",
+  },
   ERR_TOKEN_EXPIRED: {
     status: 401,
     vendorCode: -1228,
@@ -295,14 +303,28 @@ export class RouteNotFound extends InvalidRequest {
   override readonly code = "ERR_ROUTE_NOT_FOUND";
 }
 
-/** The path exists, the method does not. */
+/** The path exists, the method does not; `Allow` lists the methods it has (RFC 9110 §15.5.6). */
 export class MethodNotAllowed extends InvalidRequest {
   override readonly code = "ERR_METHOD_NOT_ALLOWED";
+  constructor(
+    message: string,
+    readonly allow: readonly string[] = [],
+  ) {
+    super(message);
+  }
+  override headers(): Record<string, string> {
+    return this.allow.length > 0 ? { allow: this.allow.join(", ") } : {};
+  }
 }
 
 /** Body or token over the size cap; refused unread. */
 export class PayloadTooLarge extends InvalidRequest {
   override readonly code = "ERR_PAYLOAD_TOO_LARGE";
+}
+
+/** As many header lines as Node hands the application, or more: the list may have been cut (RFC 6585 §5). */
+export class RequestHeaderFieldsTooLarge extends InvalidRequest {
+  override readonly code = "ERR_REQUEST_HEADER_FIELDS_TOO_LARGE";
 }
 
 export class TokenExpired extends SsoError {

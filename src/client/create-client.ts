@@ -34,12 +34,13 @@ export interface ExchangeResult {
 }
 
 export interface SsoClient {
-  /** The openapi-fetch client over every documented route, for anything `exchange()` does not cover. */
+  /** The openapi-fetch client over every documented route, for anything `exchange()` does not cover; it follows no redirect (a 3xx is its answer). */
   raw: Client<paths>;
   /**
    * Exchanges an OpenID Connect id_token or access_token for an Ocient access token scoped to
    * `input.database`. Rejects with {@link SsoExchangeError} on any failure: an error answer of the
-   * service, no answer at all (`httpStatus` 0), or an answer that is not the documented JSON.
+   * service, no answer at all (`httpStatus` 0), or an answer that is not the documented JSON, a
+   * redirect included (`code` "ERR_BAD_RESPONSE"): redirects are never followed, by `raw` either.
    */
   exchange(input: ExchangeInput): Promise<ExchangeResult>;
 }
@@ -59,12 +60,19 @@ function checkOptions(options: SsoClientOptions): void {
   }
 }
 
+/** A 3xx as Node's fetch gives it with `redirect: "manual"`, or a browser's opaque redirect (status 0). */
+function isRedirect(response: Response): boolean {
+  return response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400);
+}
+
 export function createSsoClient(options: SsoClientOptions): SsoClient {
   checkOptions(options);
   const raw = createClient<paths>({
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
     fetch: options.fetch,
     headers: options.headers,
+    // Following one would send the subject token again to wherever `Location` points.
+    redirect: "manual",
   });
 
   async function exchange(input: ExchangeInput): Promise<ExchangeResult> {
@@ -90,6 +98,12 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
           ? badResponse(answered, "the service answered a body that is not JSON", err)
           : networkError(err);
       });
+    if (isRedirect(response)) {
+      throw badResponse(
+        response,
+        "the service answered with a redirect, which this client does not follow: the token was sent nowhere else",
+      );
+    }
     if (error !== undefined || !response.ok) throw errorFromResponse(response, error);
     if (
       !data ||

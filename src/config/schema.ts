@@ -3,18 +3,12 @@
  * description; the README's configuration table is generated from these descriptions.
  */
 import { z } from "zod";
+import { isProviderUrl, PROVIDER_URL_RULE } from "./provider-url.js";
 
 const nonEmpty = z.string().min(1, "must be a non-empty string");
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
-/** Where keys, claims or tokens travel: HTTPS, or plain HTTP to this machine only (development, tests). */
-const providerUrl = url.refine(
-  // zod refines even a value the URL check refused: one that does not parse must not throw here.
-  (u) => u.startsWith("https:") || (URL.canParse(u) && LOOPBACK.test(new URL(u).hostname)),
-  {
-    error: "must be an https URL (plain http only to localhost or 127.0.0.0/8)",
-  },
-);
+/** Where keys, claims or tokens travel: the rule discovered endpoints follow too (provider-url.ts). */
+const providerUrl = url.refine(isProviderUrl, { error: PROVIDER_URL_RULE });
 const seconds = (d: number, what: string) =>
   z
     .number()
@@ -39,6 +33,10 @@ export const ASYMMETRIC_ALGORITHMS = [
 ] as const;
 export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 export const SIGNING_ALGORITHMS = ["ES256", "ES384", "RS256", "PS256", "EdDSA"] as const;
+
+/** Node's timers hold at most 2^31-1 ms (and the keep-alive timer adds a second); a day is plenty. */
+const MAX_TIMER_MS = 86_400_000;
+const TIMER_RULE = "must be at most 86400000 (a day)";
 
 const tlsSchema = z
   .object({
@@ -78,24 +76,28 @@ const serverSchema = z
       .number()
       .int()
       .min(100)
+      .max(MAX_TIMER_MS, TIMER_RULE)
       .default(10000)
-      .describe("time to receive request headers (ms, default 10000)"),
+      .describe("time to receive request headers (ms, default 10000; at most request_timeout_ms)"),
     request_timeout_ms: z
       .number()
       .int()
       .min(100)
+      .max(MAX_TIMER_MS, TIMER_RULE)
       .default(30000)
       .describe("time to receive a whole request (ms, default 30000)"),
     keep_alive_timeout_ms: z
       .number()
       .int()
       .min(0)
+      .max(MAX_TIMER_MS, TIMER_RULE)
       .default(5000)
       .describe("idle keep-alive connection timeout (ms, default 5000)"),
     shutdown_timeout_ms: z
       .number()
       .int()
       .min(0)
+      .max(MAX_TIMER_MS, TIMER_RULE)
       .default(10000)
       .describe(
         "on SIGTERM, how long in-flight requests may take before the process exits (ms, default 10000)",
@@ -137,7 +139,17 @@ const serverSchema = z
         "where browsers and providers reach this service, the base of sign-in callback URLs; https, or http on loopback (default: token.issuer)",
       ),
   })
-  .strict();
+  .strict()
+  // Node's http.Server throws a RangeError naming no setting when these disagree.
+  .superRefine((server, ctx) => {
+    if (server.headers_timeout_ms > server.request_timeout_ms) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["headers_timeout_ms"],
+        message: `must not exceed server.request_timeout_ms (${server.request_timeout_ms})`,
+      });
+    }
+  });
 
 const tokenSchema = z
   .object({

@@ -4,8 +4,9 @@
  * granted to the user get the same answer, so a caller cannot enumerate them.
  */
 import type { DatabaseConfig, IntegrationConfig } from "../config/schema.js";
-import { AccessDenied, InvalidClaim } from "../errors.js";
+import { AccessDenied, InvalidAccessToken, InvalidClaim } from "../errors.js";
 import type { Integration, IntegrationRegistry } from "./integration.js";
+import type { OpaqueTokenChecker } from "./opaque-token-checker.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 
 export interface Identity {
@@ -39,9 +40,16 @@ function groupsOf(claims: Record<string, unknown>, claim: string | undefined): s
   return [];
 }
 
+/** Who checks an opaque token: the integration a verified one then belongs to, and its checker. */
+export interface OpaqueCheck {
+  integration: Integration;
+  checker: OpaqueTokenChecker;
+}
+
 export class AccessPolicy {
   readonly #databases: Map<string, DatabaseConfig>;
   readonly #fallback: Integration | undefined;
+  readonly #anyOpaque: boolean;
 
   constructor(
     databases: Record<string, DatabaseConfig>,
@@ -50,6 +58,7 @@ export class AccessPolicy {
     this.#databases = new Map(Object.entries(databases));
     const systemName = databases.system?.integration;
     this.#fallback = systemName ? integrations.byName(systemName) : undefined;
+    this.#anyOpaque = integrations.all().some((i) => i.opaque !== undefined);
   }
 
   /** The integration serving a database; undefined for unknown databases. */
@@ -60,12 +69,20 @@ export class AccessPolicy {
   }
 
   /**
-   * The integration that checks an opaque token for this database. An unknown database gets system's,
-   * so that it is refused only after the token is checked, as an ungranted one is. Without `system`, an
-   * unknown database gets none: an opaque token is never sent to a provider that may not have issued it.
+   * The integration that checks an opaque token for this database. An opaque token names no issuer, so
+   * the database picks the provider, and that choice must not tell which databases exist. A database whose
+   * own integration takes opaque tokens gets it. Any other name, unknown or served by an integration that
+   * takes none, gets system's when that takes them: the token is checked there and then refused as an
+   * ungranted database is. Without such a fallback it is refused unsent, with the same 403, unless no
+   * integration takes opaque tokens at all, which a 401 may then say for every database alike.
    */
-  opaqueCheckerOf(database: string): Integration | undefined {
-    return this.integrationOf(database) ?? this.#fallback;
+  opaqueCheckerOf(database: string): OpaqueCheck {
+    const own = this.integrationOf(database);
+    if (own?.opaque) return { integration: own, checker: own.opaque };
+    const fallback = this.#fallback;
+    if (fallback?.opaque) return { integration: fallback, checker: fallback.opaque };
+    if (this.#anyOpaque) throw new AccessDenied(DENIED);
+    throw new InvalidAccessToken("invalid access_token: opaque access tokens are not accepted");
   }
 
   authorize(subject: VerifiedSubject, identity: Identity, database: string): void {

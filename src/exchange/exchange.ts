@@ -80,7 +80,7 @@ export class ExchangeService {
     };
     const subject: VerifiedSubject = hasId
       ? await verifyIdToken(token, integrationFor, now)
-      : await verifyAccessToken(token, integrationFor, this.policy.opaqueCheckerOf(database), now);
+      : await verifyAccessToken(token, integrationFor, () => this.policy.opaqueCheckerOf(database), now);
     facts.integration = subject.integration.name;
     const identity = identityOf(subject);
     facts.user = identity.user;

@@ -15,7 +15,7 @@ import {
   UnknownIssuer,
 } from "../errors.js";
 import type { ExchangeObserver } from "./observer.js";
-import { FailureBackoff, isObject, providerFetch, readJsonWhenOk } from "./provider-http.js";
+import { FailureBackoff, isObject, providerFetch, readJson, readJsonWhenOk } from "./provider-http.js";
 import type { ProviderMetadataSource } from "./provider-metadata.js";
 
 type AccessTokenConfig = NonNullable<IntegrationConfig["access_tokens"]>;
@@ -118,6 +118,14 @@ export class OpaqueTokenChecker {
       throw new InvalidProviderMetadata(
         "the identity provider refused this service's introspection credentials",
       );
+    }
+    if (response.status === 400) {
+      const refusal = await readJson(response);
+      // RFC 7009 §2.2.1's code, which oidc-provider answers for a token shaped as a JWT: not one it vouches for.
+      if (isObject(refusal) && refusal.error === "unsupported_token_type") {
+        this.observer.providerCall?.("introspection", this.integration.name, "rejected");
+        throw new InvalidAccessToken("the access_token was refused by its provider");
+      }
     }
     const body = await readJsonWhenOk(response);
     if (!isObject(body) || typeof body.active !== "boolean") {

@@ -2,6 +2,7 @@
  * OpenID Connect discovery for one integration, fetched lazily on first need and kept; a provider
  * that is down at start does not stop the service, only exchanges that need it fail (503).
  */
+import { isProviderUrl, PROVIDER_URL_RULE } from "../config/provider-url.js";
 import { InvalidProviderMetadata, ProviderUnavailable } from "../errors.js";
 import type { ExchangeObserver } from "./observer.js";
 import { FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
@@ -16,16 +17,13 @@ export interface ProviderMetadata {
 const REFRESH_MS = 3_600_000;
 const RETRY_AFTER_FAILURE_MS = 5_000;
 
-/** A URL from the discovery document: https, or http only when the issuer itself is plain http (loopback). */
-function optionalUrl(doc: Record<string, unknown>, key: string, issuer: string): string | undefined {
+/** A URL from the discovery document, held to the rule of configured ones: https, or http to loopback. */
+function optionalUrl(doc: Record<string, unknown>, key: string): string | undefined {
   const v = doc[key];
   if (v === undefined) return undefined;
   if (typeof v !== "string" || !URL.canParse(v))
     throw new InvalidProviderMetadata(`discovery ${key} is not a URL`);
-  const protocol = new URL(v).protocol;
-  if (protocol !== "https:" && !(protocol === "http:" && issuer.startsWith("http:"))) {
-    throw new InvalidProviderMetadata(`discovery ${key} is not an https URL`);
-  }
+  if (!isProviderUrl(v)) throw new InvalidProviderMetadata(`discovery ${key} ${PROVIDER_URL_RULE}`);
   return v;
 }
 
@@ -90,13 +88,13 @@ export class ProviderMetadataSource {
       if (doc.issuer !== this.issuer) {
         throw new InvalidProviderMetadata("the identity provider's discovery document names another issuer");
       }
-      const jwks_uri = optionalUrl(doc, "jwks_uri", this.issuer);
+      const jwks_uri = optionalUrl(doc, "jwks_uri");
       if (jwks_uri === undefined) throw new InvalidProviderMetadata("the discovery document has no jwks_uri");
       const value: ProviderMetadata = {
         issuer: this.issuer,
         jwks_uri,
-        introspection_endpoint: optionalUrl(doc, "introspection_endpoint", this.issuer),
-        userinfo_endpoint: optionalUrl(doc, "userinfo_endpoint", this.issuer),
+        introspection_endpoint: optionalUrl(doc, "introspection_endpoint"),
+        userinfo_endpoint: optionalUrl(doc, "userinfo_endpoint"),
       };
       this.#value = value;
       this.#fetchedAt = Date.now();

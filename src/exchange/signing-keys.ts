@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { JWK } from "jose";
+import { jsonErrorOffset, lineAndColumn } from "./json-position.js";
 import { importPrivateJwk, importPublicJwk, type VerificationKey } from "./jws.js";
 
 export interface StoredKey extends JWK {
@@ -49,10 +50,21 @@ export async function readKeyFile(file: string): Promise<KeyFile | undefined> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
-  const parsed = JSON.parse(text) as KeyFile;
+  let parsed: KeyFile;
+  try {
+    parsed = JSON.parse(text) as KeyFile;
+  } catch {
+    // Never the parser's message: it quotes the text around the error, which is key material.
+    const offset = jsonErrorOffset(text);
+    throw new Error(
+      `${file}: not valid JSON${offset === undefined ? "" : ` at ${lineAndColumn(text, offset)}`}`,
+    );
+  }
   if (
+    typeof parsed !== "object" ||
+    parsed === null ||
     !Array.isArray(parsed.keys) ||
-    parsed.keys.some((k) => typeof k.kid !== "string" || typeof k.alg !== "string")
+    parsed.keys.some((k) => typeof k?.kid !== "string" || typeof k.alg !== "string")
   ) {
     throw new Error(`${file}: not a signing key file (expected {"keys": [JWK with kid and alg]})`);
   }

@@ -1,8 +1,10 @@
 /**
  * access_token validation: a JWT is checked as RFC 9068 against the integration its `iss` names;
- * an opaque token goes to the integration serving the requested database, by introspection or userinfo.
+ * an opaque token goes to the integration the access policy picks for the requested database, by
+ * introspection or userinfo.
  */
 import { InvalidAccessToken } from "../errors.js";
+import type { OpaqueCheck } from "./access-policy.js";
 import { inspectJwt, looksLikeJwt } from "./inspect-token.js";
 import type { Integration } from "./integration.js";
 import type { VerifiedSubject } from "./verified-subject.js";
@@ -11,10 +13,11 @@ import { authorizedParty, verifySignedJwt } from "./verify-jwt.js";
 export async function verifyAccessToken(
   token: string,
   integrationFor: (iss: string) => Integration,
-  databaseIntegration: Integration | undefined,
+  /** Who checks an opaque token, asked only for one; it throws the refusal when nobody may. */
+  opaqueCheck: () => OpaqueCheck,
   nowMs: number,
 ): Promise<VerifiedSubject> {
-  if (!looksLikeJwt(token)) return verifyOpaque(token, databaseIntegration, nowMs);
+  if (!looksLikeJwt(token)) return verifyOpaque(token, opaqueCheck, nowMs);
   const inspected = inspectJwt(token, "access_token");
   const integration = integrationFor(inspected.payload.iss);
   const relaxed = integration.config.access_tokens?.require_at_jwt_typ === false;
@@ -40,15 +43,13 @@ export async function verifyAccessToken(
 
 async function verifyOpaque(
   token: string,
-  integration: Integration | undefined,
+  opaqueCheck: () => OpaqueCheck,
   nowMs: number,
 ): Promise<VerifiedSubject> {
   // RFC 6750 b64token characters; anything else never reaches a provider.
   if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token))
     throw new InvalidAccessToken("invalid access_token: not a token");
-  if (!integration?.opaque) {
-    throw new InvalidAccessToken("invalid access_token: opaque access tokens are not accepted here");
-  }
-  const info = await integration.opaque.check(token, nowMs);
+  const { integration, checker } = opaqueCheck();
+  const info = await checker.check(token, nowMs);
   return { kind: "access_token", integration, claims: info.claims, exp: info.exp, clientId: info.clientId };
 }

@@ -6,11 +6,13 @@ import Koa from "koa";
 import { document } from "../../generated/openapi.js";
 import { errorHandler } from "./error-handler.js";
 import type { HandlerDeps, KoaContext, RequestState } from "./handlers/types.js";
+import { headerLimit } from "./header-limit.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { requestLog } from "./request-log.js";
 import { createRouter } from "./router.js";
 import type { ServiceState } from "./runtime.js";
+import { unreadBody } from "./unread-body.js";
 
 export interface AppOptions {
   service: ServiceState;
@@ -33,7 +35,9 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
   // Behind a trusted proxy, the client is the address that proxy appended, not one the client wrote.
   app.maxIpsCount = 1;
   app.use(requestLog(logger, metrics, app.proxy));
+  app.use(unreadBody());
   app.use(errorHandler());
+  app.use(headerLimit());
   // Paths are matched exactly as the served document writes them: a trailing slash is another path (404).
   app.use(async function route(ctx: KoaContext) {
     await dispatch(ctx, ctx.path);

@@ -10,7 +10,8 @@ import { findDuplicateKey } from "./duplicate-keys.js";
 export function isJsonMediaType(contentType: string | undefined): boolean {
   if (!contentType) return false;
   const type = contentType.split(";", 1)[0]?.trim().toLowerCase();
-  return type === "application/json" || (type?.startsWith("application/") === true && type.endsWith("+json"));
+  // Only what the served document describes; `application/*+json` is no media range it could name.
+  return type === "application/json";
 }
 
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
@@ -22,6 +23,8 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     throw new PayloadTooLarge(`the request body is larger than ${maxBytes} bytes`);
   }
   const text = await readText(req, maxBytes);
+  // What a client sends for a null or missing body: not malformed JSON, no JSON at all.
+  if (text.trim() === "") throw new InvalidRequest("the request body is empty: send a JSON object");
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -34,7 +37,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
 
 /**
  * The body as UTF-8 text, read with listeners rather than an async iterator (which costs the event loop
- * a generator and a promise per chunk). Over the cap: 413 and the rest is drained. Cut off before its end
+ * a generator and a promise per chunk). Over the cap: 413, and the rest is left unread. Cut off before its end
  * (the client left, or the request timeout destroyed it): 400, as the client's fault.
  */
 function readText(req: IncomingMessage, maxBytes: number): Promise<string> {
@@ -51,7 +54,8 @@ function readText(req: IncomingMessage, maxBytes: number): Promise<string> {
       size += chunk.length;
       if (size > maxBytes) {
         cleanup();
-        req.resume();
+        // The rest is not read: unread-body.ts answers with Connection: close.
+        req.pause();
         reject(new PayloadTooLarge(`the request body is larger than ${maxBytes} bytes`));
         return;
       }

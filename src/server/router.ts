@@ -53,7 +53,8 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
   });
   await api.init();
   const routes = new Map<string, Route>();
-  const paths = new Set<string>();
+  /** The methods of each path, for `Allow`; HEAD wherever GET is, since HEAD is answered as GET. */
+  const methodsOf = new Map<string, string[]>();
   const compile = (operationId: string) =>
     (api.validator.getRequestValidatorsForOperation(operationId) ?? []) as Validate[];
   const operations = api.router.getOperations() as Array<{
@@ -69,12 +70,15 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
     const spec = OPERATIONS[id] as OperationRoute<OperationId>;
     const handle = spec.handler(deps) as unknown as RoutedHandler;
     routes.set(`${method.toUpperCase()} ${path}`, { operationId: id, spec, handle });
-    paths.add(path);
+    const methods = methodsOf.get(path) ?? [];
+    methods.push(...(method.toUpperCase() === "GET" ? ["GET", "HEAD"] : [method.toUpperCase()]));
+    methodsOf.set(path, methods);
   }
   const dispatch: Router = async function dispatch(ctx, path) {
     const route = routes.get(`${ctx.method === "HEAD" ? "GET" : ctx.method} ${path}`);
     if (!route) {
-      if (paths.has(path)) throw new MethodNotAllowed("method not allowed on this route");
+      const allow = methodsOf.get(path);
+      if (allow) throw new MethodNotAllowed("method not allowed on this route", allow);
       throw new RouteNotFound("no such route");
     }
     const { spec } = route;

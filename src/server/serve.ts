@@ -2,7 +2,7 @@
  * Runs the service: builds the runtime, listens over HTTP or HTTPS with header, request and keep-alive
  * timeouts (a slow client cannot hold the server), reloads on demand and shuts down gracefully.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -10,6 +10,7 @@ import type { Config } from "../config/schema.js";
 import { signCompact } from "../exchange/jws.js";
 import type { KeyStore } from "../exchange/signing-keys.js";
 import { createApp } from "./app.js";
+import { MAX_HEADER_LINES } from "./header-limit.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { buildRuntime, type RuntimeOptions, ServiceState } from "./runtime.js";
@@ -32,6 +33,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The key file's mode ("0640") when its group or others have any access to it; POSIX systems only. */
+async function exposedMode(file: string): Promise<string | undefined> {
+  if (process.platform === "win32") return undefined;
+  const { mode } = await stat(file);
+  return mode & 0o077 ? (mode & 0o777).toString(8).padStart(4, "0") : undefined;
+}
+
 /** Proves the signing key signs before the service says it is ready. */
 async function probeSigningKey({ signer }: KeyStore): Promise<void> {
   await signCompact(signer.alg, `${signer.encodedHeader}.e30`, signer.key);
@@ -44,6 +52,13 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   const runtime = await buildRuntime(config, runtimeOptions);
   if (runtime.createdKeys) {
     logger.warn({ keys_file: config.token.keys_file }, "no signing key file: created one with a new key");
+  }
+  const mode = await exposedMode(config.token.keys_file);
+  if (mode !== undefined) {
+    logger.warn(
+      { keys_file: config.token.keys_file, mode },
+      "other users can read the signing key file: chmod 600 it (or 400), owned by the service's user",
+    );
   }
   const service = new ServiceState(runtime);
   await probeSigningKey(runtime.keys);
@@ -63,7 +78,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         app.callback(),
       )
     : createHttpServer(limits, app.callback());
-  server.maxHeadersCount = 100;
+  server.maxHeadersCount = MAX_HEADER_LINES;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.server.port, config.server.host, () => {

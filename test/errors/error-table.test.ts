@@ -24,6 +24,7 @@ describe("ERRORS", () => {
     [errors.RouteNotFound, 404, -1254, "08004", {}, true],
     [errors.MethodNotAllowed, 405, -1254, "08004", {}, true],
     [errors.PayloadTooLarge, 413, -1254, "08004", {}, true],
+    [errors.RequestHeaderFieldsTooLarge, 431, -1254, "08004", {}, true],
     [errors.TokenExpired, 401, -1228, "28000", { "www-authenticate": 'Bearer error="invalid_token"' }, true],
     [
       errors.InvalidAccessToken,

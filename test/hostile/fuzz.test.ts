@@ -27,6 +27,8 @@ beforeAll(async () => {
   alpha = await startFakeProvider({ now });
   h = await startHarness({
     now,
+    // No integration takes opaque tokens: an access token that is not a JWS is refused unsent.
+    dev: { access_tokens: undefined },
     integrations: [
       {
         name: "alpha",

@@ -220,6 +220,16 @@ const cases: Case[] = [
     vendorCode: -1254,
   },
   {
+    // The served document describes application/json only; a structured-syntax suffix is another media type.
+    name: "content type application/merge-patch+json",
+    request: async () => {
+      const { body, token } = idToken(await fake.sign());
+      return { body: JSON.stringify(body), init: { contentType: "application/merge-patch+json" }, token };
+    },
+    status: 415,
+    vendorCode: -1254,
+  },
+  {
     name: "no content type",
     request: async () => {
       const { body, token } = idToken(await fake.sign());
@@ -492,7 +502,7 @@ const cases: Case[] = [
     vendorCode: -1236,
   },
   {
-    name: "opaque access_token where no integration checks them",
+    name: "opaque access_token for a database whose integration takes none (system's checks it)",
     request: async () => accessToken(randomBytes(32).toString("base64url"), "fake_db"),
     status: 401,
     vendorCode: -1236,

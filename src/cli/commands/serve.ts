@@ -79,9 +79,6 @@ async function run(args: string[], io: Io): Promise<number> {
     }
     throw err;
   });
-  const threadpool = describeThreadpool(io.env, availableParallelism(), config.server.workers);
-  logger.info({ url: running.url, config: file, threadpool }, `ocient-sso listening on ${running.url}`);
-
   let reloading = Promise.resolve();
   const onHup = () => {
     reloading = reloading.then(async () => {
@@ -100,7 +97,11 @@ async function run(args: string[], io: Io): Promise<number> {
     });
   };
   io.signals.on("SIGHUP", onHup);
-  const signal = await untilStopped(io.signals);
+  const stopped = untilStopped(io.signals);
+  // Only now: a signal sent on seeing this line, before its handler was installed, would end the process.
+  const threadpool = describeThreadpool(io.env, availableParallelism(), config.server.workers);
+  logger.info({ url: running.url, config: file, threadpool }, `ocient-sso listening on ${running.url}`);
+  const signal = await stopped;
   io.signals.off("SIGHUP", onHup);
   logger.info({ signal }, "shutting down: finishing in-flight requests");
   await reloading;

@@ -1,0 +1,21 @@
+/**
+ * Node gives a request only its first `maxHeadersCount` header lines and drops the others silently. An
+ * answer built from a cut list could use what the client wrote instead of what a proxy appended after
+ * it (X-Forwarded-For), so a request that reaches the limit is refused instead. `rawHeaders` is compared,
+ * not `headers`: Node 20 keeps every line there, and if a later Node cut it too, a cut request would still
+ * reach the limit exactly.
+ */
+import type { Middleware } from "koa";
+import { RequestHeaderFieldsTooLarge } from "../errors.js";
+
+/** The server's `maxHeadersCount`; a request with this many header lines or more is refused. */
+export const MAX_HEADER_LINES = 100;
+
+export function headerLimit(maxLines = MAX_HEADER_LINES): Middleware {
+  return async function headerLimit(ctx, next) {
+    if (ctx.req.rawHeaders.length / 2 >= maxLines) {
+      throw new RequestHeaderFieldsTooLarge(`the request has ${maxLines} or more header lines`);
+    }
+    await next();
+  };
+}
