@@ -5,6 +5,7 @@
 import Koa from "koa";
 import { OpenAPIBackend } from "openapi-backend";
 import { document } from "../../generated/openapi.js";
+import type { operations } from "../../generated/types.js";
 import { InvalidRequest, MethodNotAllowed, RateLimited, RouteNotFound } from "../errors.js";
 import { errorHandler } from "./error-handler.js";
 import { getHealthz, getReadyz } from "./handlers/get-health.js";
@@ -74,7 +75,8 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
     ajvOpts: { validateSchema: false },
   });
   await api.init();
-  const handlers: Record<string, Handler> = {
+  // Keyed by the served document's operation ids: tsc fails when one has no handler, or a handler no operation.
+  const handlers: Record<keyof operations, Handler> = {
     [SSO_TOKEN_OPERATION]: postSsoToken(deps),
     getJwks: getJwks(deps),
     getOpenidConfiguration: getOpenidConfiguration(deps),
@@ -96,7 +98,7 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
   for (const { operationId, method, path } of operations) {
     if (!operationId || path.includes("{"))
       throw new Error(`route ${method} ${path} needs a handler and a fixed path`);
-    const handle = handlers[operationId];
+    const handle = (handlers as Record<string, Handler | undefined>)[operationId];
     if (!handle) throw new Error(`no handler for operation ${operationId}`);
     routes.set(`${method.toUpperCase()} ${path}`, { operationId, handle });
     paths.add(path);
