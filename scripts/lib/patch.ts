@@ -56,8 +56,8 @@ export interface Finding {
 }
 
 export interface PatchContext {
-  /** Records a finding; the patch should then edit nothing. */
-  fail(at: readonly string[], says: string, expected: string, remedy: string): void;
+  /** Records a finding (`at`: a location, or a route such as `POST /v1/x`); the patch should then edit nothing. */
+  fail(at: readonly string[] | string, says: string, expected: string, remedy: string): void;
   /** Records a finding for each guard or override whose spot upstream now describes otherwise; true when none did. */
   check(document: JsonObject, spots: readonly Guard[]): boolean;
 }
@@ -160,7 +160,8 @@ export function runPatches(
     const before = findings.length;
     const context: PatchContext = {
       fail(at, says, expected, remedy) {
-        findings.push({ patch: patch.name, at: formatLocation(at) || "(document)", says, expected, remedy });
+        const where = typeof at === "string" ? at : formatLocation(at) || "(document)";
+        findings.push({ patch: patch.name, at: where, says, expected, remedy });
       },
       check(root, overrides) {
         let ok = true;

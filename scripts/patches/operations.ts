@@ -105,7 +105,7 @@ export function notServedOperations(served: ServedOperations, notServed: NotServ
       "An operation upstream adds later that is neither served nor listed fails generation, naming it.",
     apply(document, context) {
       const { classes, findings } = classify(document, served, notServed, this.name);
-      for (const { at, says, expected, remedy } of findings) context.fail([at], says, expected, remedy);
+      for (const { at, says, expected, remedy } of findings) context.fail(at, says, expected, remedy);
       if (findings.length > 0) return [];
       const fixed: string[] = [];
       const paths = document.paths as JsonObject;
