@@ -154,9 +154,11 @@ export function operationReport(
     const why = entry.kind === "not served" ? `: ${entry.reason}` : "";
     return `   ${what} ${entry.op.route.padEnd(routeWidth)}  ${entry.op.operationId ?? "(no operationId)"}${why}${change}`;
   });
-  const served = classes.filter(({ kind }) => kind === "served").length;
+  const count = (kind: Classification["kind"]) => classes.filter((entry) => entry.kind === kind).length;
+  const neither = count("unclassified");
   return [
-    `📋 ${classes.length} upstream operations in ${String(info.title)} ${String(info.version)}: ${served} served, ${classes.length - served} not`,
+    `📋 ${classes.length} upstream operations in ${String(info.title)} ${String(info.version)}: ` +
+      `${count("served")} served, ${count("not served")} not served${neither > 0 ? `, ${neither} neither` : ""}`,
     ...lines,
   ];
 }

@@ -16,6 +16,7 @@ describe("generate", () => {
     // One line per step and per patch, one per upstream operation.
     expect(lines.filter((line) => line.startsWith("🩹 "))).toHaveLength(PATCHES.length);
     expect(lines.filter((line) => /^ {3}(✔ served|· not served)/.test(line))).toHaveLength(17);
+    expect(lines).toContain("📋 17 upstream operations in Generated API methods 1.0.0: 1 served, 16 not served");
   });
 
   it("is deterministic", async () => {
