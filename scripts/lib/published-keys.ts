@@ -7,6 +7,7 @@
  * published document, describes the published spellings in the served document (for gateways that
  * validate against it), and renders the list the server reads (`generated/request-keys.ts`).
  */
+import { operationsOf } from "./operations.js";
 import { formatLocation, isObject, type JsonObject } from "./walk-schemas.js";
 
 export interface PublishedKey {
@@ -19,30 +20,17 @@ export interface PublishedKey {
   readonly published: string;
 }
 
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-
-/** Every operation of `document`, with where it sits. */
-export function operationsOf(
-  document: JsonObject,
-): Array<{ path: string; method: string; operation: JsonObject }> {
-  const found: Array<{ path: string; method: string; operation: JsonObject }> = [];
-  for (const [path, item] of Object.entries(isObject(document.paths) ? document.paths : {})) {
-    if (!isObject(item)) continue;
-    for (const method of METHODS) {
-      const operation = item[method];
-      if (isObject(operation)) found.push({ path, method, operation });
-    }
-  }
-  return found;
-}
-
 /**
  * The request body properties whose published key has surrounding whitespace. Throws on one nested
  * deeper than the body's own properties: the server renames top-level keys only.
  */
-export function publishedKeysOf(published: JsonObject): PublishedKey[] {
+export function publishedKeysOf(
+  published: JsonObject,
+  served: (operationId: string) => boolean = () => true,
+): PublishedKey[] {
   const keys: PublishedKey[] = [];
-  for (const { path, method, operation } of operationsOf(published)) {
+  for (const { path, method, route, operationId = "", operation } of operationsOf(published)) {
+    if (!served(operationId)) continue;
     const content = isObject(operation.requestBody) ? operation.requestBody.content : undefined;
     if (!isObject(content)) continue;
     for (const [media, entry] of Object.entries(content)) {
@@ -60,8 +48,6 @@ export function publishedKeysOf(published: JsonObject): PublishedKey[] {
       for (const published of Object.keys(properties)) {
         const key = published.trim();
         if (key === published) continue;
-        const operationId = typeof operation.operationId === "string" ? operation.operationId : "";
-        const route = `${method.toUpperCase()} ${path}`;
         if (!keys.some((k) => k.operationId === operationId && k.key === key)) {
           keys.push({ operationId, route, key, published });
         }

@@ -1,26 +1,18 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import { applyPatches, PATCHES, type Patch, PatchNoLongerApplies } from "../../scripts/fix-spec.js";
+import { applyPatches, PATCHES } from "../../scripts/fix-spec.js";
 import { ROOT } from "../../scripts/generate.js";
-import { PAGE_SPEC_PATH } from "../../scripts/lib/doc-page.js";
-import { isObject, type JsonObject } from "../../scripts/lib/walk-schemas.js";
+import { PUBLISHED_DOCUMENT_PATH } from "../../scripts/lib/doc-page.js";
+import { type Patch, runPatches } from "../../scripts/lib/patch.js";
+import type { JsonObject } from "../../scripts/lib/walk-schemas.js";
+import { normalizePropertyKeys } from "../../scripts/patches/property-keys.js";
+import { exactlyOneToken } from "../../scripts/patches/sso-token.js";
 
-const pageText = readFileSync(path.join(ROOT, PAGE_SPEC_PATH), "utf8");
-const loadPage = (): JsonObject => parse(pageText);
-const patch = (name: string): Patch => {
-  const found = PATCHES.find((p) => p.name === name);
-  if (found === undefined) throw new Error(`no patch ${name}`);
-  return found;
-};
-const node = (document: JsonObject, ...keys: string[]): JsonObject =>
-  keys.reduce<JsonObject>((parent, key) => {
-    const child = parent[key];
-    if (!isObject(child)) throw new Error(`no object at ${keys.join(".")}`);
-    return child;
-  }, document);
-const EXCHANGE = ["paths", "/v1/sso_token", "post"];
+const text = readFileSync(path.join(ROOT, PUBLISHED_DOCUMENT_PATH), "utf8");
+const loadUpstream = (): JsonObject => JSON.parse(text);
+const run = (document: JsonObject, ...patches: Patch[]) => runPatches(document, patches);
+const REQUEST = "paths./v1/sso_token.post.requestBody.content.application/json.schema";
 
 describe("patches", () => {
   it("each has a name and a reason", () => {
@@ -28,79 +20,122 @@ describe("patches", () => {
     for (const p of PATCHES) expect(p.why.length).toBeGreaterThan(40);
   });
 
-  it("never touch the published document they are given", () => {
-    const published = loadPage();
-    applyPatches(published);
-    expect(published).toEqual(loadPage());
+  it("never touch the published document they are given, and find nothing in it", () => {
+    const published = loadUpstream();
+    expect(applyPatches(published).findings).toEqual([]);
+    expect(published).toEqual(loadUpstream());
   });
 
   it.each<[string, RegExp[]]>([
     [
-      "local-servers",
-      [
-        /^dropped server "https:\/\/\{sql_node\}" at servers$/,
-        /^dropped server "http:\/\/oc1-lts0:9090" at servers$/,
-        /^dropped server "https:\/\/\{sql_node\}" at paths\.\/v1\/sso_token\.post\.servers$/,
-      ],
-    ],
-    [
       "normalize-property-keys",
       [
         /^fixed key "access_token\\t" -> "access_token" at paths\.\/v1\/sso_token\.post\.requestBody\.content\.application\/json\.schema$/,
+        /^fixed key "sso_callback_path\\t" -> "sso_callback_path" at paths\.\/v1\/sso_authentication\./,
+      ],
+    ],
+    ["not-served-operations", [/^removed 16 operations not served: GET \/v1\/execute\/\{database\}, /]],
+    [
+      "local-servers",
+      [
+        /^set \[\{"url":"\/".*\] at servers/,
+        /^removed at paths\.\/v1\/sso_token\.post\.servers \(upstream: /,
       ],
     ],
     ["request-body-required", [/^asserted paths\.\/v1\/sso_token\.post\.requestBody\.required is true$/]],
-    ["exactly-one-token", [/to components\.schemas\.SsoTokenRequest$/, /SsoTokenRequestWithIdToken/]],
+    [
+      "exactly-one-token",
+      [/^set 128 at .*database\.maxLength \(upstream: nothing\)$/, /SsoTokenRequestWithIdToken/],
+    ],
     ["response-extension", [/to components\.schemas\.SsoTokenResponse$/, /extended example "response"/]],
     [
       "error-responses",
       [/^added 401 \(vendor_code -1228, .*-1236\) \+ WWW-Authenticate$/, /^added 503 .* Retry-After$/],
     ],
   ])("%s reports what it fixed", (name, expected) => {
-    const { reports } = applyPatches(loadPage());
+    const { reports } = applyPatches(loadUpstream());
     const fixed = reports.find((r) => r.name === name)?.fixed ?? [];
     for (const line of expected) expect(fixed).toContainEqual(expect.stringMatching(line));
   });
 
-  // request-body-required is a guard: it asserts, so it passes on a fixed document (tested below).
-  const fixes = PATCHES.filter((p) => p.name !== "request-body-required").map((p) => [p.name]);
-  it.each(fixes)("%s fails, naming itself, on an already fixed document", (name) => {
-    const { document } = applyPatches(loadPage());
-    expect(() => patch(name).apply(document)).toThrow(PatchNoLongerApplies);
-    expect(() => patch(name).apply(document)).toThrow(`patch "${name}" no longer applies`);
+  // request-body-required is a guard: it asserts, so it passes on a fixed document.
+  const fixes = PATCHES.filter((p) => p.name !== "request-body-required");
+  it.each(fixes)("$name finds, naming itself, that an already fixed document needs it no more", (p) => {
+    const { document } = applyPatches(loadUpstream());
+    const { findings } = run(document, p);
+    expect(findings.length).toBeGreaterThan(0);
+    for (const finding of findings) {
+      expect(finding).toMatchObject({ patch: p.name, remedy: expect.stringMatching(/\w{5}/) });
+    }
   });
 
-  it.each(PATCHES.filter((p) => p.name !== "local-servers" && p.name !== "normalize-property-keys"))(
-    "$name fails, naming itself, when the operation is gone upstream",
-    (p) => {
-      const document = loadPage();
-      delete node(document, "paths")["/v1/sso_token"];
-      expect(() => p.apply(document)).toThrow(
-        `patch "${p.name}" no longer applies: paths./v1/sso_token is gone`,
-      );
-    },
-  );
-
-  it("request-body-required fails when upstream makes the body optional", () => {
-    const document = loadPage();
-    node(document, ...EXCHANGE, "requestBody").required = false;
-    expect(() => patch("request-body-required").apply(document)).toThrow(
-      'patch "request-body-required" no longer applies: paths./v1/sso_token.post.requestBody.required is false',
-    );
+  it("every patch runs and reports: one run finds every problem", () => {
+    const document = loadUpstream();
+    const sso = (document.paths as JsonObject)["/v1/sso_token"] as { post: JsonObject };
+    (sso.post.requestBody as JsonObject).required = false;
+    ((sso.post.responses as JsonObject)["401"] as unknown) = { description: "upstream's own 401" };
+    const { findings } = applyPatches(document);
+    expect(findings.map((f) => [f.patch, f.at])).toEqual([
+      ["request-body-required", "paths./v1/sso_token.post.requestBody.required"],
+      ["error-responses", "paths./v1/sso_token.post.responses.401"],
+    ]);
   });
 
-  it("exactly-one-token fails when upstream adds a request property", () => {
-    const document = applyPatches(loadPage(), [patch("normalize-property-keys")]).document;
-    const schema = node(document, ...EXCHANGE, "requestBody", "content", "application/json", "schema");
-    node(schema, "properties").client_id = { type: "string" };
-    expect(() => patch("exactly-one-token").apply(document)).toThrow(
-      /patch "exactly-one-token" no longer applies: .* has properties \[database, id_token, access_token, client_id\]/,
-    );
+  it("a patch that needs a failed one is skipped, not run on a half-fixed document", () => {
+    const document: JsonObject = { paths: {} };
+    const { reports, findings } = run(document, normalizePropertyKeys, exactlyOneToken());
+    expect(findings.map((f) => f.patch)).toEqual(["normalize-property-keys"]);
+    expect(reports[1]).toEqual({
+      name: "exactly-one-token",
+      fixed: [],
+      skipped: "needs normalize-property-keys",
+    });
+  });
+});
+
+describe("exactly-one-token", () => {
+  const withClientId = (): JsonObject => {
+    const document = loadUpstream();
+    const sso = (document.paths as JsonObject)["/v1/sso_token"] as { post: { requestBody: JsonObject } };
+    const schema = (sso.post.requestBody.content as Record<string, { schema: { properties: JsonObject } }>)[
+      "application/json"
+    ]?.schema;
+    if (schema)
+      schema.properties.client_id = { type: "string", maxLength: 64, description: "upstream's words" };
+    return document;
+  };
+
+  it("finds a request property the exchange does not read, with what upstream now lists", () => {
+    const { findings } = run(withClientId(), normalizePropertyKeys, exactlyOneToken());
+    expect(findings).toEqual([
+      expect.objectContaining({
+        patch: "exactly-one-token",
+        at: `${REQUEST}.properties`,
+        says: "the properties [database, id_token, access_token, client_id]",
+        expected: "the properties the exchange reads: [database, id_token, access_token]",
+        remedy: expect.stringContaining("`reads`"),
+      }),
+    ]);
+  });
+
+  it("serves a property, once listed in `reads`, as upstream describes it, in both branches", () => {
+    const document = withClientId();
+    const reads = ["database", "id_token", "access_token", "client_id"];
+    const { findings } = run(document, normalizePropertyKeys, exactlyOneToken(reads));
+    expect(findings).toEqual([]);
+    const schemas = (document.components as { schemas: Record<string, { properties: JsonObject }> }).schemas;
+    for (const name of ["SsoTokenRequestWithIdToken", "SsoTokenRequestWithAccessToken"]) {
+      expect(schemas[name]?.properties.client_id).toEqual({
+        type: "string",
+        maxLength: 64,
+        description: "upstream's words",
+      });
+    }
   });
 });
 
 describe("normalize-property-keys", () => {
-  const normalize = (document: JsonObject) => patch("normalize-property-keys").apply(document);
+  const normalize = (document: JsonObject) => run(document, normalizePropertyKeys);
 
   it("trims keys anywhere, keeps their position and fixes required lists", () => {
     const document: JsonObject = {
@@ -120,7 +155,7 @@ describe("normalize-property-keys", () => {
         },
       },
     };
-    expect(normalize(document)).toEqual([
+    expect(normalize(document).reports[0]?.fixed).toEqual([
       'fixed key " a" -> "a" at components.schemas.Outer',
       'fixed required " a" -> "a" at components.schemas.Outer',
       'fixed key "c\\n" -> "c" at components.schemas.Outer.properties.b.items',
@@ -137,17 +172,18 @@ describe("normalize-property-keys", () => {
         },
       },
     });
-    expect(Object.keys(node(document, "components", "schemas", "Outer", "properties"))).toEqual([
-      "a",
-      "b",
-      "properties",
-    ]);
+    const outer = (document.components as { schemas: { Outer: { properties: JsonObject } } }).schemas.Outer;
+    expect(Object.keys(outer.properties)).toEqual(["a", "b", "properties"]);
   });
 
-  it("refuses a key whose trimmed form already exists", () => {
+  it("finds a key whose trimmed form already exists", () => {
     const document: JsonObject = { components: { schemas: { S: { properties: { a: {}, "a\t": {} } } } } };
-    expect(() => normalize(document)).toThrow(
-      /patch "normalize-property-keys" no longer applies: key "a\\t"/,
-    );
+    expect(normalize(document).findings).toEqual([
+      expect.objectContaining({
+        patch: "normalize-property-keys",
+        at: 'components.schemas.S.properties."a\\t"',
+        says: '"a\\t" beside "a"',
+      }),
+    ]);
   });
 });

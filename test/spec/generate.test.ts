@@ -1,7 +1,11 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { OpenAPIBackend } from "openapi-backend";
 import { beforeAll, describe, expect, it } from "vitest";
 import { document } from "../../generated/openapi.js";
+import { NOT_SERVED_OPERATIONS, PATCHES, SERVED_OPERATIONS } from "../../scripts/fix-spec.js";
 import { generate, ROOT, staleFiles } from "../../scripts/generate.js";
+import { PUBLISHED_DOCUMENT_PATH } from "../../scripts/lib/doc-page.js";
 import { ERRORS, type ErrorEntry, type SsoErrorCode } from "../../src/errors.js";
 
 describe("generate", () => {
@@ -9,8 +13,12 @@ describe("generate", () => {
     const lines: string[] = [];
     const files = await generate({ log: (line) => lines.push(line) });
     expect(await staleFiles(ROOT, files)).toEqual([]);
-    // One line per step and per patch.
-    expect(lines.filter((line) => line.startsWith("🩹 "))).toHaveLength(6);
+    // One line per step and per patch, one per upstream operation.
+    expect(lines.filter((line) => line.startsWith("🩹 "))).toHaveLength(PATCHES.length);
+    expect(lines.filter((line) => /^ {3}(✔ served|· not served)/.test(line))).toHaveLength(17);
+    expect(lines).toContain(
+      "📋 17 upstream operations in Generated API methods 1.0.0: 1 served, 16 not served",
+    );
   });
 
   it("is deterministic", async () => {
@@ -55,6 +63,26 @@ describe("the merged document", () => {
     });
   });
 
+  it("holds exactly the served upstream operations, beside the service's own", () => {
+    const upstream = JSON.parse(readFileSync(path.join(ROOT, PUBLISHED_DOCUMENT_PATH), "utf8"));
+    const upstreamIds = Object.values(upstream.paths).flatMap((item) =>
+      Object.values(item as Record<string, { operationId: string }>).map((op) => op.operationId),
+    );
+    const servedIds = Object.values(document.paths ?? {}).flatMap((item) =>
+      Object.values(item ?? {}).map((op) => (op as { operationId: string }).operationId),
+    );
+    expect(upstreamIds.filter((id) => servedIds.includes(id))).toEqual(Object.keys(SERVED_OPERATIONS));
+    expect(upstreamIds.filter((id) => !servedIds.includes(id)).toSorted()).toEqual(
+      Object.keys(NOT_SERVED_OPERATIONS).toSorted(),
+    );
+  });
+
+  it("keeps upstream's info, its version included", () => {
+    const upstream = JSON.parse(readFileSync(path.join(ROOT, PUBLISHED_DOCUMENT_PATH), "utf8"));
+    expect(document.info).toEqual({ ...upstream.info, license: expect.any(Object) });
+    expect(document.info.version).toBe("1.0.0");
+  });
+
   it("targets this service only", () => {
     expect(document.servers).toEqual([{ url: "/", description: "This service, wherever it is deployed." }]);
     expect(JSON.stringify(document.paths)).not.toContain('"servers"');
@@ -70,6 +98,7 @@ describe("the merged document", () => {
       (code) =>
         code !== "ERR_ROUTE_NOT_FOUND" &&
         code !== "ERR_METHOD_NOT_ALLOWED" &&
+        code !== "ERR_REQUEST_HEADER_FIELDS_TOO_LARGE" &&
         ((ERRORS[code] as ErrorEntry).operations?.includes("postOcientHttpQueryApiSsoToken") ?? true),
     );
     const statuses = [...new Set(codes.map((code) => ERRORS[code].status))].sort((a, b) => a - b);

@@ -5,6 +5,7 @@
 import { OpenAPIBackend } from "openapi-backend";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { document } from "../../generated/openapi.js";
+import { NOT_SERVED_OPERATIONS } from "../../scripts/fix-spec.js";
 import { type Harness, startHarness } from "../support/harness.js";
 
 interface Operation {
@@ -67,4 +68,22 @@ describe("the served document describes what the server answers", () => {
       expect(result.errors ?? []).toEqual([]);
     }
   });
+});
+
+describe("upstream operations that are not served", () => {
+  it.each(Object.entries(NOT_SERVED_OPERATIONS))(
+    "%s answers 404 like any unknown route",
+    async (_, { route }) => {
+      const [method = "", path = ""] = route.split(" ");
+      const response = await fetch(`${h.url}${path.replace("{database}", "system")}`, {
+        method,
+        headers: { "content-type": "application/json" },
+        ...(method === "POST" && { body: "{}" }),
+      });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual({
+        status: { reason: "no such route", sql_state: "08004", vendor_code: -1254 },
+      });
+    },
+  );
 });

@@ -1,0 +1,283 @@
+/**
+ * The patches of the served `POST /v1/sso_token`. Each keeps what upstream says about the operation and
+ * declares the spots it overrides; generation fails, naming the spot, when upstream says something else there.
+ */
+import { ERRORS, type SsoErrorCode } from "../../src/errors.js";
+import { errorResponses as errorResponsesOf, operationErrors } from "../lib/error-table.js";
+import {
+  applyOverrides,
+  describe,
+  type Guard,
+  is,
+  matching,
+  nothing,
+  type Override,
+  type Patch,
+  valueAt,
+} from "../lib/patch.js";
+import { formatLocation, isObject, type JsonObject } from "../lib/walk-schemas.js";
+
+const EXCHANGE = ["paths", "/v1/sso_token", "post"];
+const JSON_MEDIA = "application/json";
+const REQUEST = [...EXCHANGE, "requestBody", "content", JSON_MEDIA, "schema"];
+const RESPONSE = [...EXCHANGE, "responses", "200", "content", JSON_MEDIA, "schema"];
+const OCIENT_STATUS_REF = "#/components/schemas/OcientStatus";
+const schemaAt = (name: string) => ["components", "schemas", name];
+
+const theOperation: Guard = {
+  at: EXCHANGE,
+  upstream: matching("the sso_token operation", isObject),
+  remedy:
+    "upstream moved or dropped POST /v1/sso_token: follow it in scripts/patches/sso-token.ts and the server",
+};
+
+export const requestBodyRequired: Patch = {
+  name: "request-body-required",
+  why:
+    "A guard, not an edit: the exchange means nothing without a body, and the server's validation and the " +
+    "client types rely on `requestBody.required: true`, which the published page documents. Overriding upstream " +
+    "here would hide a change of contract, so if upstream ever drops it, generation stops for a maintainer to review.",
+  apply(document, context) {
+    const at = [...EXCHANGE, "requestBody", "required"];
+    const guards: Guard[] = [
+      theOperation,
+      {
+        at,
+        upstream: is(true),
+        remedy:
+          "upstream no longer requires a body: decide what an exchange without one means, then drop or widen this guard",
+      },
+    ];
+    if (!context.check(document, guards)) return [];
+    return [`asserted ${formatLocation(at)} is true`];
+  },
+};
+
+/** The longest token the schema allows; the service's `server.max_token_bytes` (default 12288) is at most this. */
+const MAX_TOKEN_LENGTH = 16384;
+/** The length bound of an Ocient identifier. */
+const MAX_DATABASE_LENGTH = 128;
+/** The request properties the exchange reads. */
+export const EXCHANGE_READS = ["database", "id_token", "access_token"] as const;
+
+/**
+ * `reads`: the request properties the exchange reads, in upstream's order. A property upstream adds is a
+ * finding until the exchange reads it and it is listed here; it is then served as upstream describes it.
+ */
+export function exactlyOneToken(reads: readonly string[] = EXCHANGE_READS): Patch {
+  return {
+    name: "exactly-one-token",
+    after: ["normalize-property-keys"],
+    why:
+      "The published schema lists `id_token` and `access_token` as optional properties and says in prose " +
+      "that exactly one must be sent. Validation should say it too (RFC 8725 §3.12: one token kind never " +
+      "passes as the other), so the body becomes `SsoTokenRequest`, a `oneOf` of two copies of upstream's " +
+      "schema, each requiring one token and forbidding the other with `not: {}` (generate.ts renders that " +
+      "as `?: never`, so TypeScript rejects an object literal carrying both), closed to keys the exchange " +
+      "does not read. Lengths are bounded so oversized input is refused unread.",
+    apply(document, context) {
+      const property = (name: string, ...rest: string[]) => [...REQUEST, "properties", name, ...rest];
+      const guards: Guard[] = [
+        { at: [...REQUEST, "type"], upstream: is("object") },
+        {
+          at: [...REQUEST, "properties"],
+          upstream: matching(
+            `the properties the exchange reads: [${reads.join(", ")}]`,
+            (value) => isObject(value) && Object.keys(value).join() === reads.join(),
+            (value) =>
+              isObject(value) ? `the properties [${Object.keys(value).join(", ")}]` : describe(value),
+          ),
+          remedy:
+            "a request property was added, dropped or moved: make the exchange read what upstream now lists, " +
+            "then list it in exactlyOneToken's `reads` (scripts/patches/sso-token.ts); it is then served as upstream describes it",
+        },
+        {
+          at: [...REQUEST, "required"],
+          upstream: is(["database"]),
+          remedy:
+            "the exchange requires `database` (contract.md) and either token: if upstream made `database` " +
+            "optional, decide whether the exchange defaults it to system as the other operations do, then widen this guard",
+        },
+        ...["SsoTokenRequest", "SsoTokenRequestWithIdToken", "SsoTokenRequestWithAccessToken"].map(
+          (name): Guard => ({ at: schemaAt(name), upstream: nothing }),
+        ),
+      ];
+      const overrides: Override[] = [
+        { at: [...REQUEST, "additionalProperties"], upstream: nothing, served: false },
+        { at: property("database", "minLength"), upstream: nothing, served: 1 },
+        { at: property("database", "maxLength"), upstream: nothing, served: MAX_DATABASE_LENGTH },
+        ...["id_token", "access_token"].flatMap((token): Override[] => [
+          { at: property(token, "minLength"), upstream: nothing, served: 1 },
+          { at: property(token, "maxLength"), upstream: nothing, served: MAX_TOKEN_LENGTH },
+        ]),
+      ];
+      if (!context.check(document, [theOperation, ...guards, ...overrides])) return [];
+      const fixed = applyOverrides(document, overrides);
+
+      // Upstream's descriptions are kept; the limits are explained after them.
+      const explain = (name: string, text: string) => {
+        const schema = valueAt(document, property(name)) as JsonObject;
+        schema.description =
+          typeof schema.description === "string" ? `${schema.description}\n\n${text}` : text;
+      };
+      explain(
+        "database",
+        `At most ${MAX_DATABASE_LENGTH} characters, the length bound of an Ocient identifier.`,
+      );
+      for (const token of ["id_token", "access_token"]) {
+        explain(
+          token,
+          `At most ${MAX_TOKEN_LENGTH} characters; the service's own cap (\`server.max_token_bytes\`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed.`,
+        );
+      }
+      const upstream = valueAt(document, REQUEST) as JsonObject;
+      const required = upstream.required as string[];
+      const branch = (token: string, other: string, description: string): JsonObject => ({
+        ...structuredClone(upstream),
+        description,
+        required: [...required, token],
+        properties: Object.fromEntries(
+          Object.entries(upstream.properties as JsonObject).map(([key, value]) => [
+            key,
+            key === other
+              ? { not: {}, description: `Not allowed together with ${token}: send exactly one token.` }
+              : structuredClone(value),
+          ]),
+        ),
+      });
+      const schemas = ensureSchemas(document);
+      schemas.SsoTokenRequestWithIdToken = branch(
+        "id_token",
+        "access_token",
+        "Exchange an OpenID Connect id_token.",
+      );
+      schemas.SsoTokenRequestWithAccessToken = branch(
+        "access_token",
+        "id_token",
+        "Exchange an OAuth 2.0 access token (a JWT, or an opaque token the provider can introspect).",
+      );
+      schemas.SsoTokenRequest = {
+        description: "`database` and exactly one of `id_token` / `access_token`; no other key.",
+        oneOf: [
+          { $ref: "#/components/schemas/SsoTokenRequestWithIdToken" },
+          { $ref: "#/components/schemas/SsoTokenRequestWithAccessToken" },
+        ],
+      };
+      (valueAt(document, REQUEST.slice(0, -1)) as JsonObject).schema = {
+        $ref: "#/components/schemas/SsoTokenRequest",
+      };
+      return [
+        ...fixed,
+        `moved ${formatLocation(REQUEST)} to components.schemas.SsoTokenRequest = oneOf [SsoTokenRequestWithIdToken, SsoTokenRequestWithAccessToken], each requiring one token and forbidding the other`,
+      ];
+    },
+  };
+}
+
+export const responseExtension: Patch = {
+  name: "response-extension",
+  why:
+    "The documented response is `{id_token, database}`, both optional. This service always sends both, plus " +
+    "`expires_in` (seconds) and `token_type: Bearer` as a documented extension (RFC 6749 §5.1), so clients " +
+    "need not decode the token to know its lifetime. The schema becomes the named `SsoTokenResponse`; " +
+    "whatever else upstream says of it is kept.",
+  apply(document, context) {
+    const property = (name: string, ...rest: string[]) => [...RESPONSE, "properties", name, ...rest];
+    const guards: Guard[] = [
+      { at: [...RESPONSE, "type"], upstream: is("object") },
+      { at: property("id_token", "type"), upstream: is("string") },
+      { at: property("database", "type"), upstream: is("string") },
+      { at: schemaAt("SsoTokenResponse"), upstream: nothing },
+    ];
+    const overrides: Override[] = [
+      {
+        at: [...RESPONSE, "description"],
+        upstream: nothing,
+        served:
+          "The minted Ocient access token. `expires_in` and `token_type` extend the documented response.",
+      },
+      {
+        at: [...RESPONSE, "required"],
+        upstream: nothing,
+        served: ["id_token", "database", "expires_in", "token_type"],
+      },
+      {
+        at: property("id_token", "description"),
+        upstream: nothing,
+        served: "The minted Ocient access token: a compact JWS whose header has `typ: at+jwt`.",
+      },
+      {
+        at: property("database", "description"),
+        upstream: nothing,
+        served: "The database the token is scoped to.",
+      },
+      {
+        at: property("expires_in"),
+        upstream: nothing,
+        served: {
+          type: "integer",
+          minimum: 1,
+          description: "Extension: seconds until the token expires (RFC 6749 §5.1).",
+        },
+      },
+      {
+        at: property("token_type"),
+        upstream: nothing,
+        served: { type: "string", enum: ["Bearer"], description: "Extension: always `Bearer` (RFC 6750)." },
+      },
+    ];
+    if (!context.check(document, [theOperation, ...guards, ...overrides])) return [];
+    const fixed = applyOverrides(document, overrides);
+    const media = valueAt(document, RESPONSE.slice(0, -1)) as JsonObject;
+    ensureSchemas(document).SsoTokenResponse = media.schema;
+    media.schema = { $ref: "#/components/schemas/SsoTokenResponse" };
+    fixed.push(`moved ${formatLocation(RESPONSE)} to components.schemas.SsoTokenResponse`);
+    if (isObject(media.examples)) {
+      for (const [name, example] of Object.entries(media.examples)) {
+        if (!isObject(example) || !isObject(example.value)) continue;
+        example.value = { ...example.value, expires_in: 3600, token_type: "Bearer" };
+        fixed.push(`extended example ${JSON.stringify(name)} with expires_in and token_type`);
+      }
+    }
+    return fixed;
+  },
+};
+
+/** The errors the exchange answers with; each code's status, body and headers come from src/errors.ts. */
+const EXCHANGE_ERRORS: readonly SsoErrorCode[] = operationErrors("postOcientHttpQueryApiSsoToken");
+
+export const errorResponses: Patch = {
+  name: "error-responses",
+  why:
+    "The published operation documents only its 200. Clients need the error statuses and their Ocient-shaped " +
+    "body (`OcientStatus`, defined in openapi/service.yaml) with the vendor codes of the service's error " +
+    "table (src/errors.ts, from which they are generated); 401 carries `WWW-Authenticate`, 429 and 503 carry " +
+    "`Retry-After`. If upstream starts documenting any of these statuses, generation stops so the two " +
+    "descriptions can be reconciled.",
+  apply(document, context) {
+    const added = errorResponsesOf(EXCHANGE_ERRORS, OCIENT_STATUS_REF);
+    const overrides = Object.entries(added).map(
+      ([status, response]): Override => ({
+        at: [...EXCHANGE, "responses", status],
+        upstream: nothing,
+        served: response,
+        remedy: `upstream now documents ${status}: reconcile it with src/errors.ts, then drop this status from the patch or widen it`,
+      }),
+    );
+    if (!context.check(document, [theOperation, ...overrides])) return [];
+    applyOverrides(document, overrides);
+    return Object.entries(added).map(([status, response]) => {
+      const codes = EXCHANGE_ERRORS.filter((code) => String(ERRORS[code].status) === status);
+      const vendorCodes = [...new Set(codes.map((code) => ERRORS[code].vendorCode))];
+      const headers = isObject(response.headers) ? ` + ${Object.keys(response.headers).join(", ")}` : "";
+      return `added ${status} (vendor_code ${vendorCodes.join(", ")})${headers}`;
+    });
+  },
+};
+
+function ensureSchemas(document: JsonObject): JsonObject {
+  if (!isObject(document.components)) document.components = {};
+  const components = document.components as JsonObject;
+  if (!isObject(components.schemas)) components.schemas = {};
+  return components.schemas as JsonObject;
+}
