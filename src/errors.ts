@@ -188,3 +188,35 @@ export function toPublicError(err: unknown): SsoError {
 export function renderError(err: SsoError): OcientStatusBody {
   return { status: { reason: err.message, sql_state: err.sqlState, vendor_code: err.vendorCode } };
 }
+
+/**
+ * Sign-in: a user code or browser `state` that is unknown, expired or already used. The three answer
+ * alike, so a guess learns nothing about which codes exist.
+ */
+export class SignInStateUnknown extends SsoError {
+  readonly code = "ERR_SIGN_IN_STATE_UNKNOWN";
+  readonly status = 400;
+  readonly vendorCode = -1203;
+}
+
+/** Device grant verify: the user has not finished at the provider when the caller's `timeout` ran out. */
+export class SignInPending extends SsoError {
+  readonly code = "ERR_SIGN_IN_PENDING";
+  readonly status = 400;
+  readonly vendorCode = -1238;
+}
+
+/** The database's integration has no `sign_in` client, or its provider offers no device endpoint. */
+export class SignInNotConfigured extends SsoError {
+  readonly code = "ERR_SIGN_IN_NOT_CONFIGURED";
+  readonly status = 400;
+  readonly vendorCode = -1252;
+  override readonly sqlState = "08004";
+}
+
+/** The provider's token endpoint refused the authorization code or the device code. */
+export class GrantRefused extends SsoError {
+  readonly code = "ERR_GRANT_REFUSED";
+  readonly status = 401;
+  readonly vendorCode = -1235;
+}

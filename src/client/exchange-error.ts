@@ -17,6 +17,7 @@ type OcientStatus = components["schemas"]["OcientStatus"];
 
 /** Stable `code` of each documented `vendor_code`; the same names the service uses. */
 const CODES: Readonly<Record<number, string>> = {
+  [-1203]: "ERR_SIGN_IN_STATE_UNKNOWN",
   [-1220]: "ERR_PROVIDER_UNAVAILABLE",
   [-1226]: "ERR_INVALID_PROVIDER_METADATA",
   [-1228]: "ERR_TOKEN_EXPIRED",
@@ -28,7 +29,9 @@ const CODES: Readonly<Record<number, string>> = {
   [-1234]: "ERR_INVALID_SIGNATURE",
   [-1235]: "ERR_INVALID_ID_TOKEN",
   [-1236]: "ERR_INVALID_ACCESS_TOKEN",
+  [-1238]: "ERR_SIGN_IN_PENDING",
   [-1251]: "ERR_ACCESS_DENIED",
+  [-1252]: "ERR_SIGN_IN_NOT_CONFIGURED",
   [-1254]: "ERR_INVALID_REQUEST",
   [-1255]: "ERR_SERVER_ERROR",
   [-1256]: "ERR_RATE_LIMITED",

@@ -11,6 +11,13 @@ export interface ProviderMetadata {
   jwks_uri: string;
   introspection_endpoint?: string;
   userinfo_endpoint?: string;
+  /** Sign-in (src/signin): the endpoints and capabilities it needs, when the provider offers them. */
+  authorization_endpoint?: string;
+  token_endpoint?: string;
+  device_authorization_endpoint?: string;
+  code_challenge_methods_supported?: string[];
+  /** RFC 9207: the provider puts `iss` in every authorization response. */
+  authorization_response_iss_parameter_supported?: boolean;
 }
 
 const REFRESH_MS = 3_600_000;
@@ -27,6 +34,24 @@ function optionalUrl(doc: Record<string, unknown>, key: string, issuer: string):
     throw new InvalidProviderMetadata(`discovery ${key} is not an https URL`);
   }
   return v;
+}
+
+/**
+ * A sign-in endpoint: one that is not a valid URL reads as absent rather than failing discovery, so a
+ * provider's odd sign-in metadata never stops the exchange (sign-in then answers that it is not offered).
+ */
+function signInUrl(doc: Record<string, unknown>, key: string, issuer: string): string | undefined {
+  try {
+    return optionalUrl(doc, key, issuer);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A list of strings from the discovery document; anything else reads as absent. */
+function stringList(doc: Record<string, unknown>, key: string): string[] | undefined {
+  const v = doc[key];
+  return Array.isArray(v) && v.every((e) => typeof e === "string") ? v.slice(0, 32) : undefined;
 }
 
 export class ProviderMetadataSource {
@@ -97,6 +122,12 @@ export class ProviderMetadataSource {
         jwks_uri,
         introspection_endpoint: optionalUrl(doc, "introspection_endpoint", this.issuer),
         userinfo_endpoint: optionalUrl(doc, "userinfo_endpoint", this.issuer),
+        authorization_endpoint: signInUrl(doc, "authorization_endpoint", this.issuer),
+        token_endpoint: signInUrl(doc, "token_endpoint", this.issuer),
+        device_authorization_endpoint: signInUrl(doc, "device_authorization_endpoint", this.issuer),
+        code_challenge_methods_supported: stringList(doc, "code_challenge_methods_supported"),
+        authorization_response_iss_parameter_supported:
+          doc.authorization_response_iss_parameter_supported === true,
       };
       this.#value = value;
       this.#fetchedAt = Date.now();

@@ -7,6 +7,11 @@ import type { Config } from "../config/schema.js";
 import { ExchangeService } from "../exchange/exchange.js";
 import type { ExchangeObserver } from "../exchange/observer.js";
 import { KeyStore } from "../exchange/signing-keys.js";
+import { BrowserFlow } from "../signin/browser-flow.js";
+import { DeviceGrant } from "../signin/device-grant.js";
+import { SignInClients } from "../signin/sign-in-client.js";
+import { MemoryStore } from "../state/memory-store.js";
+import type { StateStore } from "../state/store.js";
 import { RateLimiter } from "./rate-limiter.js";
 
 export interface Runtime {
@@ -17,6 +22,9 @@ export interface Runtime {
   limiter: RateLimiter | undefined;
   /** True when the key file was created by this load (the caller warns). */
   createdKeys: boolean;
+  /** Sign-in state (device codes, browser state, attempt counters); kept across reloads. */
+  store: StateStore;
+  signIn: { device: DeviceGrant; browser: BrowserFlow };
 }
 
 export interface RuntimeOptions {
@@ -38,7 +46,15 @@ export async function buildRuntime(
   const exchange = new ExchangeService(config, store, options);
   const limits = config.server.rate_limit;
   const limiter = limits && new RateLimiter(limits.requests_per_second, limits.burst);
-  return { config, keys: store, exchange, limiter, createdKeys: created };
+  // Pending sign-ins survive a reload: the store is carried over, never rebuilt.
+  // Real time, not the service's clock: entries expire and polls are spaced in the time that passes.
+  const state = previous?.store ?? new MemoryStore();
+  const clients = new SignInClients(exchange.policy);
+  const signIn = {
+    device: new DeviceGrant(exchange, clients, state),
+    browser: new BrowserFlow(exchange, clients, state, config.server.public_url ?? config.token.issuer),
+  };
+  return { config, keys: store, exchange, limiter, createdKeys: created, store: state, signIn };
 }
 
 /** The current runtime and the service's lifecycle flags, shared by handlers and signal handlers. */

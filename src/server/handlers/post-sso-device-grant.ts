@@ -1,0 +1,19 @@
+/** `POST /v1/sso_device_grant` (postOcientHttpQueryApiSsoDeviceGrant): starts a device grant at the provider. */
+import { bodyObject, databaseOf, noStore, okStatus } from "../sign-in-http.js";
+import type { Handler, HandlerDeps } from "./types.js";
+
+export function postSsoDeviceGrant({ service }: HandlerDeps): Handler {
+  return async function postSsoDeviceGrant(ctx, body) {
+    const database = databaseOf(bodyObject(body));
+    const started = await service.current.signIn.device.start(database, ctx.state.client);
+    noStore(ctx);
+    ctx.body = {
+      verification_uri_complete: started.verification_uri_complete,
+      verification_uri: started.verification_uri,
+      user_code: started.user_code,
+      expires_in: started.expires_in,
+      interval: started.interval,
+      ...okStatus("Device authorization initiated"),
+    };
+  };
+}
