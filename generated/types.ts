@@ -163,6 +163,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sso_device_grant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * sso_device_grant
+         * @description Starts an RFC 8628 device grant at the database's provider.
+         */
+        post: operations["postOcientHttpQueryApiSsoDeviceGrant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sso_device_grant_verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * sso_device_grant_verify
+         * @description Waits at most `timeout` seconds for the user to finish, then mints as sso_token does.
+         */
+        post: operations["postOcientHttpQueryApiSsoDeviceGrantVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sso_authentication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * sso_authentication
+         * @description Starts the browser flow at the database's provider.
+         */
+        post: operations["postOcientHttpQueryApiSsoAuthentication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * callback
+         * @description Where the provider sends the browser back; sets the session cookie.
+         */
+        get: operations["getOcientHttpQueryApiCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * logout
+         * @description Clears the session cookie; tokens already issued stay valid until they expire.
+         */
+        post: operations["postOcientHttpQueryApiLogout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -218,6 +318,11 @@ export interface components {
              * @enum {string}
              */
             token_type: "Bearer";
+        };
+        OkStatus: {
+            reason?: string;
+            sql_state?: string;
+            vendor_code?: number;
         };
         /** @description The Ocient-shaped error body, read by Ocient clients as any other Ocient error. `vendor_code` is the stable machine code; `reason` is for people and never echoes internals or token contents. */
         OcientStatus: {
@@ -275,7 +380,17 @@ export interface components {
             };
         };
     };
-    responses: never;
+    responses: {
+        /** @description The Ocient-shaped error body. */
+        SignInError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OcientStatus"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -649,6 +764,193 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+        };
+    };
+    postOcientHttpQueryApiSsoDeviceGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Target database (default system). */
+                    database?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The user code and where the user enters it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        verification_uri_complete?: string;
+                        verification_uri?: string;
+                        user_code?: string;
+                        /** @description Extension: seconds the user code is valid. */
+                        expires_in?: number;
+                        /** @description Extension: seconds between polls. */
+                        interval?: number;
+                        status?: components["schemas"]["OkStatus"];
+                    };
+                };
+            };
+            400: components["responses"]["SignInError"];
+            503: components["responses"]["SignInError"];
+        };
+    };
+    postOcientHttpQueryApiSsoDeviceGrantVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    user_code: string;
+                    database?: string;
+                    /** @description Seconds, 1-600 (default 30), as a string or a number. */
+                    timeout?: string | number;
+                };
+            };
+        };
+        responses: {
+            /** @description The minted token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access_token?: string;
+                        username?: string;
+                        database?: string;
+                        expires_in?: number;
+                        token_type?: string;
+                        status?: components["schemas"]["OkStatus"];
+                    };
+                };
+            };
+            400: components["responses"]["SignInError"];
+            401: components["responses"]["SignInError"];
+            403: components["responses"]["SignInError"];
+            429: components["responses"]["SignInError"];
+            503: components["responses"]["SignInError"];
+        };
+    };
+    postOcientHttpQueryApiSsoAuthentication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    database?: string;
+                    sso_callback_path?: string;
+                    "sso_callback_path\t"?: string;
+                    do_redirect?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description With do_redirect false, the provider's URL. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redirect_url?: string;
+                        status?: components["schemas"]["OkStatus"];
+                    };
+                };
+            };
+            /** @description To the provider's authorization endpoint. */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["SignInError"];
+            503: components["responses"]["SignInError"];
+        };
+    };
+    getOcientHttpQueryApiCallback: {
+        parameters: {
+            query: {
+                code?: string;
+                state: string;
+                iss?: string;
+                error?: string;
+                error_description?: string;
+                session_state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The minted token; also in the session cookie. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access_token?: string;
+                        username?: string;
+                        database?: string;
+                        expires_in?: number;
+                        token_type?: string;
+                        status?: components["schemas"]["OkStatus"];
+                    };
+                };
+            };
+            400: components["responses"]["SignInError"];
+            401: components["responses"]["SignInError"];
+            403: components["responses"]["SignInError"];
+            503: components["responses"]["SignInError"];
+        };
+    };
+    postOcientHttpQueryApiLogout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    database?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Logged out. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status?: components["schemas"]["OkStatus"];
+                    };
+                };
+            };
+            400: components["responses"]["SignInError"];
         };
     };
 }

@@ -7,11 +7,16 @@ import { OpenAPIBackend } from "openapi-backend";
 import { document } from "../../generated/openapi.js";
 import { InvalidRequest, MethodNotAllowed, RateLimited, RouteNotFound } from "../errors.js";
 import { errorHandler } from "./error-handler.js";
+import { getCallback } from "./handlers/get-callback.js";
 import { getHealthz, getReadyz } from "./handlers/get-health.js";
 import { getJwks } from "./handlers/get-jwks.js";
 import { getMetrics } from "./handlers/get-metrics.js";
 import { getOpenapiJson, getOpenapiYaml } from "./handlers/get-openapi.js";
 import { getOpenidConfiguration } from "./handlers/get-openid-configuration.js";
+import { postLogout } from "./handlers/post-logout.js";
+import { postSsoAuthentication } from "./handlers/post-sso-authentication.js";
+import { postSsoDeviceGrant } from "./handlers/post-sso-device-grant.js";
+import { postSsoDeviceGrantVerify } from "./handlers/post-sso-device-grant-verify.js";
 import { postSsoToken } from "./handlers/post-sso-token.js";
 import type { Handler, HandlerDeps, KoaContext, RequestState } from "./handlers/types.js";
 import type { Logger } from "./logger.js";
@@ -23,6 +28,13 @@ import type { ServiceState } from "./runtime.js";
 
 const SSO_TOKEN_OPERATION = "postOcientHttpQueryApiSsoToken";
 const SSO_TOKEN_PATH = "/v1/sso_token";
+/** Sign-in operations with a JSON body (issue 12); optional for all but the verify. */
+const SIGN_IN_BODY_PATHS = new Set([
+  "/v1/sso_device_grant",
+  "/v1/sso_device_grant_verify",
+  "/v1/sso_authentication",
+  "/v1/logout",
+]);
 
 export interface AppOptions {
   service: ServiceState;
@@ -83,6 +95,11 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
     getHealthz: getHealthz(),
     getReadyz: getReadyz(deps),
     getMetrics: getMetrics(deps),
+    postOcientHttpQueryApiSsoDeviceGrant: postSsoDeviceGrant(deps),
+    postOcientHttpQueryApiSsoDeviceGrantVerify: postSsoDeviceGrantVerify(deps),
+    postOcientHttpQueryApiSsoAuthentication: postSsoAuthentication(deps),
+    getOcientHttpQueryApiCallback: getCallback(deps),
+    postOcientHttpQueryApiLogout: postLogout(deps),
   };
   const routes = new Map<string, Route>();
   const paths = new Set<string>();
@@ -120,6 +137,12 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
   return dispatch;
 }
 
+/** Whether the request carries a body at all (an optional body may be left out, content type too). */
+function hasBody(ctx: KoaContext): boolean {
+  const length = ctx.get("content-length");
+  return ctx.get("transfer-encoding") !== "" || (length !== "" && length !== "0");
+}
+
 export interface App {
   app: Koa<RequestState>;
   /** Compiles the request validators; the server calls it once it listens, so start-up is not held by it. */
@@ -149,6 +172,8 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
         await readJsonBody(ctx.req, server.max_body_bytes),
         server.max_token_bytes,
       );
+    } else if (ctx.method === "POST" && SIGN_IN_BODY_PATHS.has(path) && hasBody(ctx)) {
+      body = await readJsonBody(ctx.req, service.current.config.server.max_body_bytes);
     }
     await dispatch(ctx, path, body);
   });

@@ -42,6 +42,11 @@ describe("the merged document", () => {
       "GET /healthz": "getHealthz",
       "GET /readyz": "getReadyz",
       "GET /metrics": "getMetrics",
+      "POST /v1/sso_device_grant": "postOcientHttpQueryApiSsoDeviceGrant",
+      "POST /v1/sso_device_grant_verify": "postOcientHttpQueryApiSsoDeviceGrantVerify",
+      "POST /v1/sso_authentication": "postOcientHttpQueryApiSsoAuthentication",
+      "GET /v1/callback": "getOcientHttpQueryApiCallback",
+      "POST /v1/logout": "postOcientHttpQueryApiLogout",
     });
   });
 
