@@ -21,6 +21,10 @@ export type ServiceErrorCode =
   | "ERR_BEARER_SIGNATURE_MISMATCH"
   | "ERR_BEARER_KEY_UNKNOWN"
   | "ERR_SESSION_EXPIRED"
+  | "ERR_SIGN_IN_STATE_UNKNOWN"
+  | "ERR_SIGN_IN_PENDING"
+  | "ERR_SIGN_IN_NOT_CONFIGURED"
+  | "ERR_GRANT_REFUSED"
   | "ERR_ACCESS_DENIED"
   | "ERR_RATE_LIMITED"
   | "ERR_SERVER_ERROR"
@@ -30,6 +34,7 @@ export type ServiceErrorCode =
 
 /** The service's code of each vendor_code; codes that share one (-1254) are named by the first in the table. */
 export const SERVICE_ERROR_CODES: Readonly<Record<string, ServiceErrorCode>> = {
+  "-1203": "ERR_SIGN_IN_STATE_UNKNOWN",
   "-1204": "ERR_MISSING_BEARER_TOKEN",
   "-1205": "ERR_INVALID_BEARER_TOKEN",
   "-1206": "ERR_BEARER_SIGNATURE_MISMATCH",
@@ -46,7 +51,9 @@ export const SERVICE_ERROR_CODES: Readonly<Record<string, ServiceErrorCode>> = {
   "-1234": "ERR_INVALID_SIGNATURE",
   "-1235": "ERR_INVALID_ID_TOKEN",
   "-1236": "ERR_INVALID_ACCESS_TOKEN",
+  "-1238": "ERR_SIGN_IN_PENDING",
   "-1251": "ERR_ACCESS_DENIED",
+  "-1252": "ERR_SIGN_IN_NOT_CONFIGURED",
   "-1254": "ERR_INVALID_REQUEST",
   "-1255": "ERR_SERVER_ERROR",
   "-1256": "ERR_RATE_LIMITED",

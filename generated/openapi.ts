@@ -39,6 +39,928 @@ export const document = {
     }
   ],
   "paths": {
+    "/v1/info": {
+      "get": {
+        "summary": "info",
+        "description": "Returns basic system version information about the Ocient System and the HTTP Query API server.\n\nYou can use this endpoint to verify connectivity and to check compatible versions.",
+        "operationId": "getOcientHttpQueryApiInfo",
+        "tags": [
+          "Ocient HTTP Query API"
+        ],
+        "parameters": [],
+        "responses": {
+          "200": {
+            "description": "Response",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "default_database": {
+                      "type": "string"
+                    },
+                    "openapi_version": {
+                      "type": "string"
+                    },
+                    "status": {
+                      "type": "object",
+                      "properties": {
+                        "vendor_code": {
+                          "type": "integer"
+                        },
+                        "sql_state": {
+                          "type": "string"
+                        },
+                        "reason": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  }
+                },
+                "examples": {
+                  "response": {
+                    "value": {
+                      "default_database": "system",
+                      "openapi_version": "1.1.0",
+                      "status": {
+                        "vendor_code": 0,
+                        "sql_state": "00000",
+                        "reason": "The operation completed successfully"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Internal Server Error.\n\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_SERVER_ERROR": {
+                    "summary": "ERR_SERVER_ERROR",
+                    "value": {
+                      "status": {
+                        "reason": "internal server error",
+                        "sql_state": "58005",
+                        "vendor_code": -1255
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "x-codeSamples": [
+          {
+            "lang": "curl",
+            "label": "curl",
+            "source": "curl -u 'admin@system:admin' \\\n    'https://my_sql_node.com/v1/info'  "
+          }
+        ]
+      }
+    },
+    "/v1/logout": {
+      "post": {
+        "summary": "logout",
+        "description": "Log out from a SQL session. This clears any associated cookies, but does not invalidate any access tokens.\n\nThis endpoint terminates only the cookie-based session. Any bearer tokens that were previously issued continue to work until they expire.\n         \nYou must discard any stored bearer tokens to complete the log out in a client application.",
+        "operationId": "postOcientHttpQueryApiLogout",
+        "tags": [
+          "Ocient HTTP Query API"
+        ],
+        "parameters": [],
+        "responses": {
+          "200": {
+            "description": "Response",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "status": {
+                      "type": "object",
+                      "properties": {
+                        "reason": {
+                          "type": "string"
+                        },
+                        "sql_state": {
+                          "type": "string"
+                        },
+                        "vendor_code": {
+                          "type": "integer"
+                        }
+                      }
+                    }
+                  }
+                },
+                "examples": {
+                  "response": {
+                    "value": {
+                      "status": {
+                        "reason": "Logged out successfully",
+                        "sql_state": "00000",
+                        "vendor_code": 0
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Bad Request.\n\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_INVALID_REQUEST": {
+                    "summary": "ERR_INVALID_REQUEST",
+                    "value": {
+                      "status": {
+                        "reason": "provide exactly one of id_token and access_token",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Payload Too Large.\n\n- vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token is over the size cap; it is refused unread.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_PAYLOAD_TOO_LARGE": {
+                    "summary": "ERR_PAYLOAD_TOO_LARGE",
+                    "value": {
+                      "status": {
+                        "reason": "the request body is larger than 16384 bytes",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "Unsupported Media Type.\n\n- vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not `application/json` (wrong or missing content type).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_UNSUPPORTED_MEDIA_TYPE": {
+                    "summary": "ERR_UNSUPPORTED_MEDIA_TYPE",
+                    "value": {
+                      "status": {
+                        "reason": "the request body must be application/json",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Internal Server Error.\n\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_SERVER_ERROR": {
+                    "summary": "ERR_SERVER_ERROR",
+                    "value": {
+                      "status": {
+                        "reason": "internal server error",
+                        "sql_state": "58005",
+                        "vendor_code": -1255
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "database": {
+                    "type": "string",
+                    "description": "Target database name. If you do not specify this parameter, the request defaults this value to system."
+                  }
+                }
+              }
+            }
+          }
+        },
+        "x-codeSamples": [
+          {
+            "lang": "curl",
+            "label": "curl",
+            "source": "curl -X POST https://my_sql_node.com/v1/logout\n    -d '{\n        \"database\": \"retail_analytics\"\n    }"
+          }
+        ]
+      }
+    },
+    "/v1/sso_authentication": {
+      "post": {
+        "summary": "sso_authentication",
+        "description": "Initiates the OpenID Connect authentication process by redirecting to the authorization server.\n\nThis endpoint begins the standard OpenID Connect authentication process:\n\n1. The client calls this endpoint with a callback path.\n2. The server responds with a redirect to the identity provider.\n3. The user authenticates with the identity provider.\n4. The identity provider redirects back to the callback endpoint.\n5. The client can exchange the authorization code for an access token.",
+        "operationId": "postOcientHttpQueryApiSsoAuthentication",
+        "tags": [
+          "Ocient HTTP Query API"
+        ],
+        "parameters": [],
+        "responses": {
+          "200": {
+            "description": "Response",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "status": {
+                      "type": "object",
+                      "properties": {
+                        "reason": {
+                          "type": "string"
+                        },
+                        "sql_state": {
+                          "type": "string"
+                        },
+                        "vendor_code": {
+                          "type": "integer"
+                        }
+                      }
+                    },
+                    "redirect_url": {
+                      "type": "string",
+                      "description": "Extension: with `do_redirect: false`, the provider's authorization request to open."
+                    }
+                  }
+                },
+                "examples": {
+                  "response": {
+                    "value": {
+                      "status": {
+                        "reason": "Query executed successfully",
+                        "sql_state": "00000",
+                        "vendor_code": 0
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "302": {
+            "description": "Redirect to the provider's authorization endpoint (`do_redirect` true, the default).",
+            "headers": {
+              "Location": {
+                "required": true,
+                "schema": {
+                  "type": "string"
+                },
+                "description": "The authorization request."
+              }
+            }
+          },
+          "400": {
+            "description": "Bad Request.\n\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.\n- vendor_code -1252 (`ERR_SIGN_IN_NOT_CONFIGURED`): sign-in: the database's integration has no `sign_in` client, or its provider offers no device endpoint.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_INVALID_REQUEST": {
+                    "summary": "ERR_INVALID_REQUEST",
+                    "value": {
+                      "status": {
+                        "reason": "provide exactly one of id_token and access_token",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  },
+                  "ERR_SIGN_IN_NOT_CONFIGURED": {
+                    "summary": "ERR_SIGN_IN_NOT_CONFIGURED",
+                    "value": {
+                      "status": {
+                        "reason": "sign-in is not configured for this database",
+                        "sql_state": "08004",
+                        "vendor_code": -1252
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Payload Too Large.\n\n- vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token is over the size cap; it is refused unread.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_PAYLOAD_TOO_LARGE": {
+                    "summary": "ERR_PAYLOAD_TOO_LARGE",
+                    "value": {
+                      "status": {
+                        "reason": "the request body is larger than 16384 bytes",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "Unsupported Media Type.\n\n- vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not `application/json` (wrong or missing content type).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_UNSUPPORTED_MEDIA_TYPE": {
+                    "summary": "ERR_UNSUPPORTED_MEDIA_TYPE",
+                    "value": {
+                      "status": {
+                        "reason": "the request body must be application/json",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Too Many Requests.\n\n- vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "example": 5
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_RATE_LIMITED": {
+                    "summary": "ERR_RATE_LIMITED",
+                    "value": {
+                      "status": {
+                        "reason": "too many requests from this client; retry later",
+                        "sql_state": "08004",
+                        "vendor_code": -1256
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Internal Server Error.\n\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_SERVER_ERROR": {
+                    "summary": "ERR_SERVER_ERROR",
+                    "value": {
+                      "status": {
+                        "reason": "internal server error",
+                        "sql_state": "58005",
+                        "vendor_code": -1255
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "502": {
+            "description": "Bad Gateway.\n\n- vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity provider answered with an invalid discovery document.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_INVALID_PROVIDER_METADATA": {
+                    "summary": "ERR_INVALID_PROVIDER_METADATA",
+                    "value": {
+                      "status": {
+                        "reason": "the identity provider has no valid discovery document",
+                        "sql_state": "08001",
+                        "vendor_code": -1226
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Service Unavailable.\n\n- vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "example": 5
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_PROVIDER_UNAVAILABLE": {
+                    "summary": "ERR_PROVIDER_UNAVAILABLE",
+                    "value": {
+                      "status": {
+                        "reason": "the identity provider did not answer in time",
+                        "sql_state": "08001",
+                        "vendor_code": -1220
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "database": {
+                    "type": "string",
+                    "description": "Target database name. If you do not specify this parameter, the request defaults this value to system."
+                  },
+                  "sso_callback_path": {
+                    "type": "string",
+                    "description": "Local path for redirection after successful authentication. This path should be registered with your OpenID provider as a valid redirect URI."
+                  },
+                  "do_redirect": {
+                    "type": "boolean",
+                    "description": "Determines whether to issue the redirect to the authentication server immediately.\n\nIf you set this value to true (default), the API responds with a 302 redirect to the OpenID provider.\n\nIf you set this value to false, the API returns the URL in the response body, allowing the client to handle the redirect manually.\n\nIf you have no SSO configuration for the database, an error occurs if this parameter value is set to true. Otherwise, the request returns an empty redirect."
+                  },
+                  "sso_callback_path\t": {
+                    "type": "string",
+                    "description": "Deprecated spelling of `sso_callback_path`, as the published document writes its key (\"sso_callback_path\\t\"), for clients generated from it. The service ignores whitespace around this key, so any such spelling is accepted as `sso_callback_path`; send `sso_callback_path`. Only one spelling may be sent.\n\nLocal path for redirection after successful authentication. This path should be registered with your OpenID provider as a valid redirect URI.",
+                    "deprecated": true
+                  }
+                },
+                "not": {
+                  "required": [
+                    "sso_callback_path",
+                    "sso_callback_path\t"
+                  ]
+                }
+              }
+            }
+          }
+        },
+        "x-codeSamples": [
+          {
+            "lang": "curl",
+            "label": "curl",
+            "source": "curl -X POST https://my_sql_node.com/v1/sso_authentication \\\n    -H \"Content-Type: application/json\" \\\n    -d '{\n        \"database\": \"retail_analytics\",\n        \"sso_callback_path\": \"/auth/callback\",\n        \"do_redirect\": true\n    }'"
+          }
+        ]
+      }
+    },
+    "/v1/callback": {
+      "get": {
+        "summary": "callback",
+        "description": "Provides the authentication token for the OpenID Connect authentication process. The authorization server redirects to callback path after successful authentication.\n\nThis endpoint receives the authorization code from the OpenID provider and exchanges it for a token. The provider redirects the user to the application callback URL specified in the initial authentication request.\n\nThe client application should not call this endpoint directly. The OpenID provider automatically calls this endpoint in the authentication process.",
+        "operationId": "getOcientHttpQueryApiCallback",
+        "tags": [
+          "Ocient HTTP Query API"
+        ],
+        "parameters": [
+          {
+            "name": "code",
+            "in": "query",
+            "required": false,
+            "description": "The authorization code from the OpenID provider. This endpoint exchanges the code for a token.\n\nExample: code=4/P7q7W91a-oMsCeLvIaQm6bTrgtp7",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "state",
+            "in": "query",
+            "required": true,
+            "description": "Prevents cross-site request forgery attacks. This value should match the state in the initial authentication request.\n\nExample: state=fRJfv29f3v39Jf39dJf93jf",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "iss",
+            "in": "query",
+            "required": false,
+            "description": "The provider's issuer identifier (RFC 9207), checked when the provider sends it.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "error",
+            "in": "query",
+            "required": false,
+            "description": "The provider's refusal (RFC 6749 §4.1.2.1), sent instead of `code`.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "error_description",
+            "in": "query",
+            "required": false,
+            "description": "The provider's words for its refusal; never shown.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Response",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "status": {
+                      "type": "object",
+                      "properties": {
+                        "reason": {
+                          "type": "string"
+                        },
+                        "sql_state": {
+                          "type": "string"
+                        },
+                        "vendor_code": {
+                          "type": "integer"
+                        }
+                      }
+                    },
+                    "access_token": {
+                      "type": "string",
+                      "description": "Extension: the minted Ocient access token."
+                    },
+                    "username": {
+                      "type": "string",
+                      "description": "Extension: the mapped user."
+                    },
+                    "database": {
+                      "type": "string",
+                      "description": "Extension: the database the token is scoped to."
+                    },
+                    "expires_in": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "description": "Extension: seconds until the token expires (RFC 6749 §5.1)."
+                    },
+                    "token_type": {
+                      "type": "string",
+                      "enum": [
+                        "Bearer"
+                      ],
+                      "description": "Extension: always `Bearer` (RFC 6750)."
+                    }
+                  }
+                },
+                "examples": {
+                  "response": {
+                    "value": {
+                      "status": {
+                        "reason": "Query executed successfully",
+                        "sql_state": "00000",
+                        "vendor_code": 0
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Bad Request.\n\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.\n- vendor_code -1203 (`ERR_SIGN_IN_STATE_UNKNOWN`): sign-in: the user code or browser `state` is unknown, expired or already used, or the callback comes from a browser that did not start the flow.\n- vendor_code -1252 (`ERR_SIGN_IN_NOT_CONFIGURED`): sign-in: the database's integration has no `sign_in` client, or its provider offers no device endpoint.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_INVALID_REQUEST": {
+                    "summary": "ERR_INVALID_REQUEST",
+                    "value": {
+                      "status": {
+                        "reason": "provide exactly one of id_token and access_token",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  },
+                  "ERR_SIGN_IN_STATE_UNKNOWN": {
+                    "summary": "ERR_SIGN_IN_STATE_UNKNOWN",
+                    "value": {
+                      "status": {
+                        "reason": "the user code is unknown, expired or already used",
+                        "sql_state": "28000",
+                        "vendor_code": -1203
+                      }
+                    }
+                  },
+                  "ERR_SIGN_IN_NOT_CONFIGURED": {
+                    "summary": "ERR_SIGN_IN_NOT_CONFIGURED",
+                    "value": {
+                      "status": {
+                        "reason": "sign-in is not configured for this database",
+                        "sql_state": "08004",
+                        "vendor_code": -1252
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized.\n\n- vendor_code -1228 (`ERR_TOKEN_EXPIRED`): the subject token has expired.\n- vendor_code -1229 (`ERR_SIGNING_KEY_UNKNOWN`): the token's signing key is unknown to its provider.\n- vendor_code -1231 (`ERR_INVALID_CLAIM`): an invalid claim: `nbf` or `iat` in the future beyond leeway, maximum age, `typ`, `required_claims`, missing `sub`, the wrong token kind.\n- vendor_code -1232 (`ERR_UNKNOWN_ISSUER`): the token's issuer is not a configured integration.\n- vendor_code -1233 (`ERR_INVALID_AUDIENCE`): wrong audience or `azp`.\n- vendor_code -1234 (`ERR_INVALID_SIGNATURE`): the signature does not verify, or the algorithm is `none`, HMAC or outside the integration's allow-list.\n- vendor_code -1235 (`ERR_INVALID_ID_TOKEN`): the id_token is otherwise invalid (including JWE and unknown `crit`).\n- vendor_code -1235 (`ERR_GRANT_REFUSED`): sign-in: the provider's token endpoint refused the authorization code or the device code.",
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "Always `Bearer error=\"invalid_token\"` (RFC 6750 §3.1).",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                },
+                "example": "Bearer error=\"invalid_token\""
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_TOKEN_EXPIRED": {
+                    "summary": "ERR_TOKEN_EXPIRED",
+                    "value": {
+                      "status": {
+                        "reason": "the id_token has expired",
+                        "sql_state": "28000",
+                        "vendor_code": -1228
+                      }
+                    }
+                  },
+                  "ERR_SIGNING_KEY_UNKNOWN": {
+                    "summary": "ERR_SIGNING_KEY_UNKNOWN",
+                    "value": {
+                      "status": {
+                        "reason": "the token's signing key is unknown to its provider",
+                        "sql_state": "28000",
+                        "vendor_code": -1229
+                      }
+                    }
+                  },
+                  "ERR_INVALID_CLAIM": {
+                    "summary": "ERR_INVALID_CLAIM",
+                    "value": {
+                      "status": {
+                        "reason": "the id_token is not valid yet",
+                        "sql_state": "28000",
+                        "vendor_code": -1231
+                      }
+                    }
+                  },
+                  "ERR_UNKNOWN_ISSUER": {
+                    "summary": "ERR_UNKNOWN_ISSUER",
+                    "value": {
+                      "status": {
+                        "reason": "the token's issuer is not trusted",
+                        "sql_state": "28000",
+                        "vendor_code": -1232
+                      }
+                    }
+                  },
+                  "ERR_INVALID_AUDIENCE": {
+                    "summary": "ERR_INVALID_AUDIENCE",
+                    "value": {
+                      "status": {
+                        "reason": "the id_token is not meant for this service",
+                        "sql_state": "28000",
+                        "vendor_code": -1233
+                      }
+                    }
+                  },
+                  "ERR_INVALID_SIGNATURE": {
+                    "summary": "ERR_INVALID_SIGNATURE",
+                    "value": {
+                      "status": {
+                        "reason": "the id_token signature does not verify",
+                        "sql_state": "28000",
+                        "vendor_code": -1234
+                      }
+                    }
+                  },
+                  "ERR_INVALID_ID_TOKEN": {
+                    "summary": "ERR_INVALID_ID_TOKEN",
+                    "value": {
+                      "status": {
+                        "reason": "invalid id_token: encrypted tokens (JWE) are not accepted",
+                        "sql_state": "28000",
+                        "vendor_code": -1235
+                      }
+                    }
+                  },
+                  "ERR_GRANT_REFUSED": {
+                    "summary": "ERR_GRANT_REFUSED",
+                    "value": {
+                      "status": {
+                        "reason": "the identity provider refused the device code",
+                        "sql_state": "28000",
+                        "vendor_code": -1235
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Forbidden.\n\n- vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown, or not granted to this user: both get the same answer, so databases cannot be enumerated.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_ACCESS_DENIED": {
+                    "summary": "ERR_ACCESS_DENIED",
+                    "value": {
+                      "status": {
+                        "reason": "the database does not exist or the user may not open it",
+                        "sql_state": "42501",
+                        "vendor_code": -1251
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Internal Server Error.\n\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_SERVER_ERROR": {
+                    "summary": "ERR_SERVER_ERROR",
+                    "value": {
+                      "status": {
+                        "reason": "internal server error",
+                        "sql_state": "58005",
+                        "vendor_code": -1255
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "502": {
+            "description": "Bad Gateway.\n\n- vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity provider answered with an invalid discovery document.\n- vendor_code -1230 (`ERR_INVALID_PROVIDER_KEY_SET`): the identity provider answered with an invalid key set.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_INVALID_PROVIDER_METADATA": {
+                    "summary": "ERR_INVALID_PROVIDER_METADATA",
+                    "value": {
+                      "status": {
+                        "reason": "the identity provider has no valid discovery document",
+                        "sql_state": "08001",
+                        "vendor_code": -1226
+                      }
+                    }
+                  },
+                  "ERR_INVALID_PROVIDER_KEY_SET": {
+                    "summary": "ERR_INVALID_PROVIDER_KEY_SET",
+                    "value": {
+                      "status": {
+                        "reason": "the identity provider's key set is not a JWK Set",
+                        "sql_state": "08001",
+                        "vendor_code": -1230
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Service Unavailable.\n\n- vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "example": 5
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_PROVIDER_UNAVAILABLE": {
+                    "summary": "ERR_PROVIDER_UNAVAILABLE",
+                    "value": {
+                      "status": {
+                        "reason": "the identity provider did not answer in time",
+                        "sql_state": "08001",
+                        "vendor_code": -1220
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "x-codeSamples": [
+          {
+            "lang": "curl",
+            "label": "curl",
+            "source": "curl -X GET \"https://my_sql_node.com/v1/callback?code=4/P7q7W91a-oMsCeLvIaQm6bTrgtp7&state=fRJfv29f3v39Jf39dJf93jf\"\n"
+          }
+        ]
+      }
+    },
     "/v1/sso_token": {
       "post": {
         "summary": "sso_token",
@@ -395,6 +1317,1113 @@ export const document = {
             "lang": "curl",
             "label": "curl",
             "source": "curl -X POST https://my_sql_node.com/v1/sso_token \\\n    -H \"Content-Type: application/json\" \\\n    -d '{\n        \"id_token\": \"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...\",\n        \"database\": \"retail_analytics\"\n    }'"
+          }
+        ]
+      }
+    },
+    "/v1/sso_device_grant": {
+      "post": {
+        "summary": "sso_device_grant",
+        "description": "Retrieve an OpenID device grant code that the Ocient System can verify and use with the sso_device_grant_verify endpoint.\n\nThe device grant process is intended for devices with limited input capabilities or no web browser:\n\n1. Call this endpoint to retrieve a user code and verification URI.\n2. Display the user code and verification URI to the user.\n3. The user visits the verification URI on another device and enters the code.\n4. Call the sso_device_grant_verify endpoint to check if the user has completed verification.",
+        "operationId": "postOcientHttpQueryApiSsoDeviceGrant",
+        "tags": [
+          "Ocient HTTP Query API"
+        ],
+        "parameters": [],
+        "responses": {
+          "200": {
+            "description": "Response",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "verification_uri_complete": {
+                      "type": "string"
+                    },
+                    "verification_uri": {
+                      "type": "string"
+                    },
+                    "user_code": {
+                      "type": "string"
+                    },
+                    "status": {
+                      "type": "object",
+                      "properties": {
+                        "reason": {
+                          "type": "string"
+                        },
+                        "sql_state": {
+                          "type": "string"
+                        },
+                        "vendor_code": {
+                          "type": "integer"
+                        }
+                      }
+                    },
+                    "expires_in": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "description": "Extension: seconds the user code stays valid."
+                    },
+                    "interval": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "description": "Extension: seconds the provider asks between polls."
+                    }
+                  }
+                },
+                "examples": {
+                  "response": {
+                    "value": {
+                      "verification_uri_complete": "https://auth.example.com/device?code=BCDFGHJK",
+                      "verification_uri": "https://auth.example.com/device",
+                      "user_code": "BCDFGHJK",
+                      "status": {
+                        "reason": "Device authorization initiated",
+                        "sql_state": "00000",
+                        "vendor_code": 0
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Bad Request.\n\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.\n- vendor_code -1252 (`ERR_SIGN_IN_NOT_CONFIGURED`): sign-in: the database's integration has no `sign_in` client, or its provider offers no device endpoint.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_INVALID_REQUEST": {
+                    "summary": "ERR_INVALID_REQUEST",
+                    "value": {
+                      "status": {
+                        "reason": "provide exactly one of id_token and access_token",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  },
+                  "ERR_SIGN_IN_NOT_CONFIGURED": {
+                    "summary": "ERR_SIGN_IN_NOT_CONFIGURED",
+                    "value": {
+                      "status": {
+                        "reason": "sign-in is not configured for this database",
+                        "sql_state": "08004",
+                        "vendor_code": -1252
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized.\n\n- vendor_code -1235 (`ERR_GRANT_REFUSED`): sign-in: the provider's token endpoint refused the authorization code or the device code.",
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "Always `Bearer error=\"invalid_token\"` (RFC 6750 §3.1).",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                },
+                "example": "Bearer error=\"invalid_token\""
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_GRANT_REFUSED": {
+                    "summary": "ERR_GRANT_REFUSED",
+                    "value": {
+                      "status": {
+                        "reason": "the identity provider refused the device code",
+                        "sql_state": "28000",
+                        "vendor_code": -1235
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Payload Too Large.\n\n- vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token is over the size cap; it is refused unread.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_PAYLOAD_TOO_LARGE": {
+                    "summary": "ERR_PAYLOAD_TOO_LARGE",
+                    "value": {
+                      "status": {
+                        "reason": "the request body is larger than 16384 bytes",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "Unsupported Media Type.\n\n- vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not `application/json` (wrong or missing content type).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_UNSUPPORTED_MEDIA_TYPE": {
+                    "summary": "ERR_UNSUPPORTED_MEDIA_TYPE",
+                    "value": {
+                      "status": {
+                        "reason": "the request body must be application/json",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Too Many Requests.\n\n- vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "example": 5
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_RATE_LIMITED": {
+                    "summary": "ERR_RATE_LIMITED",
+                    "value": {
+                      "status": {
+                        "reason": "too many requests from this client; retry later",
+                        "sql_state": "08004",
+                        "vendor_code": -1256
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Internal Server Error.\n\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_SERVER_ERROR": {
+                    "summary": "ERR_SERVER_ERROR",
+                    "value": {
+                      "status": {
+                        "reason": "internal server error",
+                        "sql_state": "58005",
+                        "vendor_code": -1255
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "502": {
+            "description": "Bad Gateway.\n\n- vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity provider answered with an invalid discovery document.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_INVALID_PROVIDER_METADATA": {
+                    "summary": "ERR_INVALID_PROVIDER_METADATA",
+                    "value": {
+                      "status": {
+                        "reason": "the identity provider has no valid discovery document",
+                        "sql_state": "08001",
+                        "vendor_code": -1226
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Service Unavailable.\n\n- vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "example": 5
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_PROVIDER_UNAVAILABLE": {
+                    "summary": "ERR_PROVIDER_UNAVAILABLE",
+                    "value": {
+                      "status": {
+                        "reason": "the identity provider did not answer in time",
+                        "sql_state": "08001",
+                        "vendor_code": -1220
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "database": {
+                    "type": "string",
+                    "description": "Target database name. If you do not specify this parameter, the request defaults this value to system. This value represents the database where the user connects after completing the device grant process."
+                  }
+                }
+              }
+            }
+          }
+        },
+        "x-codeSamples": [
+          {
+            "lang": "curl",
+            "label": "curl",
+            "source": "curl -X POST https://my_sql_node.com/v1/sso_device_grant \\\n    -H \"Content-Type: application/json\" \\\n    -d '{\n        \"database\": \"retail_analytics\"\n    }'"
+          }
+        ]
+      }
+    },
+    "/v1/sso_device_grant_verify": {
+      "post": {
+        "summary": "sso_device_grant_verify",
+        "description": "Verify a previous device grant request and return an authorization token.\n\nAfter initiating a device grant process with the sso_device_grant endpoint, use this endpoint to check if the user has completed the verification process. If the verification is successful, the endpoint returns an authorization token that you can use for subsequent API calls.\n\nYou can call this endpoint multiple times until one of these outcomes:\n\nThe user completes the verification (returns 200 OK with a token).\n\nThe timeout is reached (returns error).\n \nThe verification is canceled (returns error).",
+        "operationId": "postOcientHttpQueryApiSsoDeviceGrantVerify",
+        "tags": [
+          "Ocient HTTP Query API"
+        ],
+        "parameters": [],
+        "responses": {
+          "200": {
+            "description": "Response",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "access_token": {
+                      "type": "string"
+                    },
+                    "username": {
+                      "type": "string"
+                    },
+                    "database": {
+                      "type": "string"
+                    },
+                    "status": {
+                      "type": "object",
+                      "properties": {
+                        "reason": {
+                          "type": "string"
+                        },
+                        "sql_state": {
+                          "type": "string"
+                        },
+                        "vendor_code": {
+                          "type": "integer"
+                        }
+                      }
+                    },
+                    "expires_in": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "description": "Extension: seconds until the token expires (RFC 6749 §5.1)."
+                    },
+                    "token_type": {
+                      "type": "string",
+                      "enum": [
+                        "Bearer"
+                      ],
+                      "description": "Extension: always `Bearer` (RFC 6750)."
+                    }
+                  }
+                },
+                "examples": {
+                  "response": {
+                    "value": {
+                      "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJqZG9lIiwiZGIiOiJyZXRhaWxfYW5hbHl0aWNzIiwiZXhwIjoxNjM1NDYxNzEyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+                      "username": "jdoe",
+                      "database": "retail_analytics",
+                      "status": {
+                        "reason": "Authentication successful",
+                        "sql_state": "00000",
+                        "vendor_code": 0
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Bad Request.\n\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.\n- vendor_code -1203 (`ERR_SIGN_IN_STATE_UNKNOWN`): sign-in: the user code or browser `state` is unknown, expired or already used, or the callback comes from a browser that did not start the flow.\n- vendor_code -1238 (`ERR_SIGN_IN_PENDING`): device grant verify: the user has not finished signing in when `timeout` runs out; call again.\n- vendor_code -1252 (`ERR_SIGN_IN_NOT_CONFIGURED`): sign-in: the database's integration has no `sign_in` client, or its provider offers no device endpoint.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_INVALID_REQUEST": {
+                    "summary": "ERR_INVALID_REQUEST",
+                    "value": {
+                      "status": {
+                        "reason": "provide exactly one of id_token and access_token",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  },
+                  "ERR_SIGN_IN_STATE_UNKNOWN": {
+                    "summary": "ERR_SIGN_IN_STATE_UNKNOWN",
+                    "value": {
+                      "status": {
+                        "reason": "the user code is unknown, expired or already used",
+                        "sql_state": "28000",
+                        "vendor_code": -1203
+                      }
+                    }
+                  },
+                  "ERR_SIGN_IN_PENDING": {
+                    "summary": "ERR_SIGN_IN_PENDING",
+                    "value": {
+                      "status": {
+                        "reason": "the user has not finished signing in yet; call again",
+                        "sql_state": "28000",
+                        "vendor_code": -1238
+                      }
+                    }
+                  },
+                  "ERR_SIGN_IN_NOT_CONFIGURED": {
+                    "summary": "ERR_SIGN_IN_NOT_CONFIGURED",
+                    "value": {
+                      "status": {
+                        "reason": "sign-in is not configured for this database",
+                        "sql_state": "08004",
+                        "vendor_code": -1252
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized.\n\n- vendor_code -1228 (`ERR_TOKEN_EXPIRED`): the subject token has expired.\n- vendor_code -1229 (`ERR_SIGNING_KEY_UNKNOWN`): the token's signing key is unknown to its provider.\n- vendor_code -1231 (`ERR_INVALID_CLAIM`): an invalid claim: `nbf` or `iat` in the future beyond leeway, maximum age, `typ`, `required_claims`, missing `sub`, the wrong token kind.\n- vendor_code -1232 (`ERR_UNKNOWN_ISSUER`): the token's issuer is not a configured integration.\n- vendor_code -1233 (`ERR_INVALID_AUDIENCE`): wrong audience or `azp`.\n- vendor_code -1234 (`ERR_INVALID_SIGNATURE`): the signature does not verify, or the algorithm is `none`, HMAC or outside the integration's allow-list.\n- vendor_code -1235 (`ERR_INVALID_ID_TOKEN`): the id_token is otherwise invalid (including JWE and unknown `crit`).\n- vendor_code -1235 (`ERR_GRANT_REFUSED`): sign-in: the provider's token endpoint refused the authorization code or the device code.",
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "Always `Bearer error=\"invalid_token\"` (RFC 6750 §3.1).",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                },
+                "example": "Bearer error=\"invalid_token\""
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_TOKEN_EXPIRED": {
+                    "summary": "ERR_TOKEN_EXPIRED",
+                    "value": {
+                      "status": {
+                        "reason": "the id_token has expired",
+                        "sql_state": "28000",
+                        "vendor_code": -1228
+                      }
+                    }
+                  },
+                  "ERR_SIGNING_KEY_UNKNOWN": {
+                    "summary": "ERR_SIGNING_KEY_UNKNOWN",
+                    "value": {
+                      "status": {
+                        "reason": "the token's signing key is unknown to its provider",
+                        "sql_state": "28000",
+                        "vendor_code": -1229
+                      }
+                    }
+                  },
+                  "ERR_INVALID_CLAIM": {
+                    "summary": "ERR_INVALID_CLAIM",
+                    "value": {
+                      "status": {
+                        "reason": "the id_token is not valid yet",
+                        "sql_state": "28000",
+                        "vendor_code": -1231
+                      }
+                    }
+                  },
+                  "ERR_UNKNOWN_ISSUER": {
+                    "summary": "ERR_UNKNOWN_ISSUER",
+                    "value": {
+                      "status": {
+                        "reason": "the token's issuer is not trusted",
+                        "sql_state": "28000",
+                        "vendor_code": -1232
+                      }
+                    }
+                  },
+                  "ERR_INVALID_AUDIENCE": {
+                    "summary": "ERR_INVALID_AUDIENCE",
+                    "value": {
+                      "status": {
+                        "reason": "the id_token is not meant for this service",
+                        "sql_state": "28000",
+                        "vendor_code": -1233
+                      }
+                    }
+                  },
+                  "ERR_INVALID_SIGNATURE": {
+                    "summary": "ERR_INVALID_SIGNATURE",
+                    "value": {
+                      "status": {
+                        "reason": "the id_token signature does not verify",
+                        "sql_state": "28000",
+                        "vendor_code": -1234
+                      }
+                    }
+                  },
+                  "ERR_INVALID_ID_TOKEN": {
+                    "summary": "ERR_INVALID_ID_TOKEN",
+                    "value": {
+                      "status": {
+                        "reason": "invalid id_token: encrypted tokens (JWE) are not accepted",
+                        "sql_state": "28000",
+                        "vendor_code": -1235
+                      }
+                    }
+                  },
+                  "ERR_GRANT_REFUSED": {
+                    "summary": "ERR_GRANT_REFUSED",
+                    "value": {
+                      "status": {
+                        "reason": "the identity provider refused the device code",
+                        "sql_state": "28000",
+                        "vendor_code": -1235
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Forbidden.\n\n- vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown, or not granted to this user: both get the same answer, so databases cannot be enumerated.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_ACCESS_DENIED": {
+                    "summary": "ERR_ACCESS_DENIED",
+                    "value": {
+                      "status": {
+                        "reason": "the database does not exist or the user may not open it",
+                        "sql_state": "42501",
+                        "vendor_code": -1251
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Payload Too Large.\n\n- vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token is over the size cap; it is refused unread.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_PAYLOAD_TOO_LARGE": {
+                    "summary": "ERR_PAYLOAD_TOO_LARGE",
+                    "value": {
+                      "status": {
+                        "reason": "the request body is larger than 16384 bytes",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "Unsupported Media Type.\n\n- vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not `application/json` (wrong or missing content type).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_UNSUPPORTED_MEDIA_TYPE": {
+                    "summary": "ERR_UNSUPPORTED_MEDIA_TYPE",
+                    "value": {
+                      "status": {
+                        "reason": "the request body must be application/json",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Too Many Requests.\n\n- vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "example": 5
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_RATE_LIMITED": {
+                    "summary": "ERR_RATE_LIMITED",
+                    "value": {
+                      "status": {
+                        "reason": "too many requests from this client; retry later",
+                        "sql_state": "08004",
+                        "vendor_code": -1256
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Internal Server Error.\n\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_SERVER_ERROR": {
+                    "summary": "ERR_SERVER_ERROR",
+                    "value": {
+                      "status": {
+                        "reason": "internal server error",
+                        "sql_state": "58005",
+                        "vendor_code": -1255
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "502": {
+            "description": "Bad Gateway.\n\n- vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity provider answered with an invalid discovery document.\n- vendor_code -1230 (`ERR_INVALID_PROVIDER_KEY_SET`): the identity provider answered with an invalid key set.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_INVALID_PROVIDER_METADATA": {
+                    "summary": "ERR_INVALID_PROVIDER_METADATA",
+                    "value": {
+                      "status": {
+                        "reason": "the identity provider has no valid discovery document",
+                        "sql_state": "08001",
+                        "vendor_code": -1226
+                      }
+                    }
+                  },
+                  "ERR_INVALID_PROVIDER_KEY_SET": {
+                    "summary": "ERR_INVALID_PROVIDER_KEY_SET",
+                    "value": {
+                      "status": {
+                        "reason": "the identity provider's key set is not a JWK Set",
+                        "sql_state": "08001",
+                        "vendor_code": -1230
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Service Unavailable.\n\n- vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "example": 5
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_PROVIDER_UNAVAILABLE": {
+                    "summary": "ERR_PROVIDER_UNAVAILABLE",
+                    "value": {
+                      "status": {
+                        "reason": "the identity provider did not answer in time",
+                        "sql_state": "08001",
+                        "vendor_code": -1220
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "user_code": {
+                    "type": "string",
+                    "description": "The user code returned from a previous device grant request using the sso_device_grant endpoint."
+                  },
+                  "database": {
+                    "type": "string",
+                    "description": "Target database name. If you do not specify this parameter, the request defaults this value to system."
+                  },
+                  "timeout": {
+                    "description": "The verification timeout, in seconds, indicates how long the server waits for the user to complete the device authorization process before returning a timeout error.\n\nThe default value is 30 seconds. \n\nThe valid range is 1-600 seconds (10 minutes).",
+                    "oneOf": [
+                      {
+                        "type": "string",
+                        "pattern": "^[0-9]{1,3}$"
+                      },
+                      {
+                        "type": "integer"
+                      }
+                    ]
+                  }
+                },
+                "required": [
+                  "user_code"
+                ]
+              }
+            }
+          }
+        },
+        "x-codeSamples": [
+          {
+            "lang": "curl",
+            "label": "curl",
+            "source": "curl -X POST https://my_sql_node.com/v1/sso_device_grant_verify \\\n    -H \"Content-Type: application/json\" \\\n    -d '{\n        \"user_code\": \"BCDFGHJK\",\n        \"timeout\": 60,\n        \"database\": \"retail_analytics\"\n    }'"
+          }
+        ]
+      }
+    },
+    "/v1/token_refresh": {
+      "post": {
+        "summary": "token_refresh",
+        "description": "Refreshes an existing access token, extending its validity period. Call this endpoint before the current token expires to maintain uninterrupted access.\n\nUse the expires_in value from the login or previous refresh response to determine when to refresh the token. A common practice is to refresh when the token has half of its time remaining.\n\nOn success, the endpoint returns the 200 response and a JSON object containing a new access token and metadata about the refreshed session. Replace the access token in your client with the new token returned by the endpoint, and use the expires_in value to decide when to refresh again.",
+        "operationId": "postOcientHttpQueryApiTokenRefresh",
+        "tags": [
+          "Ocient HTTP Query API"
+        ],
+        "parameters": [
+          {
+            "name": "Authorization",
+            "in": "header",
+            "required": false,
+            "description": "The bearer token, which must be a valid access token still within its refresh lifetime configured on the server. To obtain a token, call either the /v1/login or /v1/token_refresh endpoints.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "Content-Type",
+            "in": "header",
+            "required": false,
+            "description": "Specifies the request body format. Use the value: application/json.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Response",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "access_token": {
+                      "type": "string"
+                    },
+                    "username": {
+                      "type": "string"
+                    },
+                    "database": {
+                      "type": "string"
+                    },
+                    "expires_in": {
+                      "type": "integer"
+                    },
+                    "status": {
+                      "type": "object",
+                      "properties": {
+                        "reason": {
+                          "type": "string"
+                        },
+                        "sql_state": {
+                          "type": "string"
+                        },
+                        "vendor_code": {
+                          "type": "integer"
+                        }
+                      }
+                    },
+                    "token_type": {
+                      "type": "string",
+                      "enum": [
+                        "Bearer"
+                      ],
+                      "description": "Extension: always `Bearer` (RFC 6750)."
+                    }
+                  },
+                  "required": [
+                    "access_token",
+                    "username",
+                    "database",
+                    "expires_in",
+                    "token_type",
+                    "status"
+                  ]
+                },
+                "examples": {
+                  "response": {
+                    "value": {
+                      "access_token": "eyJhb...",
+                      "username": "jdoe",
+                      "database": "retail_analytics",
+                      "expires_in": 3600,
+                      "status": {
+                        "reason": "Token refreshed successfully",
+                        "sql_state": "00000",
+                        "vendor_code": 0
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Bad Request.\n\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_INVALID_REQUEST": {
+                    "summary": "ERR_INVALID_REQUEST",
+                    "value": {
+                      "status": {
+                        "reason": "provide exactly one of id_token and access_token",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized.\n\n- vendor_code -1204 (`ERR_MISSING_BEARER_TOKEN`): token_refresh without a bearer token (`WWW-Authenticate: Bearer`, no error code: RFC 6750 §3.1).\n- vendor_code -1205 (`ERR_INVALID_BEARER_TOKEN`): token_refresh: the bearer token is not one of ours (issuer, audience, `typ`, claims), or malformed.\n- vendor_code -1206 (`ERR_BEARER_SIGNATURE_MISMATCH`): token_refresh: the bearer token's signature does not match its key (or its algorithm is not its key's).\n- vendor_code -1207 (`ERR_BEARER_KEY_UNKNOWN`): token_refresh: the bearer token is signed by a key this service does not publish (never did, or retired).\n- vendor_code -1208 (`ERR_SESSION_EXPIRED`): token_refresh: the bearer token expired, or its session is past `token.refresh_lifetime_seconds` (or refresh is off).",
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "Always `Bearer error=\"invalid_token\"` (RFC 6750 §3.1).",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                },
+                "example": "Bearer error=\"invalid_token\""
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_MISSING_BEARER_TOKEN": {
+                    "summary": "ERR_MISSING_BEARER_TOKEN",
+                    "value": {
+                      "status": {
+                        "reason": "a bearer token is required",
+                        "sql_state": "28000",
+                        "vendor_code": -1204
+                      }
+                    }
+                  },
+                  "ERR_INVALID_BEARER_TOKEN": {
+                    "summary": "ERR_INVALID_BEARER_TOKEN",
+                    "value": {
+                      "status": {
+                        "reason": "the bearer token was not issued by this service",
+                        "sql_state": "28000",
+                        "vendor_code": -1205
+                      }
+                    }
+                  },
+                  "ERR_BEARER_SIGNATURE_MISMATCH": {
+                    "summary": "ERR_BEARER_SIGNATURE_MISMATCH",
+                    "value": {
+                      "status": {
+                        "reason": "the bearer token signature does not verify",
+                        "sql_state": "28000",
+                        "vendor_code": -1206
+                      }
+                    }
+                  },
+                  "ERR_BEARER_KEY_UNKNOWN": {
+                    "summary": "ERR_BEARER_KEY_UNKNOWN",
+                    "value": {
+                      "status": {
+                        "reason": "the bearer token is signed by a key this service does not publish",
+                        "sql_state": "28000",
+                        "vendor_code": -1207
+                      }
+                    }
+                  },
+                  "ERR_SESSION_EXPIRED": {
+                    "summary": "ERR_SESSION_EXPIRED",
+                    "value": {
+                      "status": {
+                        "reason": "the session has ended; sign in again",
+                        "sql_state": "28000",
+                        "vendor_code": -1208
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Forbidden.\n\n- vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown, or not granted to this user: both get the same answer, so databases cannot be enumerated.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_ACCESS_DENIED": {
+                    "summary": "ERR_ACCESS_DENIED",
+                    "value": {
+                      "status": {
+                        "reason": "the database does not exist or the user may not open it",
+                        "sql_state": "42501",
+                        "vendor_code": -1251
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Payload Too Large.\n\n- vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token is over the size cap; it is refused unread.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_PAYLOAD_TOO_LARGE": {
+                    "summary": "ERR_PAYLOAD_TOO_LARGE",
+                    "value": {
+                      "status": {
+                        "reason": "the request body is larger than 16384 bytes",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "Unsupported Media Type.\n\n- vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not `application/json` (wrong or missing content type).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_UNSUPPORTED_MEDIA_TYPE": {
+                    "summary": "ERR_UNSUPPORTED_MEDIA_TYPE",
+                    "value": {
+                      "status": {
+                        "reason": "the request body must be application/json",
+                        "sql_state": "08004",
+                        "vendor_code": -1254
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Too Many Requests.\n\n- vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "example": 5
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_RATE_LIMITED": {
+                    "summary": "ERR_RATE_LIMITED",
+                    "value": {
+                      "status": {
+                        "reason": "too many requests from this client; retry later",
+                        "sql_state": "08004",
+                        "vendor_code": -1256
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Internal Server Error.\n\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OcientStatus"
+                },
+                "examples": {
+                  "ERR_SERVER_ERROR": {
+                    "summary": "ERR_SERVER_ERROR",
+                    "value": {
+                      "status": {
+                        "reason": "internal server error",
+                        "sql_state": "58005",
+                        "vendor_code": -1255
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "database": {
+                    "type": "string",
+                    "description": "Target database name. If you do not specify this parameter, the request defaults this value to system."
+                  }
+                }
+              }
+            }
+          }
+        },
+        "x-codeSamples": [
+          {
+            "lang": "curl",
+            "label": "curl",
+            "source": "curl -X POST https://your-ocient-instance/v1/token_refresh \\\n    -H \"Authorization: Bearer YOUR_CURRENT_TOKEN\" \\\n    -H \"Content-Type: application/json\" \\\n    -d '{\n        \"database\": \"retail_analytics\"\n    }'"
           }
         ]
       }
@@ -898,5 +2927,5 @@ export const document = {
 } as unknown as Document;
 
 /** generated/openapi.json and generated/openapi.yaml as written, served as they are by GET /openapi.json and /openapi.yaml. */
-export const documentJson = "{\n  \"openapi\": \"3.1.0\",\n  \"info\": {\n    \"title\": \"Generated API methods\",\n    \"version\": \"1.0.0\",\n    \"description\": \"Generated from imported ApiMethodV2 blocks.\",\n    \"license\": {\n      \"name\": \"Apache-2.0\",\n      \"url\": \"https://www.apache.org/licenses/LICENSE-2.0\"\n    }\n  },\n  \"servers\": [\n    {\n      \"url\": \"/\",\n      \"description\": \"This service, wherever it is deployed.\"\n    }\n  ],\n  \"security\": [],\n  \"tags\": [\n    {\n      \"name\": \"Ocient HTTP Query API\",\n      \"description\": \"The documented Ocient endpoint this service implements.\"\n    },\n    {\n      \"name\": \"Discovery\",\n      \"description\": \"Keys and issuer metadata of the minted tokens, and this document.\"\n    },\n    {\n      \"name\": \"Operations\",\n      \"description\": \"Liveness, readiness and metrics probes.\"\n    }\n  ],\n  \"paths\": {\n    \"/v1/sso_token\": {\n      \"post\": {\n        \"summary\": \"sso_token\",\n        \"description\": \"Exchange an OpenID Connect identifier token or access token for an Ocient access token.\\n\\nThis endpoint allows clients to directly exchange tokens without following the full browser-based authentication process. This exchange is useful for server-to-server scenarios or when the client already has a valid OpenID token from another process.\",\n        \"operationId\": \"postOcientHttpQueryApiSsoToken\",\n        \"tags\": [\n          \"Ocient HTTP Query API\"\n        ],\n        \"parameters\": [],\n        \"responses\": {\n          \"200\": {\n            \"description\": \"Response\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/SsoTokenResponse\"\n                },\n                \"examples\": {\n                  \"response\": {\n                    \"value\": {\n                      \"id_token\": \"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9...\",\n                      \"database\": \"retail_analytics\",\n                      \"expires_in\": 3600,\n                      \"token_type\": \"Bearer\"\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"400\": {\n            \"description\": \"Bad Request.\\n\\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_REQUEST\": {\n                    \"summary\": \"ERR_INVALID_REQUEST\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"provide exactly one of id_token and access_token\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"401\": {\n            \"description\": \"Unauthorized.\\n\\n- vendor_code -1228 (`ERR_TOKEN_EXPIRED`): the subject token has expired.\\n- vendor_code -1229 (`ERR_SIGNING_KEY_UNKNOWN`): the token's signing key is unknown to its provider.\\n- vendor_code -1231 (`ERR_INVALID_CLAIM`): an invalid claim: `nbf` or `iat` in the future beyond leeway, maximum age, `typ`, `required_claims`, missing `sub`, the wrong token kind.\\n- vendor_code -1232 (`ERR_UNKNOWN_ISSUER`): the token's issuer is not a configured integration.\\n- vendor_code -1233 (`ERR_INVALID_AUDIENCE`): wrong audience or `azp`.\\n- vendor_code -1234 (`ERR_INVALID_SIGNATURE`): the signature does not verify, or the algorithm is `none`, HMAC or outside the integration's allow-list.\\n- vendor_code -1235 (`ERR_INVALID_ID_TOKEN`): the id_token is otherwise invalid (including JWE and unknown `crit`).\\n- vendor_code -1236 (`ERR_INVALID_ACCESS_TOKEN`): the access_token is otherwise invalid (including introspection `active: false`).\",\n            \"headers\": {\n              \"WWW-Authenticate\": {\n                \"description\": \"Always `Bearer error=\\\"invalid_token\\\"` (RFC 6750 §3.1).\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"string\"\n                },\n                \"example\": \"Bearer error=\\\"invalid_token\\\"\"\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_TOKEN_EXPIRED\": {\n                    \"summary\": \"ERR_TOKEN_EXPIRED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token has expired\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1228\n                      }\n                    }\n                  },\n                  \"ERR_SIGNING_KEY_UNKNOWN\": {\n                    \"summary\": \"ERR_SIGNING_KEY_UNKNOWN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the token's signing key is unknown to its provider\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1229\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_CLAIM\": {\n                    \"summary\": \"ERR_INVALID_CLAIM\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token is not valid yet\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1231\n                      }\n                    }\n                  },\n                  \"ERR_UNKNOWN_ISSUER\": {\n                    \"summary\": \"ERR_UNKNOWN_ISSUER\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the token's issuer is not trusted\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1232\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_AUDIENCE\": {\n                    \"summary\": \"ERR_INVALID_AUDIENCE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token is not meant for this service\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1233\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_SIGNATURE\": {\n                    \"summary\": \"ERR_INVALID_SIGNATURE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token signature does not verify\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1234\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_ID_TOKEN\": {\n                    \"summary\": \"ERR_INVALID_ID_TOKEN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"invalid id_token: encrypted tokens (JWE) are not accepted\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1235\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_ACCESS_TOKEN\": {\n                    \"summary\": \"ERR_INVALID_ACCESS_TOKEN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the access_token is not active\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1236\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"403\": {\n            \"description\": \"Forbidden.\\n\\n- vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown, or not granted to this user: both get the same answer, so databases cannot be enumerated.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_ACCESS_DENIED\": {\n                    \"summary\": \"ERR_ACCESS_DENIED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the database does not exist or the user may not open it\",\n                        \"sql_state\": \"42501\",\n                        \"vendor_code\": -1251\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"413\": {\n            \"description\": \"Payload Too Large.\\n\\n- vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token is over the size cap; it is refused unread.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_PAYLOAD_TOO_LARGE\": {\n                    \"summary\": \"ERR_PAYLOAD_TOO_LARGE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body is larger than 16384 bytes\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"415\": {\n            \"description\": \"Unsupported Media Type.\\n\\n- vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not `application/json` (wrong or missing content type).\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_UNSUPPORTED_MEDIA_TYPE\": {\n                    \"summary\": \"ERR_UNSUPPORTED_MEDIA_TYPE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body must be application/json\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"429\": {\n            \"description\": \"Too Many Requests.\\n\\n- vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.\",\n            \"headers\": {\n              \"Retry-After\": {\n                \"description\": \"Seconds to wait before retrying.\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"integer\",\n                  \"minimum\": 0\n                },\n                \"example\": 5\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_RATE_LIMITED\": {\n                    \"summary\": \"ERR_RATE_LIMITED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"too many requests from this client; retry later\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1256\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"500\": {\n            \"description\": \"Internal Server Error.\\n\\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_SERVER_ERROR\": {\n                    \"summary\": \"ERR_SERVER_ERROR\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"internal server error\",\n                        \"sql_state\": \"58005\",\n                        \"vendor_code\": -1255\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"502\": {\n            \"description\": \"Bad Gateway.\\n\\n- vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity provider answered with an invalid discovery document.\\n- vendor_code -1230 (`ERR_INVALID_PROVIDER_KEY_SET`): the identity provider answered with an invalid key set.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_PROVIDER_METADATA\": {\n                    \"summary\": \"ERR_INVALID_PROVIDER_METADATA\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider has no valid discovery document\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1226\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_PROVIDER_KEY_SET\": {\n                    \"summary\": \"ERR_INVALID_PROVIDER_KEY_SET\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider's key set is not a JWK Set\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1230\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"503\": {\n            \"description\": \"Service Unavailable.\\n\\n- vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.\",\n            \"headers\": {\n              \"Retry-After\": {\n                \"description\": \"Seconds to wait before retrying.\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"integer\",\n                  \"minimum\": 0\n                },\n                \"example\": 5\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_PROVIDER_UNAVAILABLE\": {\n                    \"summary\": \"ERR_PROVIDER_UNAVAILABLE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider did not answer in time\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1220\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          }\n        },\n        \"requestBody\": {\n          \"required\": true,\n          \"content\": {\n            \"application/json\": {\n              \"schema\": {\n                \"$ref\": \"#/components/schemas/SsoTokenRequest\"\n              }\n            }\n          }\n        },\n        \"x-codeSamples\": [\n          {\n            \"lang\": \"curl\",\n            \"label\": \"curl\",\n            \"source\": \"curl -X POST https://my_sql_node.com/v1/sso_token \\\\\\n    -H \\\"Content-Type: application/json\\\" \\\\\\n    -d '{\\n        \\\"id_token\\\": \\\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...\\\",\\n        \\\"database\\\": \\\"retail_analytics\\\"\\n    }'\"\n          }\n        ]\n      }\n    },\n    \"/.well-known/jwks.json\": {\n      \"get\": {\n        \"tags\": [\n          \"Discovery\"\n        ],\n        \"summary\": \"Public keys of minted tokens\",\n        \"description\": \"The public JWK Set of the keys that sign minted tokens: the current key and those not yet retired, so tokens signed before a rotation keep verifying until they expire.\",\n        \"operationId\": \"getJwks\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"The public JWK Set (RFC 7517 §5), served as `application/jwk-set+json` (RFC 7517 §8.5.1).\",\n            \"content\": {\n              \"application/jwk-set+json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/JwkSet\"\n                }\n              }\n            }\n          }\n        }\n      }\n    },\n    \"/.well-known/openid-configuration\": {\n      \"get\": {\n        \"tags\": [\n          \"Discovery\"\n        ],\n        \"summary\": \"Issuer metadata of minted tokens\",\n        \"description\": \"Issuer metadata in the OpenID Connect Discovery format, so any JWT library can find the keys (`jwks_uri`) that verify minted tokens.\",\n        \"operationId\": \"getOpenidConfiguration\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"The issuer metadata.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OpenidConfiguration\"\n                }\n              }\n            }\n          }\n        }\n      }\n    },\n    \"/openapi.json\": {\n      \"get\": {\n        \"tags\": [\n          \"Discovery\"\n        ],\n        \"summary\": \"This document, as JSON\",\n        \"description\": \"The merged OpenAPI document the server routes and validates by.\",\n        \"operationId\": \"getOpenapiJson\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"The OpenAPI 3.1 document.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"type\": \"object\"\n                }\n              }\n            }\n          }\n        }\n      }\n    },\n    \"/openapi.yaml\": {\n      \"get\": {\n        \"tags\": [\n          \"Discovery\"\n        ],\n        \"summary\": \"This document, as YAML\",\n        \"description\": \"The merged OpenAPI document the server routes and validates by.\",\n        \"operationId\": \"getOpenapiYaml\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"The OpenAPI 3.1 document.\",\n            \"content\": {\n              \"application/yaml\": {\n                \"schema\": {\n                  \"type\": \"string\"\n                }\n              }\n            }\n          }\n        }\n      }\n    },\n    \"/healthz\": {\n      \"get\": {\n        \"tags\": [\n          \"Operations\"\n        ],\n        \"summary\": \"Liveness\",\n        \"description\": \"Answers as long as the process serves requests; checks no dependency.\",\n        \"operationId\": \"getHealthz\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"The process is alive.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/Health\"\n                }\n              }\n            }\n          }\n        }\n      }\n    },\n    \"/readyz\": {\n      \"get\": {\n        \"tags\": [\n          \"Operations\"\n        ],\n        \"summary\": \"Readiness\",\n        \"description\": \"Ready when the configuration is loaded and the signing key is usable. Identity providers are not checked: they are contacted lazily, and only exchanges that need a provider that is down fail (503).\",\n        \"operationId\": \"getReadyz\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"Ready to serve exchanges.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/Readiness\"\n                },\n                \"example\": {\n                  \"status\": \"ready\",\n                  \"checks\": {\n                    \"config\": \"ok\",\n                    \"signing_key\": \"ok\"\n                  }\n                }\n              }\n            }\n          },\n          \"503\": {\n            \"description\": \"Not ready; `checks` names what failed.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/Readiness\"\n                },\n                \"example\": {\n                  \"status\": \"not_ready\",\n                  \"checks\": {\n                    \"config\": \"ok\",\n                    \"signing_key\": \"failed\"\n                  }\n                }\n              }\n            }\n          }\n        }\n      }\n    },\n    \"/metrics\": {\n      \"get\": {\n        \"tags\": [\n          \"Operations\"\n        ],\n        \"summary\": \"Prometheus metrics\",\n        \"description\": \"Metrics in the Prometheus text exposition format (version 0.0.4).\",\n        \"operationId\": \"getMetrics\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"The metrics.\",\n            \"content\": {\n              \"text/plain\": {\n                \"schema\": {\n                  \"type\": \"string\"\n                }\n              }\n            }\n          }\n        }\n      }\n    }\n  },\n  \"components\": {\n    \"schemas\": {\n      \"SsoTokenRequestWithIdToken\": {\n        \"type\": \"object\",\n        \"properties\": {\n          \"database\": {\n            \"type\": \"string\",\n            \"description\": \"Target database for connection after successful authentication. This database must be accessible to the user identified by the SSO token.\\n\\nAt most 128 characters, the length bound of an Ocient identifier.\",\n            \"minLength\": 1,\n            \"maxLength\": 128\n          },\n          \"id_token\": {\n            \"type\": \"string\",\n            \"description\": \"OpenID identifier token received from the OpenID provider after successful authentication. You must provide the id_token or access_token body parameters, but not both.\\n\\nAt most 16384 characters; the service's own cap (`server.max_token_bytes`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed.\",\n            \"minLength\": 1,\n            \"maxLength\": 16384\n          },\n          \"access_token\": {\n            \"not\": {},\n            \"description\": \"Not allowed together with id_token: send exactly one token.\"\n          }\n        },\n        \"required\": [\n          \"database\",\n          \"id_token\"\n        ],\n        \"additionalProperties\": false,\n        \"description\": \"Exchange an OpenID Connect id_token.\"\n      },\n      \"SsoTokenRequestWithAccessToken\": {\n        \"type\": \"object\",\n        \"properties\": {\n          \"database\": {\n            \"type\": \"string\",\n            \"description\": \"Target database for connection after successful authentication. This database must be accessible to the user identified by the SSO token.\\n\\nAt most 128 characters, the length bound of an Ocient identifier.\",\n            \"minLength\": 1,\n            \"maxLength\": 128\n          },\n          \"id_token\": {\n            \"not\": {},\n            \"description\": \"Not allowed together with access_token: send exactly one token.\"\n          },\n          \"access_token\": {\n            \"type\": \"string\",\n            \"description\": \"OpenID access token received from the OpenID provider after successful authentication. You must provide the id_token or access_token body parameters, but not both.\\n\\nAt most 16384 characters; the service's own cap (`server.max_token_bytes`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed.\",\n            \"minLength\": 1,\n            \"maxLength\": 16384\n          }\n        },\n        \"required\": [\n          \"database\",\n          \"access_token\"\n        ],\n        \"additionalProperties\": false,\n        \"description\": \"Exchange an OAuth 2.0 access token (a JWT, or an opaque token the provider can introspect).\"\n      },\n      \"SsoTokenRequest\": {\n        \"description\": \"`database` and exactly one of `id_token` / `access_token`; no other key.\",\n        \"oneOf\": [\n          {\n            \"$ref\": \"#/components/schemas/SsoTokenRequestWithIdToken\"\n          },\n          {\n            \"$ref\": \"#/components/schemas/SsoTokenRequestWithAccessToken\"\n          },\n          {\n            \"$ref\": \"#/components/schemas/SsoTokenRequestWithAccessTokenAsPublished\"\n          }\n        ]\n      },\n      \"SsoTokenResponse\": {\n        \"type\": \"object\",\n        \"properties\": {\n          \"id_token\": {\n            \"type\": \"string\",\n            \"description\": \"The minted Ocient access token: a compact JWS whose header has `typ: at+jwt`.\"\n          },\n          \"database\": {\n            \"type\": \"string\",\n            \"description\": \"The database the token is scoped to.\"\n          },\n          \"expires_in\": {\n            \"type\": \"integer\",\n            \"minimum\": 1,\n            \"description\": \"Extension: seconds until the token expires (RFC 6749 §5.1).\"\n          },\n          \"token_type\": {\n            \"type\": \"string\",\n            \"enum\": [\n              \"Bearer\"\n            ],\n            \"description\": \"Extension: always `Bearer` (RFC 6750).\"\n          }\n        },\n        \"description\": \"The minted Ocient access token. `expires_in` and `token_type` extend the documented response.\",\n        \"required\": [\n          \"id_token\",\n          \"database\",\n          \"expires_in\",\n          \"token_type\"\n        ]\n      },\n      \"OcientStatus\": {\n        \"type\": \"object\",\n        \"description\": \"The Ocient-shaped error body, read by Ocient clients as any other Ocient error. `vendor_code` is the stable machine code; `reason` is for people and never echoes internals or token contents.\",\n        \"required\": [\n          \"status\"\n        ],\n        \"properties\": {\n          \"status\": {\n            \"type\": \"object\",\n            \"required\": [\n              \"reason\",\n              \"sql_state\",\n              \"vendor_code\"\n            ],\n            \"properties\": {\n              \"reason\": {\n                \"type\": \"string\",\n                \"description\": \"What went wrong, for people.\"\n              },\n              \"sql_state\": {\n                \"type\": \"string\",\n                \"description\": \"The SQLSTATE (class and subclass).\",\n                \"minLength\": 5,\n                \"maxLength\": 5\n              },\n              \"vendor_code\": {\n                \"type\": \"integer\",\n                \"description\": \"Ocient's documented vendor code (errors-and-warnings page).\"\n              }\n            }\n          }\n        }\n      },\n      \"JwkSet\": {\n        \"type\": \"object\",\n        \"description\": \"A JWK Set (RFC 7517 §5) of public keys only.\",\n        \"required\": [\n          \"keys\"\n        ],\n        \"properties\": {\n          \"keys\": {\n            \"type\": \"array\",\n            \"items\": {\n              \"$ref\": \"#/components/schemas/PublicJwk\"\n            }\n          }\n        }\n      },\n      \"PublicJwk\": {\n        \"type\": \"object\",\n        \"description\": \"A public JWK (RFC 7517 §4). Members depend on `kty`: `crv`, `x`, `y` for EC; `n`, `e` for RSA; `crv`, `x` for OKP.\",\n        \"required\": [\n          \"kty\",\n          \"kid\"\n        ],\n        \"properties\": {\n          \"kty\": {\n            \"type\": \"string\",\n            \"enum\": [\n              \"EC\",\n              \"RSA\",\n              \"OKP\"\n            ]\n          },\n          \"kid\": {\n            \"type\": \"string\"\n          },\n          \"alg\": {\n            \"type\": \"string\",\n            \"description\": \"The JWS algorithm the key signs with, for example ES256.\"\n          },\n          \"use\": {\n            \"type\": \"string\",\n            \"enum\": [\n              \"sig\"\n            ]\n          },\n          \"crv\": {\n            \"type\": \"string\"\n          },\n          \"x\": {\n            \"type\": \"string\"\n          },\n          \"y\": {\n            \"type\": \"string\"\n          },\n          \"n\": {\n            \"type\": \"string\"\n          },\n          \"e\": {\n            \"type\": \"string\"\n          }\n        }\n      },\n      \"OpenidConfiguration\": {\n        \"type\": \"object\",\n        \"description\": \"Issuer metadata (OpenID Connect Discovery 1.0 §3) of the minted tokens.\",\n        \"required\": [\n          \"issuer\",\n          \"jwks_uri\",\n          \"token_endpoint\",\n          \"response_types_supported\",\n          \"subject_types_supported\",\n          \"id_token_signing_alg_values_supported\"\n        ],\n        \"properties\": {\n          \"issuer\": {\n            \"type\": \"string\",\n            \"description\": \"The `iss` of minted tokens (`token.issuer`).\"\n          },\n          \"jwks_uri\": {\n            \"type\": \"string\",\n            \"description\": \"The URL of `GET /.well-known/jwks.json`.\"\n          },\n          \"token_endpoint\": {\n            \"type\": \"string\",\n            \"description\": \"The URL of `POST /v1/sso_token`.\"\n          },\n          \"response_types_supported\": {\n            \"type\": \"array\",\n            \"items\": {\n              \"type\": \"string\"\n            }\n          },\n          \"subject_types_supported\": {\n            \"type\": \"array\",\n            \"items\": {\n              \"type\": \"string\"\n            }\n          },\n          \"id_token_signing_alg_values_supported\": {\n            \"type\": \"array\",\n            \"description\": \"The algorithms minted tokens are signed with (`token.algorithm`).\",\n            \"items\": {\n              \"type\": \"string\"\n            }\n          }\n        }\n      },\n      \"Health\": {\n        \"type\": \"object\",\n        \"required\": [\n          \"status\"\n        ],\n        \"properties\": {\n          \"status\": {\n            \"type\": \"string\",\n            \"enum\": [\n              \"ok\"\n            ]\n          }\n        }\n      },\n      \"Readiness\": {\n        \"type\": \"object\",\n        \"required\": [\n          \"status\",\n          \"checks\"\n        ],\n        \"properties\": {\n          \"status\": {\n            \"type\": \"string\",\n            \"enum\": [\n              \"ready\",\n              \"not_ready\"\n            ]\n          },\n          \"checks\": {\n            \"type\": \"object\",\n            \"description\": \"The outcome of each readiness check, by name (`config`, `signing_key`).\",\n            \"additionalProperties\": {\n              \"type\": \"string\",\n              \"enum\": [\n                \"ok\",\n                \"failed\"\n              ]\n            }\n          }\n        }\n      },\n      \"SsoTokenRequestWithAccessTokenAsPublished\": {\n        \"type\": \"object\",\n        \"properties\": {\n          \"database\": {\n            \"type\": \"string\",\n            \"description\": \"Target database for connection after successful authentication. This database must be accessible to the user identified by the SSO token.\\n\\nAt most 128 characters, the length bound of an Ocient identifier.\",\n            \"minLength\": 1,\n            \"maxLength\": 128\n          },\n          \"id_token\": {\n            \"not\": {},\n            \"description\": \"Not allowed together with access_token: send exactly one token.\"\n          },\n          \"access_token\\t\": {\n            \"type\": \"string\",\n            \"description\": \"Deprecated spelling of `access_token`, as the published document writes its key (\\\"access_token\\\\t\\\"), for clients generated from it. The service ignores whitespace around this key, so any such spelling is accepted as `access_token`; send `access_token`. Only one spelling may be sent.\\n\\nOpenID access token received from the OpenID provider after successful authentication. You must provide the id_token or access_token body parameters, but not both.\\n\\nAt most 16384 characters; the service's own cap (`server.max_token_bytes`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed.\",\n            \"minLength\": 1,\n            \"maxLength\": 16384,\n            \"deprecated\": true\n          },\n          \"access_token\": {\n            \"not\": {},\n            \"description\": \"Not allowed together with \\\"access_token\\\\t\\\".\"\n          }\n        },\n        \"required\": [\n          \"database\",\n          \"access_token\\t\"\n        ],\n        \"additionalProperties\": false,\n        \"description\": \"Deprecated: as SsoTokenRequestWithAccessToken, with `access_token` sent under its published key \\\"access_token\\\\t\\\". Send `access_token`.\",\n        \"deprecated\": true\n      }\n    }\n  }\n}\n";
-export const documentYaml = "# Generated by scripts/generate.ts from openapi/published/generated-api-methods.json and openapi/service.yaml; do not edit. Run `npm run generate`.\nopenapi: 3.1.0\ninfo:\n  title: Generated API methods\n  version: 1.0.0\n  description: Generated from imported ApiMethodV2 blocks.\n  license:\n    name: Apache-2.0\n    url: https://www.apache.org/licenses/LICENSE-2.0\nservers:\n  - url: /\n    description: This service, wherever it is deployed.\nsecurity: []\ntags:\n  - name: Ocient HTTP Query API\n    description: The documented Ocient endpoint this service implements.\n  - name: Discovery\n    description: Keys and issuer metadata of the minted tokens, and this document.\n  - name: Operations\n    description: Liveness, readiness and metrics probes.\npaths:\n  /v1/sso_token:\n    post:\n      summary: sso_token\n      description: >-\n        Exchange an OpenID Connect identifier token or access token for an\n        Ocient access token.\n\n\n        This endpoint allows clients to directly exchange tokens without\n        following the full browser-based authentication process. This exchange\n        is useful for server-to-server scenarios or when the client already has\n        a valid OpenID token from another process.\n      operationId: postOcientHttpQueryApiSsoToken\n      tags:\n        - Ocient HTTP Query API\n      parameters: []\n      responses:\n        \"200\":\n          description: Response\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/SsoTokenResponse\"\n              examples:\n                response:\n                  value:\n                    id_token: eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9...\n                    database: retail_analytics\n                    expires_in: 3600\n                    token_type: Bearer\n        \"400\":\n          description: >-\n            Bad Request.\n\n\n            - vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body,\n            neither or both of `id_token` / `access_token`, a missing or empty\n            `database`, an unknown key, a value of the wrong type, a repeated\n            JSON key.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_REQUEST:\n                  summary: ERR_INVALID_REQUEST\n                  value:\n                    status:\n                      reason: provide exactly one of id_token and access_token\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"401\":\n          description: >-\n            Unauthorized.\n\n\n            - vendor_code -1228 (`ERR_TOKEN_EXPIRED`): the subject token has\n            expired.\n\n            - vendor_code -1229 (`ERR_SIGNING_KEY_UNKNOWN`): the token's signing\n            key is unknown to its provider.\n\n            - vendor_code -1231 (`ERR_INVALID_CLAIM`): an invalid claim: `nbf`\n            or `iat` in the future beyond leeway, maximum age, `typ`,\n            `required_claims`, missing `sub`, the wrong token kind.\n\n            - vendor_code -1232 (`ERR_UNKNOWN_ISSUER`): the token's issuer is\n            not a configured integration.\n\n            - vendor_code -1233 (`ERR_INVALID_AUDIENCE`): wrong audience or\n            `azp`.\n\n            - vendor_code -1234 (`ERR_INVALID_SIGNATURE`): the signature does\n            not verify, or the algorithm is `none`, HMAC or outside the\n            integration's allow-list.\n\n            - vendor_code -1235 (`ERR_INVALID_ID_TOKEN`): the id_token is\n            otherwise invalid (including JWE and unknown `crit`).\n\n            - vendor_code -1236 (`ERR_INVALID_ACCESS_TOKEN`): the access_token\n            is otherwise invalid (including introspection `active: false`).\n          headers:\n            WWW-Authenticate:\n              description: Always `Bearer error=\"invalid_token\"` (RFC 6750 §3.1).\n              required: true\n              schema:\n                type: string\n              example: Bearer error=\"invalid_token\"\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_TOKEN_EXPIRED:\n                  summary: ERR_TOKEN_EXPIRED\n                  value:\n                    status:\n                      reason: the id_token has expired\n                      sql_state: \"28000\"\n                      vendor_code: -1228\n                ERR_SIGNING_KEY_UNKNOWN:\n                  summary: ERR_SIGNING_KEY_UNKNOWN\n                  value:\n                    status:\n                      reason: the token's signing key is unknown to its provider\n                      sql_state: \"28000\"\n                      vendor_code: -1229\n                ERR_INVALID_CLAIM:\n                  summary: ERR_INVALID_CLAIM\n                  value:\n                    status:\n                      reason: the id_token is not valid yet\n                      sql_state: \"28000\"\n                      vendor_code: -1231\n                ERR_UNKNOWN_ISSUER:\n                  summary: ERR_UNKNOWN_ISSUER\n                  value:\n                    status:\n                      reason: the token's issuer is not trusted\n                      sql_state: \"28000\"\n                      vendor_code: -1232\n                ERR_INVALID_AUDIENCE:\n                  summary: ERR_INVALID_AUDIENCE\n                  value:\n                    status:\n                      reason: the id_token is not meant for this service\n                      sql_state: \"28000\"\n                      vendor_code: -1233\n                ERR_INVALID_SIGNATURE:\n                  summary: ERR_INVALID_SIGNATURE\n                  value:\n                    status:\n                      reason: the id_token signature does not verify\n                      sql_state: \"28000\"\n                      vendor_code: -1234\n                ERR_INVALID_ID_TOKEN:\n                  summary: ERR_INVALID_ID_TOKEN\n                  value:\n                    status:\n                      reason: \"invalid id_token: encrypted tokens (JWE) are not accepted\"\n                      sql_state: \"28000\"\n                      vendor_code: -1235\n                ERR_INVALID_ACCESS_TOKEN:\n                  summary: ERR_INVALID_ACCESS_TOKEN\n                  value:\n                    status:\n                      reason: the access_token is not active\n                      sql_state: \"28000\"\n                      vendor_code: -1236\n        \"403\":\n          description: >-\n            Forbidden.\n\n\n            - vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown,\n            or not granted to this user: both get the same answer, so databases\n            cannot be enumerated.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_ACCESS_DENIED:\n                  summary: ERR_ACCESS_DENIED\n                  value:\n                    status:\n                      reason: the database does not exist or the user may not open it\n                      sql_state: \"42501\"\n                      vendor_code: -1251\n        \"413\":\n          description: >-\n            Payload Too Large.\n\n\n            - vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token\n            is over the size cap; it is refused unread.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_PAYLOAD_TOO_LARGE:\n                  summary: ERR_PAYLOAD_TOO_LARGE\n                  value:\n                    status:\n                      reason: the request body is larger than 16384 bytes\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"415\":\n          description: >-\n            Unsupported Media Type.\n\n\n            - vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not\n            `application/json` (wrong or missing content type).\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_UNSUPPORTED_MEDIA_TYPE:\n                  summary: ERR_UNSUPPORTED_MEDIA_TYPE\n                  value:\n                    status:\n                      reason: the request body must be application/json\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"429\":\n          description: >-\n            Too Many Requests.\n\n\n            - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited\n            (`server.rate_limit`); retry after `Retry-After` seconds.\n          headers:\n            Retry-After:\n              description: Seconds to wait before retrying.\n              required: true\n              schema:\n                type: integer\n                minimum: 0\n              example: 5\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_RATE_LIMITED:\n                  summary: ERR_RATE_LIMITED\n                  value:\n                    status:\n                      reason: too many requests from this client; retry later\n                      sql_state: \"08004\"\n                      vendor_code: -1256\n        \"500\":\n          description: >-\n            Internal Server Error.\n\n\n            - vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the\n            reason is generic by design.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_SERVER_ERROR:\n                  summary: ERR_SERVER_ERROR\n                  value:\n                    status:\n                      reason: internal server error\n                      sql_state: \"58005\"\n                      vendor_code: -1255\n        \"502\":\n          description: >-\n            Bad Gateway.\n\n\n            - vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity\n            provider answered with an invalid discovery document.\n\n            - vendor_code -1230 (`ERR_INVALID_PROVIDER_KEY_SET`): the identity\n            provider answered with an invalid key set.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_PROVIDER_METADATA:\n                  summary: ERR_INVALID_PROVIDER_METADATA\n                  value:\n                    status:\n                      reason: the identity provider has no valid discovery document\n                      sql_state: \"08001\"\n                      vendor_code: -1226\n                ERR_INVALID_PROVIDER_KEY_SET:\n                  summary: ERR_INVALID_PROVIDER_KEY_SET\n                  value:\n                    status:\n                      reason: the identity provider's key set is not a JWK Set\n                      sql_state: \"08001\"\n                      vendor_code: -1230\n        \"503\":\n          description: >-\n            Service Unavailable.\n\n\n            - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity\n            provider is unreachable or timed out (discovery, JWKS,\n            introspection, userinfo); retry after `Retry-After` seconds.\n          headers:\n            Retry-After:\n              description: Seconds to wait before retrying.\n              required: true\n              schema:\n                type: integer\n                minimum: 0\n              example: 5\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_PROVIDER_UNAVAILABLE:\n                  summary: ERR_PROVIDER_UNAVAILABLE\n                  value:\n                    status:\n                      reason: the identity provider did not answer in time\n                      sql_state: \"08001\"\n                      vendor_code: -1220\n      requestBody:\n        required: true\n        content:\n          application/json:\n            schema:\n              $ref: \"#/components/schemas/SsoTokenRequest\"\n      x-codeSamples:\n        - lang: curl\n          label: curl\n          source: |-\n            curl -X POST https://my_sql_node.com/v1/sso_token \\\n                -H \"Content-Type: application/json\" \\\n                -d '{\n                    \"id_token\": \"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...\",\n                    \"database\": \"retail_analytics\"\n                }'\n  /.well-known/jwks.json:\n    get:\n      tags:\n        - Discovery\n      summary: Public keys of minted tokens\n      description: \"The public JWK Set of the keys that sign minted tokens: the\n        current key and those not yet retired, so tokens signed before a\n        rotation keep verifying until they expire.\"\n      operationId: getJwks\n      responses:\n        \"200\":\n          description: The public JWK Set (RFC 7517 §5), served as\n            `application/jwk-set+json` (RFC 7517 §8.5.1).\n          content:\n            application/jwk-set+json:\n              schema:\n                $ref: \"#/components/schemas/JwkSet\"\n  /.well-known/openid-configuration:\n    get:\n      tags:\n        - Discovery\n      summary: Issuer metadata of minted tokens\n      description: Issuer metadata in the OpenID Connect Discovery format, so any JWT\n        library can find the keys (`jwks_uri`) that verify minted tokens.\n      operationId: getOpenidConfiguration\n      responses:\n        \"200\":\n          description: The issuer metadata.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OpenidConfiguration\"\n  /openapi.json:\n    get:\n      tags:\n        - Discovery\n      summary: This document, as JSON\n      description: The merged OpenAPI document the server routes and validates by.\n      operationId: getOpenapiJson\n      responses:\n        \"200\":\n          description: The OpenAPI 3.1 document.\n          content:\n            application/json:\n              schema:\n                type: object\n  /openapi.yaml:\n    get:\n      tags:\n        - Discovery\n      summary: This document, as YAML\n      description: The merged OpenAPI document the server routes and validates by.\n      operationId: getOpenapiYaml\n      responses:\n        \"200\":\n          description: The OpenAPI 3.1 document.\n          content:\n            application/yaml:\n              schema:\n                type: string\n  /healthz:\n    get:\n      tags:\n        - Operations\n      summary: Liveness\n      description: Answers as long as the process serves requests; checks no dependency.\n      operationId: getHealthz\n      responses:\n        \"200\":\n          description: The process is alive.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/Health\"\n  /readyz:\n    get:\n      tags:\n        - Operations\n      summary: Readiness\n      description: \"Ready when the configuration is loaded and the signing key is\n        usable. Identity providers are not checked: they are contacted lazily,\n        and only exchanges that need a provider that is down fail (503).\"\n      operationId: getReadyz\n      responses:\n        \"200\":\n          description: Ready to serve exchanges.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/Readiness\"\n              example:\n                status: ready\n                checks:\n                  config: ok\n                  signing_key: ok\n        \"503\":\n          description: Not ready; `checks` names what failed.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/Readiness\"\n              example:\n                status: not_ready\n                checks:\n                  config: ok\n                  signing_key: failed\n  /metrics:\n    get:\n      tags:\n        - Operations\n      summary: Prometheus metrics\n      description: Metrics in the Prometheus text exposition format (version 0.0.4).\n      operationId: getMetrics\n      responses:\n        \"200\":\n          description: The metrics.\n          content:\n            text/plain:\n              schema:\n                type: string\ncomponents:\n  schemas:\n    SsoTokenRequestWithIdToken:\n      type: object\n      properties:\n        database:\n          type: string\n          description: >-\n            Target database for connection after successful authentication. This\n            database must be accessible to the user identified by the SSO token.\n\n\n            At most 128 characters, the length bound of an Ocient identifier.\n          minLength: 1\n          maxLength: 128\n        id_token:\n          type: string\n          description: >-\n            OpenID identifier token received from the OpenID provider after\n            successful authentication. You must provide the id_token or\n            access_token body parameters, but not both.\n\n\n            At most 16384 characters; the service's own cap\n            (`server.max_token_bytes`, default 12288) may be lower. A real\n            provider's token is a few kilobytes; a longer one is refused with\n            413 before it is parsed.\n          minLength: 1\n          maxLength: 16384\n        access_token:\n          not: {}\n          description: \"Not allowed together with id_token: send exactly one token.\"\n      required:\n        - database\n        - id_token\n      additionalProperties: false\n      description: Exchange an OpenID Connect id_token.\n    SsoTokenRequestWithAccessToken:\n      type: object\n      properties:\n        database:\n          type: string\n          description: >-\n            Target database for connection after successful authentication. This\n            database must be accessible to the user identified by the SSO token.\n\n\n            At most 128 characters, the length bound of an Ocient identifier.\n          minLength: 1\n          maxLength: 128\n        id_token:\n          not: {}\n          description: \"Not allowed together with access_token: send exactly one token.\"\n        access_token:\n          type: string\n          description: >-\n            OpenID access token received from the OpenID provider after\n            successful authentication. You must provide the id_token or\n            access_token body parameters, but not both.\n\n\n            At most 16384 characters; the service's own cap\n            (`server.max_token_bytes`, default 12288) may be lower. A real\n            provider's token is a few kilobytes; a longer one is refused with\n            413 before it is parsed.\n          minLength: 1\n          maxLength: 16384\n      required:\n        - database\n        - access_token\n      additionalProperties: false\n      description: Exchange an OAuth 2.0 access token (a JWT, or an opaque token the\n        provider can introspect).\n    SsoTokenRequest:\n      description: \"`database` and exactly one of `id_token` / `access_token`; no\n        other key.\"\n      oneOf:\n        - $ref: \"#/components/schemas/SsoTokenRequestWithIdToken\"\n        - $ref: \"#/components/schemas/SsoTokenRequestWithAccessToken\"\n        - $ref: \"#/components/schemas/SsoTokenRequestWithAccessTokenAsPublished\"\n    SsoTokenResponse:\n      type: object\n      properties:\n        id_token:\n          type: string\n          description: \"The minted Ocient access token: a compact JWS whose header has\n            `typ: at+jwt`.\"\n        database:\n          type: string\n          description: The database the token is scoped to.\n        expires_in:\n          type: integer\n          minimum: 1\n          description: \"Extension: seconds until the token expires (RFC 6749 §5.1).\"\n        token_type:\n          type: string\n          enum:\n            - Bearer\n          description: \"Extension: always `Bearer` (RFC 6750).\"\n      description: The minted Ocient access token. `expires_in` and `token_type`\n        extend the documented response.\n      required:\n        - id_token\n        - database\n        - expires_in\n        - token_type\n    OcientStatus:\n      type: object\n      description: The Ocient-shaped error body, read by Ocient clients as any other\n        Ocient error. `vendor_code` is the stable machine code; `reason` is for\n        people and never echoes internals or token contents.\n      required:\n        - status\n      properties:\n        status:\n          type: object\n          required:\n            - reason\n            - sql_state\n            - vendor_code\n          properties:\n            reason:\n              type: string\n              description: What went wrong, for people.\n            sql_state:\n              type: string\n              description: The SQLSTATE (class and subclass).\n              minLength: 5\n              maxLength: 5\n            vendor_code:\n              type: integer\n              description: Ocient's documented vendor code (errors-and-warnings page).\n    JwkSet:\n      type: object\n      description: A JWK Set (RFC 7517 §5) of public keys only.\n      required:\n        - keys\n      properties:\n        keys:\n          type: array\n          items:\n            $ref: \"#/components/schemas/PublicJwk\"\n    PublicJwk:\n      type: object\n      description: \"A public JWK (RFC 7517 §4). Members depend on `kty`: `crv`, `x`,\n        `y` for EC; `n`, `e` for RSA; `crv`, `x` for OKP.\"\n      required:\n        - kty\n        - kid\n      properties:\n        kty:\n          type: string\n          enum:\n            - EC\n            - RSA\n            - OKP\n        kid:\n          type: string\n        alg:\n          type: string\n          description: The JWS algorithm the key signs with, for example ES256.\n        use:\n          type: string\n          enum:\n            - sig\n        crv:\n          type: string\n        x:\n          type: string\n        y:\n          type: string\n        n:\n          type: string\n        e:\n          type: string\n    OpenidConfiguration:\n      type: object\n      description: Issuer metadata (OpenID Connect Discovery 1.0 §3) of the minted tokens.\n      required:\n        - issuer\n        - jwks_uri\n        - token_endpoint\n        - response_types_supported\n        - subject_types_supported\n        - id_token_signing_alg_values_supported\n      properties:\n        issuer:\n          type: string\n          description: The `iss` of minted tokens (`token.issuer`).\n        jwks_uri:\n          type: string\n          description: The URL of `GET /.well-known/jwks.json`.\n        token_endpoint:\n          type: string\n          description: The URL of `POST /v1/sso_token`.\n        response_types_supported:\n          type: array\n          items:\n            type: string\n        subject_types_supported:\n          type: array\n          items:\n            type: string\n        id_token_signing_alg_values_supported:\n          type: array\n          description: The algorithms minted tokens are signed with (`token.algorithm`).\n          items:\n            type: string\n    Health:\n      type: object\n      required:\n        - status\n      properties:\n        status:\n          type: string\n          enum:\n            - ok\n    Readiness:\n      type: object\n      required:\n        - status\n        - checks\n      properties:\n        status:\n          type: string\n          enum:\n            - ready\n            - not_ready\n        checks:\n          type: object\n          description: The outcome of each readiness check, by name (`config`,\n            `signing_key`).\n          additionalProperties:\n            type: string\n            enum:\n              - ok\n              - failed\n    SsoTokenRequestWithAccessTokenAsPublished:\n      type: object\n      properties:\n        database:\n          type: string\n          description: >-\n            Target database for connection after successful authentication. This\n            database must be accessible to the user identified by the SSO token.\n\n\n            At most 128 characters, the length bound of an Ocient identifier.\n          minLength: 1\n          maxLength: 128\n        id_token:\n          not: {}\n          description: \"Not allowed together with access_token: send exactly one token.\"\n        \"access_token\\t\":\n          type: string\n          description: >-\n            Deprecated spelling of `access_token`, as the published document\n            writes its key (\"access_token\\t\"), for clients generated from it.\n            The service ignores whitespace around this key, so any such spelling\n            is accepted as `access_token`; send `access_token`. Only one\n            spelling may be sent.\n\n\n            OpenID access token received from the OpenID provider after\n            successful authentication. You must provide the id_token or\n            access_token body parameters, but not both.\n\n\n            At most 16384 characters; the service's own cap\n            (`server.max_token_bytes`, default 12288) may be lower. A real\n            provider's token is a few kilobytes; a longer one is refused with\n            413 before it is parsed.\n          minLength: 1\n          maxLength: 16384\n          deprecated: true\n        access_token:\n          not: {}\n          description: Not allowed together with \"access_token\\t\".\n      required:\n        - database\n        - \"access_token\\t\"\n      additionalProperties: false\n      description: 'Deprecated: as SsoTokenRequestWithAccessToken, with `access_token`\n        sent under its published key \"access_token\\t\". Send `access_token`.'\n      deprecated: true\n";
+export const documentJson = "{\n  \"openapi\": \"3.1.0\",\n  \"info\": {\n    \"title\": \"Generated API methods\",\n    \"version\": \"1.0.0\",\n    \"description\": \"Generated from imported ApiMethodV2 blocks.\",\n    \"license\": {\n      \"name\": \"Apache-2.0\",\n      \"url\": \"https://www.apache.org/licenses/LICENSE-2.0\"\n    }\n  },\n  \"servers\": [\n    {\n      \"url\": \"/\",\n      \"description\": \"This service, wherever it is deployed.\"\n    }\n  ],\n  \"security\": [],\n  \"tags\": [\n    {\n      \"name\": \"Ocient HTTP Query API\",\n      \"description\": \"The documented Ocient endpoint this service implements.\"\n    },\n    {\n      \"name\": \"Discovery\",\n      \"description\": \"Keys and issuer metadata of the minted tokens, and this document.\"\n    },\n    {\n      \"name\": \"Operations\",\n      \"description\": \"Liveness, readiness and metrics probes.\"\n    }\n  ],\n  \"paths\": {\n    \"/v1/info\": {\n      \"get\": {\n        \"summary\": \"info\",\n        \"description\": \"Returns basic system version information about the Ocient System and the HTTP Query API server.\\n\\nYou can use this endpoint to verify connectivity and to check compatible versions.\",\n        \"operationId\": \"getOcientHttpQueryApiInfo\",\n        \"tags\": [\n          \"Ocient HTTP Query API\"\n        ],\n        \"parameters\": [],\n        \"responses\": {\n          \"200\": {\n            \"description\": \"Response\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"type\": \"object\",\n                  \"properties\": {\n                    \"default_database\": {\n                      \"type\": \"string\"\n                    },\n                    \"openapi_version\": {\n                      \"type\": \"string\"\n                    },\n                    \"status\": {\n                      \"type\": \"object\",\n                      \"properties\": {\n                        \"vendor_code\": {\n                          \"type\": \"integer\"\n                        },\n                        \"sql_state\": {\n                          \"type\": \"string\"\n                        },\n                        \"reason\": {\n                          \"type\": \"string\"\n                        }\n                      }\n                    }\n                  }\n                },\n                \"examples\": {\n                  \"response\": {\n                    \"value\": {\n                      \"default_database\": \"system\",\n                      \"openapi_version\": \"1.1.0\",\n                      \"status\": {\n                        \"vendor_code\": 0,\n                        \"sql_state\": \"00000\",\n                        \"reason\": \"The operation completed successfully\"\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"500\": {\n            \"description\": \"Internal Server Error.\\n\\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_SERVER_ERROR\": {\n                    \"summary\": \"ERR_SERVER_ERROR\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"internal server error\",\n                        \"sql_state\": \"58005\",\n                        \"vendor_code\": -1255\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          }\n        },\n        \"x-codeSamples\": [\n          {\n            \"lang\": \"curl\",\n            \"label\": \"curl\",\n            \"source\": \"curl -u 'admin@system:admin' \\\\\\n    'https://my_sql_node.com/v1/info'  \"\n          }\n        ]\n      }\n    },\n    \"/v1/logout\": {\n      \"post\": {\n        \"summary\": \"logout\",\n        \"description\": \"Log out from a SQL session. This clears any associated cookies, but does not invalidate any access tokens.\\n\\nThis endpoint terminates only the cookie-based session. Any bearer tokens that were previously issued continue to work until they expire.\\n         \\nYou must discard any stored bearer tokens to complete the log out in a client application.\",\n        \"operationId\": \"postOcientHttpQueryApiLogout\",\n        \"tags\": [\n          \"Ocient HTTP Query API\"\n        ],\n        \"parameters\": [],\n        \"responses\": {\n          \"200\": {\n            \"description\": \"Response\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"type\": \"object\",\n                  \"properties\": {\n                    \"status\": {\n                      \"type\": \"object\",\n                      \"properties\": {\n                        \"reason\": {\n                          \"type\": \"string\"\n                        },\n                        \"sql_state\": {\n                          \"type\": \"string\"\n                        },\n                        \"vendor_code\": {\n                          \"type\": \"integer\"\n                        }\n                      }\n                    }\n                  }\n                },\n                \"examples\": {\n                  \"response\": {\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"Logged out successfully\",\n                        \"sql_state\": \"00000\",\n                        \"vendor_code\": 0\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"400\": {\n            \"description\": \"Bad Request.\\n\\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_REQUEST\": {\n                    \"summary\": \"ERR_INVALID_REQUEST\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"provide exactly one of id_token and access_token\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"413\": {\n            \"description\": \"Payload Too Large.\\n\\n- vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token is over the size cap; it is refused unread.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_PAYLOAD_TOO_LARGE\": {\n                    \"summary\": \"ERR_PAYLOAD_TOO_LARGE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body is larger than 16384 bytes\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"415\": {\n            \"description\": \"Unsupported Media Type.\\n\\n- vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not `application/json` (wrong or missing content type).\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_UNSUPPORTED_MEDIA_TYPE\": {\n                    \"summary\": \"ERR_UNSUPPORTED_MEDIA_TYPE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body must be application/json\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"500\": {\n            \"description\": \"Internal Server Error.\\n\\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_SERVER_ERROR\": {\n                    \"summary\": \"ERR_SERVER_ERROR\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"internal server error\",\n                        \"sql_state\": \"58005\",\n                        \"vendor_code\": -1255\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          }\n        },\n        \"requestBody\": {\n          \"required\": false,\n          \"content\": {\n            \"application/json\": {\n              \"schema\": {\n                \"type\": \"object\",\n                \"properties\": {\n                  \"database\": {\n                    \"type\": \"string\",\n                    \"description\": \"Target database name. If you do not specify this parameter, the request defaults this value to system.\"\n                  }\n                }\n              }\n            }\n          }\n        },\n        \"x-codeSamples\": [\n          {\n            \"lang\": \"curl\",\n            \"label\": \"curl\",\n            \"source\": \"curl -X POST https://my_sql_node.com/v1/logout\\n    -d '{\\n        \\\"database\\\": \\\"retail_analytics\\\"\\n    }\"\n          }\n        ]\n      }\n    },\n    \"/v1/sso_authentication\": {\n      \"post\": {\n        \"summary\": \"sso_authentication\",\n        \"description\": \"Initiates the OpenID Connect authentication process by redirecting to the authorization server.\\n\\nThis endpoint begins the standard OpenID Connect authentication process:\\n\\n1. The client calls this endpoint with a callback path.\\n2. The server responds with a redirect to the identity provider.\\n3. The user authenticates with the identity provider.\\n4. The identity provider redirects back to the callback endpoint.\\n5. The client can exchange the authorization code for an access token.\",\n        \"operationId\": \"postOcientHttpQueryApiSsoAuthentication\",\n        \"tags\": [\n          \"Ocient HTTP Query API\"\n        ],\n        \"parameters\": [],\n        \"responses\": {\n          \"200\": {\n            \"description\": \"Response\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"type\": \"object\",\n                  \"properties\": {\n                    \"status\": {\n                      \"type\": \"object\",\n                      \"properties\": {\n                        \"reason\": {\n                          \"type\": \"string\"\n                        },\n                        \"sql_state\": {\n                          \"type\": \"string\"\n                        },\n                        \"vendor_code\": {\n                          \"type\": \"integer\"\n                        }\n                      }\n                    },\n                    \"redirect_url\": {\n                      \"type\": \"string\",\n                      \"description\": \"Extension: with `do_redirect: false`, the provider's authorization request to open.\"\n                    }\n                  }\n                },\n                \"examples\": {\n                  \"response\": {\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"Query executed successfully\",\n                        \"sql_state\": \"00000\",\n                        \"vendor_code\": 0\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"302\": {\n            \"description\": \"Redirect to the provider's authorization endpoint (`do_redirect` true, the default).\",\n            \"headers\": {\n              \"Location\": {\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"string\"\n                },\n                \"description\": \"The authorization request.\"\n              }\n            }\n          },\n          \"400\": {\n            \"description\": \"Bad Request.\\n\\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.\\n- vendor_code -1252 (`ERR_SIGN_IN_NOT_CONFIGURED`): sign-in: the database's integration has no `sign_in` client, or its provider offers no device endpoint.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_REQUEST\": {\n                    \"summary\": \"ERR_INVALID_REQUEST\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"provide exactly one of id_token and access_token\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  },\n                  \"ERR_SIGN_IN_NOT_CONFIGURED\": {\n                    \"summary\": \"ERR_SIGN_IN_NOT_CONFIGURED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"sign-in is not configured for this database\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1252\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"413\": {\n            \"description\": \"Payload Too Large.\\n\\n- vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token is over the size cap; it is refused unread.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_PAYLOAD_TOO_LARGE\": {\n                    \"summary\": \"ERR_PAYLOAD_TOO_LARGE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body is larger than 16384 bytes\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"415\": {\n            \"description\": \"Unsupported Media Type.\\n\\n- vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not `application/json` (wrong or missing content type).\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_UNSUPPORTED_MEDIA_TYPE\": {\n                    \"summary\": \"ERR_UNSUPPORTED_MEDIA_TYPE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body must be application/json\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"429\": {\n            \"description\": \"Too Many Requests.\\n\\n- vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.\",\n            \"headers\": {\n              \"Retry-After\": {\n                \"description\": \"Seconds to wait before retrying.\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"integer\",\n                  \"minimum\": 0\n                },\n                \"example\": 5\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_RATE_LIMITED\": {\n                    \"summary\": \"ERR_RATE_LIMITED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"too many requests from this client; retry later\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1256\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"500\": {\n            \"description\": \"Internal Server Error.\\n\\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_SERVER_ERROR\": {\n                    \"summary\": \"ERR_SERVER_ERROR\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"internal server error\",\n                        \"sql_state\": \"58005\",\n                        \"vendor_code\": -1255\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"502\": {\n            \"description\": \"Bad Gateway.\\n\\n- vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity provider answered with an invalid discovery document.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_PROVIDER_METADATA\": {\n                    \"summary\": \"ERR_INVALID_PROVIDER_METADATA\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider has no valid discovery document\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1226\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"503\": {\n            \"description\": \"Service Unavailable.\\n\\n- vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.\",\n            \"headers\": {\n              \"Retry-After\": {\n                \"description\": \"Seconds to wait before retrying.\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"integer\",\n                  \"minimum\": 0\n                },\n                \"example\": 5\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_PROVIDER_UNAVAILABLE\": {\n                    \"summary\": \"ERR_PROVIDER_UNAVAILABLE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider did not answer in time\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1220\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          }\n        },\n        \"requestBody\": {\n          \"required\": false,\n          \"content\": {\n            \"application/json\": {\n              \"schema\": {\n                \"type\": \"object\",\n                \"properties\": {\n                  \"database\": {\n                    \"type\": \"string\",\n                    \"description\": \"Target database name. If you do not specify this parameter, the request defaults this value to system.\"\n                  },\n                  \"sso_callback_path\": {\n                    \"type\": \"string\",\n                    \"description\": \"Local path for redirection after successful authentication. This path should be registered with your OpenID provider as a valid redirect URI.\"\n                  },\n                  \"do_redirect\": {\n                    \"type\": \"boolean\",\n                    \"description\": \"Determines whether to issue the redirect to the authentication server immediately.\\n\\nIf you set this value to true (default), the API responds with a 302 redirect to the OpenID provider.\\n\\nIf you set this value to false, the API returns the URL in the response body, allowing the client to handle the redirect manually.\\n\\nIf you have no SSO configuration for the database, an error occurs if this parameter value is set to true. Otherwise, the request returns an empty redirect.\"\n                  },\n                  \"sso_callback_path\\t\": {\n                    \"type\": \"string\",\n                    \"description\": \"Deprecated spelling of `sso_callback_path`, as the published document writes its key (\\\"sso_callback_path\\\\t\\\"), for clients generated from it. The service ignores whitespace around this key, so any such spelling is accepted as `sso_callback_path`; send `sso_callback_path`. Only one spelling may be sent.\\n\\nLocal path for redirection after successful authentication. This path should be registered with your OpenID provider as a valid redirect URI.\",\n                    \"deprecated\": true\n                  }\n                },\n                \"not\": {\n                  \"required\": [\n                    \"sso_callback_path\",\n                    \"sso_callback_path\\t\"\n                  ]\n                }\n              }\n            }\n          }\n        },\n        \"x-codeSamples\": [\n          {\n            \"lang\": \"curl\",\n            \"label\": \"curl\",\n            \"source\": \"curl -X POST https://my_sql_node.com/v1/sso_authentication \\\\\\n    -H \\\"Content-Type: application/json\\\" \\\\\\n    -d '{\\n        \\\"database\\\": \\\"retail_analytics\\\",\\n        \\\"sso_callback_path\\\": \\\"/auth/callback\\\",\\n        \\\"do_redirect\\\": true\\n    }'\"\n          }\n        ]\n      }\n    },\n    \"/v1/callback\": {\n      \"get\": {\n        \"summary\": \"callback\",\n        \"description\": \"Provides the authentication token for the OpenID Connect authentication process. The authorization server redirects to callback path after successful authentication.\\n\\nThis endpoint receives the authorization code from the OpenID provider and exchanges it for a token. The provider redirects the user to the application callback URL specified in the initial authentication request.\\n\\nThe client application should not call this endpoint directly. The OpenID provider automatically calls this endpoint in the authentication process.\",\n        \"operationId\": \"getOcientHttpQueryApiCallback\",\n        \"tags\": [\n          \"Ocient HTTP Query API\"\n        ],\n        \"parameters\": [\n          {\n            \"name\": \"code\",\n            \"in\": \"query\",\n            \"required\": false,\n            \"description\": \"The authorization code from the OpenID provider. This endpoint exchanges the code for a token.\\n\\nExample: code=4/P7q7W91a-oMsCeLvIaQm6bTrgtp7\",\n            \"schema\": {\n              \"type\": \"string\"\n            }\n          },\n          {\n            \"name\": \"state\",\n            \"in\": \"query\",\n            \"required\": true,\n            \"description\": \"Prevents cross-site request forgery attacks. This value should match the state in the initial authentication request.\\n\\nExample: state=fRJfv29f3v39Jf39dJf93jf\",\n            \"schema\": {\n              \"type\": \"string\"\n            }\n          },\n          {\n            \"name\": \"iss\",\n            \"in\": \"query\",\n            \"required\": false,\n            \"description\": \"The provider's issuer identifier (RFC 9207), checked when the provider sends it.\",\n            \"schema\": {\n              \"type\": \"string\"\n            }\n          },\n          {\n            \"name\": \"error\",\n            \"in\": \"query\",\n            \"required\": false,\n            \"description\": \"The provider's refusal (RFC 6749 §4.1.2.1), sent instead of `code`.\",\n            \"schema\": {\n              \"type\": \"string\"\n            }\n          },\n          {\n            \"name\": \"error_description\",\n            \"in\": \"query\",\n            \"required\": false,\n            \"description\": \"The provider's words for its refusal; never shown.\",\n            \"schema\": {\n              \"type\": \"string\"\n            }\n          }\n        ],\n        \"responses\": {\n          \"200\": {\n            \"description\": \"Response\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"type\": \"object\",\n                  \"properties\": {\n                    \"status\": {\n                      \"type\": \"object\",\n                      \"properties\": {\n                        \"reason\": {\n                          \"type\": \"string\"\n                        },\n                        \"sql_state\": {\n                          \"type\": \"string\"\n                        },\n                        \"vendor_code\": {\n                          \"type\": \"integer\"\n                        }\n                      }\n                    },\n                    \"access_token\": {\n                      \"type\": \"string\",\n                      \"description\": \"Extension: the minted Ocient access token.\"\n                    },\n                    \"username\": {\n                      \"type\": \"string\",\n                      \"description\": \"Extension: the mapped user.\"\n                    },\n                    \"database\": {\n                      \"type\": \"string\",\n                      \"description\": \"Extension: the database the token is scoped to.\"\n                    },\n                    \"expires_in\": {\n                      \"type\": \"integer\",\n                      \"minimum\": 1,\n                      \"description\": \"Extension: seconds until the token expires (RFC 6749 §5.1).\"\n                    },\n                    \"token_type\": {\n                      \"type\": \"string\",\n                      \"enum\": [\n                        \"Bearer\"\n                      ],\n                      \"description\": \"Extension: always `Bearer` (RFC 6750).\"\n                    }\n                  }\n                },\n                \"examples\": {\n                  \"response\": {\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"Query executed successfully\",\n                        \"sql_state\": \"00000\",\n                        \"vendor_code\": 0\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"400\": {\n            \"description\": \"Bad Request.\\n\\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.\\n- vendor_code -1203 (`ERR_SIGN_IN_STATE_UNKNOWN`): sign-in: the user code or browser `state` is unknown, expired or already used, or the callback comes from a browser that did not start the flow.\\n- vendor_code -1252 (`ERR_SIGN_IN_NOT_CONFIGURED`): sign-in: the database's integration has no `sign_in` client, or its provider offers no device endpoint.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_REQUEST\": {\n                    \"summary\": \"ERR_INVALID_REQUEST\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"provide exactly one of id_token and access_token\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  },\n                  \"ERR_SIGN_IN_STATE_UNKNOWN\": {\n                    \"summary\": \"ERR_SIGN_IN_STATE_UNKNOWN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the user code is unknown, expired or already used\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1203\n                      }\n                    }\n                  },\n                  \"ERR_SIGN_IN_NOT_CONFIGURED\": {\n                    \"summary\": \"ERR_SIGN_IN_NOT_CONFIGURED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"sign-in is not configured for this database\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1252\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"401\": {\n            \"description\": \"Unauthorized.\\n\\n- vendor_code -1228 (`ERR_TOKEN_EXPIRED`): the subject token has expired.\\n- vendor_code -1229 (`ERR_SIGNING_KEY_UNKNOWN`): the token's signing key is unknown to its provider.\\n- vendor_code -1231 (`ERR_INVALID_CLAIM`): an invalid claim: `nbf` or `iat` in the future beyond leeway, maximum age, `typ`, `required_claims`, missing `sub`, the wrong token kind.\\n- vendor_code -1232 (`ERR_UNKNOWN_ISSUER`): the token's issuer is not a configured integration.\\n- vendor_code -1233 (`ERR_INVALID_AUDIENCE`): wrong audience or `azp`.\\n- vendor_code -1234 (`ERR_INVALID_SIGNATURE`): the signature does not verify, or the algorithm is `none`, HMAC or outside the integration's allow-list.\\n- vendor_code -1235 (`ERR_INVALID_ID_TOKEN`): the id_token is otherwise invalid (including JWE and unknown `crit`).\\n- vendor_code -1235 (`ERR_GRANT_REFUSED`): sign-in: the provider's token endpoint refused the authorization code or the device code.\",\n            \"headers\": {\n              \"WWW-Authenticate\": {\n                \"description\": \"Always `Bearer error=\\\"invalid_token\\\"` (RFC 6750 §3.1).\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"string\"\n                },\n                \"example\": \"Bearer error=\\\"invalid_token\\\"\"\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_TOKEN_EXPIRED\": {\n                    \"summary\": \"ERR_TOKEN_EXPIRED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token has expired\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1228\n                      }\n                    }\n                  },\n                  \"ERR_SIGNING_KEY_UNKNOWN\": {\n                    \"summary\": \"ERR_SIGNING_KEY_UNKNOWN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the token's signing key is unknown to its provider\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1229\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_CLAIM\": {\n                    \"summary\": \"ERR_INVALID_CLAIM\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token is not valid yet\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1231\n                      }\n                    }\n                  },\n                  \"ERR_UNKNOWN_ISSUER\": {\n                    \"summary\": \"ERR_UNKNOWN_ISSUER\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the token's issuer is not trusted\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1232\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_AUDIENCE\": {\n                    \"summary\": \"ERR_INVALID_AUDIENCE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token is not meant for this service\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1233\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_SIGNATURE\": {\n                    \"summary\": \"ERR_INVALID_SIGNATURE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token signature does not verify\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1234\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_ID_TOKEN\": {\n                    \"summary\": \"ERR_INVALID_ID_TOKEN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"invalid id_token: encrypted tokens (JWE) are not accepted\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1235\n                      }\n                    }\n                  },\n                  \"ERR_GRANT_REFUSED\": {\n                    \"summary\": \"ERR_GRANT_REFUSED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider refused the device code\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1235\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"403\": {\n            \"description\": \"Forbidden.\\n\\n- vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown, or not granted to this user: both get the same answer, so databases cannot be enumerated.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_ACCESS_DENIED\": {\n                    \"summary\": \"ERR_ACCESS_DENIED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the database does not exist or the user may not open it\",\n                        \"sql_state\": \"42501\",\n                        \"vendor_code\": -1251\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"500\": {\n            \"description\": \"Internal Server Error.\\n\\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_SERVER_ERROR\": {\n                    \"summary\": \"ERR_SERVER_ERROR\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"internal server error\",\n                        \"sql_state\": \"58005\",\n                        \"vendor_code\": -1255\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"502\": {\n            \"description\": \"Bad Gateway.\\n\\n- vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity provider answered with an invalid discovery document.\\n- vendor_code -1230 (`ERR_INVALID_PROVIDER_KEY_SET`): the identity provider answered with an invalid key set.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_PROVIDER_METADATA\": {\n                    \"summary\": \"ERR_INVALID_PROVIDER_METADATA\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider has no valid discovery document\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1226\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_PROVIDER_KEY_SET\": {\n                    \"summary\": \"ERR_INVALID_PROVIDER_KEY_SET\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider's key set is not a JWK Set\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1230\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"503\": {\n            \"description\": \"Service Unavailable.\\n\\n- vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.\",\n            \"headers\": {\n              \"Retry-After\": {\n                \"description\": \"Seconds to wait before retrying.\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"integer\",\n                  \"minimum\": 0\n                },\n                \"example\": 5\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_PROVIDER_UNAVAILABLE\": {\n                    \"summary\": \"ERR_PROVIDER_UNAVAILABLE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider did not answer in time\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1220\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          }\n        },\n        \"x-codeSamples\": [\n          {\n            \"lang\": \"curl\",\n            \"label\": \"curl\",\n            \"source\": \"curl -X GET \\\"https://my_sql_node.com/v1/callback?code=4/P7q7W91a-oMsCeLvIaQm6bTrgtp7&state=fRJfv29f3v39Jf39dJf93jf\\\"\\n\"\n          }\n        ]\n      }\n    },\n    \"/v1/sso_token\": {\n      \"post\": {\n        \"summary\": \"sso_token\",\n        \"description\": \"Exchange an OpenID Connect identifier token or access token for an Ocient access token.\\n\\nThis endpoint allows clients to directly exchange tokens without following the full browser-based authentication process. This exchange is useful for server-to-server scenarios or when the client already has a valid OpenID token from another process.\",\n        \"operationId\": \"postOcientHttpQueryApiSsoToken\",\n        \"tags\": [\n          \"Ocient HTTP Query API\"\n        ],\n        \"parameters\": [],\n        \"responses\": {\n          \"200\": {\n            \"description\": \"Response\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/SsoTokenResponse\"\n                },\n                \"examples\": {\n                  \"response\": {\n                    \"value\": {\n                      \"id_token\": \"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9...\",\n                      \"database\": \"retail_analytics\",\n                      \"expires_in\": 3600,\n                      \"token_type\": \"Bearer\"\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"400\": {\n            \"description\": \"Bad Request.\\n\\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_REQUEST\": {\n                    \"summary\": \"ERR_INVALID_REQUEST\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"provide exactly one of id_token and access_token\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"401\": {\n            \"description\": \"Unauthorized.\\n\\n- vendor_code -1228 (`ERR_TOKEN_EXPIRED`): the subject token has expired.\\n- vendor_code -1229 (`ERR_SIGNING_KEY_UNKNOWN`): the token's signing key is unknown to its provider.\\n- vendor_code -1231 (`ERR_INVALID_CLAIM`): an invalid claim: `nbf` or `iat` in the future beyond leeway, maximum age, `typ`, `required_claims`, missing `sub`, the wrong token kind.\\n- vendor_code -1232 (`ERR_UNKNOWN_ISSUER`): the token's issuer is not a configured integration.\\n- vendor_code -1233 (`ERR_INVALID_AUDIENCE`): wrong audience or `azp`.\\n- vendor_code -1234 (`ERR_INVALID_SIGNATURE`): the signature does not verify, or the algorithm is `none`, HMAC or outside the integration's allow-list.\\n- vendor_code -1235 (`ERR_INVALID_ID_TOKEN`): the id_token is otherwise invalid (including JWE and unknown `crit`).\\n- vendor_code -1236 (`ERR_INVALID_ACCESS_TOKEN`): the access_token is otherwise invalid (including introspection `active: false`).\",\n            \"headers\": {\n              \"WWW-Authenticate\": {\n                \"description\": \"Always `Bearer error=\\\"invalid_token\\\"` (RFC 6750 §3.1).\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"string\"\n                },\n                \"example\": \"Bearer error=\\\"invalid_token\\\"\"\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_TOKEN_EXPIRED\": {\n                    \"summary\": \"ERR_TOKEN_EXPIRED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token has expired\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1228\n                      }\n                    }\n                  },\n                  \"ERR_SIGNING_KEY_UNKNOWN\": {\n                    \"summary\": \"ERR_SIGNING_KEY_UNKNOWN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the token's signing key is unknown to its provider\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1229\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_CLAIM\": {\n                    \"summary\": \"ERR_INVALID_CLAIM\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token is not valid yet\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1231\n                      }\n                    }\n                  },\n                  \"ERR_UNKNOWN_ISSUER\": {\n                    \"summary\": \"ERR_UNKNOWN_ISSUER\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the token's issuer is not trusted\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1232\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_AUDIENCE\": {\n                    \"summary\": \"ERR_INVALID_AUDIENCE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token is not meant for this service\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1233\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_SIGNATURE\": {\n                    \"summary\": \"ERR_INVALID_SIGNATURE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token signature does not verify\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1234\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_ID_TOKEN\": {\n                    \"summary\": \"ERR_INVALID_ID_TOKEN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"invalid id_token: encrypted tokens (JWE) are not accepted\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1235\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_ACCESS_TOKEN\": {\n                    \"summary\": \"ERR_INVALID_ACCESS_TOKEN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the access_token is not active\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1236\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"403\": {\n            \"description\": \"Forbidden.\\n\\n- vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown, or not granted to this user: both get the same answer, so databases cannot be enumerated.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_ACCESS_DENIED\": {\n                    \"summary\": \"ERR_ACCESS_DENIED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the database does not exist or the user may not open it\",\n                        \"sql_state\": \"42501\",\n                        \"vendor_code\": -1251\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"413\": {\n            \"description\": \"Payload Too Large.\\n\\n- vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token is over the size cap; it is refused unread.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_PAYLOAD_TOO_LARGE\": {\n                    \"summary\": \"ERR_PAYLOAD_TOO_LARGE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body is larger than 16384 bytes\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"415\": {\n            \"description\": \"Unsupported Media Type.\\n\\n- vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not `application/json` (wrong or missing content type).\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_UNSUPPORTED_MEDIA_TYPE\": {\n                    \"summary\": \"ERR_UNSUPPORTED_MEDIA_TYPE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body must be application/json\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"429\": {\n            \"description\": \"Too Many Requests.\\n\\n- vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.\",\n            \"headers\": {\n              \"Retry-After\": {\n                \"description\": \"Seconds to wait before retrying.\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"integer\",\n                  \"minimum\": 0\n                },\n                \"example\": 5\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_RATE_LIMITED\": {\n                    \"summary\": \"ERR_RATE_LIMITED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"too many requests from this client; retry later\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1256\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"500\": {\n            \"description\": \"Internal Server Error.\\n\\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_SERVER_ERROR\": {\n                    \"summary\": \"ERR_SERVER_ERROR\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"internal server error\",\n                        \"sql_state\": \"58005\",\n                        \"vendor_code\": -1255\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"502\": {\n            \"description\": \"Bad Gateway.\\n\\n- vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity provider answered with an invalid discovery document.\\n- vendor_code -1230 (`ERR_INVALID_PROVIDER_KEY_SET`): the identity provider answered with an invalid key set.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_PROVIDER_METADATA\": {\n                    \"summary\": \"ERR_INVALID_PROVIDER_METADATA\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider has no valid discovery document\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1226\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_PROVIDER_KEY_SET\": {\n                    \"summary\": \"ERR_INVALID_PROVIDER_KEY_SET\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider's key set is not a JWK Set\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1230\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"503\": {\n            \"description\": \"Service Unavailable.\\n\\n- vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.\",\n            \"headers\": {\n              \"Retry-After\": {\n                \"description\": \"Seconds to wait before retrying.\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"integer\",\n                  \"minimum\": 0\n                },\n                \"example\": 5\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_PROVIDER_UNAVAILABLE\": {\n                    \"summary\": \"ERR_PROVIDER_UNAVAILABLE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider did not answer in time\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1220\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          }\n        },\n        \"requestBody\": {\n          \"required\": true,\n          \"content\": {\n            \"application/json\": {\n              \"schema\": {\n                \"$ref\": \"#/components/schemas/SsoTokenRequest\"\n              }\n            }\n          }\n        },\n        \"x-codeSamples\": [\n          {\n            \"lang\": \"curl\",\n            \"label\": \"curl\",\n            \"source\": \"curl -X POST https://my_sql_node.com/v1/sso_token \\\\\\n    -H \\\"Content-Type: application/json\\\" \\\\\\n    -d '{\\n        \\\"id_token\\\": \\\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...\\\",\\n        \\\"database\\\": \\\"retail_analytics\\\"\\n    }'\"\n          }\n        ]\n      }\n    },\n    \"/v1/sso_device_grant\": {\n      \"post\": {\n        \"summary\": \"sso_device_grant\",\n        \"description\": \"Retrieve an OpenID device grant code that the Ocient System can verify and use with the sso_device_grant_verify endpoint.\\n\\nThe device grant process is intended for devices with limited input capabilities or no web browser:\\n\\n1. Call this endpoint to retrieve a user code and verification URI.\\n2. Display the user code and verification URI to the user.\\n3. The user visits the verification URI on another device and enters the code.\\n4. Call the sso_device_grant_verify endpoint to check if the user has completed verification.\",\n        \"operationId\": \"postOcientHttpQueryApiSsoDeviceGrant\",\n        \"tags\": [\n          \"Ocient HTTP Query API\"\n        ],\n        \"parameters\": [],\n        \"responses\": {\n          \"200\": {\n            \"description\": \"Response\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"type\": \"object\",\n                  \"properties\": {\n                    \"verification_uri_complete\": {\n                      \"type\": \"string\"\n                    },\n                    \"verification_uri\": {\n                      \"type\": \"string\"\n                    },\n                    \"user_code\": {\n                      \"type\": \"string\"\n                    },\n                    \"status\": {\n                      \"type\": \"object\",\n                      \"properties\": {\n                        \"reason\": {\n                          \"type\": \"string\"\n                        },\n                        \"sql_state\": {\n                          \"type\": \"string\"\n                        },\n                        \"vendor_code\": {\n                          \"type\": \"integer\"\n                        }\n                      }\n                    },\n                    \"expires_in\": {\n                      \"type\": \"integer\",\n                      \"minimum\": 1,\n                      \"description\": \"Extension: seconds the user code stays valid.\"\n                    },\n                    \"interval\": {\n                      \"type\": \"integer\",\n                      \"minimum\": 1,\n                      \"description\": \"Extension: seconds the provider asks between polls.\"\n                    }\n                  }\n                },\n                \"examples\": {\n                  \"response\": {\n                    \"value\": {\n                      \"verification_uri_complete\": \"https://auth.example.com/device?code=BCDFGHJK\",\n                      \"verification_uri\": \"https://auth.example.com/device\",\n                      \"user_code\": \"BCDFGHJK\",\n                      \"status\": {\n                        \"reason\": \"Device authorization initiated\",\n                        \"sql_state\": \"00000\",\n                        \"vendor_code\": 0\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"400\": {\n            \"description\": \"Bad Request.\\n\\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.\\n- vendor_code -1252 (`ERR_SIGN_IN_NOT_CONFIGURED`): sign-in: the database's integration has no `sign_in` client, or its provider offers no device endpoint.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_REQUEST\": {\n                    \"summary\": \"ERR_INVALID_REQUEST\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"provide exactly one of id_token and access_token\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  },\n                  \"ERR_SIGN_IN_NOT_CONFIGURED\": {\n                    \"summary\": \"ERR_SIGN_IN_NOT_CONFIGURED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"sign-in is not configured for this database\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1252\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"401\": {\n            \"description\": \"Unauthorized.\\n\\n- vendor_code -1235 (`ERR_GRANT_REFUSED`): sign-in: the provider's token endpoint refused the authorization code or the device code.\",\n            \"headers\": {\n              \"WWW-Authenticate\": {\n                \"description\": \"Always `Bearer error=\\\"invalid_token\\\"` (RFC 6750 §3.1).\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"string\"\n                },\n                \"example\": \"Bearer error=\\\"invalid_token\\\"\"\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_GRANT_REFUSED\": {\n                    \"summary\": \"ERR_GRANT_REFUSED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider refused the device code\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1235\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"413\": {\n            \"description\": \"Payload Too Large.\\n\\n- vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token is over the size cap; it is refused unread.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_PAYLOAD_TOO_LARGE\": {\n                    \"summary\": \"ERR_PAYLOAD_TOO_LARGE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body is larger than 16384 bytes\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"415\": {\n            \"description\": \"Unsupported Media Type.\\n\\n- vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not `application/json` (wrong or missing content type).\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_UNSUPPORTED_MEDIA_TYPE\": {\n                    \"summary\": \"ERR_UNSUPPORTED_MEDIA_TYPE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body must be application/json\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"429\": {\n            \"description\": \"Too Many Requests.\\n\\n- vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.\",\n            \"headers\": {\n              \"Retry-After\": {\n                \"description\": \"Seconds to wait before retrying.\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"integer\",\n                  \"minimum\": 0\n                },\n                \"example\": 5\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_RATE_LIMITED\": {\n                    \"summary\": \"ERR_RATE_LIMITED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"too many requests from this client; retry later\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1256\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"500\": {\n            \"description\": \"Internal Server Error.\\n\\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_SERVER_ERROR\": {\n                    \"summary\": \"ERR_SERVER_ERROR\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"internal server error\",\n                        \"sql_state\": \"58005\",\n                        \"vendor_code\": -1255\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"502\": {\n            \"description\": \"Bad Gateway.\\n\\n- vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity provider answered with an invalid discovery document.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_PROVIDER_METADATA\": {\n                    \"summary\": \"ERR_INVALID_PROVIDER_METADATA\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider has no valid discovery document\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1226\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"503\": {\n            \"description\": \"Service Unavailable.\\n\\n- vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.\",\n            \"headers\": {\n              \"Retry-After\": {\n                \"description\": \"Seconds to wait before retrying.\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"integer\",\n                  \"minimum\": 0\n                },\n                \"example\": 5\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_PROVIDER_UNAVAILABLE\": {\n                    \"summary\": \"ERR_PROVIDER_UNAVAILABLE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider did not answer in time\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1220\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          }\n        },\n        \"requestBody\": {\n          \"required\": false,\n          \"content\": {\n            \"application/json\": {\n              \"schema\": {\n                \"type\": \"object\",\n                \"properties\": {\n                  \"database\": {\n                    \"type\": \"string\",\n                    \"description\": \"Target database name. If you do not specify this parameter, the request defaults this value to system. This value represents the database where the user connects after completing the device grant process.\"\n                  }\n                }\n              }\n            }\n          }\n        },\n        \"x-codeSamples\": [\n          {\n            \"lang\": \"curl\",\n            \"label\": \"curl\",\n            \"source\": \"curl -X POST https://my_sql_node.com/v1/sso_device_grant \\\\\\n    -H \\\"Content-Type: application/json\\\" \\\\\\n    -d '{\\n        \\\"database\\\": \\\"retail_analytics\\\"\\n    }'\"\n          }\n        ]\n      }\n    },\n    \"/v1/sso_device_grant_verify\": {\n      \"post\": {\n        \"summary\": \"sso_device_grant_verify\",\n        \"description\": \"Verify a previous device grant request and return an authorization token.\\n\\nAfter initiating a device grant process with the sso_device_grant endpoint, use this endpoint to check if the user has completed the verification process. If the verification is successful, the endpoint returns an authorization token that you can use for subsequent API calls.\\n\\nYou can call this endpoint multiple times until one of these outcomes:\\n\\nThe user completes the verification (returns 200 OK with a token).\\n\\nThe timeout is reached (returns error).\\n \\nThe verification is canceled (returns error).\",\n        \"operationId\": \"postOcientHttpQueryApiSsoDeviceGrantVerify\",\n        \"tags\": [\n          \"Ocient HTTP Query API\"\n        ],\n        \"parameters\": [],\n        \"responses\": {\n          \"200\": {\n            \"description\": \"Response\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"type\": \"object\",\n                  \"properties\": {\n                    \"access_token\": {\n                      \"type\": \"string\"\n                    },\n                    \"username\": {\n                      \"type\": \"string\"\n                    },\n                    \"database\": {\n                      \"type\": \"string\"\n                    },\n                    \"status\": {\n                      \"type\": \"object\",\n                      \"properties\": {\n                        \"reason\": {\n                          \"type\": \"string\"\n                        },\n                        \"sql_state\": {\n                          \"type\": \"string\"\n                        },\n                        \"vendor_code\": {\n                          \"type\": \"integer\"\n                        }\n                      }\n                    },\n                    \"expires_in\": {\n                      \"type\": \"integer\",\n                      \"minimum\": 1,\n                      \"description\": \"Extension: seconds until the token expires (RFC 6749 §5.1).\"\n                    },\n                    \"token_type\": {\n                      \"type\": \"string\",\n                      \"enum\": [\n                        \"Bearer\"\n                      ],\n                      \"description\": \"Extension: always `Bearer` (RFC 6750).\"\n                    }\n                  }\n                },\n                \"examples\": {\n                  \"response\": {\n                    \"value\": {\n                      \"access_token\": \"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJqZG9lIiwiZGIiOiJyZXRhaWxfYW5hbHl0aWNzIiwiZXhwIjoxNjM1NDYxNzEyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\",\n                      \"username\": \"jdoe\",\n                      \"database\": \"retail_analytics\",\n                      \"status\": {\n                        \"reason\": \"Authentication successful\",\n                        \"sql_state\": \"00000\",\n                        \"vendor_code\": 0\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"400\": {\n            \"description\": \"Bad Request.\\n\\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.\\n- vendor_code -1203 (`ERR_SIGN_IN_STATE_UNKNOWN`): sign-in: the user code or browser `state` is unknown, expired or already used, or the callback comes from a browser that did not start the flow.\\n- vendor_code -1238 (`ERR_SIGN_IN_PENDING`): device grant verify: the user has not finished signing in when `timeout` runs out; call again.\\n- vendor_code -1252 (`ERR_SIGN_IN_NOT_CONFIGURED`): sign-in: the database's integration has no `sign_in` client, or its provider offers no device endpoint.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_REQUEST\": {\n                    \"summary\": \"ERR_INVALID_REQUEST\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"provide exactly one of id_token and access_token\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  },\n                  \"ERR_SIGN_IN_STATE_UNKNOWN\": {\n                    \"summary\": \"ERR_SIGN_IN_STATE_UNKNOWN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the user code is unknown, expired or already used\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1203\n                      }\n                    }\n                  },\n                  \"ERR_SIGN_IN_PENDING\": {\n                    \"summary\": \"ERR_SIGN_IN_PENDING\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the user has not finished signing in yet; call again\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1238\n                      }\n                    }\n                  },\n                  \"ERR_SIGN_IN_NOT_CONFIGURED\": {\n                    \"summary\": \"ERR_SIGN_IN_NOT_CONFIGURED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"sign-in is not configured for this database\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1252\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"401\": {\n            \"description\": \"Unauthorized.\\n\\n- vendor_code -1228 (`ERR_TOKEN_EXPIRED`): the subject token has expired.\\n- vendor_code -1229 (`ERR_SIGNING_KEY_UNKNOWN`): the token's signing key is unknown to its provider.\\n- vendor_code -1231 (`ERR_INVALID_CLAIM`): an invalid claim: `nbf` or `iat` in the future beyond leeway, maximum age, `typ`, `required_claims`, missing `sub`, the wrong token kind.\\n- vendor_code -1232 (`ERR_UNKNOWN_ISSUER`): the token's issuer is not a configured integration.\\n- vendor_code -1233 (`ERR_INVALID_AUDIENCE`): wrong audience or `azp`.\\n- vendor_code -1234 (`ERR_INVALID_SIGNATURE`): the signature does not verify, or the algorithm is `none`, HMAC or outside the integration's allow-list.\\n- vendor_code -1235 (`ERR_INVALID_ID_TOKEN`): the id_token is otherwise invalid (including JWE and unknown `crit`).\\n- vendor_code -1235 (`ERR_GRANT_REFUSED`): sign-in: the provider's token endpoint refused the authorization code or the device code.\",\n            \"headers\": {\n              \"WWW-Authenticate\": {\n                \"description\": \"Always `Bearer error=\\\"invalid_token\\\"` (RFC 6750 §3.1).\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"string\"\n                },\n                \"example\": \"Bearer error=\\\"invalid_token\\\"\"\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_TOKEN_EXPIRED\": {\n                    \"summary\": \"ERR_TOKEN_EXPIRED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token has expired\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1228\n                      }\n                    }\n                  },\n                  \"ERR_SIGNING_KEY_UNKNOWN\": {\n                    \"summary\": \"ERR_SIGNING_KEY_UNKNOWN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the token's signing key is unknown to its provider\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1229\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_CLAIM\": {\n                    \"summary\": \"ERR_INVALID_CLAIM\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token is not valid yet\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1231\n                      }\n                    }\n                  },\n                  \"ERR_UNKNOWN_ISSUER\": {\n                    \"summary\": \"ERR_UNKNOWN_ISSUER\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the token's issuer is not trusted\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1232\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_AUDIENCE\": {\n                    \"summary\": \"ERR_INVALID_AUDIENCE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token is not meant for this service\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1233\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_SIGNATURE\": {\n                    \"summary\": \"ERR_INVALID_SIGNATURE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the id_token signature does not verify\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1234\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_ID_TOKEN\": {\n                    \"summary\": \"ERR_INVALID_ID_TOKEN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"invalid id_token: encrypted tokens (JWE) are not accepted\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1235\n                      }\n                    }\n                  },\n                  \"ERR_GRANT_REFUSED\": {\n                    \"summary\": \"ERR_GRANT_REFUSED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider refused the device code\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1235\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"403\": {\n            \"description\": \"Forbidden.\\n\\n- vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown, or not granted to this user: both get the same answer, so databases cannot be enumerated.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_ACCESS_DENIED\": {\n                    \"summary\": \"ERR_ACCESS_DENIED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the database does not exist or the user may not open it\",\n                        \"sql_state\": \"42501\",\n                        \"vendor_code\": -1251\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"413\": {\n            \"description\": \"Payload Too Large.\\n\\n- vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token is over the size cap; it is refused unread.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_PAYLOAD_TOO_LARGE\": {\n                    \"summary\": \"ERR_PAYLOAD_TOO_LARGE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body is larger than 16384 bytes\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"415\": {\n            \"description\": \"Unsupported Media Type.\\n\\n- vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not `application/json` (wrong or missing content type).\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_UNSUPPORTED_MEDIA_TYPE\": {\n                    \"summary\": \"ERR_UNSUPPORTED_MEDIA_TYPE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body must be application/json\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"429\": {\n            \"description\": \"Too Many Requests.\\n\\n- vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.\",\n            \"headers\": {\n              \"Retry-After\": {\n                \"description\": \"Seconds to wait before retrying.\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"integer\",\n                  \"minimum\": 0\n                },\n                \"example\": 5\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_RATE_LIMITED\": {\n                    \"summary\": \"ERR_RATE_LIMITED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"too many requests from this client; retry later\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1256\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"500\": {\n            \"description\": \"Internal Server Error.\\n\\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_SERVER_ERROR\": {\n                    \"summary\": \"ERR_SERVER_ERROR\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"internal server error\",\n                        \"sql_state\": \"58005\",\n                        \"vendor_code\": -1255\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"502\": {\n            \"description\": \"Bad Gateway.\\n\\n- vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity provider answered with an invalid discovery document.\\n- vendor_code -1230 (`ERR_INVALID_PROVIDER_KEY_SET`): the identity provider answered with an invalid key set.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_PROVIDER_METADATA\": {\n                    \"summary\": \"ERR_INVALID_PROVIDER_METADATA\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider has no valid discovery document\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1226\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_PROVIDER_KEY_SET\": {\n                    \"summary\": \"ERR_INVALID_PROVIDER_KEY_SET\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider's key set is not a JWK Set\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1230\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"503\": {\n            \"description\": \"Service Unavailable.\\n\\n- vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.\",\n            \"headers\": {\n              \"Retry-After\": {\n                \"description\": \"Seconds to wait before retrying.\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"integer\",\n                  \"minimum\": 0\n                },\n                \"example\": 5\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_PROVIDER_UNAVAILABLE\": {\n                    \"summary\": \"ERR_PROVIDER_UNAVAILABLE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the identity provider did not answer in time\",\n                        \"sql_state\": \"08001\",\n                        \"vendor_code\": -1220\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          }\n        },\n        \"requestBody\": {\n          \"required\": true,\n          \"content\": {\n            \"application/json\": {\n              \"schema\": {\n                \"type\": \"object\",\n                \"properties\": {\n                  \"user_code\": {\n                    \"type\": \"string\",\n                    \"description\": \"The user code returned from a previous device grant request using the sso_device_grant endpoint.\"\n                  },\n                  \"database\": {\n                    \"type\": \"string\",\n                    \"description\": \"Target database name. If you do not specify this parameter, the request defaults this value to system.\"\n                  },\n                  \"timeout\": {\n                    \"description\": \"The verification timeout, in seconds, indicates how long the server waits for the user to complete the device authorization process before returning a timeout error.\\n\\nThe default value is 30 seconds. \\n\\nThe valid range is 1-600 seconds (10 minutes).\",\n                    \"oneOf\": [\n                      {\n                        \"type\": \"string\",\n                        \"pattern\": \"^[0-9]{1,3}$\"\n                      },\n                      {\n                        \"type\": \"integer\"\n                      }\n                    ]\n                  }\n                },\n                \"required\": [\n                  \"user_code\"\n                ]\n              }\n            }\n          }\n        },\n        \"x-codeSamples\": [\n          {\n            \"lang\": \"curl\",\n            \"label\": \"curl\",\n            \"source\": \"curl -X POST https://my_sql_node.com/v1/sso_device_grant_verify \\\\\\n    -H \\\"Content-Type: application/json\\\" \\\\\\n    -d '{\\n        \\\"user_code\\\": \\\"BCDFGHJK\\\",\\n        \\\"timeout\\\": 60,\\n        \\\"database\\\": \\\"retail_analytics\\\"\\n    }'\"\n          }\n        ]\n      }\n    },\n    \"/v1/token_refresh\": {\n      \"post\": {\n        \"summary\": \"token_refresh\",\n        \"description\": \"Refreshes an existing access token, extending its validity period. Call this endpoint before the current token expires to maintain uninterrupted access.\\n\\nUse the expires_in value from the login or previous refresh response to determine when to refresh the token. A common practice is to refresh when the token has half of its time remaining.\\n\\nOn success, the endpoint returns the 200 response and a JSON object containing a new access token and metadata about the refreshed session. Replace the access token in your client with the new token returned by the endpoint, and use the expires_in value to decide when to refresh again.\",\n        \"operationId\": \"postOcientHttpQueryApiTokenRefresh\",\n        \"tags\": [\n          \"Ocient HTTP Query API\"\n        ],\n        \"parameters\": [\n          {\n            \"name\": \"Authorization\",\n            \"in\": \"header\",\n            \"required\": false,\n            \"description\": \"The bearer token, which must be a valid access token still within its refresh lifetime configured on the server. To obtain a token, call either the /v1/login or /v1/token_refresh endpoints.\",\n            \"schema\": {\n              \"type\": \"string\"\n            }\n          },\n          {\n            \"name\": \"Content-Type\",\n            \"in\": \"header\",\n            \"required\": false,\n            \"description\": \"Specifies the request body format. Use the value: application/json.\",\n            \"schema\": {\n              \"type\": \"string\"\n            }\n          }\n        ],\n        \"responses\": {\n          \"200\": {\n            \"description\": \"Response\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"type\": \"object\",\n                  \"properties\": {\n                    \"access_token\": {\n                      \"type\": \"string\"\n                    },\n                    \"username\": {\n                      \"type\": \"string\"\n                    },\n                    \"database\": {\n                      \"type\": \"string\"\n                    },\n                    \"expires_in\": {\n                      \"type\": \"integer\"\n                    },\n                    \"status\": {\n                      \"type\": \"object\",\n                      \"properties\": {\n                        \"reason\": {\n                          \"type\": \"string\"\n                        },\n                        \"sql_state\": {\n                          \"type\": \"string\"\n                        },\n                        \"vendor_code\": {\n                          \"type\": \"integer\"\n                        }\n                      }\n                    },\n                    \"token_type\": {\n                      \"type\": \"string\",\n                      \"enum\": [\n                        \"Bearer\"\n                      ],\n                      \"description\": \"Extension: always `Bearer` (RFC 6750).\"\n                    }\n                  },\n                  \"required\": [\n                    \"access_token\",\n                    \"username\",\n                    \"database\",\n                    \"expires_in\",\n                    \"token_type\",\n                    \"status\"\n                  ]\n                },\n                \"examples\": {\n                  \"response\": {\n                    \"value\": {\n                      \"access_token\": \"eyJhb...\",\n                      \"username\": \"jdoe\",\n                      \"database\": \"retail_analytics\",\n                      \"expires_in\": 3600,\n                      \"status\": {\n                        \"reason\": \"Token refreshed successfully\",\n                        \"sql_state\": \"00000\",\n                        \"vendor_code\": 0\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"400\": {\n            \"description\": \"Bad Request.\\n\\n- vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, an unknown key, a value of the wrong type, a repeated JSON key.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_INVALID_REQUEST\": {\n                    \"summary\": \"ERR_INVALID_REQUEST\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"provide exactly one of id_token and access_token\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"401\": {\n            \"description\": \"Unauthorized.\\n\\n- vendor_code -1204 (`ERR_MISSING_BEARER_TOKEN`): token_refresh without a bearer token (`WWW-Authenticate: Bearer`, no error code: RFC 6750 §3.1).\\n- vendor_code -1205 (`ERR_INVALID_BEARER_TOKEN`): token_refresh: the bearer token is not one of ours (issuer, audience, `typ`, claims), or malformed.\\n- vendor_code -1206 (`ERR_BEARER_SIGNATURE_MISMATCH`): token_refresh: the bearer token's signature does not match its key (or its algorithm is not its key's).\\n- vendor_code -1207 (`ERR_BEARER_KEY_UNKNOWN`): token_refresh: the bearer token is signed by a key this service does not publish (never did, or retired).\\n- vendor_code -1208 (`ERR_SESSION_EXPIRED`): token_refresh: the bearer token expired, or its session is past `token.refresh_lifetime_seconds` (or refresh is off).\",\n            \"headers\": {\n              \"WWW-Authenticate\": {\n                \"description\": \"Always `Bearer error=\\\"invalid_token\\\"` (RFC 6750 §3.1).\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"string\"\n                },\n                \"example\": \"Bearer error=\\\"invalid_token\\\"\"\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_MISSING_BEARER_TOKEN\": {\n                    \"summary\": \"ERR_MISSING_BEARER_TOKEN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"a bearer token is required\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1204\n                      }\n                    }\n                  },\n                  \"ERR_INVALID_BEARER_TOKEN\": {\n                    \"summary\": \"ERR_INVALID_BEARER_TOKEN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the bearer token was not issued by this service\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1205\n                      }\n                    }\n                  },\n                  \"ERR_BEARER_SIGNATURE_MISMATCH\": {\n                    \"summary\": \"ERR_BEARER_SIGNATURE_MISMATCH\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the bearer token signature does not verify\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1206\n                      }\n                    }\n                  },\n                  \"ERR_BEARER_KEY_UNKNOWN\": {\n                    \"summary\": \"ERR_BEARER_KEY_UNKNOWN\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the bearer token is signed by a key this service does not publish\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1207\n                      }\n                    }\n                  },\n                  \"ERR_SESSION_EXPIRED\": {\n                    \"summary\": \"ERR_SESSION_EXPIRED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the session has ended; sign in again\",\n                        \"sql_state\": \"28000\",\n                        \"vendor_code\": -1208\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"403\": {\n            \"description\": \"Forbidden.\\n\\n- vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown, or not granted to this user: both get the same answer, so databases cannot be enumerated.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_ACCESS_DENIED\": {\n                    \"summary\": \"ERR_ACCESS_DENIED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the database does not exist or the user may not open it\",\n                        \"sql_state\": \"42501\",\n                        \"vendor_code\": -1251\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"413\": {\n            \"description\": \"Payload Too Large.\\n\\n- vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token is over the size cap; it is refused unread.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_PAYLOAD_TOO_LARGE\": {\n                    \"summary\": \"ERR_PAYLOAD_TOO_LARGE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body is larger than 16384 bytes\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"415\": {\n            \"description\": \"Unsupported Media Type.\\n\\n- vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not `application/json` (wrong or missing content type).\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_UNSUPPORTED_MEDIA_TYPE\": {\n                    \"summary\": \"ERR_UNSUPPORTED_MEDIA_TYPE\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"the request body must be application/json\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1254\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"429\": {\n            \"description\": \"Too Many Requests.\\n\\n- vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.\",\n            \"headers\": {\n              \"Retry-After\": {\n                \"description\": \"Seconds to wait before retrying.\",\n                \"required\": true,\n                \"schema\": {\n                  \"type\": \"integer\",\n                  \"minimum\": 0\n                },\n                \"example\": 5\n              }\n            },\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_RATE_LIMITED\": {\n                    \"summary\": \"ERR_RATE_LIMITED\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"too many requests from this client; retry later\",\n                        \"sql_state\": \"08004\",\n                        \"vendor_code\": -1256\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          },\n          \"500\": {\n            \"description\": \"Internal Server Error.\\n\\n- vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the reason is generic by design.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OcientStatus\"\n                },\n                \"examples\": {\n                  \"ERR_SERVER_ERROR\": {\n                    \"summary\": \"ERR_SERVER_ERROR\",\n                    \"value\": {\n                      \"status\": {\n                        \"reason\": \"internal server error\",\n                        \"sql_state\": \"58005\",\n                        \"vendor_code\": -1255\n                      }\n                    }\n                  }\n                }\n              }\n            }\n          }\n        },\n        \"requestBody\": {\n          \"required\": false,\n          \"content\": {\n            \"application/json\": {\n              \"schema\": {\n                \"type\": \"object\",\n                \"properties\": {\n                  \"database\": {\n                    \"type\": \"string\",\n                    \"description\": \"Target database name. If you do not specify this parameter, the request defaults this value to system.\"\n                  }\n                }\n              }\n            }\n          }\n        },\n        \"x-codeSamples\": [\n          {\n            \"lang\": \"curl\",\n            \"label\": \"curl\",\n            \"source\": \"curl -X POST https://your-ocient-instance/v1/token_refresh \\\\\\n    -H \\\"Authorization: Bearer YOUR_CURRENT_TOKEN\\\" \\\\\\n    -H \\\"Content-Type: application/json\\\" \\\\\\n    -d '{\\n        \\\"database\\\": \\\"retail_analytics\\\"\\n    }'\"\n          }\n        ]\n      }\n    },\n    \"/.well-known/jwks.json\": {\n      \"get\": {\n        \"tags\": [\n          \"Discovery\"\n        ],\n        \"summary\": \"Public keys of minted tokens\",\n        \"description\": \"The public JWK Set of the keys that sign minted tokens: the current key and those not yet retired, so tokens signed before a rotation keep verifying until they expire.\",\n        \"operationId\": \"getJwks\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"The public JWK Set (RFC 7517 §5), served as `application/jwk-set+json` (RFC 7517 §8.5.1).\",\n            \"content\": {\n              \"application/jwk-set+json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/JwkSet\"\n                }\n              }\n            }\n          }\n        }\n      }\n    },\n    \"/.well-known/openid-configuration\": {\n      \"get\": {\n        \"tags\": [\n          \"Discovery\"\n        ],\n        \"summary\": \"Issuer metadata of minted tokens\",\n        \"description\": \"Issuer metadata in the OpenID Connect Discovery format, so any JWT library can find the keys (`jwks_uri`) that verify minted tokens.\",\n        \"operationId\": \"getOpenidConfiguration\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"The issuer metadata.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/OpenidConfiguration\"\n                }\n              }\n            }\n          }\n        }\n      }\n    },\n    \"/openapi.json\": {\n      \"get\": {\n        \"tags\": [\n          \"Discovery\"\n        ],\n        \"summary\": \"This document, as JSON\",\n        \"description\": \"The merged OpenAPI document the server routes and validates by.\",\n        \"operationId\": \"getOpenapiJson\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"The OpenAPI 3.1 document.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"type\": \"object\"\n                }\n              }\n            }\n          }\n        }\n      }\n    },\n    \"/openapi.yaml\": {\n      \"get\": {\n        \"tags\": [\n          \"Discovery\"\n        ],\n        \"summary\": \"This document, as YAML\",\n        \"description\": \"The merged OpenAPI document the server routes and validates by.\",\n        \"operationId\": \"getOpenapiYaml\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"The OpenAPI 3.1 document.\",\n            \"content\": {\n              \"application/yaml\": {\n                \"schema\": {\n                  \"type\": \"string\"\n                }\n              }\n            }\n          }\n        }\n      }\n    },\n    \"/healthz\": {\n      \"get\": {\n        \"tags\": [\n          \"Operations\"\n        ],\n        \"summary\": \"Liveness\",\n        \"description\": \"Answers as long as the process serves requests; checks no dependency.\",\n        \"operationId\": \"getHealthz\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"The process is alive.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/Health\"\n                }\n              }\n            }\n          }\n        }\n      }\n    },\n    \"/readyz\": {\n      \"get\": {\n        \"tags\": [\n          \"Operations\"\n        ],\n        \"summary\": \"Readiness\",\n        \"description\": \"Ready when the configuration is loaded and the signing key is usable. Identity providers are not checked: they are contacted lazily, and only exchanges that need a provider that is down fail (503).\",\n        \"operationId\": \"getReadyz\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"Ready to serve exchanges.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/Readiness\"\n                },\n                \"example\": {\n                  \"status\": \"ready\",\n                  \"checks\": {\n                    \"config\": \"ok\",\n                    \"signing_key\": \"ok\"\n                  }\n                }\n              }\n            }\n          },\n          \"503\": {\n            \"description\": \"Not ready; `checks` names what failed.\",\n            \"content\": {\n              \"application/json\": {\n                \"schema\": {\n                  \"$ref\": \"#/components/schemas/Readiness\"\n                },\n                \"example\": {\n                  \"status\": \"not_ready\",\n                  \"checks\": {\n                    \"config\": \"ok\",\n                    \"signing_key\": \"failed\"\n                  }\n                }\n              }\n            }\n          }\n        }\n      }\n    },\n    \"/metrics\": {\n      \"get\": {\n        \"tags\": [\n          \"Operations\"\n        ],\n        \"summary\": \"Prometheus metrics\",\n        \"description\": \"Metrics in the Prometheus text exposition format (version 0.0.4).\",\n        \"operationId\": \"getMetrics\",\n        \"responses\": {\n          \"200\": {\n            \"description\": \"The metrics.\",\n            \"content\": {\n              \"text/plain\": {\n                \"schema\": {\n                  \"type\": \"string\"\n                }\n              }\n            }\n          }\n        }\n      }\n    }\n  },\n  \"components\": {\n    \"schemas\": {\n      \"SsoTokenRequestWithIdToken\": {\n        \"type\": \"object\",\n        \"properties\": {\n          \"database\": {\n            \"type\": \"string\",\n            \"description\": \"Target database for connection after successful authentication. This database must be accessible to the user identified by the SSO token.\\n\\nAt most 128 characters, the length bound of an Ocient identifier.\",\n            \"minLength\": 1,\n            \"maxLength\": 128\n          },\n          \"id_token\": {\n            \"type\": \"string\",\n            \"description\": \"OpenID identifier token received from the OpenID provider after successful authentication. You must provide the id_token or access_token body parameters, but not both.\\n\\nAt most 16384 characters; the service's own cap (`server.max_token_bytes`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed.\",\n            \"minLength\": 1,\n            \"maxLength\": 16384\n          },\n          \"access_token\": {\n            \"not\": {},\n            \"description\": \"Not allowed together with id_token: send exactly one token.\"\n          }\n        },\n        \"required\": [\n          \"database\",\n          \"id_token\"\n        ],\n        \"additionalProperties\": false,\n        \"description\": \"Exchange an OpenID Connect id_token.\"\n      },\n      \"SsoTokenRequestWithAccessToken\": {\n        \"type\": \"object\",\n        \"properties\": {\n          \"database\": {\n            \"type\": \"string\",\n            \"description\": \"Target database for connection after successful authentication. This database must be accessible to the user identified by the SSO token.\\n\\nAt most 128 characters, the length bound of an Ocient identifier.\",\n            \"minLength\": 1,\n            \"maxLength\": 128\n          },\n          \"id_token\": {\n            \"not\": {},\n            \"description\": \"Not allowed together with access_token: send exactly one token.\"\n          },\n          \"access_token\": {\n            \"type\": \"string\",\n            \"description\": \"OpenID access token received from the OpenID provider after successful authentication. You must provide the id_token or access_token body parameters, but not both.\\n\\nAt most 16384 characters; the service's own cap (`server.max_token_bytes`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed.\",\n            \"minLength\": 1,\n            \"maxLength\": 16384\n          }\n        },\n        \"required\": [\n          \"database\",\n          \"access_token\"\n        ],\n        \"additionalProperties\": false,\n        \"description\": \"Exchange an OAuth 2.0 access token (a JWT, or an opaque token the provider can introspect).\"\n      },\n      \"SsoTokenRequest\": {\n        \"description\": \"`database` and exactly one of `id_token` / `access_token`; no other key.\",\n        \"oneOf\": [\n          {\n            \"$ref\": \"#/components/schemas/SsoTokenRequestWithIdToken\"\n          },\n          {\n            \"$ref\": \"#/components/schemas/SsoTokenRequestWithAccessToken\"\n          },\n          {\n            \"$ref\": \"#/components/schemas/SsoTokenRequestWithAccessTokenAsPublished\"\n          }\n        ]\n      },\n      \"SsoTokenResponse\": {\n        \"type\": \"object\",\n        \"properties\": {\n          \"id_token\": {\n            \"type\": \"string\",\n            \"description\": \"The minted Ocient access token: a compact JWS whose header has `typ: at+jwt`.\"\n          },\n          \"database\": {\n            \"type\": \"string\",\n            \"description\": \"The database the token is scoped to.\"\n          },\n          \"expires_in\": {\n            \"type\": \"integer\",\n            \"minimum\": 1,\n            \"description\": \"Extension: seconds until the token expires (RFC 6749 §5.1).\"\n          },\n          \"token_type\": {\n            \"type\": \"string\",\n            \"enum\": [\n              \"Bearer\"\n            ],\n            \"description\": \"Extension: always `Bearer` (RFC 6750).\"\n          }\n        },\n        \"description\": \"The minted Ocient access token. `expires_in` and `token_type` extend the documented response.\",\n        \"required\": [\n          \"id_token\",\n          \"database\",\n          \"expires_in\",\n          \"token_type\"\n        ]\n      },\n      \"OcientStatus\": {\n        \"type\": \"object\",\n        \"description\": \"The Ocient-shaped error body, read by Ocient clients as any other Ocient error. `vendor_code` is the stable machine code; `reason` is for people and never echoes internals or token contents.\",\n        \"required\": [\n          \"status\"\n        ],\n        \"properties\": {\n          \"status\": {\n            \"type\": \"object\",\n            \"required\": [\n              \"reason\",\n              \"sql_state\",\n              \"vendor_code\"\n            ],\n            \"properties\": {\n              \"reason\": {\n                \"type\": \"string\",\n                \"description\": \"What went wrong, for people.\"\n              },\n              \"sql_state\": {\n                \"type\": \"string\",\n                \"description\": \"The SQLSTATE (class and subclass).\",\n                \"minLength\": 5,\n                \"maxLength\": 5\n              },\n              \"vendor_code\": {\n                \"type\": \"integer\",\n                \"description\": \"Ocient's documented vendor code (errors-and-warnings page).\"\n              }\n            }\n          }\n        }\n      },\n      \"JwkSet\": {\n        \"type\": \"object\",\n        \"description\": \"A JWK Set (RFC 7517 §5) of public keys only.\",\n        \"required\": [\n          \"keys\"\n        ],\n        \"properties\": {\n          \"keys\": {\n            \"type\": \"array\",\n            \"items\": {\n              \"$ref\": \"#/components/schemas/PublicJwk\"\n            }\n          }\n        }\n      },\n      \"PublicJwk\": {\n        \"type\": \"object\",\n        \"description\": \"A public JWK (RFC 7517 §4). Members depend on `kty`: `crv`, `x`, `y` for EC; `n`, `e` for RSA; `crv`, `x` for OKP.\",\n        \"required\": [\n          \"kty\",\n          \"kid\"\n        ],\n        \"properties\": {\n          \"kty\": {\n            \"type\": \"string\",\n            \"enum\": [\n              \"EC\",\n              \"RSA\",\n              \"OKP\"\n            ]\n          },\n          \"kid\": {\n            \"type\": \"string\"\n          },\n          \"alg\": {\n            \"type\": \"string\",\n            \"description\": \"The JWS algorithm the key signs with, for example ES256.\"\n          },\n          \"use\": {\n            \"type\": \"string\",\n            \"enum\": [\n              \"sig\"\n            ]\n          },\n          \"crv\": {\n            \"type\": \"string\"\n          },\n          \"x\": {\n            \"type\": \"string\"\n          },\n          \"y\": {\n            \"type\": \"string\"\n          },\n          \"n\": {\n            \"type\": \"string\"\n          },\n          \"e\": {\n            \"type\": \"string\"\n          }\n        }\n      },\n      \"OpenidConfiguration\": {\n        \"type\": \"object\",\n        \"description\": \"Issuer metadata (OpenID Connect Discovery 1.0 §3) of the minted tokens.\",\n        \"required\": [\n          \"issuer\",\n          \"jwks_uri\",\n          \"token_endpoint\",\n          \"response_types_supported\",\n          \"subject_types_supported\",\n          \"id_token_signing_alg_values_supported\"\n        ],\n        \"properties\": {\n          \"issuer\": {\n            \"type\": \"string\",\n            \"description\": \"The `iss` of minted tokens (`token.issuer`).\"\n          },\n          \"jwks_uri\": {\n            \"type\": \"string\",\n            \"description\": \"The URL of `GET /.well-known/jwks.json`.\"\n          },\n          \"token_endpoint\": {\n            \"type\": \"string\",\n            \"description\": \"The URL of `POST /v1/sso_token`.\"\n          },\n          \"response_types_supported\": {\n            \"type\": \"array\",\n            \"items\": {\n              \"type\": \"string\"\n            }\n          },\n          \"subject_types_supported\": {\n            \"type\": \"array\",\n            \"items\": {\n              \"type\": \"string\"\n            }\n          },\n          \"id_token_signing_alg_values_supported\": {\n            \"type\": \"array\",\n            \"description\": \"The algorithms minted tokens are signed with (`token.algorithm`).\",\n            \"items\": {\n              \"type\": \"string\"\n            }\n          }\n        }\n      },\n      \"Health\": {\n        \"type\": \"object\",\n        \"required\": [\n          \"status\"\n        ],\n        \"properties\": {\n          \"status\": {\n            \"type\": \"string\",\n            \"enum\": [\n              \"ok\"\n            ]\n          }\n        }\n      },\n      \"Readiness\": {\n        \"type\": \"object\",\n        \"required\": [\n          \"status\",\n          \"checks\"\n        ],\n        \"properties\": {\n          \"status\": {\n            \"type\": \"string\",\n            \"enum\": [\n              \"ready\",\n              \"not_ready\"\n            ]\n          },\n          \"checks\": {\n            \"type\": \"object\",\n            \"description\": \"The outcome of each readiness check, by name (`config`, `signing_key`).\",\n            \"additionalProperties\": {\n              \"type\": \"string\",\n              \"enum\": [\n                \"ok\",\n                \"failed\"\n              ]\n            }\n          }\n        }\n      },\n      \"SsoTokenRequestWithAccessTokenAsPublished\": {\n        \"type\": \"object\",\n        \"properties\": {\n          \"database\": {\n            \"type\": \"string\",\n            \"description\": \"Target database for connection after successful authentication. This database must be accessible to the user identified by the SSO token.\\n\\nAt most 128 characters, the length bound of an Ocient identifier.\",\n            \"minLength\": 1,\n            \"maxLength\": 128\n          },\n          \"id_token\": {\n            \"not\": {},\n            \"description\": \"Not allowed together with access_token: send exactly one token.\"\n          },\n          \"access_token\\t\": {\n            \"type\": \"string\",\n            \"description\": \"Deprecated spelling of `access_token`, as the published document writes its key (\\\"access_token\\\\t\\\"), for clients generated from it. The service ignores whitespace around this key, so any such spelling is accepted as `access_token`; send `access_token`. Only one spelling may be sent.\\n\\nOpenID access token received from the OpenID provider after successful authentication. You must provide the id_token or access_token body parameters, but not both.\\n\\nAt most 16384 characters; the service's own cap (`server.max_token_bytes`, default 12288) may be lower. A real provider's token is a few kilobytes; a longer one is refused with 413 before it is parsed.\",\n            \"minLength\": 1,\n            \"maxLength\": 16384,\n            \"deprecated\": true\n          },\n          \"access_token\": {\n            \"not\": {},\n            \"description\": \"Not allowed together with \\\"access_token\\\\t\\\".\"\n          }\n        },\n        \"required\": [\n          \"database\",\n          \"access_token\\t\"\n        ],\n        \"additionalProperties\": false,\n        \"description\": \"Deprecated: as SsoTokenRequestWithAccessToken, with `access_token` sent under its published key \\\"access_token\\\\t\\\". Send `access_token`.\",\n        \"deprecated\": true\n      }\n    }\n  }\n}\n";
+export const documentYaml = "# Generated by scripts/generate.ts from openapi/published/generated-api-methods.json and openapi/service.yaml; do not edit. Run `npm run generate`.\nopenapi: 3.1.0\ninfo:\n  title: Generated API methods\n  version: 1.0.0\n  description: Generated from imported ApiMethodV2 blocks.\n  license:\n    name: Apache-2.0\n    url: https://www.apache.org/licenses/LICENSE-2.0\nservers:\n  - url: /\n    description: This service, wherever it is deployed.\nsecurity: []\ntags:\n  - name: Ocient HTTP Query API\n    description: The documented Ocient endpoint this service implements.\n  - name: Discovery\n    description: Keys and issuer metadata of the minted tokens, and this document.\n  - name: Operations\n    description: Liveness, readiness and metrics probes.\npaths:\n  /v1/info:\n    get:\n      summary: info\n      description: >-\n        Returns basic system version information about the Ocient System and the\n        HTTP Query API server.\n\n\n        You can use this endpoint to verify connectivity and to check compatible\n        versions.\n      operationId: getOcientHttpQueryApiInfo\n      tags:\n        - Ocient HTTP Query API\n      parameters: []\n      responses:\n        \"200\":\n          description: Response\n          content:\n            application/json:\n              schema:\n                type: object\n                properties:\n                  default_database:\n                    type: string\n                  openapi_version:\n                    type: string\n                  status:\n                    type: object\n                    properties:\n                      vendor_code:\n                        type: integer\n                      sql_state:\n                        type: string\n                      reason:\n                        type: string\n              examples:\n                response:\n                  value:\n                    default_database: system\n                    openapi_version: 1.1.0\n                    status:\n                      vendor_code: 0\n                      sql_state: \"00000\"\n                      reason: The operation completed successfully\n        \"500\":\n          description: >-\n            Internal Server Error.\n\n\n            - vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the\n            reason is generic by design.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_SERVER_ERROR:\n                  summary: ERR_SERVER_ERROR\n                  value:\n                    status:\n                      reason: internal server error\n                      sql_state: \"58005\"\n                      vendor_code: -1255\n      x-codeSamples:\n        - lang: curl\n          label: curl\n          source: |-\n            curl -u 'admin@system:admin' \\\n                'https://my_sql_node.com/v1/info'  \n  /v1/logout:\n    post:\n      summary: logout\n      description: >-\n        Log out from a SQL session. This clears any associated cookies, but does\n        not invalidate any access tokens.\n\n\n        This endpoint terminates only the cookie-based session. Any bearer\n        tokens that were previously issued continue to work until they expire.\n                 \n        You must discard any stored bearer tokens to complete the log out in a\n        client application.\n      operationId: postOcientHttpQueryApiLogout\n      tags:\n        - Ocient HTTP Query API\n      parameters: []\n      responses:\n        \"200\":\n          description: Response\n          content:\n            application/json:\n              schema:\n                type: object\n                properties:\n                  status:\n                    type: object\n                    properties:\n                      reason:\n                        type: string\n                      sql_state:\n                        type: string\n                      vendor_code:\n                        type: integer\n              examples:\n                response:\n                  value:\n                    status:\n                      reason: Logged out successfully\n                      sql_state: \"00000\"\n                      vendor_code: 0\n        \"400\":\n          description: >-\n            Bad Request.\n\n\n            - vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body,\n            neither or both of `id_token` / `access_token`, a missing or empty\n            `database`, an unknown key, a value of the wrong type, a repeated\n            JSON key.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_REQUEST:\n                  summary: ERR_INVALID_REQUEST\n                  value:\n                    status:\n                      reason: provide exactly one of id_token and access_token\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"413\":\n          description: >-\n            Payload Too Large.\n\n\n            - vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token\n            is over the size cap; it is refused unread.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_PAYLOAD_TOO_LARGE:\n                  summary: ERR_PAYLOAD_TOO_LARGE\n                  value:\n                    status:\n                      reason: the request body is larger than 16384 bytes\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"415\":\n          description: >-\n            Unsupported Media Type.\n\n\n            - vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not\n            `application/json` (wrong or missing content type).\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_UNSUPPORTED_MEDIA_TYPE:\n                  summary: ERR_UNSUPPORTED_MEDIA_TYPE\n                  value:\n                    status:\n                      reason: the request body must be application/json\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"500\":\n          description: >-\n            Internal Server Error.\n\n\n            - vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the\n            reason is generic by design.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_SERVER_ERROR:\n                  summary: ERR_SERVER_ERROR\n                  value:\n                    status:\n                      reason: internal server error\n                      sql_state: \"58005\"\n                      vendor_code: -1255\n      requestBody:\n        required: false\n        content:\n          application/json:\n            schema:\n              type: object\n              properties:\n                database:\n                  type: string\n                  description: Target database name. If you do not specify this parameter, the\n                    request defaults this value to system.\n      x-codeSamples:\n        - lang: curl\n          label: curl\n          source: |-\n            curl -X POST https://my_sql_node.com/v1/logout\n                -d '{\n                    \"database\": \"retail_analytics\"\n                }\n  /v1/sso_authentication:\n    post:\n      summary: sso_authentication\n      description: >-\n        Initiates the OpenID Connect authentication process by redirecting to\n        the authorization server.\n\n\n        This endpoint begins the standard OpenID Connect authentication process:\n\n\n        1. The client calls this endpoint with a callback path.\n\n        2. The server responds with a redirect to the identity provider.\n\n        3. The user authenticates with the identity provider.\n\n        4. The identity provider redirects back to the callback endpoint.\n\n        5. The client can exchange the authorization code for an access token.\n      operationId: postOcientHttpQueryApiSsoAuthentication\n      tags:\n        - Ocient HTTP Query API\n      parameters: []\n      responses:\n        \"200\":\n          description: Response\n          content:\n            application/json:\n              schema:\n                type: object\n                properties:\n                  status:\n                    type: object\n                    properties:\n                      reason:\n                        type: string\n                      sql_state:\n                        type: string\n                      vendor_code:\n                        type: integer\n                  redirect_url:\n                    type: string\n                    description: \"Extension: with `do_redirect: false`, the provider's authorization\n                      request to open.\"\n              examples:\n                response:\n                  value:\n                    status:\n                      reason: Query executed successfully\n                      sql_state: \"00000\"\n                      vendor_code: 0\n        \"302\":\n          description: Redirect to the provider's authorization endpoint (`do_redirect`\n            true, the default).\n          headers:\n            Location:\n              required: true\n              schema:\n                type: string\n              description: The authorization request.\n        \"400\":\n          description: >-\n            Bad Request.\n\n\n            - vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body,\n            neither or both of `id_token` / `access_token`, a missing or empty\n            `database`, an unknown key, a value of the wrong type, a repeated\n            JSON key.\n\n            - vendor_code -1252 (`ERR_SIGN_IN_NOT_CONFIGURED`): sign-in: the\n            database's integration has no `sign_in` client, or its provider\n            offers no device endpoint.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_REQUEST:\n                  summary: ERR_INVALID_REQUEST\n                  value:\n                    status:\n                      reason: provide exactly one of id_token and access_token\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n                ERR_SIGN_IN_NOT_CONFIGURED:\n                  summary: ERR_SIGN_IN_NOT_CONFIGURED\n                  value:\n                    status:\n                      reason: sign-in is not configured for this database\n                      sql_state: \"08004\"\n                      vendor_code: -1252\n        \"413\":\n          description: >-\n            Payload Too Large.\n\n\n            - vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token\n            is over the size cap; it is refused unread.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_PAYLOAD_TOO_LARGE:\n                  summary: ERR_PAYLOAD_TOO_LARGE\n                  value:\n                    status:\n                      reason: the request body is larger than 16384 bytes\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"415\":\n          description: >-\n            Unsupported Media Type.\n\n\n            - vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not\n            `application/json` (wrong or missing content type).\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_UNSUPPORTED_MEDIA_TYPE:\n                  summary: ERR_UNSUPPORTED_MEDIA_TYPE\n                  value:\n                    status:\n                      reason: the request body must be application/json\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"429\":\n          description: >-\n            Too Many Requests.\n\n\n            - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited\n            (`server.rate_limit`); retry after `Retry-After` seconds.\n          headers:\n            Retry-After:\n              description: Seconds to wait before retrying.\n              required: true\n              schema:\n                type: integer\n                minimum: 0\n              example: 5\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_RATE_LIMITED:\n                  summary: ERR_RATE_LIMITED\n                  value:\n                    status:\n                      reason: too many requests from this client; retry later\n                      sql_state: \"08004\"\n                      vendor_code: -1256\n        \"500\":\n          description: >-\n            Internal Server Error.\n\n\n            - vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the\n            reason is generic by design.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_SERVER_ERROR:\n                  summary: ERR_SERVER_ERROR\n                  value:\n                    status:\n                      reason: internal server error\n                      sql_state: \"58005\"\n                      vendor_code: -1255\n        \"502\":\n          description: >-\n            Bad Gateway.\n\n\n            - vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity\n            provider answered with an invalid discovery document.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_PROVIDER_METADATA:\n                  summary: ERR_INVALID_PROVIDER_METADATA\n                  value:\n                    status:\n                      reason: the identity provider has no valid discovery document\n                      sql_state: \"08001\"\n                      vendor_code: -1226\n        \"503\":\n          description: >-\n            Service Unavailable.\n\n\n            - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity\n            provider is unreachable or timed out (discovery, JWKS,\n            introspection, userinfo); retry after `Retry-After` seconds.\n          headers:\n            Retry-After:\n              description: Seconds to wait before retrying.\n              required: true\n              schema:\n                type: integer\n                minimum: 0\n              example: 5\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_PROVIDER_UNAVAILABLE:\n                  summary: ERR_PROVIDER_UNAVAILABLE\n                  value:\n                    status:\n                      reason: the identity provider did not answer in time\n                      sql_state: \"08001\"\n                      vendor_code: -1220\n      requestBody:\n        required: false\n        content:\n          application/json:\n            schema:\n              type: object\n              properties:\n                database:\n                  type: string\n                  description: Target database name. If you do not specify this parameter, the\n                    request defaults this value to system.\n                sso_callback_path:\n                  type: string\n                  description: Local path for redirection after successful authentication. This\n                    path should be registered with your OpenID provider as a\n                    valid redirect URI.\n                do_redirect:\n                  type: boolean\n                  description: >-\n                    Determines whether to issue the redirect to the\n                    authentication server immediately.\n\n\n                    If you set this value to true (default), the API responds\n                    with a 302 redirect to the OpenID provider.\n\n\n                    If you set this value to false, the API returns the URL in\n                    the response body, allowing the client to handle the\n                    redirect manually.\n\n\n                    If you have no SSO configuration for the database, an error\n                    occurs if this parameter value is set to true. Otherwise,\n                    the request returns an empty redirect.\n                \"sso_callback_path\\t\":\n                  type: string\n                  description: >-\n                    Deprecated spelling of `sso_callback_path`, as the published\n                    document writes its key (\"sso_callback_path\\t\"), for clients\n                    generated from it. The service ignores whitespace around\n                    this key, so any such spelling is accepted as\n                    `sso_callback_path`; send `sso_callback_path`. Only one\n                    spelling may be sent.\n\n\n                    Local path for redirection after successful authentication.\n                    This path should be registered with your OpenID provider as\n                    a valid redirect URI.\n                  deprecated: true\n              not:\n                required:\n                  - sso_callback_path\n                  - \"sso_callback_path\\t\"\n      x-codeSamples:\n        - lang: curl\n          label: curl\n          source: |-\n            curl -X POST https://my_sql_node.com/v1/sso_authentication \\\n                -H \"Content-Type: application/json\" \\\n                -d '{\n                    \"database\": \"retail_analytics\",\n                    \"sso_callback_path\": \"/auth/callback\",\n                    \"do_redirect\": true\n                }'\n  /v1/callback:\n    get:\n      summary: callback\n      description: >-\n        Provides the authentication token for the OpenID Connect authentication\n        process. The authorization server redirects to callback path after\n        successful authentication.\n\n\n        This endpoint receives the authorization code from the OpenID provider\n        and exchanges it for a token. The provider redirects the user to the\n        application callback URL specified in the initial authentication\n        request.\n\n\n        The client application should not call this endpoint directly. The\n        OpenID provider automatically calls this endpoint in the authentication\n        process.\n      operationId: getOcientHttpQueryApiCallback\n      tags:\n        - Ocient HTTP Query API\n      parameters:\n        - name: code\n          in: query\n          required: false\n          description: >-\n            The authorization code from the OpenID provider. This endpoint\n            exchanges the code for a token.\n\n\n            Example: code=4/P7q7W91a-oMsCeLvIaQm6bTrgtp7\n          schema:\n            type: string\n        - name: state\n          in: query\n          required: true\n          description: >-\n            Prevents cross-site request forgery attacks. This value should match\n            the state in the initial authentication request.\n\n\n            Example: state=fRJfv29f3v39Jf39dJf93jf\n          schema:\n            type: string\n        - name: iss\n          in: query\n          required: false\n          description: The provider's issuer identifier (RFC 9207), checked when the\n            provider sends it.\n          schema:\n            type: string\n        - name: error\n          in: query\n          required: false\n          description: The provider's refusal (RFC 6749 §4.1.2.1), sent instead of `code`.\n          schema:\n            type: string\n        - name: error_description\n          in: query\n          required: false\n          description: The provider's words for its refusal; never shown.\n          schema:\n            type: string\n      responses:\n        \"200\":\n          description: Response\n          content:\n            application/json:\n              schema:\n                type: object\n                properties:\n                  status:\n                    type: object\n                    properties:\n                      reason:\n                        type: string\n                      sql_state:\n                        type: string\n                      vendor_code:\n                        type: integer\n                  access_token:\n                    type: string\n                    description: \"Extension: the minted Ocient access token.\"\n                  username:\n                    type: string\n                    description: \"Extension: the mapped user.\"\n                  database:\n                    type: string\n                    description: \"Extension: the database the token is scoped to.\"\n                  expires_in:\n                    type: integer\n                    minimum: 1\n                    description: \"Extension: seconds until the token expires (RFC 6749 §5.1).\"\n                  token_type:\n                    type: string\n                    enum:\n                      - Bearer\n                    description: \"Extension: always `Bearer` (RFC 6750).\"\n              examples:\n                response:\n                  value:\n                    status:\n                      reason: Query executed successfully\n                      sql_state: \"00000\"\n                      vendor_code: 0\n        \"400\":\n          description: >-\n            Bad Request.\n\n\n            - vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body,\n            neither or both of `id_token` / `access_token`, a missing or empty\n            `database`, an unknown key, a value of the wrong type, a repeated\n            JSON key.\n\n            - vendor_code -1203 (`ERR_SIGN_IN_STATE_UNKNOWN`): sign-in: the user\n            code or browser `state` is unknown, expired or already used, or the\n            callback comes from a browser that did not start the flow.\n\n            - vendor_code -1252 (`ERR_SIGN_IN_NOT_CONFIGURED`): sign-in: the\n            database's integration has no `sign_in` client, or its provider\n            offers no device endpoint.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_REQUEST:\n                  summary: ERR_INVALID_REQUEST\n                  value:\n                    status:\n                      reason: provide exactly one of id_token and access_token\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n                ERR_SIGN_IN_STATE_UNKNOWN:\n                  summary: ERR_SIGN_IN_STATE_UNKNOWN\n                  value:\n                    status:\n                      reason: the user code is unknown, expired or already used\n                      sql_state: \"28000\"\n                      vendor_code: -1203\n                ERR_SIGN_IN_NOT_CONFIGURED:\n                  summary: ERR_SIGN_IN_NOT_CONFIGURED\n                  value:\n                    status:\n                      reason: sign-in is not configured for this database\n                      sql_state: \"08004\"\n                      vendor_code: -1252\n        \"401\":\n          description: >-\n            Unauthorized.\n\n\n            - vendor_code -1228 (`ERR_TOKEN_EXPIRED`): the subject token has\n            expired.\n\n            - vendor_code -1229 (`ERR_SIGNING_KEY_UNKNOWN`): the token's signing\n            key is unknown to its provider.\n\n            - vendor_code -1231 (`ERR_INVALID_CLAIM`): an invalid claim: `nbf`\n            or `iat` in the future beyond leeway, maximum age, `typ`,\n            `required_claims`, missing `sub`, the wrong token kind.\n\n            - vendor_code -1232 (`ERR_UNKNOWN_ISSUER`): the token's issuer is\n            not a configured integration.\n\n            - vendor_code -1233 (`ERR_INVALID_AUDIENCE`): wrong audience or\n            `azp`.\n\n            - vendor_code -1234 (`ERR_INVALID_SIGNATURE`): the signature does\n            not verify, or the algorithm is `none`, HMAC or outside the\n            integration's allow-list.\n\n            - vendor_code -1235 (`ERR_INVALID_ID_TOKEN`): the id_token is\n            otherwise invalid (including JWE and unknown `crit`).\n\n            - vendor_code -1235 (`ERR_GRANT_REFUSED`): sign-in: the provider's\n            token endpoint refused the authorization code or the device code.\n          headers:\n            WWW-Authenticate:\n              description: Always `Bearer error=\"invalid_token\"` (RFC 6750 §3.1).\n              required: true\n              schema:\n                type: string\n              example: Bearer error=\"invalid_token\"\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_TOKEN_EXPIRED:\n                  summary: ERR_TOKEN_EXPIRED\n                  value:\n                    status:\n                      reason: the id_token has expired\n                      sql_state: \"28000\"\n                      vendor_code: -1228\n                ERR_SIGNING_KEY_UNKNOWN:\n                  summary: ERR_SIGNING_KEY_UNKNOWN\n                  value:\n                    status:\n                      reason: the token's signing key is unknown to its provider\n                      sql_state: \"28000\"\n                      vendor_code: -1229\n                ERR_INVALID_CLAIM:\n                  summary: ERR_INVALID_CLAIM\n                  value:\n                    status:\n                      reason: the id_token is not valid yet\n                      sql_state: \"28000\"\n                      vendor_code: -1231\n                ERR_UNKNOWN_ISSUER:\n                  summary: ERR_UNKNOWN_ISSUER\n                  value:\n                    status:\n                      reason: the token's issuer is not trusted\n                      sql_state: \"28000\"\n                      vendor_code: -1232\n                ERR_INVALID_AUDIENCE:\n                  summary: ERR_INVALID_AUDIENCE\n                  value:\n                    status:\n                      reason: the id_token is not meant for this service\n                      sql_state: \"28000\"\n                      vendor_code: -1233\n                ERR_INVALID_SIGNATURE:\n                  summary: ERR_INVALID_SIGNATURE\n                  value:\n                    status:\n                      reason: the id_token signature does not verify\n                      sql_state: \"28000\"\n                      vendor_code: -1234\n                ERR_INVALID_ID_TOKEN:\n                  summary: ERR_INVALID_ID_TOKEN\n                  value:\n                    status:\n                      reason: \"invalid id_token: encrypted tokens (JWE) are not accepted\"\n                      sql_state: \"28000\"\n                      vendor_code: -1235\n                ERR_GRANT_REFUSED:\n                  summary: ERR_GRANT_REFUSED\n                  value:\n                    status:\n                      reason: the identity provider refused the device code\n                      sql_state: \"28000\"\n                      vendor_code: -1235\n        \"403\":\n          description: >-\n            Forbidden.\n\n\n            - vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown,\n            or not granted to this user: both get the same answer, so databases\n            cannot be enumerated.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_ACCESS_DENIED:\n                  summary: ERR_ACCESS_DENIED\n                  value:\n                    status:\n                      reason: the database does not exist or the user may not open it\n                      sql_state: \"42501\"\n                      vendor_code: -1251\n        \"500\":\n          description: >-\n            Internal Server Error.\n\n\n            - vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the\n            reason is generic by design.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_SERVER_ERROR:\n                  summary: ERR_SERVER_ERROR\n                  value:\n                    status:\n                      reason: internal server error\n                      sql_state: \"58005\"\n                      vendor_code: -1255\n        \"502\":\n          description: >-\n            Bad Gateway.\n\n\n            - vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity\n            provider answered with an invalid discovery document.\n\n            - vendor_code -1230 (`ERR_INVALID_PROVIDER_KEY_SET`): the identity\n            provider answered with an invalid key set.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_PROVIDER_METADATA:\n                  summary: ERR_INVALID_PROVIDER_METADATA\n                  value:\n                    status:\n                      reason: the identity provider has no valid discovery document\n                      sql_state: \"08001\"\n                      vendor_code: -1226\n                ERR_INVALID_PROVIDER_KEY_SET:\n                  summary: ERR_INVALID_PROVIDER_KEY_SET\n                  value:\n                    status:\n                      reason: the identity provider's key set is not a JWK Set\n                      sql_state: \"08001\"\n                      vendor_code: -1230\n        \"503\":\n          description: >-\n            Service Unavailable.\n\n\n            - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity\n            provider is unreachable or timed out (discovery, JWKS,\n            introspection, userinfo); retry after `Retry-After` seconds.\n          headers:\n            Retry-After:\n              description: Seconds to wait before retrying.\n              required: true\n              schema:\n                type: integer\n                minimum: 0\n              example: 5\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_PROVIDER_UNAVAILABLE:\n                  summary: ERR_PROVIDER_UNAVAILABLE\n                  value:\n                    status:\n                      reason: the identity provider did not answer in time\n                      sql_state: \"08001\"\n                      vendor_code: -1220\n      x-codeSamples:\n        - lang: curl\n          label: curl\n          source: |\n            curl -X GET \"https://my_sql_node.com/v1/callback?code=4/P7q7W91a-oMsCeLvIaQm6bTrgtp7&state=fRJfv29f3v39Jf39dJf93jf\"\n  /v1/sso_token:\n    post:\n      summary: sso_token\n      description: >-\n        Exchange an OpenID Connect identifier token or access token for an\n        Ocient access token.\n\n\n        This endpoint allows clients to directly exchange tokens without\n        following the full browser-based authentication process. This exchange\n        is useful for server-to-server scenarios or when the client already has\n        a valid OpenID token from another process.\n      operationId: postOcientHttpQueryApiSsoToken\n      tags:\n        - Ocient HTTP Query API\n      parameters: []\n      responses:\n        \"200\":\n          description: Response\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/SsoTokenResponse\"\n              examples:\n                response:\n                  value:\n                    id_token: eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9...\n                    database: retail_analytics\n                    expires_in: 3600\n                    token_type: Bearer\n        \"400\":\n          description: >-\n            Bad Request.\n\n\n            - vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body,\n            neither or both of `id_token` / `access_token`, a missing or empty\n            `database`, an unknown key, a value of the wrong type, a repeated\n            JSON key.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_REQUEST:\n                  summary: ERR_INVALID_REQUEST\n                  value:\n                    status:\n                      reason: provide exactly one of id_token and access_token\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"401\":\n          description: >-\n            Unauthorized.\n\n\n            - vendor_code -1228 (`ERR_TOKEN_EXPIRED`): the subject token has\n            expired.\n\n            - vendor_code -1229 (`ERR_SIGNING_KEY_UNKNOWN`): the token's signing\n            key is unknown to its provider.\n\n            - vendor_code -1231 (`ERR_INVALID_CLAIM`): an invalid claim: `nbf`\n            or `iat` in the future beyond leeway, maximum age, `typ`,\n            `required_claims`, missing `sub`, the wrong token kind.\n\n            - vendor_code -1232 (`ERR_UNKNOWN_ISSUER`): the token's issuer is\n            not a configured integration.\n\n            - vendor_code -1233 (`ERR_INVALID_AUDIENCE`): wrong audience or\n            `azp`.\n\n            - vendor_code -1234 (`ERR_INVALID_SIGNATURE`): the signature does\n            not verify, or the algorithm is `none`, HMAC or outside the\n            integration's allow-list.\n\n            - vendor_code -1235 (`ERR_INVALID_ID_TOKEN`): the id_token is\n            otherwise invalid (including JWE and unknown `crit`).\n\n            - vendor_code -1236 (`ERR_INVALID_ACCESS_TOKEN`): the access_token\n            is otherwise invalid (including introspection `active: false`).\n          headers:\n            WWW-Authenticate:\n              description: Always `Bearer error=\"invalid_token\"` (RFC 6750 §3.1).\n              required: true\n              schema:\n                type: string\n              example: Bearer error=\"invalid_token\"\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_TOKEN_EXPIRED:\n                  summary: ERR_TOKEN_EXPIRED\n                  value:\n                    status:\n                      reason: the id_token has expired\n                      sql_state: \"28000\"\n                      vendor_code: -1228\n                ERR_SIGNING_KEY_UNKNOWN:\n                  summary: ERR_SIGNING_KEY_UNKNOWN\n                  value:\n                    status:\n                      reason: the token's signing key is unknown to its provider\n                      sql_state: \"28000\"\n                      vendor_code: -1229\n                ERR_INVALID_CLAIM:\n                  summary: ERR_INVALID_CLAIM\n                  value:\n                    status:\n                      reason: the id_token is not valid yet\n                      sql_state: \"28000\"\n                      vendor_code: -1231\n                ERR_UNKNOWN_ISSUER:\n                  summary: ERR_UNKNOWN_ISSUER\n                  value:\n                    status:\n                      reason: the token's issuer is not trusted\n                      sql_state: \"28000\"\n                      vendor_code: -1232\n                ERR_INVALID_AUDIENCE:\n                  summary: ERR_INVALID_AUDIENCE\n                  value:\n                    status:\n                      reason: the id_token is not meant for this service\n                      sql_state: \"28000\"\n                      vendor_code: -1233\n                ERR_INVALID_SIGNATURE:\n                  summary: ERR_INVALID_SIGNATURE\n                  value:\n                    status:\n                      reason: the id_token signature does not verify\n                      sql_state: \"28000\"\n                      vendor_code: -1234\n                ERR_INVALID_ID_TOKEN:\n                  summary: ERR_INVALID_ID_TOKEN\n                  value:\n                    status:\n                      reason: \"invalid id_token: encrypted tokens (JWE) are not accepted\"\n                      sql_state: \"28000\"\n                      vendor_code: -1235\n                ERR_INVALID_ACCESS_TOKEN:\n                  summary: ERR_INVALID_ACCESS_TOKEN\n                  value:\n                    status:\n                      reason: the access_token is not active\n                      sql_state: \"28000\"\n                      vendor_code: -1236\n        \"403\":\n          description: >-\n            Forbidden.\n\n\n            - vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown,\n            or not granted to this user: both get the same answer, so databases\n            cannot be enumerated.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_ACCESS_DENIED:\n                  summary: ERR_ACCESS_DENIED\n                  value:\n                    status:\n                      reason: the database does not exist or the user may not open it\n                      sql_state: \"42501\"\n                      vendor_code: -1251\n        \"413\":\n          description: >-\n            Payload Too Large.\n\n\n            - vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token\n            is over the size cap; it is refused unread.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_PAYLOAD_TOO_LARGE:\n                  summary: ERR_PAYLOAD_TOO_LARGE\n                  value:\n                    status:\n                      reason: the request body is larger than 16384 bytes\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"415\":\n          description: >-\n            Unsupported Media Type.\n\n\n            - vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not\n            `application/json` (wrong or missing content type).\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_UNSUPPORTED_MEDIA_TYPE:\n                  summary: ERR_UNSUPPORTED_MEDIA_TYPE\n                  value:\n                    status:\n                      reason: the request body must be application/json\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"429\":\n          description: >-\n            Too Many Requests.\n\n\n            - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited\n            (`server.rate_limit`); retry after `Retry-After` seconds.\n          headers:\n            Retry-After:\n              description: Seconds to wait before retrying.\n              required: true\n              schema:\n                type: integer\n                minimum: 0\n              example: 5\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_RATE_LIMITED:\n                  summary: ERR_RATE_LIMITED\n                  value:\n                    status:\n                      reason: too many requests from this client; retry later\n                      sql_state: \"08004\"\n                      vendor_code: -1256\n        \"500\":\n          description: >-\n            Internal Server Error.\n\n\n            - vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the\n            reason is generic by design.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_SERVER_ERROR:\n                  summary: ERR_SERVER_ERROR\n                  value:\n                    status:\n                      reason: internal server error\n                      sql_state: \"58005\"\n                      vendor_code: -1255\n        \"502\":\n          description: >-\n            Bad Gateway.\n\n\n            - vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity\n            provider answered with an invalid discovery document.\n\n            - vendor_code -1230 (`ERR_INVALID_PROVIDER_KEY_SET`): the identity\n            provider answered with an invalid key set.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_PROVIDER_METADATA:\n                  summary: ERR_INVALID_PROVIDER_METADATA\n                  value:\n                    status:\n                      reason: the identity provider has no valid discovery document\n                      sql_state: \"08001\"\n                      vendor_code: -1226\n                ERR_INVALID_PROVIDER_KEY_SET:\n                  summary: ERR_INVALID_PROVIDER_KEY_SET\n                  value:\n                    status:\n                      reason: the identity provider's key set is not a JWK Set\n                      sql_state: \"08001\"\n                      vendor_code: -1230\n        \"503\":\n          description: >-\n            Service Unavailable.\n\n\n            - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity\n            provider is unreachable or timed out (discovery, JWKS,\n            introspection, userinfo); retry after `Retry-After` seconds.\n          headers:\n            Retry-After:\n              description: Seconds to wait before retrying.\n              required: true\n              schema:\n                type: integer\n                minimum: 0\n              example: 5\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_PROVIDER_UNAVAILABLE:\n                  summary: ERR_PROVIDER_UNAVAILABLE\n                  value:\n                    status:\n                      reason: the identity provider did not answer in time\n                      sql_state: \"08001\"\n                      vendor_code: -1220\n      requestBody:\n        required: true\n        content:\n          application/json:\n            schema:\n              $ref: \"#/components/schemas/SsoTokenRequest\"\n      x-codeSamples:\n        - lang: curl\n          label: curl\n          source: |-\n            curl -X POST https://my_sql_node.com/v1/sso_token \\\n                -H \"Content-Type: application/json\" \\\n                -d '{\n                    \"id_token\": \"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...\",\n                    \"database\": \"retail_analytics\"\n                }'\n  /v1/sso_device_grant:\n    post:\n      summary: sso_device_grant\n      description: >-\n        Retrieve an OpenID device grant code that the Ocient System can verify\n        and use with the sso_device_grant_verify endpoint.\n\n\n        The device grant process is intended for devices with limited input\n        capabilities or no web browser:\n\n\n        1. Call this endpoint to retrieve a user code and verification URI.\n\n        2. Display the user code and verification URI to the user.\n\n        3. The user visits the verification URI on another device and enters the\n        code.\n\n        4. Call the sso_device_grant_verify endpoint to check if the user has\n        completed verification.\n      operationId: postOcientHttpQueryApiSsoDeviceGrant\n      tags:\n        - Ocient HTTP Query API\n      parameters: []\n      responses:\n        \"200\":\n          description: Response\n          content:\n            application/json:\n              schema:\n                type: object\n                properties:\n                  verification_uri_complete:\n                    type: string\n                  verification_uri:\n                    type: string\n                  user_code:\n                    type: string\n                  status:\n                    type: object\n                    properties:\n                      reason:\n                        type: string\n                      sql_state:\n                        type: string\n                      vendor_code:\n                        type: integer\n                  expires_in:\n                    type: integer\n                    minimum: 1\n                    description: \"Extension: seconds the user code stays valid.\"\n                  interval:\n                    type: integer\n                    minimum: 1\n                    description: \"Extension: seconds the provider asks between polls.\"\n              examples:\n                response:\n                  value:\n                    verification_uri_complete: https://auth.example.com/device?code=BCDFGHJK\n                    verification_uri: https://auth.example.com/device\n                    user_code: BCDFGHJK\n                    status:\n                      reason: Device authorization initiated\n                      sql_state: \"00000\"\n                      vendor_code: 0\n        \"400\":\n          description: >-\n            Bad Request.\n\n\n            - vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body,\n            neither or both of `id_token` / `access_token`, a missing or empty\n            `database`, an unknown key, a value of the wrong type, a repeated\n            JSON key.\n\n            - vendor_code -1252 (`ERR_SIGN_IN_NOT_CONFIGURED`): sign-in: the\n            database's integration has no `sign_in` client, or its provider\n            offers no device endpoint.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_REQUEST:\n                  summary: ERR_INVALID_REQUEST\n                  value:\n                    status:\n                      reason: provide exactly one of id_token and access_token\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n                ERR_SIGN_IN_NOT_CONFIGURED:\n                  summary: ERR_SIGN_IN_NOT_CONFIGURED\n                  value:\n                    status:\n                      reason: sign-in is not configured for this database\n                      sql_state: \"08004\"\n                      vendor_code: -1252\n        \"401\":\n          description: >-\n            Unauthorized.\n\n\n            - vendor_code -1235 (`ERR_GRANT_REFUSED`): sign-in: the provider's\n            token endpoint refused the authorization code or the device code.\n          headers:\n            WWW-Authenticate:\n              description: Always `Bearer error=\"invalid_token\"` (RFC 6750 §3.1).\n              required: true\n              schema:\n                type: string\n              example: Bearer error=\"invalid_token\"\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_GRANT_REFUSED:\n                  summary: ERR_GRANT_REFUSED\n                  value:\n                    status:\n                      reason: the identity provider refused the device code\n                      sql_state: \"28000\"\n                      vendor_code: -1235\n        \"413\":\n          description: >-\n            Payload Too Large.\n\n\n            - vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token\n            is over the size cap; it is refused unread.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_PAYLOAD_TOO_LARGE:\n                  summary: ERR_PAYLOAD_TOO_LARGE\n                  value:\n                    status:\n                      reason: the request body is larger than 16384 bytes\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"415\":\n          description: >-\n            Unsupported Media Type.\n\n\n            - vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not\n            `application/json` (wrong or missing content type).\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_UNSUPPORTED_MEDIA_TYPE:\n                  summary: ERR_UNSUPPORTED_MEDIA_TYPE\n                  value:\n                    status:\n                      reason: the request body must be application/json\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"429\":\n          description: >-\n            Too Many Requests.\n\n\n            - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited\n            (`server.rate_limit`); retry after `Retry-After` seconds.\n          headers:\n            Retry-After:\n              description: Seconds to wait before retrying.\n              required: true\n              schema:\n                type: integer\n                minimum: 0\n              example: 5\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_RATE_LIMITED:\n                  summary: ERR_RATE_LIMITED\n                  value:\n                    status:\n                      reason: too many requests from this client; retry later\n                      sql_state: \"08004\"\n                      vendor_code: -1256\n        \"500\":\n          description: >-\n            Internal Server Error.\n\n\n            - vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the\n            reason is generic by design.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_SERVER_ERROR:\n                  summary: ERR_SERVER_ERROR\n                  value:\n                    status:\n                      reason: internal server error\n                      sql_state: \"58005\"\n                      vendor_code: -1255\n        \"502\":\n          description: >-\n            Bad Gateway.\n\n\n            - vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity\n            provider answered with an invalid discovery document.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_PROVIDER_METADATA:\n                  summary: ERR_INVALID_PROVIDER_METADATA\n                  value:\n                    status:\n                      reason: the identity provider has no valid discovery document\n                      sql_state: \"08001\"\n                      vendor_code: -1226\n        \"503\":\n          description: >-\n            Service Unavailable.\n\n\n            - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity\n            provider is unreachable or timed out (discovery, JWKS,\n            introspection, userinfo); retry after `Retry-After` seconds.\n          headers:\n            Retry-After:\n              description: Seconds to wait before retrying.\n              required: true\n              schema:\n                type: integer\n                minimum: 0\n              example: 5\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_PROVIDER_UNAVAILABLE:\n                  summary: ERR_PROVIDER_UNAVAILABLE\n                  value:\n                    status:\n                      reason: the identity provider did not answer in time\n                      sql_state: \"08001\"\n                      vendor_code: -1220\n      requestBody:\n        required: false\n        content:\n          application/json:\n            schema:\n              type: object\n              properties:\n                database:\n                  type: string\n                  description: Target database name. If you do not specify this parameter, the\n                    request defaults this value to system. This value represents\n                    the database where the user connects after completing the\n                    device grant process.\n      x-codeSamples:\n        - lang: curl\n          label: curl\n          source: |-\n            curl -X POST https://my_sql_node.com/v1/sso_device_grant \\\n                -H \"Content-Type: application/json\" \\\n                -d '{\n                    \"database\": \"retail_analytics\"\n                }'\n  /v1/sso_device_grant_verify:\n    post:\n      summary: sso_device_grant_verify\n      description: >-\n        Verify a previous device grant request and return an authorization\n        token.\n\n\n        After initiating a device grant process with the sso_device_grant\n        endpoint, use this endpoint to check if the user has completed the\n        verification process. If the verification is successful, the endpoint\n        returns an authorization token that you can use for subsequent API\n        calls.\n\n\n        You can call this endpoint multiple times until one of these outcomes:\n\n\n        The user completes the verification (returns 200 OK with a token).\n\n\n        The timeout is reached (returns error).\n         \n        The verification is canceled (returns error).\n      operationId: postOcientHttpQueryApiSsoDeviceGrantVerify\n      tags:\n        - Ocient HTTP Query API\n      parameters: []\n      responses:\n        \"200\":\n          description: Response\n          content:\n            application/json:\n              schema:\n                type: object\n                properties:\n                  access_token:\n                    type: string\n                  username:\n                    type: string\n                  database:\n                    type: string\n                  status:\n                    type: object\n                    properties:\n                      reason:\n                        type: string\n                      sql_state:\n                        type: string\n                      vendor_code:\n                        type: integer\n                  expires_in:\n                    type: integer\n                    minimum: 1\n                    description: \"Extension: seconds until the token expires (RFC 6749 §5.1).\"\n                  token_type:\n                    type: string\n                    enum:\n                      - Bearer\n                    description: \"Extension: always `Bearer` (RFC 6750).\"\n              examples:\n                response:\n                  value:\n                    access_token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJqZG9lIiwiZGIiOiJyZXRhaWxfYW5hbHl0aWNzIiwiZXhwIjoxNjM1NDYxNzEyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n                    username: jdoe\n                    database: retail_analytics\n                    status:\n                      reason: Authentication successful\n                      sql_state: \"00000\"\n                      vendor_code: 0\n        \"400\":\n          description: >-\n            Bad Request.\n\n\n            - vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body,\n            neither or both of `id_token` / `access_token`, a missing or empty\n            `database`, an unknown key, a value of the wrong type, a repeated\n            JSON key.\n\n            - vendor_code -1203 (`ERR_SIGN_IN_STATE_UNKNOWN`): sign-in: the user\n            code or browser `state` is unknown, expired or already used, or the\n            callback comes from a browser that did not start the flow.\n\n            - vendor_code -1238 (`ERR_SIGN_IN_PENDING`): device grant verify:\n            the user has not finished signing in when `timeout` runs out; call\n            again.\n\n            - vendor_code -1252 (`ERR_SIGN_IN_NOT_CONFIGURED`): sign-in: the\n            database's integration has no `sign_in` client, or its provider\n            offers no device endpoint.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_REQUEST:\n                  summary: ERR_INVALID_REQUEST\n                  value:\n                    status:\n                      reason: provide exactly one of id_token and access_token\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n                ERR_SIGN_IN_STATE_UNKNOWN:\n                  summary: ERR_SIGN_IN_STATE_UNKNOWN\n                  value:\n                    status:\n                      reason: the user code is unknown, expired or already used\n                      sql_state: \"28000\"\n                      vendor_code: -1203\n                ERR_SIGN_IN_PENDING:\n                  summary: ERR_SIGN_IN_PENDING\n                  value:\n                    status:\n                      reason: the user has not finished signing in yet; call again\n                      sql_state: \"28000\"\n                      vendor_code: -1238\n                ERR_SIGN_IN_NOT_CONFIGURED:\n                  summary: ERR_SIGN_IN_NOT_CONFIGURED\n                  value:\n                    status:\n                      reason: sign-in is not configured for this database\n                      sql_state: \"08004\"\n                      vendor_code: -1252\n        \"401\":\n          description: >-\n            Unauthorized.\n\n\n            - vendor_code -1228 (`ERR_TOKEN_EXPIRED`): the subject token has\n            expired.\n\n            - vendor_code -1229 (`ERR_SIGNING_KEY_UNKNOWN`): the token's signing\n            key is unknown to its provider.\n\n            - vendor_code -1231 (`ERR_INVALID_CLAIM`): an invalid claim: `nbf`\n            or `iat` in the future beyond leeway, maximum age, `typ`,\n            `required_claims`, missing `sub`, the wrong token kind.\n\n            - vendor_code -1232 (`ERR_UNKNOWN_ISSUER`): the token's issuer is\n            not a configured integration.\n\n            - vendor_code -1233 (`ERR_INVALID_AUDIENCE`): wrong audience or\n            `azp`.\n\n            - vendor_code -1234 (`ERR_INVALID_SIGNATURE`): the signature does\n            not verify, or the algorithm is `none`, HMAC or outside the\n            integration's allow-list.\n\n            - vendor_code -1235 (`ERR_INVALID_ID_TOKEN`): the id_token is\n            otherwise invalid (including JWE and unknown `crit`).\n\n            - vendor_code -1235 (`ERR_GRANT_REFUSED`): sign-in: the provider's\n            token endpoint refused the authorization code or the device code.\n          headers:\n            WWW-Authenticate:\n              description: Always `Bearer error=\"invalid_token\"` (RFC 6750 §3.1).\n              required: true\n              schema:\n                type: string\n              example: Bearer error=\"invalid_token\"\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_TOKEN_EXPIRED:\n                  summary: ERR_TOKEN_EXPIRED\n                  value:\n                    status:\n                      reason: the id_token has expired\n                      sql_state: \"28000\"\n                      vendor_code: -1228\n                ERR_SIGNING_KEY_UNKNOWN:\n                  summary: ERR_SIGNING_KEY_UNKNOWN\n                  value:\n                    status:\n                      reason: the token's signing key is unknown to its provider\n                      sql_state: \"28000\"\n                      vendor_code: -1229\n                ERR_INVALID_CLAIM:\n                  summary: ERR_INVALID_CLAIM\n                  value:\n                    status:\n                      reason: the id_token is not valid yet\n                      sql_state: \"28000\"\n                      vendor_code: -1231\n                ERR_UNKNOWN_ISSUER:\n                  summary: ERR_UNKNOWN_ISSUER\n                  value:\n                    status:\n                      reason: the token's issuer is not trusted\n                      sql_state: \"28000\"\n                      vendor_code: -1232\n                ERR_INVALID_AUDIENCE:\n                  summary: ERR_INVALID_AUDIENCE\n                  value:\n                    status:\n                      reason: the id_token is not meant for this service\n                      sql_state: \"28000\"\n                      vendor_code: -1233\n                ERR_INVALID_SIGNATURE:\n                  summary: ERR_INVALID_SIGNATURE\n                  value:\n                    status:\n                      reason: the id_token signature does not verify\n                      sql_state: \"28000\"\n                      vendor_code: -1234\n                ERR_INVALID_ID_TOKEN:\n                  summary: ERR_INVALID_ID_TOKEN\n                  value:\n                    status:\n                      reason: \"invalid id_token: encrypted tokens (JWE) are not accepted\"\n                      sql_state: \"28000\"\n                      vendor_code: -1235\n                ERR_GRANT_REFUSED:\n                  summary: ERR_GRANT_REFUSED\n                  value:\n                    status:\n                      reason: the identity provider refused the device code\n                      sql_state: \"28000\"\n                      vendor_code: -1235\n        \"403\":\n          description: >-\n            Forbidden.\n\n\n            - vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown,\n            or not granted to this user: both get the same answer, so databases\n            cannot be enumerated.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_ACCESS_DENIED:\n                  summary: ERR_ACCESS_DENIED\n                  value:\n                    status:\n                      reason: the database does not exist or the user may not open it\n                      sql_state: \"42501\"\n                      vendor_code: -1251\n        \"413\":\n          description: >-\n            Payload Too Large.\n\n\n            - vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token\n            is over the size cap; it is refused unread.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_PAYLOAD_TOO_LARGE:\n                  summary: ERR_PAYLOAD_TOO_LARGE\n                  value:\n                    status:\n                      reason: the request body is larger than 16384 bytes\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"415\":\n          description: >-\n            Unsupported Media Type.\n\n\n            - vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not\n            `application/json` (wrong or missing content type).\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_UNSUPPORTED_MEDIA_TYPE:\n                  summary: ERR_UNSUPPORTED_MEDIA_TYPE\n                  value:\n                    status:\n                      reason: the request body must be application/json\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"429\":\n          description: >-\n            Too Many Requests.\n\n\n            - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited\n            (`server.rate_limit`); retry after `Retry-After` seconds.\n          headers:\n            Retry-After:\n              description: Seconds to wait before retrying.\n              required: true\n              schema:\n                type: integer\n                minimum: 0\n              example: 5\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_RATE_LIMITED:\n                  summary: ERR_RATE_LIMITED\n                  value:\n                    status:\n                      reason: too many requests from this client; retry later\n                      sql_state: \"08004\"\n                      vendor_code: -1256\n        \"500\":\n          description: >-\n            Internal Server Error.\n\n\n            - vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the\n            reason is generic by design.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_SERVER_ERROR:\n                  summary: ERR_SERVER_ERROR\n                  value:\n                    status:\n                      reason: internal server error\n                      sql_state: \"58005\"\n                      vendor_code: -1255\n        \"502\":\n          description: >-\n            Bad Gateway.\n\n\n            - vendor_code -1226 (`ERR_INVALID_PROVIDER_METADATA`): the identity\n            provider answered with an invalid discovery document.\n\n            - vendor_code -1230 (`ERR_INVALID_PROVIDER_KEY_SET`): the identity\n            provider answered with an invalid key set.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_PROVIDER_METADATA:\n                  summary: ERR_INVALID_PROVIDER_METADATA\n                  value:\n                    status:\n                      reason: the identity provider has no valid discovery document\n                      sql_state: \"08001\"\n                      vendor_code: -1226\n                ERR_INVALID_PROVIDER_KEY_SET:\n                  summary: ERR_INVALID_PROVIDER_KEY_SET\n                  value:\n                    status:\n                      reason: the identity provider's key set is not a JWK Set\n                      sql_state: \"08001\"\n                      vendor_code: -1230\n        \"503\":\n          description: >-\n            Service Unavailable.\n\n\n            - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity\n            provider is unreachable or timed out (discovery, JWKS,\n            introspection, userinfo); retry after `Retry-After` seconds.\n          headers:\n            Retry-After:\n              description: Seconds to wait before retrying.\n              required: true\n              schema:\n                type: integer\n                minimum: 0\n              example: 5\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_PROVIDER_UNAVAILABLE:\n                  summary: ERR_PROVIDER_UNAVAILABLE\n                  value:\n                    status:\n                      reason: the identity provider did not answer in time\n                      sql_state: \"08001\"\n                      vendor_code: -1220\n      requestBody:\n        required: true\n        content:\n          application/json:\n            schema:\n              type: object\n              properties:\n                user_code:\n                  type: string\n                  description: The user code returned from a previous device grant request using\n                    the sso_device_grant endpoint.\n                database:\n                  type: string\n                  description: Target database name. If you do not specify this parameter, the\n                    request defaults this value to system.\n                timeout:\n                  description: >-\n                    The verification timeout, in seconds, indicates how long the\n                    server waits for the user to complete the device\n                    authorization process before returning a timeout error.\n\n\n                    The default value is 30 seconds. \n\n\n                    The valid range is 1-600 seconds (10 minutes).\n                  oneOf:\n                    - type: string\n                      pattern: ^[0-9]{1,3}$\n                    - type: integer\n              required:\n                - user_code\n      x-codeSamples:\n        - lang: curl\n          label: curl\n          source: |-\n            curl -X POST https://my_sql_node.com/v1/sso_device_grant_verify \\\n                -H \"Content-Type: application/json\" \\\n                -d '{\n                    \"user_code\": \"BCDFGHJK\",\n                    \"timeout\": 60,\n                    \"database\": \"retail_analytics\"\n                }'\n  /v1/token_refresh:\n    post:\n      summary: token_refresh\n      description: >-\n        Refreshes an existing access token, extending its validity period. Call\n        this endpoint before the current token expires to maintain uninterrupted\n        access.\n\n\n        Use the expires_in value from the login or previous refresh response to\n        determine when to refresh the token. A common practice is to refresh\n        when the token has half of its time remaining.\n\n\n        On success, the endpoint returns the 200 response and a JSON object\n        containing a new access token and metadata about the refreshed session.\n        Replace the access token in your client with the new token returned by\n        the endpoint, and use the expires_in value to decide when to refresh\n        again.\n      operationId: postOcientHttpQueryApiTokenRefresh\n      tags:\n        - Ocient HTTP Query API\n      parameters:\n        - name: Authorization\n          in: header\n          required: false\n          description: The bearer token, which must be a valid access token still within\n            its refresh lifetime configured on the server. To obtain a token,\n            call either the /v1/login or /v1/token_refresh endpoints.\n          schema:\n            type: string\n        - name: Content-Type\n          in: header\n          required: false\n          description: \"Specifies the request body format. Use the value: application/json.\"\n          schema:\n            type: string\n      responses:\n        \"200\":\n          description: Response\n          content:\n            application/json:\n              schema:\n                type: object\n                properties:\n                  access_token:\n                    type: string\n                  username:\n                    type: string\n                  database:\n                    type: string\n                  expires_in:\n                    type: integer\n                  status:\n                    type: object\n                    properties:\n                      reason:\n                        type: string\n                      sql_state:\n                        type: string\n                      vendor_code:\n                        type: integer\n                  token_type:\n                    type: string\n                    enum:\n                      - Bearer\n                    description: \"Extension: always `Bearer` (RFC 6750).\"\n                required:\n                  - access_token\n                  - username\n                  - database\n                  - expires_in\n                  - token_type\n                  - status\n              examples:\n                response:\n                  value:\n                    access_token: eyJhb...\n                    username: jdoe\n                    database: retail_analytics\n                    expires_in: 3600\n                    status:\n                      reason: Token refreshed successfully\n                      sql_state: \"00000\"\n                      vendor_code: 0\n        \"400\":\n          description: >-\n            Bad Request.\n\n\n            - vendor_code -1254 (`ERR_INVALID_REQUEST`): malformed JSON body,\n            neither or both of `id_token` / `access_token`, a missing or empty\n            `database`, an unknown key, a value of the wrong type, a repeated\n            JSON key.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_INVALID_REQUEST:\n                  summary: ERR_INVALID_REQUEST\n                  value:\n                    status:\n                      reason: provide exactly one of id_token and access_token\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"401\":\n          description: >-\n            Unauthorized.\n\n\n            - vendor_code -1204 (`ERR_MISSING_BEARER_TOKEN`): token_refresh\n            without a bearer token (`WWW-Authenticate: Bearer`, no error code:\n            RFC 6750 §3.1).\n\n            - vendor_code -1205 (`ERR_INVALID_BEARER_TOKEN`): token_refresh: the\n            bearer token is not one of ours (issuer, audience, `typ`, claims),\n            or malformed.\n\n            - vendor_code -1206 (`ERR_BEARER_SIGNATURE_MISMATCH`):\n            token_refresh: the bearer token's signature does not match its key\n            (or its algorithm is not its key's).\n\n            - vendor_code -1207 (`ERR_BEARER_KEY_UNKNOWN`): token_refresh: the\n            bearer token is signed by a key this service does not publish (never\n            did, or retired).\n\n            - vendor_code -1208 (`ERR_SESSION_EXPIRED`): token_refresh: the\n            bearer token expired, or its session is past\n            `token.refresh_lifetime_seconds` (or refresh is off).\n          headers:\n            WWW-Authenticate:\n              description: Always `Bearer error=\"invalid_token\"` (RFC 6750 §3.1).\n              required: true\n              schema:\n                type: string\n              example: Bearer error=\"invalid_token\"\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_MISSING_BEARER_TOKEN:\n                  summary: ERR_MISSING_BEARER_TOKEN\n                  value:\n                    status:\n                      reason: a bearer token is required\n                      sql_state: \"28000\"\n                      vendor_code: -1204\n                ERR_INVALID_BEARER_TOKEN:\n                  summary: ERR_INVALID_BEARER_TOKEN\n                  value:\n                    status:\n                      reason: the bearer token was not issued by this service\n                      sql_state: \"28000\"\n                      vendor_code: -1205\n                ERR_BEARER_SIGNATURE_MISMATCH:\n                  summary: ERR_BEARER_SIGNATURE_MISMATCH\n                  value:\n                    status:\n                      reason: the bearer token signature does not verify\n                      sql_state: \"28000\"\n                      vendor_code: -1206\n                ERR_BEARER_KEY_UNKNOWN:\n                  summary: ERR_BEARER_KEY_UNKNOWN\n                  value:\n                    status:\n                      reason: the bearer token is signed by a key this service does not publish\n                      sql_state: \"28000\"\n                      vendor_code: -1207\n                ERR_SESSION_EXPIRED:\n                  summary: ERR_SESSION_EXPIRED\n                  value:\n                    status:\n                      reason: the session has ended; sign in again\n                      sql_state: \"28000\"\n                      vendor_code: -1208\n        \"403\":\n          description: >-\n            Forbidden.\n\n\n            - vendor_code -1251 (`ERR_ACCESS_DENIED`): the database is unknown,\n            or not granted to this user: both get the same answer, so databases\n            cannot be enumerated.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_ACCESS_DENIED:\n                  summary: ERR_ACCESS_DENIED\n                  value:\n                    status:\n                      reason: the database does not exist or the user may not open it\n                      sql_state: \"42501\"\n                      vendor_code: -1251\n        \"413\":\n          description: >-\n            Payload Too Large.\n\n\n            - vendor_code -1254 (`ERR_PAYLOAD_TOO_LARGE`): the body or a token\n            is over the size cap; it is refused unread.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_PAYLOAD_TOO_LARGE:\n                  summary: ERR_PAYLOAD_TOO_LARGE\n                  value:\n                    status:\n                      reason: the request body is larger than 16384 bytes\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"415\":\n          description: >-\n            Unsupported Media Type.\n\n\n            - vendor_code -1254 (`ERR_UNSUPPORTED_MEDIA_TYPE`): the body is not\n            `application/json` (wrong or missing content type).\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_UNSUPPORTED_MEDIA_TYPE:\n                  summary: ERR_UNSUPPORTED_MEDIA_TYPE\n                  value:\n                    status:\n                      reason: the request body must be application/json\n                      sql_state: \"08004\"\n                      vendor_code: -1254\n        \"429\":\n          description: >-\n            Too Many Requests.\n\n\n            - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited\n            (`server.rate_limit`); retry after `Retry-After` seconds.\n          headers:\n            Retry-After:\n              description: Seconds to wait before retrying.\n              required: true\n              schema:\n                type: integer\n                minimum: 0\n              example: 5\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_RATE_LIMITED:\n                  summary: ERR_RATE_LIMITED\n                  value:\n                    status:\n                      reason: too many requests from this client; retry later\n                      sql_state: \"08004\"\n                      vendor_code: -1256\n        \"500\":\n          description: >-\n            Internal Server Error.\n\n\n            - vendor_code -1255 (`ERR_SERVER_ERROR`): anything unexpected; the\n            reason is generic by design.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OcientStatus\"\n              examples:\n                ERR_SERVER_ERROR:\n                  summary: ERR_SERVER_ERROR\n                  value:\n                    status:\n                      reason: internal server error\n                      sql_state: \"58005\"\n                      vendor_code: -1255\n      requestBody:\n        required: false\n        content:\n          application/json:\n            schema:\n              type: object\n              properties:\n                database:\n                  type: string\n                  description: Target database name. If you do not specify this parameter, the\n                    request defaults this value to system.\n      x-codeSamples:\n        - lang: curl\n          label: curl\n          source: |-\n            curl -X POST https://your-ocient-instance/v1/token_refresh \\\n                -H \"Authorization: Bearer YOUR_CURRENT_TOKEN\" \\\n                -H \"Content-Type: application/json\" \\\n                -d '{\n                    \"database\": \"retail_analytics\"\n                }'\n  /.well-known/jwks.json:\n    get:\n      tags:\n        - Discovery\n      summary: Public keys of minted tokens\n      description: \"The public JWK Set of the keys that sign minted tokens: the\n        current key and those not yet retired, so tokens signed before a\n        rotation keep verifying until they expire.\"\n      operationId: getJwks\n      responses:\n        \"200\":\n          description: The public JWK Set (RFC 7517 §5), served as\n            `application/jwk-set+json` (RFC 7517 §8.5.1).\n          content:\n            application/jwk-set+json:\n              schema:\n                $ref: \"#/components/schemas/JwkSet\"\n  /.well-known/openid-configuration:\n    get:\n      tags:\n        - Discovery\n      summary: Issuer metadata of minted tokens\n      description: Issuer metadata in the OpenID Connect Discovery format, so any JWT\n        library can find the keys (`jwks_uri`) that verify minted tokens.\n      operationId: getOpenidConfiguration\n      responses:\n        \"200\":\n          description: The issuer metadata.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/OpenidConfiguration\"\n  /openapi.json:\n    get:\n      tags:\n        - Discovery\n      summary: This document, as JSON\n      description: The merged OpenAPI document the server routes and validates by.\n      operationId: getOpenapiJson\n      responses:\n        \"200\":\n          description: The OpenAPI 3.1 document.\n          content:\n            application/json:\n              schema:\n                type: object\n  /openapi.yaml:\n    get:\n      tags:\n        - Discovery\n      summary: This document, as YAML\n      description: The merged OpenAPI document the server routes and validates by.\n      operationId: getOpenapiYaml\n      responses:\n        \"200\":\n          description: The OpenAPI 3.1 document.\n          content:\n            application/yaml:\n              schema:\n                type: string\n  /healthz:\n    get:\n      tags:\n        - Operations\n      summary: Liveness\n      description: Answers as long as the process serves requests; checks no dependency.\n      operationId: getHealthz\n      responses:\n        \"200\":\n          description: The process is alive.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/Health\"\n  /readyz:\n    get:\n      tags:\n        - Operations\n      summary: Readiness\n      description: \"Ready when the configuration is loaded and the signing key is\n        usable. Identity providers are not checked: they are contacted lazily,\n        and only exchanges that need a provider that is down fail (503).\"\n      operationId: getReadyz\n      responses:\n        \"200\":\n          description: Ready to serve exchanges.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/Readiness\"\n              example:\n                status: ready\n                checks:\n                  config: ok\n                  signing_key: ok\n        \"503\":\n          description: Not ready; `checks` names what failed.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/Readiness\"\n              example:\n                status: not_ready\n                checks:\n                  config: ok\n                  signing_key: failed\n  /metrics:\n    get:\n      tags:\n        - Operations\n      summary: Prometheus metrics\n      description: Metrics in the Prometheus text exposition format (version 0.0.4).\n      operationId: getMetrics\n      responses:\n        \"200\":\n          description: The metrics.\n          content:\n            text/plain:\n              schema:\n                type: string\ncomponents:\n  schemas:\n    SsoTokenRequestWithIdToken:\n      type: object\n      properties:\n        database:\n          type: string\n          description: >-\n            Target database for connection after successful authentication. This\n            database must be accessible to the user identified by the SSO token.\n\n\n            At most 128 characters, the length bound of an Ocient identifier.\n          minLength: 1\n          maxLength: 128\n        id_token:\n          type: string\n          description: >-\n            OpenID identifier token received from the OpenID provider after\n            successful authentication. You must provide the id_token or\n            access_token body parameters, but not both.\n\n\n            At most 16384 characters; the service's own cap\n            (`server.max_token_bytes`, default 12288) may be lower. A real\n            provider's token is a few kilobytes; a longer one is refused with\n            413 before it is parsed.\n          minLength: 1\n          maxLength: 16384\n        access_token:\n          not: {}\n          description: \"Not allowed together with id_token: send exactly one token.\"\n      required:\n        - database\n        - id_token\n      additionalProperties: false\n      description: Exchange an OpenID Connect id_token.\n    SsoTokenRequestWithAccessToken:\n      type: object\n      properties:\n        database:\n          type: string\n          description: >-\n            Target database for connection after successful authentication. This\n            database must be accessible to the user identified by the SSO token.\n\n\n            At most 128 characters, the length bound of an Ocient identifier.\n          minLength: 1\n          maxLength: 128\n        id_token:\n          not: {}\n          description: \"Not allowed together with access_token: send exactly one token.\"\n        access_token:\n          type: string\n          description: >-\n            OpenID access token received from the OpenID provider after\n            successful authentication. You must provide the id_token or\n            access_token body parameters, but not both.\n\n\n            At most 16384 characters; the service's own cap\n            (`server.max_token_bytes`, default 12288) may be lower. A real\n            provider's token is a few kilobytes; a longer one is refused with\n            413 before it is parsed.\n          minLength: 1\n          maxLength: 16384\n      required:\n        - database\n        - access_token\n      additionalProperties: false\n      description: Exchange an OAuth 2.0 access token (a JWT, or an opaque token the\n        provider can introspect).\n    SsoTokenRequest:\n      description: \"`database` and exactly one of `id_token` / `access_token`; no\n        other key.\"\n      oneOf:\n        - $ref: \"#/components/schemas/SsoTokenRequestWithIdToken\"\n        - $ref: \"#/components/schemas/SsoTokenRequestWithAccessToken\"\n        - $ref: \"#/components/schemas/SsoTokenRequestWithAccessTokenAsPublished\"\n    SsoTokenResponse:\n      type: object\n      properties:\n        id_token:\n          type: string\n          description: \"The minted Ocient access token: a compact JWS whose header has\n            `typ: at+jwt`.\"\n        database:\n          type: string\n          description: The database the token is scoped to.\n        expires_in:\n          type: integer\n          minimum: 1\n          description: \"Extension: seconds until the token expires (RFC 6749 §5.1).\"\n        token_type:\n          type: string\n          enum:\n            - Bearer\n          description: \"Extension: always `Bearer` (RFC 6750).\"\n      description: The minted Ocient access token. `expires_in` and `token_type`\n        extend the documented response.\n      required:\n        - id_token\n        - database\n        - expires_in\n        - token_type\n    OcientStatus:\n      type: object\n      description: The Ocient-shaped error body, read by Ocient clients as any other\n        Ocient error. `vendor_code` is the stable machine code; `reason` is for\n        people and never echoes internals or token contents.\n      required:\n        - status\n      properties:\n        status:\n          type: object\n          required:\n            - reason\n            - sql_state\n            - vendor_code\n          properties:\n            reason:\n              type: string\n              description: What went wrong, for people.\n            sql_state:\n              type: string\n              description: The SQLSTATE (class and subclass).\n              minLength: 5\n              maxLength: 5\n            vendor_code:\n              type: integer\n              description: Ocient's documented vendor code (errors-and-warnings page).\n    JwkSet:\n      type: object\n      description: A JWK Set (RFC 7517 §5) of public keys only.\n      required:\n        - keys\n      properties:\n        keys:\n          type: array\n          items:\n            $ref: \"#/components/schemas/PublicJwk\"\n    PublicJwk:\n      type: object\n      description: \"A public JWK (RFC 7517 §4). Members depend on `kty`: `crv`, `x`,\n        `y` for EC; `n`, `e` for RSA; `crv`, `x` for OKP.\"\n      required:\n        - kty\n        - kid\n      properties:\n        kty:\n          type: string\n          enum:\n            - EC\n            - RSA\n            - OKP\n        kid:\n          type: string\n        alg:\n          type: string\n          description: The JWS algorithm the key signs with, for example ES256.\n        use:\n          type: string\n          enum:\n            - sig\n        crv:\n          type: string\n        x:\n          type: string\n        y:\n          type: string\n        n:\n          type: string\n        e:\n          type: string\n    OpenidConfiguration:\n      type: object\n      description: Issuer metadata (OpenID Connect Discovery 1.0 §3) of the minted tokens.\n      required:\n        - issuer\n        - jwks_uri\n        - token_endpoint\n        - response_types_supported\n        - subject_types_supported\n        - id_token_signing_alg_values_supported\n      properties:\n        issuer:\n          type: string\n          description: The `iss` of minted tokens (`token.issuer`).\n        jwks_uri:\n          type: string\n          description: The URL of `GET /.well-known/jwks.json`.\n        token_endpoint:\n          type: string\n          description: The URL of `POST /v1/sso_token`.\n        response_types_supported:\n          type: array\n          items:\n            type: string\n        subject_types_supported:\n          type: array\n          items:\n            type: string\n        id_token_signing_alg_values_supported:\n          type: array\n          description: The algorithms minted tokens are signed with (`token.algorithm`).\n          items:\n            type: string\n    Health:\n      type: object\n      required:\n        - status\n      properties:\n        status:\n          type: string\n          enum:\n            - ok\n    Readiness:\n      type: object\n      required:\n        - status\n        - checks\n      properties:\n        status:\n          type: string\n          enum:\n            - ready\n            - not_ready\n        checks:\n          type: object\n          description: The outcome of each readiness check, by name (`config`,\n            `signing_key`).\n          additionalProperties:\n            type: string\n            enum:\n              - ok\n              - failed\n    SsoTokenRequestWithAccessTokenAsPublished:\n      type: object\n      properties:\n        database:\n          type: string\n          description: >-\n            Target database for connection after successful authentication. This\n            database must be accessible to the user identified by the SSO token.\n\n\n            At most 128 characters, the length bound of an Ocient identifier.\n          minLength: 1\n          maxLength: 128\n        id_token:\n          not: {}\n          description: \"Not allowed together with access_token: send exactly one token.\"\n        \"access_token\\t\":\n          type: string\n          description: >-\n            Deprecated spelling of `access_token`, as the published document\n            writes its key (\"access_token\\t\"), for clients generated from it.\n            The service ignores whitespace around this key, so any such spelling\n            is accepted as `access_token`; send `access_token`. Only one\n            spelling may be sent.\n\n\n            OpenID access token received from the OpenID provider after\n            successful authentication. You must provide the id_token or\n            access_token body parameters, but not both.\n\n\n            At most 16384 characters; the service's own cap\n            (`server.max_token_bytes`, default 12288) may be lower. A real\n            provider's token is a few kilobytes; a longer one is refused with\n            413 before it is parsed.\n          minLength: 1\n          maxLength: 16384\n          deprecated: true\n        access_token:\n          not: {}\n          description: Not allowed together with \"access_token\\t\".\n      required:\n        - database\n        - \"access_token\\t\"\n      additionalProperties: false\n      description: 'Deprecated: as SsoTokenRequestWithAccessToken, with `access_token`\n        sent under its published key \"access_token\\t\". Send `access_token`.'\n      deprecated: true\n";

@@ -7,6 +7,7 @@
  */
 import { type Finding, type Patch, type PatchReport, runPatches } from "./lib/patch.js";
 import type { JsonObject } from "./lib/walk-schemas.js";
+import { errorResponses } from "./patches/error-responses.js";
 import { localServers } from "./patches/local-servers.js";
 import {
   type NotServedOperations,
@@ -14,12 +15,9 @@ import {
   type ServedOperations,
 } from "./patches/operations.js";
 import { normalizePropertyKeys } from "./patches/property-keys.js";
-import {
-  errorResponses,
-  exactlyOneToken,
-  requestBodyRequired,
-  responseExtension,
-} from "./patches/sso-token.js";
+import { refreshHeaders, refreshResponse } from "./patches/session.js";
+import { browserFlowResponses, deviceGrantResponses } from "./patches/sign-in.js";
+import { exactlyOneToken, requestBodyRequired, responseExtension } from "./patches/sso-token.js";
 
 /**
  * The upstream operations the service serves, by operationId, each with a handler. To serve another one,
@@ -28,26 +26,25 @@ import {
  */
 export const SERVED_OPERATIONS: ServedOperations = {
   postOcientHttpQueryApiSsoToken: "POST /v1/sso_token",
+  postOcientHttpQueryApiTokenRefresh: "POST /v1/token_refresh",
+  getOcientHttpQueryApiInfo: "GET /v1/info",
+  postOcientHttpQueryApiSsoDeviceGrant: "POST /v1/sso_device_grant",
+  postOcientHttpQueryApiSsoDeviceGrantVerify: "POST /v1/sso_device_grant_verify",
+  postOcientHttpQueryApiSsoAuthentication: "POST /v1/sso_authentication",
+  getOcientHttpQueryApiCallback: "GET /v1/callback",
+  postOcientHttpQueryApiLogout: "POST /v1/logout",
 };
 
-const NOT_YET = "not served yet";
 const SQL_NODES = "SQL execution and cluster information belong to the SQL nodes";
 
 /** Every other upstream operation, with the reason it is not served (surface.md). */
 export const NOT_SERVED_OPERATIONS: NotServedOperations = {
   postOcientHttpQueryApiExecute: { route: "POST /v1/execute/{database}", reason: SQL_NODES },
   getOcientHttpQueryApiExecute: { route: "GET /v1/execute/{database}", reason: SQL_NODES },
-  getOcientHttpQueryApiInfo: { route: "GET /v1/info", reason: NOT_YET },
   postOcientHttpQueryApiLogin: {
     route: "POST /v1/login",
     reason: "passwords are the SQL node's business; this service holds none",
   },
-  postOcientHttpQueryApiLogout: { route: "POST /v1/logout", reason: NOT_YET },
-  postOcientHttpQueryApiSsoAuthentication: { route: "POST /v1/sso_authentication", reason: NOT_YET },
-  getOcientHttpQueryApiCallback: { route: "GET /v1/callback", reason: NOT_YET },
-  postOcientHttpQueryApiSsoDeviceGrant: { route: "POST /v1/sso_device_grant", reason: NOT_YET },
-  postOcientHttpQueryApiSsoDeviceGrantVerify: { route: "POST /v1/sso_device_grant_verify", reason: NOT_YET },
-  postOcientHttpQueryApiTokenRefresh: { route: "POST /v1/token_refresh", reason: NOT_YET },
   getSystemInformationRestEndpointsGetStatistics: { route: "GET /v1/stats", reason: SQL_NODES },
   getSystemInformationRestEndpointsGetVersion: { route: "GET /v1/version", reason: SQL_NODES },
   getSystemInformationRestEndpointsGetStatus: { route: "GET /v1/status", reason: SQL_NODES },
@@ -67,7 +64,11 @@ export const PATCHES: readonly Patch[] = [
   requestBodyRequired,
   exactlyOneToken(),
   responseExtension,
-  errorResponses,
+  refreshHeaders,
+  refreshResponse,
+  deviceGrantResponses,
+  browserFlowResponses,
+  errorResponses(SERVED_OPERATIONS),
 ];
 
 /** Applies `patches` to a deep copy of `published`; every finding is returned, none thrown. */

@@ -35,9 +35,27 @@ export interface ErrorEntry {
   readonly description: string;
   /** A reason the service sends in this case, word for word: the served document's example. */
   readonly example: string;
-  /** The operations (by operationId) that answer it, when not every operation that takes a request does. */
-  readonly operations?: readonly string[];
+  /**
+   * The published operations (by operationId) that answer it, as their documented error responses;
+   * empty for the answers given before any operation is picked (no route, no method, too many headers).
+   */
+  readonly operations: readonly string[];
 }
+
+const SSO_TOKEN = "postOcientHttpQueryApiSsoToken";
+const TOKEN_REFRESH = "postOcientHttpQueryApiTokenRefresh";
+const INFO = "getOcientHttpQueryApiInfo";
+const DEVICE_GRANT = "postOcientHttpQueryApiSsoDeviceGrant";
+const DEVICE_VERIFY = "postOcientHttpQueryApiSsoDeviceGrantVerify";
+const SSO_AUTHENTICATION = "postOcientHttpQueryApiSsoAuthentication";
+const CALLBACK = "getOcientHttpQueryApiCallback";
+const LOGOUT = "postOcientHttpQueryApiLogout";
+/** Operations that take a JSON body. */
+const WITH_BODY = [SSO_TOKEN, TOKEN_REFRESH, DEVICE_GRANT, DEVICE_VERIFY, SSO_AUTHENTICATION, LOGOUT];
+/** Operations that verify a provider's token, the exchange's way (the sign-ins get their id_token so). */
+const VERIFYING = [SSO_TOKEN, DEVICE_VERIFY, CALLBACK];
+/** Operations that call the provider. */
+const AT_PROVIDER = [SSO_TOKEN, DEVICE_GRANT, DEVICE_VERIFY, SSO_AUTHENTICATION, CALLBACK];
 
 /**
  * The error table, in the order the README lists it. Several codes share a vendor_code (-1254); the
@@ -52,6 +70,7 @@ export const ERRORS = {
       "malformed JSON body, neither or both of `id_token` / `access_token`, a missing or empty `database`, " +
       "an unknown key, a value of the wrong type, a repeated JSON key",
     example: "provide exactly one of id_token and access_token",
+    operations: [...WITH_BODY, CALLBACK],
   },
   ERR_ROUTE_NOT_FOUND: {
     status: 404,
@@ -59,6 +78,7 @@ export const ERRORS = {
     sqlState: "08004",
     description: "no route at this path",
     example: "no such route",
+    operations: [],
   },
   ERR_METHOD_NOT_ALLOWED: {
     status: 405,
@@ -66,6 +86,7 @@ export const ERRORS = {
     sqlState: "08004",
     description: "the path exists, the method does not",
     example: "method not allowed on this route",
+    operations: [],
   },
   ERR_PAYLOAD_TOO_LARGE: {
     status: 413,
@@ -73,6 +94,7 @@ export const ERRORS = {
     sqlState: "08004",
     description: "the body or a token is over the size cap; it is refused unread",
     example: "the request body is larger than 16384 bytes",
+    operations: WITH_BODY,
   },
   ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
@@ -80,6 +102,7 @@ export const ERRORS = {
     sqlState: "08004",
     description: "the body is not `application/json` (wrong or missing content type)",
     example: "the request body must be application/json",
+    operations: WITH_BODY,
   },
   ERR_REQUEST_HEADER_FIELDS_TOO_LARGE: {
     status: 431,
@@ -88,6 +111,7 @@ export const ERRORS = {
     description:
       "100 or more request header lines: Node would pass on only the first 100, and a proxy's `X-Forwarded-For` could be among those cut",
     example: "the request has 100 or more header lines",
+    operations: [],
   },
   ERR_TOKEN_EXPIRED: {
     status: 401,
@@ -96,6 +120,7 @@ export const ERRORS = {
     headers: ["WWW-Authenticate"],
     description: "the subject token has expired",
     example: "the id_token has expired",
+    operations: VERIFYING,
   },
   ERR_SIGNING_KEY_UNKNOWN: {
     status: 401,
@@ -104,6 +129,7 @@ export const ERRORS = {
     headers: ["WWW-Authenticate"],
     description: "the token's signing key is unknown to its provider",
     example: "the token's signing key is unknown to its provider",
+    operations: VERIFYING,
   },
   ERR_INVALID_CLAIM: {
     status: 401,
@@ -114,6 +140,7 @@ export const ERRORS = {
       "an invalid claim: `nbf` or `iat` in the future beyond leeway, maximum age, `typ`, `required_claims`, " +
       "missing `sub`, the wrong token kind",
     example: "the id_token is not valid yet",
+    operations: VERIFYING,
   },
   ERR_UNKNOWN_ISSUER: {
     status: 401,
@@ -122,6 +149,7 @@ export const ERRORS = {
     headers: ["WWW-Authenticate"],
     description: "the token's issuer is not a configured integration",
     example: "the token's issuer is not trusted",
+    operations: VERIFYING,
   },
   ERR_INVALID_AUDIENCE: {
     status: 401,
@@ -130,6 +158,7 @@ export const ERRORS = {
     headers: ["WWW-Authenticate"],
     description: "wrong audience or `azp`",
     example: "the id_token is not meant for this service",
+    operations: VERIFYING,
   },
   ERR_INVALID_SIGNATURE: {
     status: 401,
@@ -139,6 +168,7 @@ export const ERRORS = {
     description:
       "the signature does not verify, or the algorithm is `none`, HMAC or outside the integration's allow-list",
     example: "the id_token signature does not verify",
+    operations: VERIFYING,
   },
   ERR_INVALID_ID_TOKEN: {
     status: 401,
@@ -147,6 +177,7 @@ export const ERRORS = {
     headers: ["WWW-Authenticate"],
     description: "the id_token is otherwise invalid (including JWE and unknown `crit`)",
     example: "invalid id_token: encrypted tokens (JWE) are not accepted",
+    operations: VERIFYING,
   },
   ERR_INVALID_ACCESS_TOKEN: {
     status: 401,
@@ -155,6 +186,7 @@ export const ERRORS = {
     headers: ["WWW-Authenticate"],
     description: "the access_token is otherwise invalid (including introspection `active: false`)",
     example: "the access_token is not active",
+    operations: [SSO_TOKEN],
   },
   ERR_MISSING_BEARER_TOKEN: {
     status: 401,
@@ -164,7 +196,7 @@ export const ERRORS = {
     description:
       "token_refresh without a bearer token (`WWW-Authenticate: Bearer`, no error code: RFC 6750 §3.1)",
     example: "a bearer token is required",
-    operations: ["postOcientHttpQueryApiTokenRefresh"],
+    operations: [TOKEN_REFRESH],
   },
   ERR_INVALID_BEARER_TOKEN: {
     status: 401,
@@ -174,7 +206,7 @@ export const ERRORS = {
     description:
       "token_refresh: the bearer token is not one of ours (issuer, audience, `typ`, claims), or malformed",
     example: "the bearer token was not issued by this service",
-    operations: ["postOcientHttpQueryApiTokenRefresh"],
+    operations: [TOKEN_REFRESH],
   },
   ERR_BEARER_SIGNATURE_MISMATCH: {
     status: 401,
@@ -184,7 +216,7 @@ export const ERRORS = {
     description:
       "token_refresh: the bearer token's signature does not match its key (or its algorithm is not its key's)",
     example: "the bearer token signature does not verify",
-    operations: ["postOcientHttpQueryApiTokenRefresh"],
+    operations: [TOKEN_REFRESH],
   },
   ERR_BEARER_KEY_UNKNOWN: {
     status: 401,
@@ -194,7 +226,7 @@ export const ERRORS = {
     description:
       "token_refresh: the bearer token is signed by a key this service does not publish (never did, or retired)",
     example: "the bearer token is signed by a key this service does not publish",
-    operations: ["postOcientHttpQueryApiTokenRefresh"],
+    operations: [TOKEN_REFRESH],
   },
   ERR_SESSION_EXPIRED: {
     status: 401,
@@ -204,7 +236,43 @@ export const ERRORS = {
     description:
       "token_refresh: the bearer token expired, or its session is past `token.refresh_lifetime_seconds` (or refresh is off)",
     example: "the session has ended; sign in again",
-    operations: ["postOcientHttpQueryApiTokenRefresh"],
+    operations: [TOKEN_REFRESH],
+  },
+  ERR_SIGN_IN_STATE_UNKNOWN: {
+    status: 400,
+    vendorCode: -1203,
+    sqlState: "28000",
+    description:
+      "sign-in: the user code or browser `state` is unknown, expired or already used, or the callback comes from a browser that did not start the flow",
+    example: "the user code is unknown, expired or already used",
+    operations: [DEVICE_VERIFY, CALLBACK],
+  },
+  ERR_SIGN_IN_PENDING: {
+    status: 400,
+    vendorCode: -1238,
+    sqlState: "28000",
+    description:
+      "device grant verify: the user has not finished signing in when `timeout` runs out; call again",
+    example: "the user has not finished signing in yet; call again",
+    operations: [DEVICE_VERIFY],
+  },
+  ERR_SIGN_IN_NOT_CONFIGURED: {
+    status: 400,
+    vendorCode: -1252,
+    sqlState: "08004",
+    description:
+      "sign-in: the database's integration has no `sign_in` client, or its provider offers no device endpoint",
+    example: "sign-in is not configured for this database",
+    operations: [DEVICE_GRANT, DEVICE_VERIFY, SSO_AUTHENTICATION, CALLBACK],
+  },
+  ERR_GRANT_REFUSED: {
+    status: 401,
+    vendorCode: -1235,
+    sqlState: "28000",
+    headers: ["WWW-Authenticate"],
+    description: "sign-in: the provider's token endpoint refused the authorization code or the device code",
+    example: "the identity provider refused the device code",
+    operations: [DEVICE_GRANT, DEVICE_VERIFY, CALLBACK],
   },
   ERR_ACCESS_DENIED: {
     status: 403,
@@ -213,6 +281,7 @@ export const ERRORS = {
     description:
       "the database is unknown, or not granted to this user: both get the same answer, so databases cannot be enumerated",
     example: "the database does not exist or the user may not open it",
+    operations: [SSO_TOKEN, TOKEN_REFRESH, DEVICE_VERIFY, CALLBACK],
   },
   ERR_RATE_LIMITED: {
     status: 429,
@@ -221,6 +290,7 @@ export const ERRORS = {
     headers: ["Retry-After"],
     description: "rate limited (`server.rate_limit`); retry after `Retry-After` seconds",
     example: "too many requests from this client; retry later",
+    operations: [SSO_TOKEN, TOKEN_REFRESH, DEVICE_GRANT, DEVICE_VERIFY, SSO_AUTHENTICATION],
   },
   ERR_SERVER_ERROR: {
     status: 500,
@@ -228,6 +298,7 @@ export const ERRORS = {
     sqlState: "58005",
     description: "anything unexpected; the reason is generic by design",
     example: "internal server error",
+    operations: [...WITH_BODY, INFO, CALLBACK],
   },
   ERR_INVALID_PROVIDER_METADATA: {
     status: 502,
@@ -235,6 +306,7 @@ export const ERRORS = {
     sqlState: "08001",
     description: "the identity provider answered with an invalid discovery document",
     example: "the identity provider has no valid discovery document",
+    operations: AT_PROVIDER,
   },
   ERR_INVALID_PROVIDER_KEY_SET: {
     status: 502,
@@ -242,6 +314,7 @@ export const ERRORS = {
     sqlState: "08001",
     description: "the identity provider answered with an invalid key set",
     example: "the identity provider's key set is not a JWK Set",
+    operations: VERIFYING,
   },
   ERR_PROVIDER_UNAVAILABLE: {
     status: 503,
@@ -252,6 +325,7 @@ export const ERRORS = {
       "the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); " +
       "retry after `Retry-After` seconds",
     example: "the identity provider did not answer in time",
+    operations: AT_PROVIDER,
   },
 } as const satisfies Record<string, ErrorEntry>;
 
@@ -453,4 +527,27 @@ export function toPublicError(err: unknown): SsoError {
 
 export function renderError(err: SsoError): OcientStatusBody {
   return { status: { reason: err.message, sql_state: err.sqlState, vendor_code: err.vendorCode } };
+}
+
+/**
+ * Sign-in: a user code or browser `state` that is unknown, expired or already used. The three answer
+ * alike, so a guess learns nothing about which codes exist.
+ */
+export class SignInStateUnknown extends SsoError {
+  readonly code = "ERR_SIGN_IN_STATE_UNKNOWN";
+}
+
+/** Device grant verify: the user has not finished at the provider when the caller's `timeout` ran out. */
+export class SignInPending extends SsoError {
+  readonly code = "ERR_SIGN_IN_PENDING";
+}
+
+/** The database's integration has no `sign_in` client, or its provider offers no device endpoint. */
+export class SignInNotConfigured extends SsoError {
+  readonly code = "ERR_SIGN_IN_NOT_CONFIGURED";
+}
+
+/** The provider's token endpoint refused the authorization code or the device code. */
+export class GrantRefused extends SsoError {
+  readonly code = "ERR_GRANT_REFUSED";
 }

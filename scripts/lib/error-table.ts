@@ -16,18 +16,9 @@ import type { JsonObject } from "./walk-schemas.js";
 const TABLE: Readonly<Record<SsoErrorCode, ErrorEntry>> = ERRORS;
 const CODES = Object.keys(ERRORS) as SsoErrorCode[];
 
-/** Answered for any request before it reaches an operation (no such route or method, too many headers). */
-const ROUTE_LEVEL: ReadonlySet<SsoErrorCode> = new Set([
-  "ERR_ROUTE_NOT_FOUND",
-  "ERR_METHOD_NOT_ALLOWED",
-  "ERR_REQUEST_HEADER_FIELDS_TOO_LARGE",
-]);
-
-/** The codes an operation answers with: all but the route-level ones, and those that name other operations. */
+/** The codes an operation answers with, as its documented error responses. */
 export function operationErrors(operationId: string): SsoErrorCode[] {
-  return CODES.filter(
-    (code) => !ROUTE_LEVEL.has(code) && (TABLE[code].operations?.includes(operationId) ?? true),
-  );
+  return CODES.filter((code) => TABLE[code].operations.includes(operationId));
 }
 
 export const ERROR_TABLE_START =

@@ -97,7 +97,8 @@ export function valueAt(root: unknown, at: readonly string[]): unknown {
 export function setAt(root: JsonObject, at: readonly string[], value: unknown): void {
   let node: JsonObject = root;
   for (const key of at.slice(0, -1)) {
-    if (!isObject(node[key])) node[key] = {};
+    // A list (such as `parameters`) is walked by index, never replaced by an object.
+    if (!isObject(node[key]) && !Array.isArray(node[key])) node[key] = {};
     node = node[key] as JsonObject;
   }
   const last = at[at.length - 1] as string;

@@ -2,8 +2,6 @@
  * The patches of the served `POST /v1/sso_token`. Each keeps what upstream says about the operation and
  * declares the spots it overrides; generation fails, naming the spot, when upstream says something else there.
  */
-import { ERRORS, type SsoErrorCode } from "../../src/errors.js";
-import { errorResponses as errorResponsesOf, operationErrors } from "../lib/error-table.js";
 import {
   applyOverrides,
   describe,
@@ -21,7 +19,6 @@ const EXCHANGE = ["paths", "/v1/sso_token", "post"];
 const JSON_MEDIA = "application/json";
 const REQUEST = [...EXCHANGE, "requestBody", "content", JSON_MEDIA, "schema"];
 const RESPONSE = [...EXCHANGE, "responses", "200", "content", JSON_MEDIA, "schema"];
-const OCIENT_STATUS_REF = "#/components/schemas/OcientStatus";
 const schemaAt = (name: string) => ["components", "schemas", name];
 
 const theOperation: Guard = {
@@ -240,38 +237,6 @@ export const responseExtension: Patch = {
       }
     }
     return fixed;
-  },
-};
-
-/** The errors the exchange answers with; each code's status, body and headers come from src/errors.ts. */
-const EXCHANGE_ERRORS: readonly SsoErrorCode[] = operationErrors("postOcientHttpQueryApiSsoToken");
-
-export const errorResponses: Patch = {
-  name: "error-responses",
-  why:
-    "The published operation documents only its 200. Clients need the error statuses and their Ocient-shaped " +
-    "body (`OcientStatus`, defined in openapi/service.yaml) with the vendor codes of the service's error " +
-    "table (src/errors.ts, from which they are generated); 401 carries `WWW-Authenticate`, 429 and 503 carry " +
-    "`Retry-After`. If upstream starts documenting any of these statuses, generation stops so the two " +
-    "descriptions can be reconciled.",
-  apply(document, context) {
-    const added = errorResponsesOf(EXCHANGE_ERRORS, OCIENT_STATUS_REF);
-    const overrides = Object.entries(added).map(
-      ([status, response]): Override => ({
-        at: [...EXCHANGE, "responses", status],
-        upstream: nothing,
-        served: response,
-        remedy: `upstream now documents ${status}: reconcile it with src/errors.ts, then drop this status from the patch or widen it`,
-      }),
-    );
-    if (!context.check(document, [theOperation, ...overrides])) return [];
-    applyOverrides(document, overrides);
-    return Object.entries(added).map(([status, response]) => {
-      const codes = EXCHANGE_ERRORS.filter((code) => String(ERRORS[code].status) === status);
-      const vendorCodes = [...new Set(codes.map((code) => ERRORS[code].vendorCode))];
-      const headers = isObject(response.headers) ? ` + ${Object.keys(response.headers).join(", ")}` : "";
-      return `added ${status} (vendor_code ${vendorCodes.join(", ")})${headers}`;
-    });
   },
 };
 

@@ -3,6 +3,7 @@
  * description; the README's configuration table is generated from these descriptions.
  */
 import { z } from "zod";
+import { isPlainPath } from "../signin/callback-path.js";
 import { isProviderUrl, PROVIDER_URL_RULE } from "./provider-url.js";
 
 const nonEmpty = z.string().min(1, "must be a non-empty string");
@@ -225,6 +226,33 @@ const accessTokensSchema = z
     error: "choose one of introspection and userinfo",
   });
 
+const signInSchema = z
+  .object({
+    client_id: nonEmpty.describe(
+      "OAuth client this service signs users in with at the provider (device grant, browser flow); must be one of audiences",
+    ),
+    client_secret: nonEmpty
+      .optional()
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
+      .describe("its secret (client_secret_basic); use ${ENV_NAME}; without it, a public client with PKCE"),
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "must be a scope token (RFC 6749 §3.3)"))
+      .min(1, "must be a non-empty list")
+      .refine((s) => s.includes("openid"), { error: "must include openid" })
+      .default(["openid", "profile", "email"])
+      .describe("scopes requested at sign-in (default [openid, profile, email]); must include openid"),
+    callback_paths: z
+      .array(
+        nonEmpty.refine(isPlainPath, { error: "must be a plain absolute path (no host, %, \\, . or ..)" }),
+      )
+      .min(1, "must be a non-empty list")
+      .default(["/v1/callback"])
+      .describe(
+        "paths a browser sign-in may name as sso_callback_path, appended to server.public_url as redirect_uri; the first is the default (default [/v1/callback])",
+      ),
+  })
+  .strict();
+
 const integrationSchema = z
   .object({
     name: z
@@ -268,8 +296,15 @@ const integrationSchema = z
     jwks_cooldown_seconds: seconds(30, "least time between two key-set fetches for unknown kids"),
     jwks_max_age_seconds: seconds(600, "key set refreshed after this age"),
     jwks_max_stale_seconds: seconds(3600, "how long known keys keep working while the provider is down"),
+    sign_in: signInSchema
+      .optional()
+      .describe("interactive sign-in through this provider: device grant and browser flow (off when unset)"),
   })
-  .strict();
+  .strict()
+  .refine((i) => i.sign_in === undefined || i.audiences.includes(i.sign_in.client_id), {
+    error: "sign_in.client_id must be one of audiences: sign-in id_tokens are verified as any other",
+    path: ["sign_in", "client_id"],
+  });
 
 const databaseSchema = z
   .object({

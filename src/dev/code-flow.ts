@@ -83,7 +83,7 @@ export async function codeFlow(
   return { id_token: tokens.id_token, access_token: tokens.access_token, expires_in: tokens.expires_in ?? 0 };
 }
 
-function parseForm(html: string, status: number): { action: string; prompt: string } {
+export function parseForm(html: string, status: number): { action: string; prompt: string } {
   const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
   const prompt = /name="prompt" value="([^"]+)"/.exec(html)?.[1];
   if (status !== 200 || action === undefined || prompt === undefined) {
@@ -93,7 +93,7 @@ function parseForm(html: string, status: number): { action: string; prompt: stri
 }
 
 /** fetch with manual redirects and a cookie jar for one host (paths and expiry are ignored). */
-class CookieBrowser {
+export class CookieBrowser {
   readonly #cookies = new Map<string, string>();
 
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {

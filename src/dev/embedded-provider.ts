@@ -7,6 +7,7 @@ import { isIPv4 } from "node:net";
 import { exportJWK, generateKeyPair } from "jose";
 import { codeFlow, type GrantClient, type IssuedTokens } from "./code-flow.js";
 import { type DemoAccount, demoAccounts } from "./demo-accounts.js";
+import { completeDeviceFlow, type DeviceDecision } from "./device-flow.js";
 import { createMemoryAdapter } from "./memory-adapter.js";
 
 export type { IssuedTokens } from "./code-flow.js";
@@ -25,6 +26,8 @@ export interface EmbeddedProviderOptions {
   accessTokenTtlSeconds?: number;
   /** Lifetime of id_tokens, in seconds. Default 3600. */
   idTokenTtlSeconds?: number;
+  /** `interval` of device authorization answers (RFC 8628 §3.2), in seconds. Default: none sent (clients wait 5 s). */
+  deviceIntervalSeconds?: number;
 }
 
 export interface IssueTokensOptions {
@@ -47,6 +50,17 @@ export interface EmbeddedProvider {
   introspection: { clientId: string; clientSecret: string };
   /** Resource indicator (RFC 8707) whose access tokens are JWTs (RFC 9068): their `aud`. */
   apiResource: string;
+  /**
+   * The clients the service signs users in with (device grant and code flow), a confidential one and a
+   * public one (PKCE). Native clients: any loopback port of their redirect URIs is accepted (RFC 8252 §7.3).
+   */
+  signIn: { clientId: string; clientSecret: string; publicClientId: string; redirectPaths: string[] };
+  /** Confirms a device grant's user code and signs `accountId` in on the provider's own pages (or aborts). */
+  completeDeviceFlow(
+    verificationUriComplete: string,
+    accountId: string,
+    decision?: DeviceDecision,
+  ): Promise<void>;
   /** Real tokens for an account, obtained through the authorization code flow over HTTP. */
   issueTokens(accountId: string, opts?: IssueTokensOptions): Promise<IssuedTokens>;
   /** Stops the server and drops every open connection. */
@@ -58,6 +72,10 @@ const INTROSPECTOR_ID = "ocient-sso-introspector";
 const API_RESOURCE = "urn:ocient:sso";
 const API_SCOPE = "ocient";
 const OIDC_SCOPE = "openid profile email groups";
+const SIGN_IN_CLIENT_ID = "ocient-sso";
+const SIGN_IN_PUBLIC_CLIENT_ID = "ocient-sso-public";
+const SIGN_IN_PATHS = ["/v1/callback", "/auth/callback"];
+const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 interface TokenLike {
@@ -102,6 +120,18 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions = {}):
     const clientSecret = randomBytes(32).toString("base64url");
     const introspectionSecret = randomBytes(32).toString("base64url");
     const redirectUri = `${issuer}/demo-callback`;
+    const signInSecret = randomBytes(32).toString("base64url");
+    const signInRedirects = SIGN_IN_PATHS.flatMap((path) => [
+      `http://127.0.0.1${path}`,
+      `http://localhost${path}`,
+    ]);
+    const signInClient = {
+      application_type: "native",
+      redirect_uris: signInRedirects,
+      grant_types: ["authorization_code", DEVICE_CODE_GRANT],
+      response_types: ["code"],
+      id_token_signed_response_alg: alg,
+    };
 
     const { default: Provider, errors } = await quietly(() => import("oidc-provider"));
     const configuration = {
@@ -117,6 +147,13 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions = {}):
           token_endpoint_auth_method: "client_secret_basic",
           id_token_signed_response_alg: alg,
         },
+        {
+          ...signInClient,
+          client_id: SIGN_IN_CLIENT_ID,
+          client_secret: signInSecret,
+          token_endpoint_auth_method: "client_secret_basic",
+        },
+        { ...signInClient, client_id: SIGN_IN_PUBLIC_CLIENT_ID, token_endpoint_auth_method: "none" },
         {
           client_id: INTROSPECTOR_ID,
           client_secret: introspectionSecret,
@@ -135,7 +172,14 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions = {}):
       },
       // Put the scope's claims into the id_token itself, as the exchange service reads them from there.
       conformIdTokenClaims: false,
-      ttl: { AccessToken: accessTtl, IdToken: idTtl, Interaction: 600, Session: 3600, Grant: 3600 },
+      ttl: {
+        AccessToken: accessTtl,
+        IdToken: idTtl,
+        Interaction: 600,
+        Session: 3600,
+        Grant: 3600,
+        DeviceCode: 600,
+      },
       async findAccount(_ctx: unknown, sub: string) {
         const account = accounts.get(sub);
         return account && { accountId: account.sub, claims: async () => userClaims(account) };
@@ -149,6 +193,7 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions = {}):
       },
       features: {
         devInteractions: { enabled: true },
+        deviceFlow: { enabled: true, ...devicePages },
         userinfo: { enabled: true },
         introspection: {
           enabled: true,
@@ -177,6 +222,13 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions = {}):
       },
     };
     const provider = await quietly(async () => new Provider(issuer, configuration));
+    const interval = opts.deviceIntervalSeconds;
+    if (interval !== undefined) {
+      positiveInteger(interval, "deviceIntervalSeconds");
+      provider.on("device_authorization.success", (_ctx: unknown, body: Record<string, unknown>) => {
+        body.interval = interval;
+      });
+    }
     handler = provider.callback();
 
     const client: GrantClient = {
@@ -195,6 +247,13 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions = {}):
       clientId: CLIENT_ID,
       introspection: { clientId: INTROSPECTOR_ID, clientSecret: introspectionSecret },
       apiResource: API_RESOURCE,
+      signIn: {
+        clientId: SIGN_IN_CLIENT_ID,
+        clientSecret: signInSecret,
+        publicClientId: SIGN_IN_PUBLIC_CLIENT_ID,
+        redirectPaths: SIGN_IN_PATHS,
+      },
+      completeDeviceFlow,
       async issueTokens(accountId, issueOpts = {}) {
         if (!accounts.has(accountId)) throw new Error(`unknown demo account: ${accountId}`);
         const jwt = issueOpts.accessToken === "jwt";
@@ -209,6 +268,42 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions = {}):
     await closeServer(server);
     throw error;
   }
+}
+
+/** Plain device pages, so they load nothing from off this machine (the defaults import a web font). */
+const devicePages = {
+  async userCodeInputSource(ctx: { body: unknown }, form: string, _out: unknown, err: unknown) {
+    ctx.body = page(
+      "Sign-in",
+      `<p>${message(err)}</p>${form}<button type="submit" form="op.deviceInputForm">Continue</button>`,
+    );
+  },
+  async userCodeConfirmSource(
+    ctx: { body: unknown },
+    form: string,
+    _client: unknown,
+    _info: unknown,
+    userCode: string,
+  ) {
+    ctx.body = page(
+      "Confirm Device",
+      `<p>The code shown on your device: <code>${userCode}</code></p>${form}<button autofocus type="submit" form="op.deviceConfirmForm">Continue</button><button type="submit" form="op.deviceConfirmForm" value="yes" name="abort">Abort</button>`,
+    );
+  },
+  async successSource(ctx: { body: unknown }) {
+    ctx.body = page("Sign-in Success", "<p>Your device is signed in; you can close this page.</p>");
+  },
+};
+
+function message(err: unknown): string {
+  if (!err) return "Enter the code shown on your device";
+  return (err as Error).name === "AbortedError"
+    ? "The sign-in was interrupted"
+    : "The code is not valid. Try again";
+}
+
+function page(title: string, body: string): string {
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`;
 }
 
 function userClaims(account: DemoAccount): Record<string, unknown> {

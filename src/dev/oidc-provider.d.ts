@@ -7,6 +7,8 @@ declare module "oidc-provider" {
     readonly issuer: string;
     urlFor(route: string): string;
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+    /** Provider events; `device_authorization.success` passes the answer's body before it is sent. */
+    on(event: string, listener: (ctx: unknown, body: Record<string, unknown>) => void): this;
   }
 
   export const errors: {

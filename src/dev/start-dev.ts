@@ -4,6 +4,8 @@
  * demo accounts that sign in without a password, plain HTTP.
  */
 
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { parseConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../server/logger.js";
@@ -34,6 +36,10 @@ export interface DevEnvironment {
   config: Config;
   /** A fresh id_token of the demo account, for the printed examples. */
   demo: { account: string; database: string; idToken: string; expiresIn: number };
+  /** A device grant already started from this machine (127.0.0.1, as a pasted curl is), for the walk-through. */
+  device: { userCode: string; verificationUriComplete: string; expiresIn: number };
+  /** Opening this URL in a browser starts the browser flow (see startBrowserLauncher). */
+  browserSignInUrl: string;
   /** Stops the service (in-flight requests finish), then the provider. */
   close(): Promise<void>;
 }
@@ -81,6 +87,17 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     throw err;
   }
   const issued = await provider.issueTokens(DEMO_ACCOUNT);
+  let launcher: Server;
+  let device: DevEnvironment["device"];
+  try {
+    device = await startDeviceGrant(server.url);
+    launcher = await startBrowserLauncher(server.url);
+  } catch (err) {
+    await server.close();
+    await provider.close();
+    throw err;
+  }
+  const browserSignInUrl = `http://${HOST}:${(launcher.address() as AddressInfo).port}/`;
   return {
     url: server.url,
     provider,
@@ -92,18 +109,79 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
       idToken: issued.id_token,
       expiresIn: issued.expires_in,
     },
+    device,
+    browserSignInUrl,
     async close() {
+      await new Promise<void>((resolve) => {
+        launcher.close(() => resolve());
+        launcher.closeAllConnections();
+      });
       await server.close();
       await provider.close();
     },
   };
 }
 
+const JSON_HEADERS = { "content-type": "application/json" };
+
+/** Starts a device grant for the demo database, as the printed curl would. */
+async function startDeviceGrant(url: string): Promise<DevEnvironment["device"]> {
+  const response = await fetch(`${url}/v1/sso_device_grant`, {
+    method: "POST",
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ database: DEMO_DATABASE }),
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  if (response.status !== 200)
+    throw new Error(`development mode: the device grant failed (${response.status})`);
+  return {
+    userCode: String(body.user_code),
+    verificationUriComplete: String(body.verification_uri_complete),
+    expiresIn: Number(body.expires_in),
+  };
+}
+
+/**
+ * A browser cannot POST JSON from its address bar, so development mode serves one URL that does it: each
+ * visit calls sso_authentication (do_redirect false) and sends the browser on to the provider with the
+ * binding cookie the service set. Cookies belong to a host, not a port, so the service's callback on
+ * 127.0.0.1 receives it.
+ */
+async function startBrowserLauncher(url: string): Promise<Server> {
+  const launcher = createServer((_req, res) => {
+    fetch(`${url}/v1/sso_authentication`, {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ database: DEMO_DATABASE, do_redirect: false }),
+    })
+      .then(async (response) => {
+        const body = (await response.json()) as { redirect_url?: string };
+        if (response.status !== 200 || body.redirect_url === undefined) {
+          res.writeHead(502, { "content-type": "application/json" }).end(JSON.stringify(body));
+          return;
+        }
+        res
+          .writeHead(302, {
+            location: body.redirect_url,
+            "set-cookie": response.headers.getSetCookie(),
+            "cache-control": "no-store",
+          })
+          .end();
+      })
+      .catch(() => res.writeHead(502).end());
+  });
+  await new Promise<void>((resolve, reject) => {
+    launcher.once("error", reject);
+    launcher.listen(0, HOST, () => resolve());
+  });
+  return launcher;
+}
+
 const RULE = "=".repeat(78);
 
 /** What `npm start` prints: the warning, what runs where, a demo token and ready-to-run exchanges. */
 export function devBanner(env: DevEnvironment): string {
-  const { url, provider, config, demo } = env;
+  const { url, provider, config, demo, device } = env;
   const accounts = demoAccounts
     .map((a) => `${a.preferred_username}${a.groups.length ? ` [${a.groups.join(", ")}]` : ""}`)
     .join(", ");
@@ -135,6 +213,16 @@ or with the typed client:
 import { createSsoClient } from "ocient-sso/client";
 const sso = createSsoClient({ baseUrl: "${url}" });
 const { token } = await sso.exchange({ database: "${demo.database}", idToken: process.env.ID_TOKEN });
+
+Sign in without a token, with the device grant (RFC 8628). One is started for you; open
+${device.verificationUriComplete}
+sign in as ${demo.account} (any password), then within ${Math.floor(device.expiresIn / 60)} minutes:
+curl -X POST ${url}/v1/sso_device_grant_verify -H "Content-Type: application/json" -d '{"user_code": "${device.userCode}", "database": "${demo.database}", "timeout": 60}'
+
+A new one starts with:
+curl -X POST ${url}/v1/sso_device_grant -H "Content-Type: application/json" -d '{"database": "${demo.database}"}'
+
+Sign in with the browser flow: open ${env.browserSignInUrl}
 
 Press Ctrl-C to stop.
 `;

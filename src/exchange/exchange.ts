@@ -3,7 +3,7 @@
  * server's handler adapts it to HTTP.
  */
 import type { Config } from "../config/schema.js";
-import { UnknownIssuer } from "../errors.js";
+import { InvalidClaim, InvalidIdToken, PayloadTooLarge, UnknownIssuer } from "../errors.js";
 import { AccessPolicy, identityOf } from "./access-policy.js";
 import { checkSize } from "./inspect-token.js";
 import { type Integration, IntegrationRegistry } from "./integration.js";
@@ -12,7 +12,7 @@ import type { ExchangeObserver } from "./observer.js";
 import type { KeyStore } from "./signing-keys.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 import { verifyAccessToken } from "./verify-access-token.js";
-import { verifyIdToken } from "./verify-id-token.js";
+import { type IdTokenExpectations, verifyIdToken } from "./verify-id-token.js";
 
 export type ExchangeRequest =
   | { database: string; id_token: string; access_token?: undefined }
@@ -23,6 +23,14 @@ export interface ExchangeResult {
   database: string;
   expiresIn: number;
   jti: string;
+  /** The Ocient user the subject token maps to (`user_claim`). */
+  user: string;
+}
+
+/** Sign-in: the id_token this service itself obtained from `integration`, and what the login sent. */
+export interface SignInSubject extends IdTokenExpectations {
+  idToken: string;
+  integration: Integration;
 }
 
 /** What the audit record of one exchange says, filled in as the exchange learns it. */
@@ -81,12 +89,55 @@ export class ExchangeService {
     const subject: VerifiedSubject = hasId
       ? await verifyIdToken(token, integrationFor, now)
       : await verifyAccessToken(token, integrationFor, () => this.policy.opaqueCheckerOf(database), now);
+    return this.#authorizeAndMint(subject, database, facts, now);
+  }
+
+  /**
+   * Sign-in (device grant, browser flow) is one more way of getting the provider's id_token: it goes
+   * through the very verification, policy and minting of `exchange`, and must come from the provider the
+   * sign-in went to (its `iss` names that integration, else it is refused before any key is used).
+   */
+  async exchangeSignIn(
+    subject: SignInSubject,
+    database: string,
+    facts: ExchangeFacts = {},
+  ): Promise<ExchangeResult> {
+    const { idToken, integration, ...expectations } = subject;
+    facts.integration = integration.name;
+    try {
+      checkSize(idToken, this.#maxTokenBytes);
+    } catch (err) {
+      if (err instanceof PayloadTooLarge) throw new InvalidIdToken("the provider's id_token is too large");
+      throw err;
+    }
+    const now = this.#now();
+    const integrationFor = (iss: string): Integration => {
+      if (iss !== integration.config.issuer)
+        throw new InvalidClaim('the id_token\'s "iss" is not the provider the sign-in went to');
+      return integration;
+    };
+    const verified = await verifyIdToken(idToken, integrationFor, now, expectations);
+    return this.#authorizeAndMint(verified, database, facts, now);
+  }
+
+  async #authorizeAndMint(
+    subject: VerifiedSubject,
+    database: string,
+    facts: ExchangeFacts,
+    now: number,
+  ): Promise<ExchangeResult> {
     facts.integration = subject.integration.name;
     const identity = identityOf(subject);
     facts.user = identity.user;
     this.policy.authorize(subject, identity, database);
     const minted = await this.#minter.mint(subject, identity, database, now);
     facts.jti = minted.jti;
-    return { token: minted.token, database, expiresIn: minted.expiresIn, jti: minted.jti };
+    return {
+      token: minted.token,
+      database,
+      expiresIn: minted.expiresIn,
+      jti: minted.jti,
+      user: identity.user,
+    };
   }
 }

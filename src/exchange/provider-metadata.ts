@@ -12,6 +12,13 @@ export interface ProviderMetadata {
   jwks_uri: string;
   introspection_endpoint?: string;
   userinfo_endpoint?: string;
+  /** Sign-in (src/signin): the endpoints and capabilities it needs, when the provider offers them. */
+  authorization_endpoint?: string;
+  token_endpoint?: string;
+  device_authorization_endpoint?: string;
+  code_challenge_methods_supported?: string[];
+  /** RFC 9207: the provider puts `iss` in every authorization response. */
+  authorization_response_iss_parameter_supported?: boolean;
 }
 
 const REFRESH_MS = 3_600_000;
@@ -25,6 +32,24 @@ function optionalUrl(doc: Record<string, unknown>, key: string): string | undefi
     throw new InvalidProviderMetadata(`discovery ${key} is not a URL`);
   if (!isProviderUrl(v)) throw new InvalidProviderMetadata(`discovery ${key} ${PROVIDER_URL_RULE}`);
   return v;
+}
+
+/**
+ * A sign-in endpoint: one that is not a valid URL reads as absent rather than failing discovery, so a
+ * provider's odd sign-in metadata never stops the exchange (sign-in then answers that it is not offered).
+ */
+function signInUrl(doc: Record<string, unknown>, key: string): string | undefined {
+  try {
+    return optionalUrl(doc, key);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A list of strings from the discovery document; anything else reads as absent. */
+function stringList(doc: Record<string, unknown>, key: string): string[] | undefined {
+  const v = doc[key];
+  return Array.isArray(v) && v.every((e) => typeof e === "string") ? v.slice(0, 32) : undefined;
 }
 
 export class ProviderMetadataSource {
@@ -95,6 +120,12 @@ export class ProviderMetadataSource {
         jwks_uri,
         introspection_endpoint: optionalUrl(doc, "introspection_endpoint"),
         userinfo_endpoint: optionalUrl(doc, "userinfo_endpoint"),
+        authorization_endpoint: signInUrl(doc, "authorization_endpoint"),
+        token_endpoint: signInUrl(doc, "token_endpoint"),
+        device_authorization_endpoint: signInUrl(doc, "device_authorization_endpoint"),
+        code_challenge_methods_supported: stringList(doc, "code_challenge_methods_supported"),
+        authorization_response_iss_parameter_supported:
+          doc.authorization_response_iss_parameter_supported === true,
       };
       this.#value = value;
       this.#fetchedAt = Date.now();

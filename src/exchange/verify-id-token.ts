@@ -1,13 +1,25 @@
-/** id_token validation, OpenID Connect Core §3.1.3.7, without `nonce` (an exchange never saw the login). */
+/**
+ * id_token validation, OpenID Connect Core §3.1.3.7. An exchange never saw the login, so it cannot
+ * check `nonce`; sign-in did, and passes what it expects in `options`.
+ */
+import { InvalidAudience, InvalidClaim } from "../errors.js";
 import { inspectJwt } from "./inspect-token.js";
 import type { Integration } from "./integration.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 import { authorizedParty, verifySignedJwt } from "./verify-jwt.js";
 
+export interface IdTokenExpectations {
+  /** The `nonce` sent in the authentication request (§3.1.2.1); the token must carry exactly it. */
+  nonce?: string;
+  /** The client that received the token (sign-in): `aud` must contain it and `azp`, when present, be it. */
+  clientId?: string;
+}
+
 export async function verifyIdToken(
   token: string,
   integrationFor: (iss: string) => Integration,
   nowMs: number,
+  options: IdTokenExpectations = {},
 ): Promise<VerifiedSubject> {
   const inspected = inspectJwt(token, "id_token");
   const integration = integrationFor(inspected.payload.iss);
@@ -19,6 +31,19 @@ export async function verifyIdToken(
     { kind: "id_token", forbiddenTyp: "at+jwt", requiredClaims: ["sub", "exp", "iat"] },
     nowMs,
   );
+  if (options.nonce !== undefined && payload.nonce !== options.nonce) {
+    throw new InvalidClaim('the id_token has no "nonce" claim or not the one of this sign-in');
+  }
+  if (options.clientId !== undefined) {
+    const aud = typeof payload.aud === "string" ? [payload.aud] : payload.aud;
+    const azp = payload.azp;
+    if (
+      !Array.isArray(aud) ||
+      !aud.includes(options.clientId) ||
+      (azp !== undefined && azp !== options.clientId)
+    )
+      throw new InvalidAudience("the id_token was not issued to this service's sign-in client");
+  }
   return {
     kind: "id_token",
     integration,

@@ -4,7 +4,7 @@ import type { ExchangeObserver } from "../exchange/observer.js";
 
 export interface Metrics {
   registry: Registry;
-  exchanges: Counter<"outcome" | "vendor_code" | "integration">;
+  exchanges: Counter<"event" | "outcome" | "vendor_code" | "integration">;
   exchangeSeconds: Histogram<"outcome">;
   providerCalls: Counter<"call" | "integration" | "result">;
   cacheHits: Counter<"cache" | "integration">;
@@ -16,8 +16,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "ocient_sso_" });
   const exchanges = new Counter({
     name: "ocient_sso_exchanges_total",
-    help: "Token exchanges by outcome (minted, rejected, failed), Ocient vendor_code and integration",
-    labelNames: ["outcome", "vendor_code", "integration"] as const,
+    help: "Tokens minted or refused, by event (exchange, refresh, sign_in), outcome (minted, rejected, failed), Ocient vendor_code and integration",
+    labelNames: ["event", "outcome", "vendor_code", "integration"] as const,
     registers: [registry],
   });
   const exchangeSeconds = new Histogram({

@@ -11,8 +11,6 @@ import { whitespaceKeys } from "../../generated/request-keys.js";
 import { InvalidRequest } from "../errors.js";
 import { checkSize } from "../exchange/inspect-token.js";
 
-const SSO_TOKEN_OPERATION = "postOcientHttpQueryApiSsoToken";
-
 /**
  * Renames, in place, each key of `record` that is one of `names` once trimmed (`"access_token    "` →
  * `access_token`). Throws InvalidRequest when two keys name the same property.
@@ -34,11 +32,20 @@ export function trimRequestKeys(
   return record;
 }
 
+/** The spec-fix rule on the keys of an operation's request body (an object; anything else is left as is). */
+export function normalizeRequestKeys(operationId: string, body: unknown): unknown {
+  if (typeof body === "object" && body !== null && !Array.isArray(body)) {
+    trimRequestKeys(body as Record<string, unknown>, whitespaceKeys[operationId]);
+  }
+  return body;
+}
+
 export function normalizeSsoTokenRequest(body: unknown, maxTokenBytes: number): unknown {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new InvalidRequest("the request body must be a JSON object");
   }
-  const record = trimRequestKeys(body as Record<string, unknown>, whitespaceKeys[SSO_TOKEN_OPERATION]);
+  // Its keys were trimmed by the router (normalizeRequestKeys), as every operation's are.
+  const record = body as Record<string, unknown>;
   const tokens = Number(Object.hasOwn(record, "id_token")) + Number(Object.hasOwn(record, "access_token"));
   if (tokens !== 1) throw new InvalidRequest("provide exactly one of id_token and access_token");
   // Before schema validation, so an oversized token is answered 413 rather than a schema's 400.

@@ -9,14 +9,24 @@ import type { HandlerDeps, KoaContext } from "./handlers/types.js";
 
 export type OperationId = keyof operations;
 
+/** What an audited operation does: exchange a provider token, refresh one of ours, or sign in. */
+export type AuditEvent = "exchange" | "refresh" | "sign_in";
+
 type MediaBody<R> = R extends { content: infer C } ? C[keyof C] : undefined;
 
-/** The operation's JSON request body, already validated against its schema; `undefined` when it takes none. */
+/**
+ * The operation's JSON request body, already validated against its schema: `undefined` when it takes none,
+ * or when its body is optional and the request sent none.
+ */
 export type RequestBody<Id extends OperationId> = operations[Id] extends {
   requestBody: { content: { "application/json": infer B } };
 }
   ? B
-  : undefined;
+  : operations[Id] extends { requestBody?: { content: { "application/json": infer B } } }
+    ? [B] extends [never]
+      ? undefined
+      : B | undefined
+    : undefined;
 
 type Responses<Id extends OperationId> = operations[Id]["responses"];
 
@@ -42,12 +52,18 @@ export type OperationHandler<Id extends OperationId> = (
 
 /** How the router treats one operation before its handler runs. */
 export interface OperationRoute<Id extends OperationId> {
-  /** `json`: the body is read under `server.max_body_bytes` and validated; `none`: the operation takes none. */
-  body: "json" | "none";
+  /**
+   * `json`: the body is read under `server.max_body_bytes` and validated; `optional-json`: the same when the
+   * request has one (a request without a body, or with an empty one, has none); `none`: the operation takes none.
+   */
+  body: "json" | "optional-json" | "none";
   /** Taken from the per-client rate limit (`server.rate_limit`) before the body is read. */
   rateLimited: boolean;
-  /** Audited as an exchange: the request's log line is its audit record, also when refused early. */
-  audited: boolean;
+  /**
+   * The audit event of an operation that mints (its log line is the audit record, also when refused
+   * early), or false.
+   */
+  audited: AuditEvent | false;
   /** Rewrites the parsed body before schema validation (the published spec's key quirks, size caps). */
   normalize?: (body: unknown, deps: HandlerDeps) => unknown;
   handler: (deps: HandlerDeps) => OperationHandler<Id>;

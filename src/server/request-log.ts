@@ -40,11 +40,12 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
         ms: Math.round(seconds * 1e5) / 100,
       };
       const facts = ctx.state.audit;
-      if (facts) {
+      const event = ctx.state.auditEvent;
+      if (facts && event) {
         const outcome = error ? (error.status >= 500 ? "failed" : "rejected") : "minted";
         const integration = facts.integration ?? "none";
         Object.assign(line, {
-          event: "exchange",
+          event,
           outcome,
           integration,
           user: facts.user,
@@ -53,7 +54,7 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
           client,
           vendor_code: error?.vendorCode,
         });
-        metrics.exchanges.inc({ outcome, vendor_code: String(error?.vendorCode ?? 0), integration });
+        metrics.exchanges.inc({ event, outcome, vendor_code: String(error?.vendorCode ?? 0), integration });
         metrics.exchangeSeconds.observe({ outcome }, seconds);
       }
       if (error) line.reason = error.message;

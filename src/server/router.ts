@@ -7,12 +7,19 @@
 import { OpenAPIBackend } from "openapi-backend";
 import { InvalidRequest, MethodNotAllowed, RateLimited, RouteNotFound } from "../errors.js";
 import type { HandlerDeps, KoaContext } from "./handlers/types.js";
+import { normalizeRequestKeys } from "./normalize-request.js";
 import type { OperationId, OperationRoute } from "./operations.js";
 import { readJsonBody } from "./read-json-body.js";
 import { OPERATIONS } from "./routes.js";
 
 type ValidationErrors = ReadonlyArray<{ instancePath?: string; message?: string }> | null;
 type Validate = ((input: unknown) => boolean) & { errors?: ValidationErrors };
+
+/** A request with a body to read: one declared with a length above 0, or sent in chunks. */
+function hasBody(ctx: KoaContext): boolean {
+  const length = ctx.get("content-length");
+  return length !== "" ? length !== "0" : ctx.get("transfer-encoding") !== "";
+}
 
 /** Ajv's first complaint, without values: reasons never echo request contents. */
 function validationReason(errors: ValidationErrors | undefined) {
@@ -84,14 +91,18 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
     const { spec } = route;
     const { current } = deps.service;
     // Every audited request has its record, also one refused before its body is read or validated.
-    if (spec.audited) ctx.state.audit = {};
+    if (spec.audited) {
+      ctx.state.audit = {};
+      ctx.state.auditEvent = spec.audited;
+    }
     if (spec.rateLimited) {
       const wait = current.limiter?.take(ctx.state.client, Date.now()) ?? 0;
       if (wait > 0) throw new RateLimited("too many requests from this client; retry later", wait);
     }
     let body: unknown;
-    if (spec.body === "json") {
+    if (spec.body === "json" || (spec.body === "optional-json" && hasBody(ctx))) {
       body = await readJsonBody(ctx.req, current.config.server.max_body_bytes);
+      normalizeRequestKeys(route.operationId, body);
       if (spec.normalize) body = spec.normalize(body, deps);
     }
     const input = { path: {}, query: ctx.query, header: ctx.headers, cookie: {}, requestBody: body };
@@ -101,7 +112,8 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
     }
     const answer = await route.handle(ctx, body);
     ctx.status = answer.status;
-    ctx.body = answer.body;
+    // Koa turns a body set to nothing into 204: an answer without a body (a redirect) keeps its status.
+    if (answer.body !== undefined) ctx.body = answer.body;
   };
   dispatch.warm = () => {
     for (const route of routes.values()) route.validators ??= compile(route.operationId);

@@ -3,12 +3,20 @@
  * whether it is rate limited and audited, and its handler. A new operation is one handler file and one
  * entry here; `tsc` fails while the document and this table disagree.
  */
+
+import { getCallback } from "./handlers/get-callback.js";
 import { getHealthz, getReadyz } from "./handlers/get-health.js";
+import { getInfo } from "./handlers/get-info.js";
 import { getJwks } from "./handlers/get-jwks.js";
 import { getMetrics } from "./handlers/get-metrics.js";
 import { getOpenapiJson, getOpenapiYaml } from "./handlers/get-openapi.js";
 import { getOpenidConfiguration } from "./handlers/get-openid-configuration.js";
+import { postLogout } from "./handlers/post-logout.js";
+import { postSsoAuthentication } from "./handlers/post-sso-authentication.js";
+import { postSsoDeviceGrant } from "./handlers/post-sso-device-grant.js";
+import { postSsoDeviceGrantVerify } from "./handlers/post-sso-device-grant-verify.js";
 import { postSsoToken } from "./handlers/post-sso-token.js";
+import { postTokenRefresh } from "./handlers/post-token-refresh.js";
 import { normalizeSsoTokenRequest } from "./normalize-request.js";
 import type { OperationTable } from "./operations.js";
 
@@ -18,10 +26,47 @@ export const OPERATIONS: OperationTable = {
   postOcientHttpQueryApiSsoToken: {
     body: "json",
     rateLimited: true,
-    audited: true,
+    audited: "exchange",
     normalize: (body, { service }) =>
       normalizeSsoTokenRequest(body, service.current.config.server.max_token_bytes),
     handler: postSsoToken,
+  },
+  postOcientHttpQueryApiTokenRefresh: {
+    body: "optional-json",
+    rateLimited: true,
+    audited: "refresh",
+    handler: postTokenRefresh,
+  },
+  getOcientHttpQueryApiInfo: { ...probe, handler: getInfo },
+  postOcientHttpQueryApiSsoDeviceGrant: {
+    body: "optional-json",
+    rateLimited: true,
+    audited: false,
+    handler: postSsoDeviceGrant,
+  },
+  postOcientHttpQueryApiSsoDeviceGrantVerify: {
+    body: "json",
+    rateLimited: true,
+    audited: "sign_in",
+    handler: postSsoDeviceGrantVerify,
+  },
+  postOcientHttpQueryApiSsoAuthentication: {
+    body: "optional-json",
+    rateLimited: true,
+    audited: false,
+    handler: postSsoAuthentication,
+  },
+  getOcientHttpQueryApiCallback: {
+    body: "none",
+    rateLimited: false,
+    audited: "sign_in",
+    handler: getCallback,
+  },
+  postOcientHttpQueryApiLogout: {
+    body: "optional-json",
+    rateLimited: false,
+    audited: false,
+    handler: postLogout,
   },
   getJwks: { ...probe, handler: getJwks },
   getOpenidConfiguration: { ...probe, handler: getOpenidConfiguration },

@@ -8,6 +8,11 @@ import { ExchangeService } from "../exchange/exchange.js";
 import type { ExchangeObserver } from "../exchange/observer.js";
 import { RefreshService } from "../exchange/refresh.js";
 import { KeyStore } from "../exchange/signing-keys.js";
+import { BrowserFlow } from "../signin/browser-flow.js";
+import { DeviceGrant } from "../signin/device-grant.js";
+import { SignInClients } from "../signin/sign-in-client.js";
+import { MemoryStore } from "../state/memory-store.js";
+import type { StateStore } from "../state/store.js";
 import { RateLimiter } from "./rate-limiter.js";
 
 export interface Runtime {
@@ -20,6 +25,9 @@ export interface Runtime {
   limiter: RateLimiter | undefined;
   /** True when the key file was created by this load (the caller warns). */
   createdKeys: boolean;
+  /** Sign-in state (device codes, browser state, attempt counters); kept across reloads. */
+  store: StateStore;
+  signIn: { device: DeviceGrant; browser: BrowserFlow };
 }
 
 export interface RuntimeOptions {
@@ -42,7 +50,15 @@ export async function buildRuntime(
   const refresh = new RefreshService(exchange, store, { now: options.now });
   const limits = config.server.rate_limit;
   const limiter = limits && new RateLimiter(limits.requests_per_second, limits.burst);
-  return { config, keys: store, exchange, refresh, limiter, createdKeys: created };
+  // Pending sign-ins survive a reload: the store is carried over, never rebuilt.
+  // Real time, not the service's clock: entries expire and polls are spaced in the time that passes.
+  const state = previous?.store ?? new MemoryStore();
+  const clients = new SignInClients(exchange.policy);
+  const signIn = {
+    device: new DeviceGrant(exchange, clients, state),
+    browser: new BrowserFlow(exchange, clients, state, config.server.public_url ?? config.token.issuer),
+  };
+  return { config, keys: store, exchange, refresh, limiter, createdKeys: created, store: state, signIn };
 }
 
 /** The current runtime and the service's lifecycle flags, shared by handlers and signal handlers. */

@@ -2,13 +2,23 @@
 import { describe, expect, it } from "vitest";
 import { whitespaceKeys } from "../../generated/request-keys.js";
 import { InvalidRequest } from "../../src/errors.js";
-import { normalizeSsoTokenRequest, trimRequestKeys } from "../../src/server/normalize-request.js";
+import {
+  normalizeSsoTokenRequest as normalizeExchange,
+  normalizeRequestKeys,
+  trimRequestKeys,
+} from "../../src/server/normalize-request.js";
 
 const MAX = 12288;
+/** What the router does to an exchange's body before its schema: the keys, then the exchange's own checks. */
+const normalizeSsoTokenRequest = (body: unknown, max: number) =>
+  normalizeExchange(normalizeRequestKeys("postOcientHttpQueryApiSsoToken", body), max);
 
 describe("generated/request-keys.ts", () => {
-  it("lists the sso_token property whose published key needed the fix", () => {
-    expect(whitespaceKeys).toEqual({ postOcientHttpQueryApiSsoToken: ["access_token"] });
+  it("lists the properties of served operations whose published key needed the fix", () => {
+    expect(whitespaceKeys).toEqual({
+      postOcientHttpQueryApiSsoAuthentication: ["sso_callback_path"],
+      postOcientHttpQueryApiSsoToken: ["access_token"],
+    });
   });
 });
 

@@ -34,7 +34,7 @@ describe("patches", () => {
         /^fixed key "sso_callback_path\\t" -> "sso_callback_path" at paths\.\/v1\/sso_authentication\./,
       ],
     ],
-    ["not-served-operations", [/^removed 16 operations not served: GET \/v1\/execute\/\{database\}, /]],
+    ["not-served-operations", [/^removed 9 operations not served: GET \/v1\/execute\/\{database\}, /]],
     [
       "local-servers",
       [
@@ -50,7 +50,11 @@ describe("patches", () => {
     ["response-extension", [/to components\.schemas\.SsoTokenResponse$/, /extended example "response"/]],
     [
       "error-responses",
-      [/^added 401 \(vendor_code -1228, .*-1236\) \+ WWW-Authenticate$/, /^added 503 .* Retry-After$/],
+      [
+        /^POST \/v1\/sso_token: added 401 \(vendor_code -1228, .*-1236\) \+ WWW-Authenticate$/,
+        /^POST \/v1\/sso_token: added 503 .* Retry-After$/,
+        /^POST \/v1\/token_refresh: added 401 \(vendor_code -1204, .*-1208\) \+ WWW-Authenticate$/,
+      ],
     ],
   ])("%s reports what it fixed", (name, expected) => {
     const { reports } = applyPatches(loadUpstream());

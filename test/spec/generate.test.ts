@@ -17,7 +17,7 @@ describe("generate", () => {
     expect(lines.filter((line) => line.startsWith("🩹 "))).toHaveLength(PATCHES.length);
     expect(lines.filter((line) => /^ {3}(✔ served|· not served)/.test(line))).toHaveLength(17);
     expect(lines).toContain(
-      "📋 17 upstream operations in Generated API methods 1.0.0: 1 served, 16 not served",
+      "📋 17 upstream operations in Generated API methods 1.0.0: 8 served, 9 not served",
     );
   });
 
@@ -53,6 +53,13 @@ describe("the merged document", () => {
     );
     expect(Object.fromEntries(operations)).toEqual({
       "POST /v1/sso_token": "postOcientHttpQueryApiSsoToken",
+      "POST /v1/token_refresh": "postOcientHttpQueryApiTokenRefresh",
+      "GET /v1/info": "getOcientHttpQueryApiInfo",
+      "POST /v1/sso_device_grant": "postOcientHttpQueryApiSsoDeviceGrant",
+      "POST /v1/sso_device_grant_verify": "postOcientHttpQueryApiSsoDeviceGrantVerify",
+      "POST /v1/sso_authentication": "postOcientHttpQueryApiSsoAuthentication",
+      "GET /v1/callback": "getOcientHttpQueryApiCallback",
+      "POST /v1/logout": "postOcientHttpQueryApiLogout",
       "GET /.well-known/jwks.json": "getJwks",
       "GET /.well-known/openid-configuration": "getOpenidConfiguration",
       "GET /openapi.json": "getOpenapiJson",
@@ -71,7 +78,9 @@ describe("the merged document", () => {
     const servedIds = Object.values(document.paths ?? {}).flatMap((item) =>
       Object.values(item ?? {}).map((op) => (op as { operationId: string }).operationId),
     );
-    expect(upstreamIds.filter((id) => servedIds.includes(id))).toEqual(Object.keys(SERVED_OPERATIONS));
+    expect(upstreamIds.filter((id) => servedIds.includes(id)).toSorted()).toEqual(
+      Object.keys(SERVED_OPERATIONS).toSorted(),
+    );
     expect(upstreamIds.filter((id) => !servedIds.includes(id)).toSorted()).toEqual(
       Object.keys(NOT_SERVED_OPERATIONS).toSorted(),
     );
@@ -93,13 +102,9 @@ describe("the merged document", () => {
       string,
       { headers?: object; content?: Record<string, { examples?: Record<string, { value: unknown }> }> }
     >;
-    // Every code but the two answered for routes that are not there, and those of other operations only.
-    const codes = (Object.keys(ERRORS) as SsoErrorCode[]).filter(
-      (code) =>
-        code !== "ERR_ROUTE_NOT_FOUND" &&
-        code !== "ERR_METHOD_NOT_ALLOWED" &&
-        code !== "ERR_REQUEST_HEADER_FIELDS_TOO_LARGE" &&
-        ((ERRORS[code] as ErrorEntry).operations?.includes("postOcientHttpQueryApiSsoToken") ?? true),
+    // Every code the table says the exchange answers.
+    const codes = (Object.keys(ERRORS) as SsoErrorCode[]).filter((code) =>
+      (ERRORS[code] as ErrorEntry).operations.includes("postOcientHttpQueryApiSsoToken"),
     );
     const statuses = [...new Set(codes.map((code) => ERRORS[code].status))].sort((a, b) => a - b);
     expect(Object.keys(responses)).toEqual(["200", ...statuses.map(String)]);

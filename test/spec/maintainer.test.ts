@@ -155,8 +155,8 @@ describe("a maintainer regenerates after an upstream release", () => {
   it("upstream adds a request property to an operation not served: the served document is unchanged", async () => {
     const root = upstreamChanged(
       (d) => {
-        const refresh = d.paths["/v1/token_refresh"]?.post as Operation;
-        requestSchema(refresh).properties.scope = { type: "string" };
+        const login = d.paths["/v1/login"]?.post as Operation;
+        requestSchema(login).properties.scope = { type: "string" };
       },
       { page: false },
     );
@@ -165,7 +165,7 @@ describe("a maintainer regenerates after an upstream release", () => {
     expect(files.get("generated/openapi.json")).toBe(committed("generated/openapi.json"));
     expect(files.get("generated/upstream.json")).not.toBe(committed("generated/upstream.json"));
     expect(lines).toContainEqual(
-      expect.stringMatching(/· not served +POST \/v1\/token_refresh .*\(changed upstream\)$/),
+      expect.stringMatching(/· not served +POST \/v1\/login .*\(changed upstream\)$/),
     );
   });
 
@@ -264,7 +264,10 @@ describe("a maintainer regenerates after an upstream release", () => {
     const { whitespaceKeys } = (await import(/* @vite-ignore */ pathToFileURL(module).href)) as {
       whitespaceKeys: Record<string, string[]>;
     };
-    expect(whitespaceKeys).toEqual({ postOcientHttpQueryApiSsoToken: ["id_token", "access_token"] });
+    expect(whitespaceKeys).toEqual({
+      postOcientHttpQueryApiSsoAuthentication: ["sso_callback_path"],
+      postOcientHttpQueryApiSsoToken: ["id_token", "access_token"],
+    });
     expect(
       trimRequestKeys({ "id_token  ": "t", database: "d" }, whitespaceKeys.postOcientHttpQueryApiSsoToken),
     ).toEqual({

@@ -19,7 +19,8 @@ const DISCOVERY_TIMEOUT_MS = 3000;
 const usage = `Usage: ocient-sso check-config FILE
 
 Validates FILE, fetches each integration's OpenID discovery document (3 s timeout), and prints the
-effective configuration (secrets redacted) and which integration serves which database.
+effective configuration (secrets redacted), what sign-in can use at each provider (device and token
+endpoints, PKCE methods) and which integration serves which database.
 Exit 1 when the configuration is invalid; an unreachable provider is reported, not fatal.
 
 Options:
@@ -69,6 +70,35 @@ async function checkProvider(cfg: IntegrationConfig): Promise<string> {
   }
 }
 
+/**
+ * What sign-in can use at each provider: its discovery's device and token endpoints and PKCE methods,
+ * beside the integration's sign_in client (if any).
+ */
+async function signInRow(cfg: IntegrationConfig): Promise<string[]> {
+  const client = cfg.sign_in
+    ? `${cfg.sign_in.client_id} (${cfg.sign_in.client_secret ? "secret" : "public, PKCE"})`
+    : "(none)";
+  const integration = new Integration({
+    ...cfg,
+    http_timeout_ms: Math.min(cfg.http_timeout_ms, DISCOVERY_TIMEOUT_MS),
+  });
+  try {
+    const m = await integration.metadata.get();
+    const yes = (v: string | undefined) => (v ? "yes" : "no");
+    return [
+      cfg.name,
+      client,
+      yes(m.device_authorization_endpoint),
+      yes(m.token_endpoint),
+      yes(m.authorization_endpoint),
+      m.code_challenge_methods_supported?.join(", ") || "(not listed)",
+    ];
+  } catch (err) {
+    if (!(err instanceof SsoError)) throw err;
+    return [cfg.name, client, "?", "?", "?", "(discovery failed)"];
+  }
+}
+
 /** Database → integration; databases without one inherit the integration of `system`, as in Ocient. */
 function databaseRows(config: Config): string[][] {
   const system = config.databases.system?.integration;
@@ -103,6 +133,20 @@ async function run(args: string[], io: Io): Promise<number> {
     formatTable(
       ["integration", "issuer", "provider"],
       config.integrations.map((integration, i) => [integration.name, integration.issuer, results[i] ?? ""]),
+    ),
+  );
+  io.stdout("\nSign-in:\n");
+  io.stdout(
+    formatTable(
+      [
+        "integration",
+        "sign_in client",
+        "device endpoint",
+        "token endpoint",
+        "authorization endpoint",
+        "PKCE methods",
+      ],
+      await Promise.all(config.integrations.map(signInRow)),
     ),
   );
   io.stdout("\nDatabases:\n");

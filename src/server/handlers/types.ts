@@ -1,6 +1,7 @@
 import type { ParameterizedContext } from "koa";
 import type { ExchangeFacts } from "../../exchange/exchange.js";
 import type { Metrics } from "../metrics.js";
+import type { AuditEvent } from "../operations.js";
 import type { ServiceState } from "../runtime.js";
 
 /** What every handler can reach: the running service and its metrics. */
@@ -15,8 +16,10 @@ export interface RequestState {
   requestId: string;
   /** The client's address (see request-log.ts), which also keys the rate limit. */
   client: string;
-  /** The audit facts of an exchange, logged on the request's line; filled in as they are learned. */
+  /** The audit facts of an operation that mints, logged on the request's line; filled in as they are learned. */
   audit?: ExchangeFacts;
+  /** Which kind of minting the audit record is of. */
+  auditEvent?: AuditEvent;
 }
 
 export type KoaContext = ParameterizedContext<RequestState>;

@@ -1,0 +1,66 @@
+/**
+ * What the sign-in handlers share: the published success `status` object, and the two cookies. The
+ * binding cookie ties a browser to the sign-in it started, limited to the callback path and as
+ * short-lived as the flow; the session cookie carries the minted token and expires with it. Both are
+ * HttpOnly and SameSite=Lax (the provider's redirect back is a top-level navigation), and Secure when
+ * the service is reached over TLS (`server.tls`, or an https `server.public_url` behind a proxy).
+ */
+import type { Config } from "../config/schema.js";
+import { InvalidRequest } from "../errors.js";
+import { DEFAULT_DATABASE } from "../exchange/refresh.js";
+import type { KoaContext } from "./handlers/types.js";
+
+export const BINDING_COOKIE = "ocient_sso_sign_in";
+export const SESSION_COOKIE = "ocient_sso_session";
+
+export interface OkStatus {
+  status: { reason: string; sql_state: "00000"; vendor_code: 0 };
+}
+
+export function okStatus(reason: string): OkStatus {
+  return { status: { reason, sql_state: "00000", vendor_code: 0 } };
+}
+
+export function publicUrlOf(config: Config): string {
+  return config.server.public_url ?? config.token.issuer;
+}
+
+function secure(config: Config): boolean {
+  return config.server.tls !== undefined || publicUrlOf(config).startsWith("https:");
+}
+
+/** The session cookie's path: that of the public URL, so it reaches every route of this service. */
+export function sessionPath(config: Config): string {
+  return new URL(publicUrlOf(config)).pathname.replace(/\/+$/, "") || "/";
+}
+
+/** Appends a Set-Cookie; values are base64url or JWS, which need no quoting. */
+export function setCookie(
+  ctx: KoaContext,
+  config: Config,
+  name: string,
+  value: string,
+  options: { path: string; maxAgeSeconds: number },
+): void {
+  const attributes = [
+    `${name}=${value}`,
+    `Path=${options.path}`,
+    `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`,
+    "HttpOnly",
+    "SameSite=Lax",
+  ];
+  if (options.maxAgeSeconds <= 0) attributes.push("Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+  if (secure(config)) attributes.push("Secure");
+  ctx.append("set-cookie", attributes.join("; "));
+}
+
+export function noStore(ctx: KoaContext): void {
+  ctx.set("cache-control", "no-store");
+  ctx.set("pragma", "no-cache");
+}
+
+/** Published default of every `database` parameter; an empty one is refused rather than defaulted. */
+export function databaseOf(database: string | undefined): string {
+  if (database === "") throw new InvalidRequest("database must be a non-empty string");
+  return database ?? DEFAULT_DATABASE;
+}

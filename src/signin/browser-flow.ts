@@ -1,0 +1,164 @@
+/**
+ * The browser flow: the authorization code grant at the database's provider, with PKCE S256, `state`
+ * and `nonce` (OpenID Connect Core §3.1.2). `start` keeps what the callback needs in the state store
+ * under a digest of `state`, and gives the caller a binding secret for a short-lived cookie, so a
+ * callback from a browser that did not start the flow (login CSRF) is refused. `callback` takes the
+ * state once, checks the binding and `iss` (RFC 9207, against mix-up), exchanges the code and verifies
+ * the id_token as `/v1/sso_token` would, plus the nonce (ExchangeService.exchangeSignIn).
+ */
+import {
+  AccessDenied,
+  GrantRefused,
+  InvalidRequest,
+  SignInNotConfigured,
+  SignInStateUnknown,
+  UnknownIssuer,
+} from "../errors.js";
+import type { ExchangeFacts, ExchangeResult, ExchangeService } from "../exchange/exchange.js";
+import type { StateStore } from "../state/store.js";
+import { allowedCallbackPath } from "./callback-path.js";
+import { digest, digestMatches, randomSecret } from "./secrets.js";
+import type { SignInClients } from "./sign-in-client.js";
+
+/** How long a browser has from sso_authentication to the callback (ms). */
+export const BROWSER_FLOW_TTL_MS = 600_000;
+/** Longer values are no state or code of ours or any provider's. */
+const MAX_PARAM_LENGTH = 2048;
+
+export interface BrowserStart {
+  /** The provider's authorization request. */
+  url: string;
+  /** The secret the binding cookie carries; only its digest is stored. */
+  binding: string;
+  /** The callback URL's path, which the binding cookie is limited to. */
+  cookiePath: string;
+  ttlSeconds: number;
+}
+
+export interface CallbackRequest {
+  code?: string;
+  state?: string;
+  iss?: string;
+  error?: string;
+  /** The binding cookie's value, if the browser sent one. */
+  binding?: string;
+}
+
+interface FlowState {
+  integration: string;
+  database: string;
+  nonce: string;
+  verifier: string;
+  redirect_uri: string;
+  binding: string;
+}
+
+const UNKNOWN = "the sign-in state is unknown, expired or already used";
+
+function stateKey(state: string): string {
+  return `browser:${digest(state)}`;
+}
+
+export class BrowserFlow {
+  constructor(
+    private readonly exchange: ExchangeService,
+    private readonly clients: SignInClients,
+    private readonly store: StateStore,
+    /** `server.public_url` (default `token.issuer`): the base of redirect_uri. */
+    private readonly publicUrl: string,
+  ) {}
+
+  async start(database: string, requestedPath: unknown): Promise<BrowserStart> {
+    const signIn = this.clients.forDatabase(database);
+    const path = allowedCallbackPath(requestedPath, signIn.config.callback_paths);
+    const { authorization } = await signIn.endpoints();
+    if (authorization === undefined) {
+      throw new SignInNotConfigured("the identity provider offers no authorization endpoint");
+    }
+    const redirectUri = `${this.publicUrl.replace(/\/+$/, "")}${path}`;
+    const state = randomSecret();
+    const nonce = randomSecret();
+    const verifier = randomSecret();
+    const binding = randomSecret();
+    const flow: FlowState = {
+      integration: signIn.integration.name,
+      database,
+      nonce,
+      verifier,
+      redirect_uri: redirectUri,
+      binding: digest(binding),
+    };
+    await this.store.put(stateKey(state), JSON.stringify(flow), BROWSER_FLOW_TTL_MS);
+    const url = new URL(authorization);
+    const params = {
+      response_type: "code",
+      client_id: signIn.config.client_id,
+      redirect_uri: redirectUri,
+      scope: signIn.config.scopes.join(" "),
+      state,
+      nonce,
+      code_challenge: digest(verifier),
+      code_challenge_method: "S256",
+    };
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    return {
+      url: url.href,
+      binding,
+      cookiePath: new URL(redirectUri).pathname,
+      ttlSeconds: BROWSER_FLOW_TTL_MS / 1000,
+    };
+  }
+
+  async callback(request: CallbackRequest, facts: ExchangeFacts = {}): Promise<ExchangeResult> {
+    const { state, code, iss, error, binding } = request;
+    if (typeof state !== "string" || state === "" || state.length > MAX_PARAM_LENGTH) {
+      throw new SignInStateUnknown(UNKNOWN);
+    }
+    // Taken before anything else is checked: whatever follows, this state never serves again.
+    const flow = parseFlow(await this.store.take(stateKey(state)));
+    if (flow === undefined) throw new SignInStateUnknown(UNKNOWN);
+    if (binding === undefined || !digestMatches(binding, flow.binding)) {
+      throw new SignInStateUnknown("this browser did not start this sign-in");
+    }
+    const integration = this.exchange.integrations.byName(flow.integration);
+    const config = integration?.config.sign_in;
+    if (integration === undefined || config === undefined) throw new SignInStateUnknown(UNKNOWN);
+    facts.integration = integration.name;
+    const signIn = this.clients.forIntegration(integration, config);
+    const endpoints = await signIn.endpoints();
+    // RFC 9207 §2.4: an `iss` other than the provider's, or none from a provider that promises one.
+    if ((iss !== undefined || endpoints.issInResponse) && iss !== integration.config.issuer) {
+      throw new UnknownIssuer(
+        "the authorization response does not come from the provider the sign-in went to",
+      );
+    }
+    if (error !== undefined) throw new AccessDenied("the sign-in was refused at the identity provider");
+    if (typeof code !== "string" || code === "" || code.length > MAX_PARAM_LENGTH) {
+      throw new InvalidRequest("the callback has no authorization code");
+    }
+    const answer = await signIn.token(
+      new URLSearchParams({
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: flow.redirect_uri,
+        code_verifier: flow.verifier,
+      }),
+    );
+    if (answer.kind !== "tokens")
+      throw new GrantRefused("the identity provider refused the authorization code");
+    return this.exchange.exchangeSignIn(
+      { idToken: answer.idToken, integration, nonce: flow.nonce, clientId: config.client_id },
+      flow.database,
+      facts,
+    );
+  }
+}
+
+function parseFlow(raw: string | undefined): FlowState | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw) as FlowState;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The OAuth client this service is at a provider for sign-in (an integration's `sign_in`): which
+ * endpoints the provider's discovery offers, how the client authenticates (client_secret_basic, or a
+ * public client that sends its `client_id` and relies on PKCE), and the token endpoint's answers sorted
+ * into what the device grant and the browser flow act on. Every call goes through providerFetch: bounded
+ * by the integration's `http_timeout_ms`, never following redirects.
+ */
+import type { IntegrationConfig } from "../config/schema.js";
+import { GrantRefused, ProviderUnavailable, SignInNotConfigured } from "../errors.js";
+import type { AccessPolicy } from "../exchange/access-policy.js";
+import type { Integration } from "../exchange/integration.js";
+import { isObject, providerFetch, readJson } from "../exchange/provider-http.js";
+
+export type SignInConfig = NonNullable<IntegrationConfig["sign_in"]>;
+
+export interface SignInEndpoints {
+  authorization: string | undefined;
+  token: string | undefined;
+  deviceAuthorization: string | undefined;
+  /** `code_challenge_methods_supported`, when the provider says. */
+  pkceMethods: string[] | undefined;
+  /** RFC 9207: the provider sends `iss` in every authorization response. */
+  issInResponse: boolean;
+}
+
+/** What the token endpoint said: tokens, or an OAuth error code (RFC 6749 §5.2, RFC 8628 §3.5). */
+export type TokenAnswer =
+  | { kind: "tokens"; idToken: string }
+  | { kind: "error"; error: string; interval?: number };
+
+/** A provider's answers to sign-in requests are small; a longer error code is not one. */
+const MAX_ERROR_LENGTH = 64;
+
+export class SignInClient {
+  constructor(
+    readonly integration: Integration,
+    readonly config: SignInConfig,
+  ) {}
+
+  get timeoutMs(): number {
+    return this.integration.config.http_timeout_ms;
+  }
+
+  async endpoints(): Promise<SignInEndpoints> {
+    const m = await this.integration.metadata.get();
+    return {
+      authorization: m.authorization_endpoint,
+      token: m.token_endpoint,
+      deviceAuthorization: m.device_authorization_endpoint,
+      pkceMethods: m.code_challenge_methods_supported,
+      issInResponse: m.authorization_response_iss_parameter_supported === true,
+    };
+  }
+
+  /** POSTs a form with the client's authentication; the JSON answer (undefined when not JSON) and status. */
+  async post(url: string, form: URLSearchParams): Promise<{ status: number; body: unknown }> {
+    const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
+    const { client_id, client_secret } = this.config;
+    if (client_secret === undefined) form.set("client_id", client_id);
+    else {
+      // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
+      const pair = `${formEncode(client_id)}:${formEncode(client_secret)}`;
+      headers.authorization = `Basic ${Buffer.from(pair).toString("base64")}`;
+    }
+    const response = await providerFetch(url, {
+      method: "POST",
+      headers,
+      body: form.toString(),
+      timeoutMs: this.timeoutMs,
+    });
+    if (response.status >= 500 || (response.status >= 300 && response.status < 400)) {
+      await response.body?.cancel();
+      throw new ProviderUnavailable("the identity provider failed to answer the sign-in request");
+    }
+    return { status: response.status, body: await readJson(response) };
+  }
+
+  /** A token request (authorization code or device code), its answer sorted. */
+  async token(form: URLSearchParams): Promise<TokenAnswer> {
+    const { token } = await this.endpoints();
+    if (token === undefined) throw new SignInNotConfigured("the identity provider offers no token endpoint");
+    const { status, body } = await this.post(token, form);
+    if (status === 200) {
+      if (isObject(body) && typeof body.id_token === "string")
+        return { kind: "tokens", idToken: body.id_token };
+      throw new GrantRefused("the identity provider's token endpoint answered without an id_token");
+    }
+    if (isObject(body) && typeof body.error === "string" && body.error.length <= MAX_ERROR_LENGTH) {
+      const interval = typeof body.interval === "number" ? body.interval : undefined;
+      return { kind: "error", error: body.error, ...(interval !== undefined && { interval }) };
+    }
+    throw new GrantRefused("the identity provider's token endpoint refused the request");
+  }
+}
+
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+/**
+ * The sign-in client for a database: that of its integration. An unknown database gets the one of
+ * `system`, so that it is refused after sign-in like a database not granted, not told apart before.
+ */
+export class SignInClients {
+  readonly #clients = new Map<Integration, SignInClient>();
+
+  constructor(private readonly policy: AccessPolicy) {}
+
+  forDatabase(database: string): SignInClient {
+    const integration = this.policy.integrationOf(database) ?? this.policy.integrationOf("system");
+    const config = integration?.config.sign_in;
+    if (integration === undefined || config === undefined) {
+      throw new SignInNotConfigured("sign-in is not configured for this database");
+    }
+    return this.forIntegration(integration, config);
+  }
+
+  forIntegration(integration: Integration, config: SignInConfig): SignInClient {
+    let client = this.#clients.get(integration);
+    if (client === undefined) {
+      client = new SignInClient(integration, config);
+      this.#clients.set(integration, client);
+    }
+    return client;
+  }
+}

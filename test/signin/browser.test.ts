@@ -1,0 +1,227 @@
+/**
+ * The browser flow end to end in real headless Chromium (Debian's /usr/bin/chromium, driven by
+ * playwright-core; no browser download): a page of this service starts sso_authentication, the user
+ * signs in on the real provider's login page, the provider sends the browser to the callback, and the
+ * session cookie and the minted token are checked. Every request off loopback is blocked.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness } from "../support/harness.js";
+import { leakedLines, rememberSecret, rememberToken } from "../support/log-collector.js";
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let h: Harness;
+const dirs: string[] = [];
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  h = await startHarness();
+  rememberSecret(h.provider.signIn.clientSecret);
+});
+afterAll(async () => {
+  for (const context of contexts) await context.close();
+  await h?.close();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+/** A fresh browser profile; anything not on 127.0.0.1 is aborted. */
+async function browser(): Promise<{ context: BrowserContext; page: Page }> {
+  const dir = await mkdtemp(join(tmpdir(), "ocient-sso-chromium-"));
+  dirs.push(dir);
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: "/usr/bin/chromium",
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
+  contexts.push(context);
+  await context.route("**/*", (route) =>
+    new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort(),
+  );
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page };
+}
+
+/** What a web page of this service does: sso_authentication without redirect, then go to the provider. */
+async function startSignIn(page: Page, body: Record<string, unknown> = { database: "retail_analytics" }) {
+  await page.goto(`${h.url}/healthz`);
+  const answer = await page.evaluate(async (request) => {
+    const r = await fetch("/v1/sso_authentication", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...request, do_redirect: false }),
+    });
+    return { status: r.status, json: (await r.json()) as { redirect_url: string } };
+  }, body);
+  expect(answer.status).toBe(200);
+  await page.goto(answer.json.redirect_url);
+}
+
+/** Signs in on the provider's login page and consents, until the browser heads for the callback. */
+async function signInAtProvider(page: Page, account: string, callbackPath = "/v1/callback"): Promise<string> {
+  let reached: string | undefined;
+  const onRequest = (request: { url(): string }) => {
+    if (request.url().startsWith(`${h.url}${callbackPath}?`)) reached = request.url();
+  };
+  page.on("request", onRequest);
+  try {
+    for (let step = 0; step < 6 && !reached; step++) {
+      const before = page.url();
+      const login = page.locator('input[name="login"]');
+      if (await login.count()) {
+        await login.fill(account);
+        await page.locator('input[name="password"]').fill("any");
+      }
+      const left = page.waitForURL((url) => url.href !== before, { timeout: 5_000 }).catch(() => {});
+      await page.locator('button[type="submit"]').first().click();
+      await left;
+    }
+  } finally {
+    page.off("request", onRequest);
+  }
+  expect(reached).toBeDefined();
+  return reached as string;
+}
+
+/**
+ * The callback URL a sign-in through the allow-listed path /auth/callback reaches, which this service
+ * does not serve (a proxy would map it): the browser stops there, and the state and code stay unused.
+ */
+async function signInUpToCallback(page: Page, account: string): Promise<URL> {
+  await startSignIn(page, { database: "retail_analytics", sso_callback_path: "/auth/callback" });
+  return new URL(await signInAtProvider(page, account, "/auth/callback"));
+}
+
+/** The JSON the page shows (the callback's answer). */
+async function shownJson(page: Page): Promise<{ status: { vendor_code: number; reason: string } }> {
+  return JSON.parse((await page.locator("body").textContent()) ?? "");
+}
+
+describe("the browser flow in Chromium", () => {
+  it("signs in from sso_authentication through the provider's login page to the callback", async () => {
+    const { context, page } = await browser();
+    const callback = page.waitForResponse((r) => r.url().startsWith(`${h.url}/v1/callback`));
+    await startSignIn(page);
+    const binding = (await context.cookies(`${h.url}/v1/callback`)).find(
+      (c) => c.name === "ocient_sso_sign_in",
+    );
+    expect(binding).toMatchObject({ httpOnly: true, sameSite: "Lax", secure: false, path: "/v1/callback" });
+    await signInAtProvider(page, "alice");
+    const response = await callback;
+    expect(response.status()).toBe(200);
+    expect(response.headers()["cache-control"]).toBe("no-store");
+    const json = await response.json();
+    rememberToken(json.access_token);
+    expect(json).toEqual({
+      access_token: expect.any(String),
+      username: "alice",
+      database: "retail_analytics",
+      expires_in: expect.any(Number),
+      token_type: "Bearer",
+      status: { reason: "Authentication successful", sql_state: "00000", vendor_code: 0 },
+    });
+
+    const cookies = await context.cookies(h.url);
+    const session = cookies.find((c) => c.name === "ocient_sso_session");
+    expect(session).toMatchObject({
+      value: json.access_token,
+      httpOnly: true,
+      sameSite: "Lax",
+      secure: false, // plain HTTP on loopback; Secure under TLS
+      path: "/",
+    });
+    const now = Date.now() / 1000;
+    expect(session?.expires).toBeGreaterThan(now + json.expires_in - 30);
+    expect(session?.expires).toBeLessThan(now + json.expires_in + 30);
+    expect(cookies.find((c) => c.name === "ocient_sso_sign_in")).toBeUndefined();
+    // HttpOnly: the page's scripts cannot read it.
+    expect(await page.evaluate("document.cookie")).not.toContain("ocient_sso_session");
+
+    const jwks = createRemoteJWKSet(new URL(`${h.url}/.well-known/jwks.json`));
+    const { payload } = await jwtVerify(json.access_token, jwks, {
+      issuer: h.config.token.issuer,
+      typ: "at+jwt",
+    });
+    expect(payload).toMatchObject({
+      sub: "alice",
+      database: "retail_analytics",
+      groups: ["analysts"],
+      idp: "dev",
+      client_id: h.provider.signIn.clientId,
+    });
+
+    // The same callback again: its state was taken once.
+    await page.goto(response.url());
+    expect((await shownJson(page)).status.vendor_code).toBe(-1203);
+
+    const loggedOut = (await page.evaluate(async () =>
+      (await fetch("/v1/logout", { method: "POST" })).json(),
+    )) as { status: unknown };
+    expect(loggedOut.status).toEqual({
+      reason: "Logged out successfully",
+      sql_state: "00000",
+      vendor_code: 0,
+    });
+    expect((await context.cookies(h.url)).find((c) => c.name === "ocient_sso_session")).toBeUndefined();
+  });
+
+  it("login CSRF: the callback of a flow another browser started is refused (400 -1203), no session", async () => {
+    const attacker = await browser();
+    const url = await signInUpToCallback(attacker.page, "alice");
+    url.pathname = "/v1/callback";
+
+    const victim = await browser();
+    const response = await victim.page.goto(url.href);
+    expect(response?.status()).toBe(400);
+    expect((await shownJson(victim.page)).status).toMatchObject({
+      vendor_code: -1203,
+      reason: "this browser did not start this sign-in",
+    });
+    expect((await victim.context.cookies(h.url)).map((c) => c.name)).not.toContain("ocient_sso_session");
+  });
+
+  it("a code injected into another flow of the same browser is refused by the provider (401 -1235)", async () => {
+    const { context, page } = await browser();
+    const first = await signInUpToCallback(page, "alice");
+    // A second flow in the same browser (binding cookie set), its callback called with the first code.
+    await page.goto(`${h.url}/healthz`);
+    const second = (await page.evaluate(async () => {
+      const r = await fetch("/v1/sso_authentication", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ database: "retail_analytics", do_redirect: false }),
+      });
+      return r.json();
+    })) as { redirect_url: string };
+    const state = new URL(second.redirect_url).searchParams.get("state") as string;
+    const injected = new URL(`${h.url}/v1/callback`);
+    injected.search = new URLSearchParams({
+      code: first.searchParams.get("code") as string,
+      state,
+      iss: h.provider.issuer,
+    }).toString();
+    const response = await page.goto(injected.href);
+    expect(response?.status()).toBe(401);
+    expect((await shownJson(page)).status.vendor_code).toBe(-1235);
+    expect((await context.cookies(h.url)).map((c) => c.name)).not.toContain("ocient_sso_session");
+    // And that state is spent.
+    expect((await page.goto(injected.href))?.status()).toBe(400);
+  });
+
+  it("logs no token or secret", () => {
+    expect(leakedLines()).toEqual([]);
+  });
+});
