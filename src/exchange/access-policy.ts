@@ -64,7 +64,7 @@ export class AccessPolicy {
    * so that it is refused only after the token is checked, as an ungranted one is. Without `system`, an
    * unknown database gets none: an opaque token is never sent to a provider that may not have issued it.
    */
-  opaqueCheckerOf(database: string): Integration | undefined {
+  opaqueIntegrationOf(database: string): Integration | undefined {
     return this.integrationOf(database) ?? this.#fallback;
   }
 

@@ -3,6 +3,7 @@
  * that is down at start does not stop the service, only exchanges that need it fail (503).
  */
 import { InvalidProviderMetadata, ProviderUnavailable } from "../errors.js";
+import type { Clock } from "./clock.js";
 import type { ExchangeObserver } from "./observer.js";
 import { FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
 
@@ -34,14 +35,17 @@ export class ProviderMetadataSource {
   #fetchedAt = 0;
   #failedAt = 0;
   #pending: Promise<ProviderMetadata> | undefined;
-  readonly #failure = new FailureBackoff();
+  readonly #failure: FailureBackoff;
 
   constructor(
     private readonly integration: string,
     private readonly issuer: string,
     private readonly timeoutMs: number,
+    private readonly now: Clock,
     private readonly observer: ExchangeObserver = {},
-  ) {}
+  ) {
+    this.#failure = new FailureBackoff(now);
+  }
 
   get discoveryUrl(): string {
     return `${this.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
@@ -49,7 +53,7 @@ export class ProviderMetadataSource {
 
   /** Current metadata; a stale copy is used while a refresh fails. */
   async get(): Promise<ProviderMetadata> {
-    const now = Date.now();
+    const now = this.now();
     if (this.#value && now - this.#fetchedAt < REFRESH_MS) return this.#value;
     if (this.#value && now - this.#failedAt < RETRY_AFTER_FAILURE_MS) return this.#value;
     if (!this.#value) this.#failure.check();
@@ -59,7 +63,7 @@ export class ProviderMetadataSource {
     try {
       return await this.#pending;
     } catch (err) {
-      this.#failedAt = Date.now();
+      this.#failedAt = this.now();
       this.#failure.record(err as Error);
       if (this.#value && err instanceof ProviderUnavailable) return this.#value;
       throw err;
@@ -99,7 +103,7 @@ export class ProviderMetadataSource {
         userinfo_endpoint: optionalUrl(doc, "userinfo_endpoint", this.issuer),
       };
       this.#value = value;
-      this.#fetchedAt = Date.now();
+      this.#fetchedAt = this.now();
       this.observer.providerCall?.("discovery", this.integration, "ok");
       return value;
     } catch (err) {

@@ -38,10 +38,10 @@ function unreachable(err: ProviderUnavailable): string {
  * own discovery and key-set code, with the same rules (no redirects, exact issuer, usable keys).
  */
 async function checkProvider(cfg: IntegrationConfig): Promise<string> {
-  const integration = new Integration({
-    ...cfg,
-    http_timeout_ms: Math.min(cfg.http_timeout_ms, DISCOVERY_TIMEOUT_MS),
-  });
+  const integration = new Integration(
+    { ...cfg, http_timeout_ms: Math.min(cfg.http_timeout_ms, DISCOVERY_TIMEOUT_MS) },
+    { now: Date.now },
+  );
   const access = cfg.access_tokens;
   const introspectionByDiscovery =
     access?.introspection !== undefined && access.introspection.endpoint === undefined;
