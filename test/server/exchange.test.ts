@@ -4,11 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAKE_AUDIENCE, type FakeProvider, startFakeProvider } from "../support/fake-provider.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { leakedLines, rememberedTokenCount } from "../support/log-collector.js";
+import { FIXED_MS, FIXED_S } from "../support/time.js";
 
 const TTL = 600;
-// Frozen at start: tokens the real provider issues during the file are at most seconds "in the future".
-const FIXED_MS = Math.floor(Date.now() / 1000) * 1000;
-const FIXED_S = FIXED_MS / 1000;
 
 let h: Harness;
 let fake: FakeProvider;
@@ -16,6 +14,7 @@ let fake: FakeProvider;
 beforeAll(async () => {
   fake = await startFakeProvider({ now: () => FIXED_MS });
   h = await startHarness({
+    // Frozen at start: tokens the real provider issues during the file are at most seconds "in the future".
     now: () => FIXED_MS,
     token: { ttl_seconds: TTL },
     integrations: [{ name: "fake", issuer: fake.issuer, audiences: [FAKE_AUDIENCE] }],
