@@ -18,8 +18,8 @@ import {
   startFakeProvider,
 } from "../support/fake-provider.js";
 import {
+  type ExchangeResponse,
   type Harness,
-  type HarnessResponse,
   type IntegrationInput,
   startHarness,
 } from "../support/harness.js";
@@ -184,7 +184,7 @@ afterAll(async () => {
   await burstAgent.close();
 });
 
-async function exchange(name: string, token?: string): Promise<HarnessResponse> {
+async function exchange(name: string, token?: string): Promise<ExchangeResponse> {
   return h.post({ id_token: token ?? (await provider(name).sign()), database: `${name}_db` });
 }
 
@@ -363,7 +363,7 @@ describe("key rotation at the provider", () => {
     await f.rotate();
     const newToken = await f.sign();
     // Until the cooldown since the last fetch is over, the new kid is unknown; then one refetch finds it.
-    let minted: HarnessResponse | undefined;
+    let minted: ExchangeResponse | undefined;
     const outcomes: string[] = [];
     for (let i = 0; i < 60 && !minted; i++) {
       const response = await exchange("rotating", newToken);

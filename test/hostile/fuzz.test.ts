@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { b64 } from "../support/b64.js";
 import { expectRefusal } from "../support/expect-refusal.js";
 import { FAKE_AUDIENCE, type FakeProvider, startFakeProvider } from "../support/fake-provider.js";
-import { type Harness, type HarnessResponse, startHarness } from "../support/harness.js";
+import { type ExchangeResponse, type Harness, startHarness } from "../support/harness.js";
 import { leakedLines } from "../support/log-collector.js";
 import { FIXED_MS, FIXED_S } from "../support/time.js";
 
@@ -58,7 +58,7 @@ afterAll(async () => {
 });
 
 /** The whole outcome of a refused request: a 4xx with the Ocient body, no token, no echo. */
-function expectRefused(response: HarnessResponse, tokens: string[]): void {
+function expectRefused(response: ExchangeResponse, tokens: string[]): void {
   expectRefusal(response, expect.toBeOneOf([400, 401, 403, 413, 415]), expect.any(Number), tokens);
 }
 

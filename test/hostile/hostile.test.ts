@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { b64 } from "../support/b64.js";
 import { expectRefusal } from "../support/expect-refusal.js";
 import { FAKE_AUDIENCE, type FakeProvider, startFakeProvider } from "../support/fake-provider.js";
-import { type Harness, type HarnessResponse, type PostInit, startHarness } from "../support/harness.js";
+import { type ExchangeResponse, type Harness, type PostInit, startHarness } from "../support/harness.js";
 import { leakedLines, rememberToken } from "../support/log-collector.js";
 import { FIXED_MS, FIXED_S } from "../support/time.js";
 
@@ -96,7 +96,7 @@ interface Sent {
   /** Tokens the request carries: no fragment may come back. */
   tokens?: string[];
   /** Sends it some other way than `h.post`. */
-  send?: () => Promise<HarnessResponse>;
+  send?: () => Promise<ExchangeResponse>;
 }
 
 interface Case {
@@ -893,7 +893,7 @@ const cases: Case[] = [
 ];
 
 /** Sends the chunks as a chunked request body. */
-async function postStream(chunks: Uint8Array[]): Promise<HarnessResponse> {
+async function postStream(chunks: Uint8Array[]): Promise<ExchangeResponse> {
   const stream = new ReadableStream<Uint8Array>({
     pull(controller) {
       const next = chunks.shift();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { b64 } from "../support/b64.js";
 import { expectRefusal } from "../support/expect-refusal.js";
 import { FAKE_AUDIENCE, type FakeProvider, startFakeProvider } from "../support/fake-provider.js";
-import { type Harness, type HarnessResponse, type PostInit, startHarness } from "../support/harness.js";
+import { type ExchangeResponse, type Harness, type PostInit, startHarness } from "../support/harness.js";
 import { leakedLines } from "../support/log-collector.js";
 import { FIXED_MS, FIXED_S } from "../support/time.js";
 
@@ -106,7 +106,7 @@ interface Case {
   status: number;
   vendorCode: number;
   /** Further checks of the outcome. */
-  check?: (response: HarnessResponse) => void;
+  check?: (response: ExchangeResponse) => void;
 }
 
 const idToken = (token: string, database = "fake_db") => ({ body: { id_token: token, database }, token });

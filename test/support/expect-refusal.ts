@@ -4,7 +4,7 @@
  * the contract gives each status.
  */
 import { expect } from "vitest";
-import type { HarnessResponse } from "./harness.js";
+import type { ExchangeResponse } from "./harness.js";
 import { tokenFragments } from "./log-collector.js";
 
 /**
@@ -13,16 +13,17 @@ import { tokenFragments } from "./log-collector.js";
  * `tokens` are the tokens the request carried: no fragment of them may come back.
  */
 export function expectRefusal(
-  response: HarnessResponse,
+  response: ExchangeResponse,
   status: number,
   vendorCode: number,
   tokens: readonly string[] = [],
 ): void {
-  const json = response.json as { status?: { vendor_code?: unknown } } | undefined;
-  expect({ status: response.status, vendor_code: json?.status?.vendor_code }, response.text).toEqual({
-    status,
-    vendor_code: vendorCode,
-  });
+  expect({ status: response.status, vendor_code: response.json?.status?.vendor_code }, response.text).toEqual(
+    {
+      status,
+      vendor_code: vendorCode,
+    },
+  );
   expect(response.json, response.text).toEqual({
     status: {
       reason: expect.stringMatching(/\S/),
