@@ -85,14 +85,15 @@ const PATHS = {
 export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
   const now = options.now ?? Date.now;
   const slowMs = options.slowMs ?? 2000;
-  const foreign = await generateKeyPair("RS256");
   const keyWithKid = async () => {
     const kid = `fake-${randomUUID()}`;
     const pair = await generateKeyPair("RS256", { extractable: true });
     const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid, alg: "RS256", use: "sig" };
     return { kid, privateKey: pair.privateKey, jwk };
   };
-  let own = await keyWithKid();
+  // RSA key generation dominates the start; both keys at once.
+  const [first, foreign] = await Promise.all([keyWithKid(), generateKeyPair("RS256")]);
+  let own = first;
   let published: JWK[] = [own.jwk];
   let connections = 0;
   const requests = new Map<string, number>();
