@@ -76,7 +76,7 @@ export class AccessPolicy {
    * ungranted database is. Without such a fallback it is refused unsent, with the same 403, unless no
    * integration takes opaque tokens at all, which a 401 may then say for every database alike.
    */
-  opaqueCheckerOf(database: string): OpaqueCheck {
+  opaqueCheckOf(database: string): OpaqueCheck {
     const own = this.integrationOf(database);
     if (own?.opaque) return { integration: own, checker: own.opaque };
     const fallback = this.#fallback;

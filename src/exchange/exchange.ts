@@ -5,6 +5,7 @@
 import type { Config } from "../config/schema.js";
 import { InvalidClaim, InvalidIdToken, PayloadTooLarge, UnknownIssuer } from "../errors.js";
 import { AccessPolicy, identityOf } from "./access-policy.js";
+import type { Clock } from "./clock.js";
 import { checkSize } from "./inspect-token.js";
 import { type Integration, IntegrationRegistry } from "./integration.js";
 import { TokenMinter } from "./mint-token.js";
@@ -22,7 +23,6 @@ export interface ExchangeResult {
   token: string;
   database: string;
   expiresIn: number;
-  jti: string;
   /** The Ocient user the subject token maps to (`user_claim`). */
   user: string;
 }
@@ -42,8 +42,8 @@ export interface ExchangeFacts {
 }
 
 export interface ExchangeOptions {
-  /** Milliseconds since the epoch; tests freeze it. */
-  now?: () => number;
+  /** The clock of token checks, minting, and every provider cache and backoff; tests freeze or move it. */
+  now: Clock;
   observer?: ExchangeObserver;
 }
 
@@ -51,18 +51,18 @@ export class ExchangeService {
   readonly integrations: IntegrationRegistry;
   readonly policy: AccessPolicy;
   readonly #minter: TokenMinter;
-  readonly #now: () => number;
+  readonly #now: Clock;
   readonly #maxTokenBytes: number;
 
   constructor(
     readonly config: Config,
     keys: KeyStore,
-    options: ExchangeOptions = {},
+    options: ExchangeOptions,
   ) {
-    this.integrations = new IntegrationRegistry(config.integrations, options.observer);
+    this.integrations = new IntegrationRegistry(config.integrations, options);
     this.policy = new AccessPolicy(config.databases, this.integrations);
     this.#minter = new TokenMinter(config.token, keys);
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now;
     this.#maxTokenBytes = config.server.max_token_bytes;
   }
 
@@ -88,7 +88,7 @@ export class ExchangeService {
     };
     const subject: VerifiedSubject = hasId
       ? await verifyIdToken(token, integrationFor, now)
-      : await verifyAccessToken(token, integrationFor, () => this.policy.opaqueCheckerOf(database), now);
+      : await verifyAccessToken(token, integrationFor, () => this.policy.opaqueCheckOf(database), now);
     return this.#authorizeAndMint(subject, database, facts, now);
   }
 
@@ -136,7 +136,6 @@ export class ExchangeService {
       token: minted.token,
       database,
       expiresIn: minted.expiresIn,
-      jti: minted.jti,
       user: identity.user,
     };
   }

@@ -4,10 +4,17 @@
  * key set of the integration its `iss` names.
  */
 import type { IntegrationConfig } from "../config/schema.js";
+import type { Clock } from "./clock.js";
 import type { ExchangeObserver } from "./observer.js";
 import { OpaqueTokenChecker } from "./opaque-token-checker.js";
 import { ProviderMetadataSource } from "./provider-metadata.js";
 import { RemoteKeySet } from "./remote-key-set.js";
+
+export interface IntegrationOptions {
+  /** The clock of every cache, cooldown and backoff of this integration. */
+  now: Clock;
+  observer?: ExchangeObserver;
+}
 
 export class Integration {
   readonly metadata: ProviderMetadataSource;
@@ -16,9 +23,15 @@ export class Integration {
 
   constructor(
     readonly config: IntegrationConfig,
-    observer: ExchangeObserver = {},
+    { now, observer = {} }: IntegrationOptions,
   ) {
-    this.metadata = new ProviderMetadataSource(config.name, config.issuer, config.http_timeout_ms, observer);
+    this.metadata = new ProviderMetadataSource(
+      config.name,
+      config.issuer,
+      config.http_timeout_ms,
+      now,
+      observer,
+    );
     const configured = config.jwks_uri;
     this.keys = new RemoteKeySet({
       integration: config.name,
@@ -27,12 +40,13 @@ export class Integration {
       cooldownMs: config.jwks_cooldown_seconds * 1000,
       maxAgeMs: config.jwks_max_age_seconds * 1000,
       maxStaleMs: config.jwks_max_stale_seconds * 1000,
+      now,
       observer,
     });
     const access = config.access_tokens;
     this.opaque =
       access && (access.introspection || access.userinfo)
-        ? new OpaqueTokenChecker(config, access, this.metadata, observer)
+        ? new OpaqueTokenChecker(config, access, this.metadata, observer, now)
         : undefined;
   }
 
@@ -46,12 +60,17 @@ export class IntegrationRegistry {
   readonly #byIssuer = new Map<string, Integration>();
   readonly #byName = new Map<string, Integration>();
 
-  constructor(configs: IntegrationConfig[], observer?: ExchangeObserver) {
+  constructor(configs: IntegrationConfig[], options: IntegrationOptions) {
     for (const config of configs) {
-      const integration = new Integration(config, observer);
+      const integration = new Integration(config, options);
       this.#byIssuer.set(config.issuer, integration);
       this.#byName.set(config.name, integration);
     }
+  }
+
+  /** Every integration, in configuration order. */
+  all(): Integration[] {
+    return [...this.#byName.values()];
   }
 
   byIssuer(iss: string): Integration | undefined {
@@ -60,9 +79,5 @@ export class IntegrationRegistry {
 
   byName(name: string): Integration | undefined {
     return this.#byName.get(name);
-  }
-
-  all(): Integration[] {
-    return [...this.#byName.values()];
   }
 }

@@ -14,6 +14,7 @@ import {
   TokenExpired,
   UnknownIssuer,
 } from "../errors.js";
+import type { Clock } from "./clock.js";
 import type { ExchangeObserver } from "./observer.js";
 import { FailureBackoff, isObject, providerFetch, readJson, readJsonWhenOk } from "./provider-http.js";
 import type { ProviderMetadataSource } from "./provider-metadata.js";
@@ -32,14 +33,16 @@ const MAX_CACHE_ENTRIES = 10_000;
 export class OpaqueTokenChecker {
   readonly #cache = new Map<string, { info: OpaqueTokenInfo; until: number }>();
   readonly #via: "introspection" | "userinfo";
-  readonly #unavailable = new FailureBackoff();
+  readonly #unavailable: FailureBackoff;
 
   constructor(
     private readonly integration: IntegrationConfig,
     private readonly access: AccessTokenConfig,
     private readonly metadata: ProviderMetadataSource,
     private readonly observer: ExchangeObserver,
+    now: Clock,
   ) {
+    this.#unavailable = new FailureBackoff(now);
     this.#via = access.introspection ? "introspection" : "userinfo";
   }
 

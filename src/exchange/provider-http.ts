@@ -3,6 +3,7 @@
  * (a redirect could lead anywhere), with failures turned into the contract's errors.
  */
 import { ProviderUnavailable } from "../errors.js";
+import type { Clock } from "./clock.js";
 
 export interface ProviderRequest {
   method?: "GET" | "POST";
@@ -75,16 +76,19 @@ export class FailureBackoff {
   #failure: Error | undefined;
   #at = 0;
 
-  constructor(private readonly windowMs = 1_000) {}
+  constructor(
+    private readonly now: Clock,
+    private readonly windowMs = 1_000,
+  ) {}
 
   /** Throws the recent failure, if any. */
   check(): void {
-    if (this.#failure && Date.now() - this.#at < this.windowMs) throw this.#failure;
+    if (this.#failure && this.now() - this.#at < this.windowMs) throw this.#failure;
   }
 
   record(failure: Error): void {
     this.#failure = failure;
-    this.#at = Date.now();
+    this.#at = this.now();
   }
 
   clear(): void {

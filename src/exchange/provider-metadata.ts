@@ -4,6 +4,7 @@
  */
 import { isProviderUrl, PROVIDER_URL_RULE } from "../config/provider-url.js";
 import { InvalidProviderMetadata, ProviderUnavailable } from "../errors.js";
+import type { Clock } from "./clock.js";
 import type { ExchangeObserver } from "./observer.js";
 import { FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
 
@@ -57,14 +58,17 @@ export class ProviderMetadataSource {
   #fetchedAt = 0;
   #failedAt = 0;
   #pending: Promise<ProviderMetadata> | undefined;
-  readonly #failure = new FailureBackoff();
+  readonly #failure: FailureBackoff;
 
   constructor(
     private readonly integration: string,
     private readonly issuer: string,
     private readonly timeoutMs: number,
+    private readonly now: Clock,
     private readonly observer: ExchangeObserver = {},
-  ) {}
+  ) {
+    this.#failure = new FailureBackoff(now);
+  }
 
   get discoveryUrl(): string {
     return `${this.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
@@ -72,7 +76,7 @@ export class ProviderMetadataSource {
 
   /** Current metadata; a stale copy is used while a refresh fails. */
   async get(): Promise<ProviderMetadata> {
-    const now = Date.now();
+    const now = this.now();
     if (this.#value && now - this.#fetchedAt < REFRESH_MS) return this.#value;
     if (this.#value && now - this.#failedAt < RETRY_AFTER_FAILURE_MS) return this.#value;
     if (!this.#value) this.#failure.check();
@@ -82,7 +86,7 @@ export class ProviderMetadataSource {
     try {
       return await this.#pending;
     } catch (err) {
-      this.#failedAt = Date.now();
+      this.#failedAt = this.now();
       this.#failure.record(err as Error);
       if (this.#value && err instanceof ProviderUnavailable) return this.#value;
       throw err;
@@ -128,7 +132,7 @@ export class ProviderMetadataSource {
           doc.authorization_response_iss_parameter_supported === true,
       };
       this.#value = value;
-      this.#fetchedAt = Date.now();
+      this.#fetchedAt = this.now();
       this.observer.providerCall?.("discovery", this.integration, "ok");
       return value;
     } catch (err) {

@@ -4,6 +4,7 @@
  * Unknown `kid`s trigger at most one refetch per cooldown, so random kids cannot cause a fetch storm.
  */
 import { InvalidProviderKeySet, ProviderUnavailable, SigningKeyUnknown, SsoError } from "../errors.js";
+import type { Clock } from "./clock.js";
 import { importPublicJwk, keyFits, type VerificationKey } from "./jws.js";
 import type { ExchangeObserver } from "./observer.js";
 import { FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
@@ -16,6 +17,8 @@ export interface RemoteKeySetOptions {
   cooldownMs: number;
   maxAgeMs: number;
   maxStaleMs: number;
+  /** The clock of the max age, stale period, cooldown and failure backoff. */
+  now: Clock;
   observer?: ExchangeObserver;
 }
 
@@ -35,17 +38,19 @@ export class RemoteKeySet {
   #keys: readonly VerificationKey[] | undefined;
   #fetchedAt = 0;
   #attemptedAt = 0;
-  readonly #failure = new FailureBackoff();
+  readonly #failure: FailureBackoff;
   #pending: Promise<void> | undefined;
 
-  constructor(private readonly opts: RemoteKeySetOptions) {}
+  constructor(private readonly opts: RemoteKeySetOptions) {
+    this.#failure = new FailureBackoff(opts.now);
+  }
 
   /**
    * The keys that may have signed a token with this header: by `kid` when it has one, and fitting
    * the algorithm. An unknown `kid` refreshes the set, at most once per cooldown.
    */
   async candidates(header: KeySelector): Promise<VerificationKey[]> {
-    const age = Date.now() - this.#fetchedAt;
+    const age = this.opts.now() - this.#fetchedAt;
     if (!this.#keys) {
       await this.#refresh();
     } else if (age > this.opts.maxAgeMs) {
@@ -57,7 +62,7 @@ export class RemoteKeySet {
     }
     const found = select(this.#keys ?? [], header);
     if (found.length > 0) return found;
-    if (Date.now() - this.#attemptedAt < this.opts.cooldownMs) {
+    if (this.opts.now() - this.#attemptedAt < this.opts.cooldownMs) {
       throw new SigningKeyUnknown("the token's signing key is unknown to its provider");
     }
     await this.#refresh();
@@ -85,7 +90,7 @@ export class RemoteKeySet {
   }
 
   async #fetch(): Promise<void> {
-    this.#attemptedAt = Date.now();
+    this.#attemptedAt = this.opts.now();
     const { integration, observer } = this.opts;
     try {
       const response = await providerFetch(await this.opts.url(), { timeoutMs: this.opts.timeoutMs });
@@ -98,7 +103,7 @@ export class RemoteKeySet {
         throw new InvalidProviderKeySet("the identity provider did not serve a key set");
       }
       this.#keys = toVerificationKeys(await readJson(response));
-      this.#fetchedAt = Date.now();
+      this.#fetchedAt = this.opts.now();
       this.#failure.clear();
       observer?.providerCall?.("jwks", integration, "ok");
     } catch (err) {

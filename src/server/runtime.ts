@@ -4,6 +4,7 @@
  * either the old one or the new one, never a mix.
  */
 import type { Config } from "../config/schema.js";
+import type { Clock } from "../exchange/clock.js";
 import { ExchangeService } from "../exchange/exchange.js";
 import type { ExchangeObserver } from "../exchange/observer.js";
 import { RefreshService } from "../exchange/refresh.js";
@@ -31,14 +32,14 @@ export interface Runtime {
 }
 
 export interface RuntimeOptions {
-  now?: () => number;
+  now: Clock;
   observer?: ExchangeObserver;
 }
 
 /** `previous` is the runtime being replaced by a reload: its signing key stays published while its tokens live. */
 export async function buildRuntime(
   config: Config,
-  options: RuntimeOptions = {},
+  options: RuntimeOptions,
   previous?: Runtime,
 ): Promise<Runtime> {
   const carried = previous && {

@@ -7,7 +7,9 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Config } from "../config/schema.js";
+import type { Clock } from "../exchange/clock.js";
 import { signCompact } from "../exchange/jws.js";
+import type { ExchangeObserver } from "../exchange/observer.js";
 import type { KeyStore } from "../exchange/signing-keys.js";
 import { createApp } from "./app.js";
 import { MAX_HEADER_LINES } from "./header-limit.js";
@@ -15,7 +17,11 @@ import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { buildRuntime, type RuntimeOptions, ServiceState } from "./runtime.js";
 
-export interface ServeOptions extends RuntimeOptions {
+export interface ServeOptions {
+  /** The service's clock (ms since the epoch); default `Date.now`. */
+  now?: Clock;
+  /** Default: the metrics' observer. */
+  observer?: ExchangeObserver;
   logger?: Logger;
   metrics?: Metrics;
 }
@@ -48,7 +54,10 @@ async function probeSigningKey({ signer }: KeyStore): Promise<void> {
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.server.log_level);
   const metrics = options.metrics ?? createMetrics();
-  const runtimeOptions: RuntimeOptions = { now: options.now, observer: options.observer ?? metrics.observer };
+  const runtimeOptions: RuntimeOptions = {
+    now: options.now ?? Date.now,
+    observer: options.observer ?? metrics.observer,
+  };
   const runtime = await buildRuntime(config, runtimeOptions);
   if (runtime.createdKeys) {
     logger.warn({ keys_file: config.token.keys_file }, "no signing key file: created one with a new key");

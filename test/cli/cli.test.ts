@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commands, runCli } from "../../src/cli/run.js";
 import { type Harness, startHarness } from "../support/harness.js";
-import { memoryIo } from "./memory-io.js";
-import { runCliProcess } from "./spawn-cli.js";
+import { memoryIo } from "../support/memory-io.js";
+import { runCliProcess } from "../support/spawn-cli.js";
 
 let h: Harness;
 let dir: string;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recommendedThreadpoolSize } from "../../src/server/threadpool.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
-import { type RunningCli, startCli } from "./spawn-cli.js";
+import { type RunningCli, startCli } from "../support/spawn-cli.js";
 
 let provider: EmbeddedProvider;
 let dir: string;

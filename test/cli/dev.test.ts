@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCli } from "./spawn-cli.js";
+import { startCli } from "../support/spawn-cli.js";
 
 let cwd: string;
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
-import { runCliProcess, startCli } from "./spawn-cli.js";
+import { runCliProcess, startCli } from "../support/spawn-cli.js";
 
 let provider: EmbeddedProvider;
 let dir: string;

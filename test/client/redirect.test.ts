@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run.js";
 import { createSsoClient, SsoExchangeError } from "../../src/client/index.js";
-import { memoryIo } from "../cli/memory-io.js";
+import { memoryIo } from "../support/memory-io.js";
 
 const SUBJECT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c3ViamVjdC10b2tlbi1zaWduYXR1cmU";
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run.js";
 import { ConfigError, parseConfig } from "../../src/config/load.js";
-import { memoryIo } from "../cli/memory-io.js";
+import { memoryIo } from "../support/memory-io.js";
 
 let dir: string;
 beforeAll(async () => {

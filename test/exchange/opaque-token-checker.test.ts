@@ -32,7 +32,7 @@ beforeAll(async () => {
   });
   const [cfg] = config.integrations;
   if (!cfg) throw new Error("no integration");
-  integration = new Integration(cfg);
+  integration = new Integration(cfg, { now: () => NOW_MS });
 });
 afterAll(async () => {
   await fake?.close();

@@ -7,7 +7,7 @@
 import type { Socket } from "node:net";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "../support/harness.js";
+import { type Harness, mintedToken, startHarness } from "../support/harness.js";
 import { rememberToken } from "../support/log-collector.js";
 
 /** More than the server may read of a refused body; far less than the stream would carry unchecked. */
@@ -164,7 +164,7 @@ describe("with a rate limit", () => {
     rememberToken(id_token);
     const first = await limited.post({ id_token, database: "retail_analytics" });
     expect(first.status, first.text).toBe(200);
-    rememberToken(first.json.id_token);
+    rememberToken(mintedToken(first));
     const result = await stream(
       limited.url,
       request("POST", "/v1/sso_token", `Content-Length: ${GIB}`),

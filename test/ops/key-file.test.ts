@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateStoredKey, readKeyFile, writeKeyFile } from "../../src/exchange/signing-keys.js";
-import { startCli } from "../cli/spawn-cli.js";
 import { startHarness } from "../support/harness.js";
 import { rememberSecret } from "../support/log-collector.js";
+import { startCli } from "../support/spawn-cli.js";
 
 let dir: string;
 

@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readKeyFile, rotateKeys } from "../../src/exchange/signing-keys.js";
-import { type Harness, startHarness } from "../support/harness.js";
+import { bodyOf, type Harness, mintedToken, startHarness } from "../support/harness.js";
 
 describe("signing-key rotation", () => {
   let h: Harness;
@@ -15,11 +15,11 @@ describe("signing-key rotation", () => {
     const { id_token } = await h.provider.issueTokens("alice");
     const response = await h.post({ database: "retail_analytics", id_token });
     expect(response.status).toBe(200);
-    return response.json.id_token as string;
+    return mintedToken(response);
   }
 
   async function verifyWithServedKeys(token: string) {
-    const jwks = (await h.get("/.well-known/jwks.json")).json;
+    const jwks = bodyOf(await h.get("/.well-known/jwks.json"));
     return jwtVerify(token, createLocalJWKSet(jwks), {
       issuer: h.config.token.issuer,
       audience: h.config.token.issuer,
@@ -39,7 +39,7 @@ describe("signing-key rotation", () => {
 
     expect(decodeProtectedHeader(after).kid).toBe(next.kid);
     expect(next.kid).not.toBe(oldKid);
-    const kids = ((await h.get("/.well-known/jwks.json")).json.keys as { kid: string }[]).map((k) => k.kid);
+    const kids = bodyOf(await h.get("/.well-known/jwks.json")).keys.map((k) => k.kid);
     expect(kids).toEqual([next.kid, oldKid]);
     expect((await verifyWithServedKeys(before)).payload.sub).toBe("alice");
     expect((await verifyWithServedKeys(after)).payload.sub).toBe("alice");
@@ -47,7 +47,7 @@ describe("signing-key rotation", () => {
   });
 
   it("never serves private key material", async () => {
-    const { keys } = (await h.get("/.well-known/jwks.json")).json as { keys: Record<string, unknown>[] };
+    const { keys } = bodyOf(await h.get("/.well-known/jwks.json"));
     for (const key of keys) {
       for (const member of ["d", "p", "q", "dp", "dq", "qi", "k"]) expect(key).not.toHaveProperty(member);
     }
@@ -60,17 +60,16 @@ describe("signing-key rotation", () => {
     const short = await startHarness({ provider: h.provider, token: { ttl_seconds: 2 } });
     try {
       const { id_token } = await short.provider.issueTokens("alice");
-      const old = (await short.post({ database: "retail_analytics", id_token })).json.id_token as string;
+      const old = mintedToken(await short.post({ database: "retail_analytics", id_token }));
       const oldKid = decodeProtectedHeader(old).kid;
       await rotateKeys(short.config.token.keys_file, "ES256", 0);
       await short.server.reload(short.config);
-      const kids = async () =>
-        ((await short.get("/.well-known/jwks.json")).json.keys as { kid: string }[]).map((k) => k.kid);
+      const kids = async () => bodyOf(await short.get("/.well-known/jwks.json")).keys.map((k) => k.kid);
       expect(await kids()).toContain(oldKid);
       // Once every token the old key signed has expired, it is no longer published.
       await new Promise((resolve) => setTimeout(resolve, 2_100));
       expect(await kids()).not.toContain(oldKid);
-      const jwks = createLocalJWKSet((await short.get("/.well-known/jwks.json")).json);
+      const jwks = createLocalJWKSet(bodyOf(await short.get("/.well-known/jwks.json")));
       await expect(jwtVerify(old, jwks)).rejects.toMatchObject({ code: "ERR_JWKS_NO_MATCHING_KEY" });
     } finally {
       await short.close();

@@ -6,12 +6,13 @@
 import { randomBytes } from "node:crypto";
 import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { b64 } from "../support/b64.js";
+import { expectRefusal } from "../support/expect-refusal.js";
 import { FAKE_AUDIENCE, type FakeProvider, startFakeProvider } from "../support/fake-provider.js";
-import { type Harness, type HarnessResponse, type PostInit, startHarness } from "../support/harness.js";
-import { leakedLines, tokenFragments } from "../support/log-collector.js";
+import { type ExchangeResponse, type Harness, type PostInit, startHarness } from "../support/harness.js";
+import { leakedLines } from "../support/log-collector.js";
+import { FIXED_MS, FIXED_S } from "../support/time.js";
 
-const FIXED_MS = Math.floor(Date.now() / 1000) * 1000;
-const NOW = FIXED_MS / 1000;
 const HTTP_TIMEOUT_MS = 300;
 
 /** Failing providers, each behind an integration of its own (a provider's answers are cached once good). */
@@ -105,7 +106,7 @@ interface Case {
   status: number;
   vendorCode: number;
   /** Further checks of the outcome. */
-  check?: (response: HarnessResponse) => void;
+  check?: (response: ExchangeResponse) => void;
 }
 
 const idToken = (token: string, database = "fake_db") => ({ body: { id_token: token, database }, token });
@@ -113,7 +114,6 @@ const accessToken = (token: string, database = "fake_db") => ({
   body: { access_token: token, database },
   token,
 });
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 /** An unsigned token as RFC 7519 §6.1 writes it: empty signature. */
 const unsecured = (payload: Record<string, unknown>, signature = "") =>
   `${b64({ alg: "none", typ: "JWT" })}.${b64(payload)}.${signature}`;
@@ -123,8 +123,8 @@ const validClaims = () => ({
   sub: "alice",
   preferred_username: "alice",
   email_verified: true,
-  iat: NOW,
-  exp: NOW + 3600,
+  iat: FIXED_S,
+  exp: FIXED_S + 3600,
 });
 
 const cases: Case[] = [
@@ -254,19 +254,20 @@ const cases: Case[] = [
   // 401 -1228: expired
   {
     name: "expired",
-    request: async () => idToken(await fake.sign({ iat: NOW - 500, exp: NOW - 120 })),
+    request: async () => idToken(await fake.sign({ iat: FIXED_S - 500, exp: FIXED_S - 120 })),
     status: 401,
     vendorCode: -1228,
   },
   {
     name: "expired as access_token",
-    request: async () => accessToken(await fake.sign({ iat: NOW - 500, exp: NOW - 120 }, { typ: "at+jwt" })),
+    request: async () =>
+      accessToken(await fake.sign({ iat: FIXED_S - 500, exp: FIXED_S - 120 }, { typ: "at+jwt" })),
     status: 401,
     vendorCode: -1228,
   },
   {
     name: "expired, within the leeway (nothing left to mint)",
-    request: async () => idToken(await fake.sign({ iat: NOW - 500, exp: NOW - 10 })),
+    request: async () => idToken(await fake.sign({ iat: FIXED_S - 500, exp: FIXED_S - 10 })),
     status: 401,
     vendorCode: -1228,
   },
@@ -290,19 +291,19 @@ const cases: Case[] = [
   // 401 -1231: invalid claim
   {
     name: "nbf in the future",
-    request: async () => idToken(await fake.sign({ nbf: NOW + 600 })),
+    request: async () => idToken(await fake.sign({ nbf: FIXED_S + 600 })),
     status: 401,
     vendorCode: -1231,
   },
   {
     name: "iat in the future",
-    request: async () => idToken(await fake.sign({ iat: NOW + 600, exp: NOW + 4200 })),
+    request: async () => idToken(await fake.sign({ iat: FIXED_S + 600, exp: FIXED_S + 4200 })),
     status: 401,
     vendorCode: -1231,
   },
   {
     name: "older than max_token_age_seconds",
-    request: async () => idToken(await fake.sign({ iat: NOW - 1200, exp: NOW + 600 })),
+    request: async () => idToken(await fake.sign({ iat: FIXED_S - 1200, exp: FIXED_S + 600 })),
     status: 401,
     vendorCode: -1231,
   },
@@ -592,27 +593,7 @@ describe("POST /v1/sso_token refusals", () => {
     it(`${c.name} → ${c.status} / ${c.vendorCode}`, async () => {
       const { body, init, token } = await c.request();
       const response = await h.post(body, init);
-      expect(response.status).not.toBe(500);
-      expect({ status: response.status, vendor_code: response.json?.status?.vendor_code }).toEqual({
-        status: c.status,
-        vendor_code: c.vendorCode,
-      });
-      // The Ocient-shaped body and nothing else: no minted token.
-      expect(Object.keys(response.json)).toEqual(["status"]);
-      expect(response.json).not.toHaveProperty("id_token");
-      const { reason, sql_state } = response.json.status;
-      expect(sql_state).toEqual(expect.stringMatching(/^[0-9A-Z]{5}$/));
-      expect(typeof reason === "string" && reason.length > 0).toBe(true);
-      for (const fragment of token === undefined ? [] : tokenFragments(token)) {
-        expect(response.text).not.toContain(fragment);
-      }
-      if (c.status === 401) {
-        expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
-      } else {
-        expect(response.headers.get("www-authenticate")).toBeNull();
-      }
-      if (c.status === 503) expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
-      expect(response.headers.get("cache-control")).toBe("no-store");
+      expectRefusal(response, c.status, c.vendorCode, token === undefined ? [] : [token]);
       c.check?.(response);
     });
   }
@@ -652,8 +633,7 @@ describe("a token over max_token_bytes when the body cap is larger", () => {
   it("is 413 / -1254 like any token over the cap", async () => {
     // The token cap is checked before schema validation (whose maxLength would answer 400).
     const response = await big.post({ id_token: "A".repeat(20_000), database: "retail_analytics" });
-    expect(response.status).toBe(413);
-    expect(response.json.status.vendor_code).toBe(-1254);
+    expectRefusal(response, 413, -1254);
   });
 });
 
@@ -673,12 +653,7 @@ describe("rate limited (server.rate_limit)", () => {
     const { id_token } = await h.provider.issueTokens("alice");
     expect((await limited.post({ id_token, database: "retail_analytics" })).status).toBe(200);
     const response = await limited.post({ id_token, database: "retail_analytics" });
-    expect(response.status).toBe(429);
-    expect(response.json).toEqual({
-      status: { reason: expect.any(String), sql_state: expect.any(String), vendor_code: -1256 },
-    });
-    expect(response.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);
-    for (const fragment of tokenFragments(id_token)) expect(response.text).not.toContain(fragment);
+    expectRefusal(response, 429, -1256, [id_token]);
   });
 });
 
@@ -716,8 +691,7 @@ describe("rate limited behind a trusted proxy", () => {
       );
     expect((await viaProxy("198.51.100.1")).status).toBe(200);
     const second = await viaProxy("198.51.100.2");
-    expect(second.status).toBe(429);
-    expect(second.json.status.vendor_code).toBe(-1256);
+    expectRefusal(second, 429, -1256, [id_token]);
     const audit = proxied.logs
       .map((l) => JSON.parse(l))
       .filter((l) => l.event === "exchange")

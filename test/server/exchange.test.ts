@@ -2,13 +2,11 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAKE_AUDIENCE, type FakeProvider, startFakeProvider } from "../support/fake-provider.js";
-import { type Harness, startHarness } from "../support/harness.js";
+import { bodyOf, type Harness, mintedToken, startHarness } from "../support/harness.js";
 import { leakedLines, rememberedTokenCount } from "../support/log-collector.js";
+import { FIXED_MS, FIXED_S } from "../support/time.js";
 
 const TTL = 600;
-// Frozen at start: tokens the real provider issues during the file are at most seconds "in the future".
-const FIXED_MS = Math.floor(Date.now() / 1000) * 1000;
-const FIXED_S = FIXED_MS / 1000;
 
 let h: Harness;
 let fake: FakeProvider;
@@ -16,6 +14,7 @@ let fake: FakeProvider;
 beforeAll(async () => {
   fake = await startFakeProvider({ now: () => FIXED_MS });
   h = await startHarness({
+    // Frozen at start: tokens the real provider issues during the file are at most seconds "in the future".
     now: () => FIXED_MS,
     token: { ttl_seconds: TTL },
     integrations: [{ name: "fake", issuer: fake.issuer, audiences: [FAKE_AUDIENCE] }],
@@ -41,7 +40,7 @@ function expectMinted(response: Awaited<ReturnType<Harness["post"]>>, database =
     expires_in: expect.any(Number),
     token_type: "Bearer",
   });
-  return response.json.id_token as string;
+  return mintedToken(response);
 }
 
 describe("POST /v1/sso_token against the real provider", () => {
@@ -52,8 +51,13 @@ describe("POST /v1/sso_token against the real provider", () => {
       contentType: "application/json",
     });
     const minted = expectMinted(response);
-    expect(Object.keys(response.json).sort()).toEqual(["database", "expires_in", "id_token", "token_type"]);
-    expect(response.json.expires_in).toBe(TTL);
+    expect(Object.keys(bodyOf(response)).sort()).toEqual([
+      "database",
+      "expires_in",
+      "id_token",
+      "token_type",
+    ]);
+    expect(response.json?.expires_in).toBe(TTL);
 
     const { payload, protectedHeader } = await verifyMinted(minted);
     expect(protectedHeader).toEqual({ alg: "ES256", typ: "at+jwt", kid: expect.any(String) });
@@ -112,14 +116,15 @@ describe("POST /v1/sso_token against the real provider", () => {
     const minted = expectMinted(await h.post({ id_token, database: "retail_analytics" }));
     const discovery = await h.get("/.well-known/openid-configuration");
     expect(discovery.status).toBe(200);
-    expect(discovery.json.issuer).toBe(h.config.token.issuer);
-    const jwks = createRemoteJWKSet(new URL(discovery.json.jwks_uri));
+    const metadata = bodyOf(discovery);
+    expect(metadata.issuer).toBe(h.config.token.issuer);
+    const jwks = createRemoteJWKSet(new URL(metadata.jwks_uri));
     const { protectedHeader } = await jwtVerify(minted, jwks, {
-      issuer: discovery.json.issuer,
+      issuer: metadata.issuer,
       audience: h.config.token.issuer,
       typ: "at+jwt",
     });
-    expect(discovery.json.id_token_signing_alg_values_supported).toContain(protectedHeader.alg);
+    expect(metadata.id_token_signing_alg_values_supported).toContain(protectedHeader.alg);
   });
 });
 
@@ -137,13 +142,13 @@ describe("POST /v1/sso_token with opaque tokens checked at userinfo", () => {
     const response = await u.post({ access_token, database: "retail_analytics" });
     expect(response.status, response.text).toBe(200);
     const jwks = createRemoteJWKSet(new URL(`${u.url}/.well-known/jwks.json`));
-    const { payload } = await jwtVerify(response.json.id_token, jwks, { issuer: u.config.token.issuer });
+    const { payload } = await jwtVerify(mintedToken(response), jwks, { issuer: u.config.token.issuer });
     expect(payload).toMatchObject({ sub: "alice", groups: ["analysts"], database: "retail_analytics" });
     // userinfo does not tell the token's expiry: the minted token lives no longer than the check is reused.
     expect((payload.exp as number) - (payload.iat as number)).toBe(
       u.config.integrations[0]?.access_tokens?.cache_ttl_seconds,
     );
-    expect(response.json.expires_in).toBe(60);
+    expect(response.json?.expires_in).toBe(60);
   });
 });
 
@@ -174,7 +179,7 @@ describe("the minted token's lifetime", () => {
     const response = await h.post({ id_token, database: "fake_db" });
     const { payload } = await verifyMinted(expectMinted(response, "fake_db"));
     expect(payload.exp).toBe((payload.iat as number) + TTL);
-    expect(response.json.expires_in).toBe(TTL);
+    expect(response.json?.expires_in).toBe(TTL);
     expect(payload).toMatchObject({ sub: "alice", idp: "fake", client_id: FAKE_AUDIENCE });
     expect(payload.groups).toBeUndefined();
   });

@@ -6,7 +6,7 @@
  */
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "../support/harness.js";
+import { bodyOf, type Harness, mintedToken, startHarness } from "../support/harness.js";
 import { rememberToken } from "../support/log-collector.js";
 
 /** The client id of the Ocient SSO integration; it matches `azp` against it. */
@@ -28,15 +28,16 @@ beforeAll(async () => {
   const { id_token } = await h.provider.issueTokens("alice");
   const response = await h.post({ id_token, database: "retail_analytics" });
   expect(response.status, response.text).toBe(200);
-  minted = response.json.id_token;
+  minted = mintedToken(response);
 });
 afterAll(() => h?.close());
 
 describe("an Ocient cluster trusting the minted tokens (RS256, authorized_party)", () => {
   it("publishes discovery at the issuer: exact issuer, jwks_uri, RS256", async () => {
     const issuer = h.config.token.issuer;
-    const discovery = await h.get("/.well-known/openid-configuration");
-    expect(discovery.status).toBe(200);
+    const response = await h.get("/.well-known/openid-configuration");
+    expect(response.status).toBe(200);
+    const discovery = { json: bodyOf(response) };
     expect(`${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`).toBe(
       `${h.url}/.well-known/openid-configuration`,
     );
@@ -63,7 +64,7 @@ describe("an Ocient cluster trusting the minted tokens (RS256, authorized_party)
 
   it("mints tokens that verify through discovery, with the claims the node reads", async () => {
     const issuer = h.config.token.issuer;
-    const discovery = (await h.get("/.well-known/openid-configuration")).json;
+    const discovery = bodyOf(await h.get("/.well-known/openid-configuration"));
     const keySet = createRemoteJWKSet(new URL(discovery.jwks_uri));
     const { payload, protectedHeader } = await jwtVerify(minted, keySet, {
       issuer,

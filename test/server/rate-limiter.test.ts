@@ -18,10 +18,21 @@ describe("RateLimiter", () => {
     expect(limiter.take("a", 0)).toBe(10);
   });
 
-  it("stays bounded under many clients", () => {
-    const limiter = new RateLimiter(1, 1, 100);
-    for (let i = 0; i < 10_000; i++) expect(limiter.take(`c${i}`, i)).toBe(0);
-    // A client forgotten by the sweep starts again with a full bucket: bounded memory wins over precision.
-    expect(limiter.take("c9999", 10_000)).toBeGreaterThanOrEqual(0);
+  it("stays bounded under many clients, forgetting the oldest", () => {
+    const maxClients = 100;
+    const limiter = new RateLimiter(1, 1, maxClients);
+    const clients = Array.from({ length: 10_000 }, (_, i) => `c${i}`);
+    // All at one instant: no bucket refills, so every client still remembered is limited.
+    const now = 1_000_000;
+    for (const client of clients) expect(limiter.take(client, now)).toBe(0);
+    // From the newest back, each remembered client is refused; the first one forgotten by the sweep
+    // starts again with a full bucket (bounded memory wins over precision).
+    let remembered = 0;
+    for (const client of clients.toReversed()) {
+      if (limiter.take(client, now) === 0) break;
+      remembered++;
+    }
+    expect(remembered).toBeGreaterThanOrEqual(maxClients / 2);
+    expect(remembered).toBeLessThanOrEqual(maxClients);
   });
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { type Harness, startHarness } from "../support/harness.js";
+import { bodyOf, type Harness, mintedToken, startHarness } from "../support/harness.js";
 
 const generated = JSON.parse(
   await readFile(join(import.meta.dirname, "../../generated/openapi.json"), "utf8"),
@@ -28,14 +28,11 @@ describe("GET /.well-known/openid-configuration", () => {
       id_token_signing_alg_values_supported: ["ES256"],
     });
     const { id_token } = await h.provider.issueTokens("alice");
-    const minted = await h.post({ id_token, database: "retail_analytics" });
-    const { payload } = await jwtVerify(
-      minted.json.id_token,
-      createRemoteJWKSet(new URL(response.json.jwks_uri)),
-      {
-        issuer: response.json.issuer,
-      },
-    );
+    const minted = mintedToken(await h.post({ id_token, database: "retail_analytics" }));
+    const metadata = bodyOf(response);
+    const { payload } = await jwtVerify(minted, createRemoteJWKSet(new URL(metadata.jwks_uri)), {
+      issuer: metadata.issuer,
+    });
     expect(payload.sub).toBe("alice");
   });
 });
@@ -44,8 +41,9 @@ describe("GET /.well-known/jwks.json", () => {
   it("publishes public keys only", async () => {
     const response = await h.get("/.well-known/jwks.json");
     expect(response.status).toBe(200);
-    expect(response.json.keys).toHaveLength(1);
-    const [key] = response.json.keys;
+    const { keys } = bodyOf(response);
+    expect(keys).toHaveLength(1);
+    const [key] = keys;
     expect(key).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256", kid: expect.any(String) });
     for (const member of ["d", "p", "q", "dp", "dq", "qi", "k", "created_at"])
       expect(key).not.toHaveProperty(member);
@@ -137,17 +135,17 @@ describe("the signing key file", () => {
     expect((await stat(keysFile)).mode & 0o777).toBe(0o600);
     const created = h.logs.map((l) => JSON.parse(l)).filter((l) => /created one with a new key/.test(l.msg));
     expect(created).toHaveLength(1);
-    const firstKid = (await h.get("/.well-known/jwks.json")).json.keys[0].kid;
+    const firstKid = bodyOf(await h.get("/.well-known/jwks.json")).keys[0]?.kid;
 
     const again = await startHarness({ provider: h.provider, token: { keys_file: keysFile } });
     try {
-      expect((await again.get("/.well-known/jwks.json")).json.keys[0].kid).toBe(firstKid);
+      expect(bodyOf(await again.get("/.well-known/jwks.json")).keys[0]?.kid).toBe(firstKid);
       expect(again.logs.some((l) => /created one with a new key/.test(l))).toBe(false);
       // A token minted by one instance verifies with the other's published keys.
       const { id_token } = await h.provider.issueTokens("alice");
-      const minted = await again.post({ id_token, database: "retail_analytics" });
+      const minted = mintedToken(await again.post({ id_token, database: "retail_analytics" }));
       const { protectedHeader } = await jwtVerify(
-        minted.json.id_token,
+        minted,
         createRemoteJWKSet(new URL(`${h.url}/.well-known/jwks.json`)),
       );
       expect(protectedHeader.kid).toBe(firstKid);

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run.js";
 import { parseConfig } from "../../src/config/load.js";
-import { memoryIo } from "../cli/memory-io.js";
 import { type FakeSignInProvider, startFakeSignInProvider } from "../support/fake-sign-in-provider.js";
+import { memoryIo } from "../support/memory-io.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
 
 let dir: string;

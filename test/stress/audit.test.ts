@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAKE_AUDIENCE, type FakeProvider, startFakeProvider } from "../support/fake-provider.js";
-import { type Harness, type PostInit, startHarness } from "../support/harness.js";
+import { type Harness, mintedToken, type PostInit, startHarness } from "../support/harness.js";
 import { leakedLines } from "../support/log-collector.js";
 
 let h: Harness;
@@ -57,7 +57,7 @@ describe("the audit record of each exchange", () => {
     ]) {
       const { response, line } = await audited(body);
       expect(response.status).toBe(200);
-      const { jti } = decodeJwt(response.json.id_token);
+      const { jti } = decodeJwt(mintedToken(response));
       expect(jti).toEqual(expect.any(String));
       expect(line).toMatchObject({
         event: "exchange",
@@ -81,7 +81,7 @@ describe("the audit record of each exchange", () => {
     expect(line).toMatchObject({
       outcome: "minted",
       user: "alice",
-      jti: decodeJwt(response.json.id_token).jti,
+      jti: decodeJwt(mintedToken(response)).jti,
     });
   });
 

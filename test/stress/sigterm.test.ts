@@ -16,9 +16,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCli } from "../cli/spawn-cli.js";
 import { FAKE_AUDIENCE, type FakeProvider, startFakeProvider } from "../support/fake-provider.js";
 import { collectLine, leakedLines, rememberToken } from "../support/log-collector.js";
+import { startCli } from "../support/spawn-cli.js";
 
 /** Introspection answers this late, so some exchanges are surely in flight at the SIGTERM. */
 const SLOW_MS = 600;

@@ -6,9 +6,11 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import type { components } from "../../generated/types.js";
 import { parseConfig } from "../../src/config/load.js";
 import type { Config, ConfigInput } from "../../src/config/schema.js";
 import { devIntegration, type IntegrationInput } from "../../src/dev/dev-integration.js";
+import type { Clock } from "../../src/exchange/clock.js";
 import { createLogger } from "../../src/server/logger.js";
 import { type RunningServer, startServer } from "../../src/server/serve.js";
 import { collectLine, rememberSecret, rememberToken } from "./log-collector.js";
@@ -31,18 +33,52 @@ export interface HarnessOptions {
   server?: Partial<ServerInput>;
   /** `issuer` defaults to the server's own URL, `keys_file` to a fresh temporary file. */
   token?: Partial<TokenInput>;
-  /** The service's clock (ms since the epoch); freeze it where time matters. */
-  now?: () => number;
+  /** The service's clock (ms since the epoch); freeze or move it where time matters. */
+  now?: Clock;
 }
 
-export interface HarnessResponse {
+type Schemas = components["schemas"];
+
+/**
+ * What `POST /v1/sso_token` answers, loosely: the fields of a minted token and of the Ocient error body,
+ * each possibly absent, so a test reads either without a cast and a wrong answer fails its assertion.
+ */
+export type SsoTokenAnswer = Partial<Schemas["SsoTokenResponse"]> & Partial<Schemas["OcientStatus"]>;
+
+/** The documented JSON answer of each GET route; another path's body is `unknown`. */
+interface GetAnswers {
+  "/.well-known/jwks.json": Schemas["JwkSet"];
+  "/.well-known/openid-configuration": Schemas["OpenidConfiguration"];
+  "/healthz": Schemas["Health"];
+  "/readyz": Schemas["Readiness"];
+}
+export type GetAnswer<P extends string> = P extends keyof GetAnswers ? GetAnswers[P] : unknown;
+
+export interface HarnessResponse<T = unknown> {
   status: number;
   headers: Headers;
   /** The parsed body, or undefined when it is not JSON. */
-  // biome-ignore lint/suspicious/noExplicitAny: TEMPORARY, typed by the test-structure work of issue 10
-  json: any;
+  json: T | undefined;
   text: string;
 }
+
+/** The answer's JSON body; fails the test when the answer is not JSON. */
+export function bodyOf<T>(response: HarnessResponse<T>): T {
+  if (response.json === undefined) throw new Error(`not a JSON answer: ${response.status} ${response.text}`);
+  return response.json;
+}
+
+/** The token a 200 answer minted; fails the test when nothing was minted. */
+export function mintedToken(response: ExchangeResponse): string {
+  const token = response.json?.id_token;
+  if (response.status !== 200 || typeof token !== "string") {
+    throw new Error(`nothing minted: ${response.status} ${response.text}`);
+  }
+  return token;
+}
+
+/** What `post` resolves to. */
+export type ExchangeResponse = HarnessResponse<SsoTokenAnswer>;
 
 export interface PostInit {
   /** Replaces the default `content-type: application/json`; `null` sends none. */
@@ -59,8 +95,8 @@ export interface Harness {
   /** This harness's log lines (JSON, one per entry), in order. */
   logs: string[];
   /** `POST /v1/sso_token`; an object body is sent as JSON, a string or Buffer as is. */
-  post(body: unknown, init?: PostInit): Promise<HarnessResponse>;
-  get(path: string): Promise<HarnessResponse>;
+  post(body: unknown, init?: PostInit): Promise<ExchangeResponse>;
+  get<P extends string>(path: P): Promise<HarnessResponse<GetAnswer<P>>>;
   close(): Promise<void>;
 }
 
@@ -82,9 +118,10 @@ function lineCapture(logs: string[]): Writable {
   });
 }
 
-async function toResponse(response: Response): Promise<HarnessResponse> {
+/** The answer with its body parsed; `T` is what the route documents, not checked here (tests assert it). */
+async function toResponse<T>(response: Response): Promise<HarnessResponse<T>> {
   const text = await response.text();
-  let json: unknown;
+  let json: T | undefined;
   try {
     json = JSON.parse(text);
   } catch {
@@ -152,6 +189,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const url = server.url;
   await rememberSecretsOf(config.token.keys_file);
   rememberSecret(provider.introspection.clientSecret);
+  rememberSecret(provider.signIn.clientSecret);
 
   return {
     provider,
@@ -166,7 +204,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (contentType !== null) headers["content-type"] = contentType;
       const payload =
         typeof body === "string" || Buffer.isBuffer(body) ? (body as string | Buffer) : JSON.stringify(body);
-      const response = await toResponse(
+      const response = await toResponse<SsoTokenAnswer>(
         await fetch(`${url}/v1/sso_token`, {
           method: "POST",
           headers,
@@ -178,7 +216,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return response;
     },
     async get(path) {
-      return toResponse(await fetch(`${url}${path}`));
+      return toResponse<GetAnswer<typeof path>>(await fetch(`${url}${path}`));
     },
     async close() {
       await server.close();

@@ -4,20 +4,15 @@
  * Under `vitest run` (global-setup.ts) lines and fragments also go to the run directory, where the
  * scan after the last file checks the whole suite at once.
  */
+import { tokenFragments } from "../../bench/lib/token-fragments.js";
 import { RUN_DIR_ENV, RunDirWriter } from "./log-scan.js";
+
+export { tokenFragments };
 
 const lines: string[] = [];
 const fragments = new Set<string>();
 const runDir = process.env[RUN_DIR_ENV];
 const writer = runDir ? new RunDirWriter(runDir) : undefined;
-
-/** The parts of a token that must never show up anywhere: a JWS's payload and signature, or an opaque token. */
-export function tokenFragments(token: string): string[] {
-  const parts = token.split(".");
-  const picked = parts.length === 3 ? [parts[1] ?? "", parts[2] ?? ""] : [token];
-  // Short strings (an empty signature, "x") would match by accident and prove nothing.
-  return picked.filter((p) => p.length >= 12);
-}
 
 export function collectLine(line: string): void {
   lines.push(line);

@@ -39,10 +39,10 @@ function unreachable(err: ProviderUnavailable): string {
  * own discovery and key-set code, with the same rules (no redirects, exact issuer, usable keys).
  */
 async function checkProvider(cfg: IntegrationConfig): Promise<string> {
-  const integration = new Integration({
-    ...cfg,
-    http_timeout_ms: Math.min(cfg.http_timeout_ms, DISCOVERY_TIMEOUT_MS),
-  });
+  const integration = new Integration(
+    { ...cfg, http_timeout_ms: Math.min(cfg.http_timeout_ms, DISCOVERY_TIMEOUT_MS) },
+    { now: Date.now },
+  );
   const access = cfg.access_tokens;
   const introspectionByDiscovery =
     access?.introspection !== undefined && access.introspection.endpoint === undefined;
@@ -78,10 +78,10 @@ async function signInRow(cfg: IntegrationConfig): Promise<string[]> {
   const client = cfg.sign_in
     ? `${cfg.sign_in.client_id} (${cfg.sign_in.client_secret ? "secret" : "public, PKCE"})`
     : "(none)";
-  const integration = new Integration({
-    ...cfg,
-    http_timeout_ms: Math.min(cfg.http_timeout_ms, DISCOVERY_TIMEOUT_MS),
-  });
+  const integration = new Integration(
+    { ...cfg, http_timeout_ms: Math.min(cfg.http_timeout_ms, DISCOVERY_TIMEOUT_MS) },
+    { now: Date.now },
+  );
   try {
     const m = await integration.metadata.get();
     const yes = (v: string | undefined) => (v ? "yes" : "no");

@@ -4,8 +4,8 @@
  * memory at start and end, and exits 1 when a 5xx was answered, a valid exchange was not minted, a
  * hostile one was, a log line carries a token, or the heap grew past its bound.
  *
- *   tsx scripts/soak.ts                              60 s, 16 connections
- *   tsx scripts/soak.ts --seconds 10 --connections 8
+ *   tsx bench/soak.ts                              60 s, 16 connections
+ *   tsx bench/soak.ts --seconds 10 --connections 8
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -19,8 +19,8 @@ import { Pool } from "undici";
 import { parseConfig } from "../src/config/load.js";
 import { createLogger } from "../src/server/logger.js";
 import { startServer } from "../src/server/serve.js";
-import { FAKE_AUDIENCE, startFakeProvider } from "../test/support/fake-provider.js";
-import { tokenFragments } from "../test/support/log-collector.js";
+import { FAKE_AUDIENCE, startFakeProvider } from "./lib/fake-provider.js";
+import { tokenFragments } from "./lib/token-fragments.js";
 
 /** Heap growth (after a full GC) past which the soak fails, in MB. */
 const HEAP_GROWTH_BOUND_MB = 64;
