@@ -81,6 +81,9 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     if (!program) throw new Error("redis-server is not running");
     return program;
   };
+  const kill = async () => {
+    if (program) await stopProgram(program, "SIGKILL");
+  };
   try {
     await start();
   } catch (err) {
@@ -93,12 +96,10 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     get pid() {
       return running().pid;
     },
-    async kill() {
-      if (program) await stopProgram(program, "SIGKILL");
-    },
+    kill,
     start,
     async restart() {
-      await this.kill();
+      await kill();
       await start();
     },
     pause() {
