@@ -188,3 +188,28 @@ export function toPublicError(err: unknown): SsoError {
 export function renderError(err: SsoError): OcientStatusBody {
   return { status: { reason: err.message, sql_state: err.sqlState, vendor_code: err.vendorCode } };
 }
+
+/**
+ * The shared state (Redis) did not answer in time, so something that every instance must agree on
+ * (a device code, browser sign-in state, a used subject token) cannot be decided: never guessed.
+ */
+export class StateUnavailable extends SsoError {
+  readonly code = "ERR_STATE_UNAVAILABLE";
+  readonly status = 503;
+  readonly vendorCode = -1220;
+  override readonly sqlState = "08001";
+  override get expose(): boolean {
+    return true;
+  }
+  constructor(
+    message: string,
+    options?: ErrorOptions,
+    /** Seconds a client should wait before retrying. */
+    readonly retryAfter = 2,
+  ) {
+    super(message, options);
+  }
+  override headers(): Record<string, string> {
+    return { "retry-after": String(this.retryAfter) };
+  }
+}
