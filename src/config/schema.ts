@@ -111,13 +111,13 @@ const serverSchema = z
         requests_per_second: z
           .number()
           .positive()
-          .describe("sustained exchanges per client address (per second)"),
+          .describe("sustained exchanges per client address, and per subject (per second)"),
         burst: z.number().int().min(1).describe("exchanges a client may make at once"),
       })
       .strict()
       .optional()
       .describe(
-        "per-client limit on POST /v1/sso_token, answered 429 with Retry-After (off when unset; each worker keeps its own)",
+        "limit on POST /v1/sso_token per client address and per subject, answered 429 with Retry-After (off when unset); shared by every instance through state.redis, else per process",
       ),
     trust_proxy: z
       .boolean()
@@ -154,6 +154,10 @@ const tokenSchema = z
       .boolean()
       .default(true)
       .describe("never let a minted token outlive the subject token (default true)"),
+    publish_lead_seconds: seconds(
+      300,
+      "a key added by `keys rotate` is published this long before it signs, so verifiers that cache the key set know it first",
+    ),
   })
   .strict();
 
@@ -236,6 +240,12 @@ const integrationSchema = z
     jwks_cooldown_seconds: seconds(30, "least time between two key-set fetches for unknown kids"),
     jwks_max_age_seconds: seconds(600, "key set refreshed after this age"),
     jwks_max_stale_seconds: seconds(3600, "how long known keys keep working while the provider is down"),
+    replay: z
+      .enum(["allow", "once"])
+      .default("allow")
+      .describe(
+        "`once`: a subject token is exchanged at most once, remembered by its hash until its exp (shared through state.redis; while Redis is down such exchanges answer 503) (default allow)",
+      ),
   })
   .strict();
 
@@ -246,6 +256,42 @@ const databaseSchema = z
       .describe("integration serving this database (default: the one of `system`)"),
     users: z.array(nonEmpty).default([]).describe("users granted this database"),
     groups: z.array(nonEmpty).default([]).describe("groups granted this database"),
+  })
+  .strict();
+
+const redisSchema = z
+  .object({
+    url: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL")
+      .describe(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
+        "redis://[user:password@]host:port/db (rediss:// for TLS); a password should come from ${ENV_NAME}",
+      ),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1-64 letters, digits, '_', '.', ':', '-'")
+      .default("ocient-sso:")
+      .describe("prefix of every key this service writes (default ocient-sso:)"),
+    timeout_ms: z
+      .number()
+      .int()
+      .min(10)
+      .max(10000)
+      .default(500)
+      .describe(
+        "bound of connecting and of each Redis command (ms, default 500); keep it well below the providers' http_timeout_ms",
+      ),
+  })
+  .strict();
+
+const stateSchema = z
+  .object({
+    redis: redisSchema
+      .optional()
+      .describe(
+        "shared by every instance: rate limits, the opaque-token check cache, used subject tokens, sign-in state; in process memory when unset",
+      ),
   })
   .strict();
 
@@ -263,6 +309,7 @@ export const configSchema = z
         databaseSchema,
       )
       .describe("databases by name; `system` names the integration the others inherit"),
+    state: stateSchema.default({}).describe("where the state several instances share lives"),
   })
   .strict();
 

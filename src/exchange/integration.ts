@@ -4,6 +4,7 @@
  * key set of the integration its `iss` names.
  */
 import type { IntegrationConfig } from "../config/schema.js";
+import type { StateStore } from "../state/store.js";
 import type { ExchangeObserver } from "./observer.js";
 import { OpaqueTokenChecker } from "./opaque-token-checker.js";
 import { ProviderMetadataSource } from "./provider-metadata.js";
@@ -17,6 +18,8 @@ export class Integration {
   constructor(
     readonly config: IntegrationConfig,
     observer: ExchangeObserver = {},
+    /** Where opaque-token checks are cached across instances (state.redis); per checker when absent. */
+    cache?: StateStore,
   ) {
     this.metadata = new ProviderMetadataSource(config.name, config.issuer, config.http_timeout_ms, observer);
     const configured = config.jwks_uri;
@@ -32,7 +35,7 @@ export class Integration {
     const access = config.access_tokens;
     this.opaque =
       access && (access.introspection || access.userinfo)
-        ? new OpaqueTokenChecker(config, access, this.metadata, observer)
+        ? new OpaqueTokenChecker(config, access, this.metadata, observer, cache)
         : undefined;
   }
 
@@ -46,9 +49,9 @@ export class IntegrationRegistry {
   readonly #byIssuer = new Map<string, Integration>();
   readonly #byName = new Map<string, Integration>();
 
-  constructor(configs: IntegrationConfig[], observer?: ExchangeObserver) {
+  constructor(configs: IntegrationConfig[], observer?: ExchangeObserver, cache?: StateStore) {
     for (const config of configs) {
-      const integration = new Integration(config, observer);
+      const integration = new Integration(config, observer, cache);
       this.#byIssuer.set(config.issuer, integration);
       this.#byName.set(config.name, integration);
     }

@@ -142,7 +142,7 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
     if (ctx.method === "POST" && path === SSO_TOKEN_PATH) {
       // Every exchange is audited, also one refused before its body is read or validated.
       ctx.state.audit = { facts: {} };
-      const wait = service.current.limiter?.take(ctx.state.client, Date.now()) ?? 0;
+      const wait = (await service.current.limiter?.take(ctx.state.client)) ?? 0;
       if (wait > 0) throw new RateLimited("too many token exchanges from this client; retry later", wait);
       const { server } = service.current.config;
       body = normalizeSsoTokenRequest(

@@ -7,14 +7,17 @@ import type { Config } from "../config/schema.js";
 import { ExchangeService } from "../exchange/exchange.js";
 import type { ExchangeObserver } from "../exchange/observer.js";
 import { KeyStore } from "../exchange/signing-keys.js";
+import type { SharedState } from "../state/shared-state.js";
 import { RateLimiter } from "./rate-limiter.js";
 
 export interface Runtime {
   config: Config;
   keys: KeyStore;
   exchange: ExchangeService;
-  /** The exchange route's per-client limit, when `server.rate_limit` is set. */
+  /** The exchange's limit per client address and per subject, when `server.rate_limit` is set. */
   limiter: RateLimiter | undefined;
+  /** Where shared state lives (memory or Redis); one per process, kept across reloads. */
+  state: SharedState | undefined;
   /** True when the key file was created by this load (the caller warns). */
   createdKeys: boolean;
 }
@@ -22,6 +25,8 @@ export interface Runtime {
 export interface RuntimeOptions {
   now?: () => number;
   observer?: ExchangeObserver;
+  /** The process's shared state (serve.ts builds it from `state.redis`); process memory when absent. */
+  state?: SharedState;
 }
 
 /** `previous` is the runtime being replaced by a reload: its signing key stays published while its tokens live. */
@@ -35,10 +40,16 @@ export async function buildRuntime(
     until: Math.floor(Date.now() / 1000) + previous.config.token.ttl_seconds,
   };
   const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm, carried);
-  const exchange = new ExchangeService(config, store, options);
   const limits = config.server.rate_limit;
-  const limiter = limits && new RateLimiter(limits.requests_per_second, limits.burst);
-  return { config, keys: store, exchange, limiter, createdKeys: created };
+  const limiter = limits && new RateLimiter(limits, { redis: options.state?.redis });
+  const state = options.state;
+  const exchange = new ExchangeService(config, store, {
+    ...options,
+    // Without Redis each opaque-token checker keeps its own bounded map, as before.
+    state: state && { agreement: state.agreement, cache: state.redis ? state.cache : undefined },
+    limitSubject: limiter && ((key) => limiter.take(key)),
+  });
+  return { config, keys: store, exchange, limiter, state: options.state, createdKeys: created };
 }
 
 /** The current runtime and the service's lifecycle flags, shared by handlers and signal handlers. */

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { Config } from "../config/schema.js";
 import { signCompact } from "../exchange/jws.js";
 import type { KeyStore } from "../exchange/signing-keys.js";
+import { createSharedState, type SharedState, type StateEvents } from "../state/shared-state.js";
 import { createApp } from "./app.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -32,6 +33,24 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Redis's ups and downs, each said once in the log and kept in the metrics. */
+function stateEvents(logger: Logger, metrics: Metrics): StateEvents {
+  return {
+    unavailable(reason) {
+      metrics.stateUnavailable.set(1);
+      logger.warn(
+        { state: "redis", reason },
+        "shared state (Redis) unavailable: caches and rate limits use process memory; replay checks and sign-in state answer 503",
+      );
+    },
+    available() {
+      metrics.stateUnavailable.set(0);
+      logger.info({ state: "redis" }, "shared state (Redis) available again");
+    },
+    fallback: (use) => metrics.stateFallbacks.inc({ use }),
+  };
+}
+
 /** Proves the signing key signs before the service says it is ready. */
 async function probeSigningKey({ signer }: KeyStore): Promise<void> {
   await signCompact(signer.alg, `${signer.encodedHeader}.e30`, signer.key);
@@ -40,8 +59,15 @@ async function probeSigningKey({ signer }: KeyStore): Promise<void> {
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.server.log_level);
   const metrics = options.metrics ?? createMetrics();
-  const runtimeOptions: RuntimeOptions = { now: options.now, observer: options.observer ?? metrics.observer };
-  const runtime = await buildRuntime(config, runtimeOptions);
+  // One per process, kept across reloads: `state.redis` takes effect at start.
+  const state: SharedState = createSharedState(config.state.redis, stateEvents(logger, metrics));
+  metrics.stateUnavailable.set(0);
+  const runtimeOptions: RuntimeOptions = {
+    now: options.now,
+    observer: options.observer ?? metrics.observer,
+    state,
+  };
+  const [runtime] = await Promise.all([buildRuntime(config, runtimeOptions), state.ready()]);
   if (runtime.createdKeys) {
     logger.warn({ keys_file: config.token.keys_file }, "no signing key file: created one with a new key");
   }
@@ -97,7 +123,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         force.unref();
         server.close(() => {
           clearTimeout(force);
-          resolve();
+          state.close().then(resolve, resolve);
         });
         server.closeIdleConnections();
       });

@@ -38,6 +38,11 @@ export class RedisHealth {
     return this.#client.status === "ready" && Date.now() >= this.#closedUntil;
   }
 
+  /** Connected, but a command failed a moment ago (timed out): Redis hangs rather than refuses. */
+  get hanging(): boolean {
+    return this.#client.status === "ready" && Date.now() < this.#closedUntil;
+  }
+
   get up(): boolean {
     return this.#up;
   }

@@ -111,7 +111,9 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     async close() {
       if (program) {
         // A paused server would never see SIGTERM.
-        if (program.child.exitCode === null) process.kill(program.pid, "SIGCONT");
+        if (program.child.exitCode === null && program.child.signalCode === null) {
+          process.kill(program.pid, "SIGCONT");
+        }
         await stopProgram(program, "SIGTERM");
       }
       await rm(dir, { recursive: true, force: true });

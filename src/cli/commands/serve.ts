@@ -49,9 +49,12 @@ const FIXED_AT_START = [
 ] as const;
 
 function listenerChanges(before: Config, after: Config): string[] {
-  return FIXED_AT_START.filter(
+  const changed = FIXED_AT_START.filter(
     (key) => JSON.stringify(before.server[key]) !== JSON.stringify(after.server[key]),
   ).map((key) => `server.${key}`);
+  // The Redis connection is made once per process.
+  if (JSON.stringify(before.state) !== JSON.stringify(after.state)) changed.push("state");
+  return changed;
 }
 
 async function run(args: string[], io: Io): Promise<number> {
