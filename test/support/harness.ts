@@ -33,6 +33,8 @@ export interface HarnessOptions {
   token?: Partial<TokenInput>;
   /** The service's clock (ms since the epoch); freeze it where time matters. */
   now?: () => number;
+  /** Shared state, e.g. `{ redis: { url } }` of a test's redis-server; process memory by default. */
+  state?: ConfigInput["state"];
 }
 
 export interface HarnessResponse {
@@ -130,6 +132,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       retail_analytics: { groups: ["analysts"] },
       ...options.databases,
     },
+    state: options.state,
   });
   let server: RunningServer;
   let config: Config;
