@@ -12,6 +12,8 @@ export interface Metrics {
   stateUnavailable: Gauge;
   stateFallbacks: Counter<"use">;
   observer: ExchangeObserver;
+  /** In a cluster worker: the metrics of every worker, gathered by the primary (cluster.ts). */
+  clusterText?: () => Promise<string>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
