@@ -30,6 +30,14 @@ export interface KeyFile {
   keys: StoredKey[];
 }
 
+/** How often a running service checks its key file for a change (seconds). */
+export const KEY_FILE_POLL_SECONDS = 2;
+/**
+ * Added to a rotation's lead: every instance has published the staged key (two polls) before the lead
+ * starts, so a verifier that refreshed its cache within `lead` seconds before the switch has the key.
+ */
+export const PICKUP_SECONDS = 2 * KEY_FILE_POLL_SECONDS;
+
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -75,7 +83,8 @@ export async function writeKeyFile(file: string, content: KeyFile): Promise<void
 }
 
 /**
- * Adds a key that is published at once and signs after `leadSeconds` (default 0: from now on). Keys that
+ * Adds a key that is published at once and signs after `leadSeconds` (default 0: from now on), counted
+ * from when every running instance has picked the file up (PICKUP_SECONDS). Keys that
  * signed before go on signing until then, and stay published for `retireAfterSeconds` after it (the
  * longest a token they signed may live); keys already past their retirement, and a staged key that has
  * not started signing, are dropped.
@@ -88,7 +97,7 @@ export async function rotateKeys(
 ): Promise<StoredKey> {
   const current = (await readKeyFile(file)) ?? { keys: [] };
   const now = nowSeconds();
-  const switchAt = now + leadSeconds;
+  const switchAt = leadSeconds > 0 ? now + PICKUP_SECONDS + leadSeconds : now;
   const kept = current.keys
     // A staged key that has not signed yet has signed nothing: the new key replaces it outright.
     .filter(

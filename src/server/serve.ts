@@ -9,7 +9,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Config } from "../config/schema.js";
 import { signCompact } from "../exchange/jws.js";
-import { KeyStore, readKeyFile } from "../exchange/signing-keys.js";
+import { KEY_FILE_POLL_SECONDS, KeyStore, readKeyFile } from "../exchange/signing-keys.js";
 import { createSharedState, type SharedState, type StateEvents } from "../state/shared-state.js";
 import { createApp } from "./app.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -58,8 +58,6 @@ async function probeSigningKey(keys: KeyStore): Promise<void> {
     await signCompact(signer.alg, `${signer.encodedHeader}.e30`, signer.key);
 }
 
-/** How often the key file is checked for a change (ms): a rotation elsewhere is picked up without SIGHUP. */
-export const KEY_FILE_POLL_MS = 2000;
 
 /**
  * Re-reads the key file when it changes (polled: it may live on a shared volume, where change events are
@@ -97,7 +95,7 @@ function watchKeyFile(service: ServiceState, logger: Logger): () => void {
       }
     });
   };
-  watchFile(file, { interval: KEY_FILE_POLL_MS, persistent: false }, onChange);
+  watchFile(file, { interval: KEY_FILE_POLL_SECONDS * 1000, persistent: false }, onChange);
   return () => unwatchFile(file, onChange);
 }
 
