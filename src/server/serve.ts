@@ -58,7 +58,6 @@ async function probeSigningKey(keys: KeyStore): Promise<void> {
     await signCompact(signer.alg, `${signer.encodedHeader}.e30`, signer.key);
 }
 
-
 /**
  * Re-reads the key file when it changes (polled: it may live on a shared volume, where change events are
  * unreliable) and swaps in the keys only: the configuration, caches and limits stay. The key that signed

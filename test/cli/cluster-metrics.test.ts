@@ -54,7 +54,9 @@ databases:
     for (let i = 0; i < 10; i++) statuses.push(await post());
     expect(statuses).toEqual(Array(10).fill(200));
     // Both workers minted some (the primary hands connections round robin), so one alone would count less.
-    const minters = new Set([...cli.stdout.matchAll(/"pid":(\d+)[^\n]*"event":"exchange"/g)].map((m) => m[1]));
+    const minters = new Set(
+      [...cli.stdout.matchAll(/"pid":(\d+)[^\n]*"event":"exchange"/g)].map((m) => m[1]),
+    );
     expect(minters.size).toBe(2);
 
     const minted = /ocient_sso_exchanges_total\{outcome="minted",vendor_code="0",integration="dev"\} (\d+)/;
