@@ -102,7 +102,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   const logger = options.logger ?? createLogger(config.server.log_level);
   const metrics = options.metrics ?? createMetrics();
   // One per process, kept across reloads: `state.redis` takes effect at start.
-  const state: SharedState = createSharedState(config.state.redis, stateEvents(logger, metrics));
+  const state: SharedState = await createSharedState(config.state.redis, stateEvents(logger, metrics));
   metrics.stateUnavailable.set(0);
   const runtimeOptions: RuntimeOptions = {
     now: options.now,

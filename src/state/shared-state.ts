@@ -7,7 +7,7 @@
  * - `cache`: the opaque-token check cache. With Redis it falls back to process memory while Redis is down.
  * - `redis`: the connection for the rate limiter (rate-limiter.ts), which has its own in-memory insurance.
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { FallbackStore } from "./fallback-store.js";
 import { MemoryStore } from "./memory-store.js";
 import { RedisHealth, type StateEvents } from "./redis-health.js";
@@ -41,7 +41,9 @@ export interface SharedState {
  * Every call is bounded: connecting and each command by `timeout_ms`; a command is never queued while
  * disconnected and never resent after a reconnection (either could apply a write twice or late).
  */
-export function connectRedis(config: RedisStateConfig): Redis {
+export async function connectRedis(config: RedisStateConfig): Promise<Redis> {
+  // Loaded only when configured: a service without Redis never pays for the client at start.
+  const { Redis } = await import("ioredis");
   return new Redis(config.url, {
     connectTimeout: config.timeout_ms,
     commandTimeout: config.timeout_ms,
@@ -68,10 +70,10 @@ export function redisReady(client: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
-export function createSharedState(
+export async function createSharedState(
   config: RedisStateConfig | undefined,
   events: StateEvents = {},
-): SharedState {
+): Promise<SharedState> {
   if (!config) {
     const memory = new MemoryStore();
     return {
@@ -82,7 +84,7 @@ export function createSharedState(
       close: async () => {},
     };
   }
-  const client = connectRedis(config);
+  const client = await connectRedis(config);
   const health = new RedisHealth(client, events);
   const shared = new RedisStore(client, config.prefix, health);
   const cache = new FallbackStore(shared, new MemoryStore(), () => health.fellBack("cache"));

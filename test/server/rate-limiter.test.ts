@@ -74,7 +74,7 @@ describe("RateLimiter on a real Redis", () => {
   });
 
   async function instance(events: string[] = []) {
-    const client = connectRedis({ url: redis.url, prefix: "rl-test:", timeout_ms: 300 });
+    const client = await connectRedis({ url: redis.url, prefix: "rl-test:", timeout_ms: 300 });
     const health = new RedisHealth(client, {
       unavailable: () => events.push("unavailable"),
       available: () => events.push("available"),

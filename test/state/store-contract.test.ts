@@ -17,7 +17,7 @@ let client: Redis;
 let raw: Redis;
 beforeAll(async () => {
   redis = await startRedis();
-  client = connectRedis({ url: redis.url, prefix: "t:", timeout_ms: 500 });
+  client = await connectRedis({ url: redis.url, prefix: "t:", timeout_ms: 500 });
   raw = new Redis(redis.url);
   await redisReady(client, 5_000);
   await raw.ping();
@@ -141,7 +141,7 @@ describe("RedisStore on a real Redis", () => {
   it("fails with StateUnavailable, within its timeout, while Redis hangs or is gone, and works again once it is back", async () => {
     const own = await startRedis();
     const events: string[] = [];
-    const state = createSharedState(
+    const state = await createSharedState(
       { url: own.url, prefix: "f:", timeout_ms: 300 },
       {
         unavailable: () => events.push("unavailable"),
@@ -181,7 +181,7 @@ describe("RedisStore on a real Redis", () => {
   it("reports one unavailable and one available per outage, not one per command", async () => {
     const own = await startRedis();
     const events: string[] = [];
-    const c = connectRedis({ url: own.url, prefix: "h:", timeout_ms: 300 });
+    const c = await connectRedis({ url: own.url, prefix: "h:", timeout_ms: 300 });
     const health = new RedisHealth(c, {
       unavailable: () => events.push("unavailable"),
       available: () => events.push("available"),
