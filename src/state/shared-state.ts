@@ -53,6 +53,8 @@ export async function connectRedis(config: RedisStateConfig): Promise<Redis> {
     // Reconnect for ever, at most once a second: an instance never needs a restart after Redis returns.
     retryStrategy: (times) => Math.min(100 * times, 1000),
     connectionName: "ocient-sso",
+    // Commands issued in the same tick share one write: under load, fewer system calls per exchange.
+    enableAutoPipelining: true,
   });
 }
 
