@@ -18,6 +18,7 @@ export interface StateEvents {
 export class RedisHealth {
   #up = true;
   #closedUntil = 0;
+  #stopped = false;
 
   constructor(
     client: Redis,
@@ -47,7 +48,13 @@ export class RedisHealth {
     return this.#up;
   }
 
+  /** The service is stopping and closes the connection on purpose: not an outage to report. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
   failed(err: Error): void {
+    if (this.#stopped) return;
     this.#closedUntil = Date.now() + this.cooldownMs;
     if (!this.#up) return;
     this.#up = false;

@@ -96,6 +96,7 @@ export async function createSharedState(
     redis: { client, prefix: config.prefix, health },
     ready: () => redisReady(client, config.timeout_ms),
     async close() {
+      health.stop();
       await Promise.race([
         client.quit().catch(() => {}),
         new Promise((resolve) => setTimeout(resolve, config.timeout_ms).unref()),

@@ -214,3 +214,17 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): P
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe("closing the shared state", () => {
+  it("is not reported as an outage", async () => {
+    const events: string[] = [];
+    const state = await createSharedState(
+      { url: redis.url, prefix: "close:", timeout_ms: 300 },
+      { unavailable: () => events.push("unavailable") },
+    );
+    await state.ready();
+    await state.agreement.put("k", "v", 1_000);
+    await state.close();
+    expect(events).toEqual([]);
+  });
+});
