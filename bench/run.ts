@@ -5,6 +5,8 @@
  *   --long       also 100,000 exchanges on a fresh server, RSS sampled (or BENCH_LONG=1)
  *   --profile    only the exchange, under node --cpu-prof; prints the top self-time entries
  *   --perf       only the exchange, under Linux perf (on-CPU samples per thread); prints the top entries
+ *   --ha         only the single process beside nginx in front of 2 instances sharing Redis rate limits,
+ *                with the server CPU per request of each (the full run includes both)
  *   --duration S measured seconds per scenario (default 8); --warmup S (default 2)
  *   --rounds N   baseline/exchange pairs, alternated; the ratio is the median pair's (default 3)
  *   --tokens N   id_tokens in the pool (default 200000, enough for every request of a scenario to carry its own)
@@ -24,6 +26,7 @@ import {
   runLong,
   runProfile,
 } from "./lib/exchange-runs.js";
+import { type HaResult, runHa, runSingleWithCpu } from "./lib/ha.js";
 import { startIssuer } from "./lib/issuer.js";
 import { CONNECTIONS } from "./lib/load.js";
 import { runPerf } from "./lib/perf.js";
@@ -47,6 +50,7 @@ const { values: args } = parseArgs({
     long: { type: "boolean", default: process.env.BENCH_LONG === "1" },
     profile: { type: "boolean", default: false },
     perf: { type: "boolean", default: false },
+    ha: { type: "boolean", default: false },
     duration: { type: "string", default: "8" },
     rounds: { type: "string", default: "3" },
     warmup: { type: "string", default: "2" },
@@ -89,7 +93,7 @@ const setup = await prepareExchange(issuer);
 // weigh on the start they time.
 const starts: number[] = [];
 let readyRss: number | undefined;
-const profiling = args.profile || args.perf;
+const profiling = args.profile || args.perf || args.ha;
 if (!profiling) {
   for (let i = 0; i < START_SAMPLES; i++) {
     const sample = await startExchange(setup.configFile, setup.url);
@@ -111,6 +115,10 @@ step(`minted ${tokens.length} RS256 id_tokens in ${mintMs} ms; request body ${bo
 try {
   if (args.perf) {
     await runPerf(setup, bodies, timing);
+  } else if (args.ha) {
+    const { single, ha } = await runHaPair();
+    printTable(haRows(single, ha));
+    console.log(`\n${haSummary(single, ha)}`);
   } else if (args.profile) {
     const { load } = await runProfile(setup, bodies, timing);
     console.log(
@@ -122,6 +130,38 @@ try {
 } finally {
   await issuer.close();
   await rm(setup.dir, { recursive: true, force: true });
+}
+
+async function runHaPair(): Promise<{ single: HaResult; ha: HaResult }> {
+  step("exchange, single process, server CPU per request");
+  const single = await runSingleWithCpu(setup, bodies, timing);
+  step("exchange through nginx to 2 instances, rate limits in Redis, server CPU per request");
+  const ha = await runHa(setup, bodies, timing);
+  for (const r of [single, ha]) {
+    if (r.errors > 0 || r.minted_check.valid !== r.minted_check.checked) {
+      console.error(`FAIL: correctness: ${r.errors} errors, ${JSON.stringify(r.minted_check.failures)}`);
+      process.exitCode = 1;
+    }
+  }
+  return { single, ha };
+}
+
+function haRows(single: HaResult, ha: HaResult): Row[] {
+  return [
+    { scenario: `exchange, 1 process: ${single.cpu_us_per_request} µs CPU/request`, ...single },
+    {
+      scenario: `exchange via nginx, 2 instances, Redis rate limits: ${ha.cpu_us_per_request} µs CPU/request (${ha.cpu_us_per_request_all} with nginx and Redis)`,
+      ...ha,
+    },
+  ];
+}
+
+function haSummary(single: HaResult, ha: HaResult): string {
+  return (
+    `2 instances behind nginx with Redis rate limits: ${ha.rps} req/s (${round(ha.rps / single.rps, 3)}× one process), ` +
+    `server CPU ${ha.cpu_us_per_request} µs per request in the instances, ${ha.cpu_us_per_request_all} µs with nginx and Redis ` +
+    `(one process: ${single.cpu_us_per_request} µs)`
+  );
 }
 
 async function main(): Promise<void> {
@@ -147,6 +187,7 @@ async function main(): Promise<void> {
   step(`exchange with server.workers 2 (node cluster, pool sized by the primary)`);
   const twoWorkers = await startExchange(setup.twoWorkersConfigFile, setup.url, { pool: "unset" });
   const exchange2 = await runExchange(twoWorkers.target, setup, bodies, timing);
+  const { single, ha } = await runHaPair();
   step(`peer: oidc-provider client_credentials, JWT access tokens (ES256)`);
   const peer = await runPeer({ port: await freePort(), bodyBytes }, timing);
   const floorInput = (concurrency: number) => ({
@@ -182,6 +223,7 @@ async function main(): Promise<void> {
       scenario: `exchange, 2 workers (pool ${recommendedThreadpoolSize(availableParallelism(), 2)} each)`,
       ...exchange2,
     },
+    ...haRows(single, ha),
     { scenario: "peer (oidc-provider token)", ...peer },
     floorRow("crypto floor, 1 in flight", floor1),
     floorRow(`crypto floor, ${CONNECTIONS} in flight`, floor32),
@@ -268,6 +310,8 @@ async function main(): Promise<void> {
       exchange,
       exchange_default_pool: exchangeDefaultPool,
       exchange_2_workers: exchange2,
+      exchange_single_cpu: single,
+      exchange_ha_2_instances: ha,
       peer,
       crypto_floor_1: floor1,
       crypto_floor_32: floor32,
@@ -285,6 +329,7 @@ async function main(): Promise<void> {
       rows,
       [
         `exchange/baseline ${ratios.exchange_over_baseline}× (median of ${pairs.map((p) => `${p.ratio}×`).join(", ")}; libuv's default pool ${ratios.exchange_default_pool_over_baseline}×, 2 workers ${ratios.exchange_2_workers_over_baseline}×), exchange/peer ${ratios.exchange_over_peer}×, start to ready ${startMs} ms (median of ${starts.length})`,
+        haSummary(single, ha),
         ...targets.map(
           (t) => `${t.pass === null ? "not run" : t.pass ? "PASS" : "FAIL"}: ${t.target}: ${t.value}`,
         ),

@@ -327,6 +327,16 @@ export const ERRORS = {
     example: "the identity provider did not answer in time",
     operations: AT_PROVIDER,
   },
+  ERR_STATE_UNAVAILABLE: {
+    status: 503,
+    vendorCode: -1220,
+    sqlState: "08001",
+    headers: ["Retry-After"],
+    description:
+      "the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds",
+    example: "the shared state is unavailable; retry later",
+    operations: [SSO_TOKEN, DEVICE_GRANT, DEVICE_VERIFY, SSO_AUTHENTICATION, CALLBACK],
+  },
 } as const satisfies Record<string, ErrorEntry>;
 
 /** The stable code of every error the service answers with. */
@@ -481,6 +491,22 @@ export class ProviderUnavailable extends ProviderFailure {
     options?: ErrorOptions,
     /** Seconds a client should wait before retrying. */
     override readonly retryAfter = 5,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The shared state (Redis) did not answer in time, so something that every instance must agree on
+ * (a device code, browser sign-in state, a used subject token) cannot be decided: never guessed.
+ */
+export class StateUnavailable extends ProviderFailure {
+  readonly code = "ERR_STATE_UNAVAILABLE";
+  constructor(
+    message: string,
+    options?: ErrorOptions,
+    /** Seconds a client should wait before retrying. */
+    override readonly retryAfter = 2,
   ) {
     super(message, options);
   }

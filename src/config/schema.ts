@@ -119,13 +119,13 @@ const serverSchema = z
         requests_per_second: z
           .number()
           .positive()
-          .describe("sustained exchanges per client address (per second)"),
+          .describe("sustained exchanges per client address, and per subject (per second)"),
         burst: z.number().int().min(1).describe("exchanges a client may make at once"),
       })
       .strict()
       .optional()
       .describe(
-        "per-client limit on POST /v1/sso_token, answered 429 with Retry-After (off when unset; each worker keeps its own)",
+        "limit on POST /v1/sso_token per client address and per subject, answered 429 with Retry-After (off when unset); shared by every instance through state.redis, else per process",
       ),
     trust_proxy: z
       .boolean()
@@ -186,6 +186,10 @@ const tokenSchema = z
     refresh_lifetime_seconds: seconds(
       43200,
       "how long after sign-in (`auth_time`) a session may be refreshed with POST /v1/token_refresh; 0 turns refresh off",
+    ),
+    publish_lead_seconds: seconds(
+      300,
+      "a key added by `keys rotate` is published this long before it signs, so verifiers that cache the key set know it first",
     ),
   })
   .strict();
@@ -299,6 +303,12 @@ const integrationSchema = z
     sign_in: signInSchema
       .optional()
       .describe("interactive sign-in through this provider: device grant and browser flow (off when unset)"),
+    replay: z
+      .enum(["allow", "once"])
+      .default("allow")
+      .describe(
+        "`once`: a subject token is exchanged at most once, remembered by its hash until its exp (shared through state.redis; while Redis is down such exchanges answer 503) (default allow)",
+      ),
   })
   .strict()
   .refine((i) => i.sign_in === undefined || i.audiences.includes(i.sign_in.client_id), {
@@ -316,6 +326,42 @@ const databaseSchema = z
   })
   .strict();
 
+const redisSchema = z
+  .object({
+    url: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL")
+      .describe(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
+        "redis://[user:password@]host:port/db (rediss:// for TLS); a password should come from ${ENV_NAME}",
+      ),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1-64 letters, digits, '_', '.', ':', '-'")
+      .default("ocient-sso:")
+      .describe("prefix of every key this service writes (default ocient-sso:)"),
+    timeout_ms: z
+      .number()
+      .int()
+      .min(10)
+      .max(10000)
+      .default(500)
+      .describe(
+        "bound of connecting and of each Redis command (ms, default 500); keep it well below the providers' http_timeout_ms",
+      ),
+  })
+  .strict();
+
+const stateSchema = z
+  .object({
+    redis: redisSchema
+      .optional()
+      .describe(
+        "shared by every instance: rate limits, the opaque-token check cache, used subject tokens, sign-in state; in process memory when unset",
+      ),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})).describe("how the service listens"),
@@ -330,6 +376,7 @@ export const configSchema = z
         databaseSchema,
       )
       .describe("databases by name; `system` names the integration the others inherit"),
+    state: stateSchema.default({}).describe("where the state several instances share lives"),
   })
   .strict();
 

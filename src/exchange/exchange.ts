@@ -2,14 +2,18 @@
  * The exchange core: verify the subject token, check access, mint. It knows nothing of HTTP; the
  * server's handler adapts it to HTTP.
  */
+import { createHash } from "node:crypto";
 import type { Config } from "../config/schema.js";
-import { InvalidClaim, InvalidIdToken, PayloadTooLarge, UnknownIssuer } from "../errors.js";
+import { InvalidClaim, InvalidIdToken, PayloadTooLarge, RateLimited, UnknownIssuer } from "../errors.js";
+import { MemoryStore } from "../state/memory-store.js";
+import type { StateStore } from "../state/store.js";
 import { AccessPolicy, identityOf } from "./access-policy.js";
 import type { Clock } from "./clock.js";
 import { checkSize } from "./inspect-token.js";
 import { type Integration, IntegrationRegistry } from "./integration.js";
 import { TokenMinter } from "./mint-token.js";
 import type { ExchangeObserver } from "./observer.js";
+import { claimOnce } from "./replay-guard.js";
 import type { KeyStore } from "./signing-keys.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 import { verifyAccessToken } from "./verify-access-token.js";
@@ -45,6 +49,13 @@ export interface ExchangeOptions {
   /** The clock of token checks, minting, and every provider cache and backoff; tests freeze or move it. */
   now: Clock;
   observer?: ExchangeObserver;
+  /**
+   * Shared state: `agreement` holds used subject tokens (`replay: once`); `cache`, when set, is where
+   * opaque-token checks are cached (else each checker keeps its own). Process memory when absent.
+   */
+  state?: { agreement: StateStore; cache?: StateStore };
+  /** The rate limit per subject, once the subject is known: 0 when allowed, else seconds to wait. */
+  limitSubject?: (key: string) => Promise<number>;
 }
 
 export class ExchangeService {
@@ -53,17 +64,24 @@ export class ExchangeService {
   readonly #minter: TokenMinter;
   readonly #now: Clock;
   readonly #maxTokenBytes: number;
+  readonly #used: StateStore;
+  readonly #limitSubject: ((key: string) => Promise<number>) | undefined;
 
   constructor(
     readonly config: Config,
     keys: KeyStore,
     options: ExchangeOptions,
   ) {
-    this.integrations = new IntegrationRegistry(config.integrations, options);
+    this.integrations = new IntegrationRegistry(config.integrations, {
+      ...options,
+      cache: options.state?.cache,
+    });
     this.policy = new AccessPolicy(config.databases, this.integrations);
     this.#minter = new TokenMinter(config.token, keys);
     this.#now = options.now;
     this.#maxTokenBytes = config.server.max_token_bytes;
+    this.#used = options.state?.agreement ?? new MemoryStore();
+    this.#limitSubject = options.limitSubject;
   }
 
   readonly #integrationFor = (iss: string): Integration => {
@@ -89,7 +107,7 @@ export class ExchangeService {
     const subject: VerifiedSubject = hasId
       ? await verifyIdToken(token, integrationFor, now)
       : await verifyAccessToken(token, integrationFor, () => this.policy.opaqueCheckOf(database), now);
-    return this.#authorizeAndMint(subject, database, facts, now);
+    return this.#authorizeAndMint(subject, token, database, facts, now);
   }
 
   /**
@@ -117,11 +135,13 @@ export class ExchangeService {
       return integration;
     };
     const verified = await verifyIdToken(idToken, integrationFor, now, expectations);
-    return this.#authorizeAndMint(verified, database, facts, now);
+    return this.#authorizeAndMint(verified, idToken, database, facts, now);
   }
 
   async #authorizeAndMint(
     subject: VerifiedSubject,
+    /** The subject token itself, whose hash a `replay: once` integration remembers. */
+    token: string,
     database: string,
     facts: ExchangeFacts,
     now: number,
@@ -129,7 +149,17 @@ export class ExchangeService {
     facts.integration = subject.integration.name;
     const identity = identityOf(subject);
     facts.user = identity.user;
+    if (this.#limitSubject) {
+      // Hashed: a user claim may be long, and the key lands in Redis.
+      const key = createHash("sha256")
+        .update(`${subject.integration.name}\0${identity.user}`)
+        .digest("base64url");
+      const wait = await this.#limitSubject(`sub:${key}`);
+      if (wait > 0) throw new RateLimited("too many token exchanges for this user; retry later", wait);
+    }
     this.policy.authorize(subject, identity, database);
+    // Last before minting: a refused exchange never uses the token up.
+    await claimOnce(this.#used, subject, token, now);
     const minted = await this.#minter.mint(subject, identity, database, now);
     facts.jti = minted.jti;
     return {

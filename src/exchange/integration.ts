@@ -4,6 +4,7 @@
  * key set of the integration its `iss` names.
  */
 import type { IntegrationConfig } from "../config/schema.js";
+import type { StateStore } from "../state/store.js";
 import type { Clock } from "./clock.js";
 import type { ExchangeObserver } from "./observer.js";
 import { OpaqueTokenChecker } from "./opaque-token-checker.js";
@@ -14,6 +15,8 @@ export interface IntegrationOptions {
   /** The clock of every cache, cooldown and backoff of this integration. */
   now: Clock;
   observer?: ExchangeObserver;
+  /** Where opaque-token checks are cached across instances (state.redis); per checker when absent. */
+  cache?: StateStore;
 }
 
 export class Integration {
@@ -23,7 +26,7 @@ export class Integration {
 
   constructor(
     readonly config: IntegrationConfig,
-    { now, observer = {} }: IntegrationOptions,
+    { now, observer = {}, cache }: IntegrationOptions,
   ) {
     this.metadata = new ProviderMetadataSource(
       config.name,
@@ -46,7 +49,7 @@ export class Integration {
     const access = config.access_tokens;
     this.opaque =
       access && (access.introspection || access.userinfo)
-        ? new OpaqueTokenChecker(config, access, this.metadata, observer, now)
+        ? new OpaqueTokenChecker(config, access, this.metadata, observer, now, cache)
         : undefined;
   }
 

@@ -14,6 +14,7 @@ import {
   TokenExpired,
   UnknownIssuer,
 } from "../errors.js";
+import type { StateStore } from "../state/store.js";
 import type { Clock } from "./clock.js";
 import type { ExchangeObserver } from "./observer.js";
 import { FailureBackoff, isObject, providerFetch, readJson, readJsonWhenOk } from "./provider-http.js";
@@ -41,6 +42,8 @@ export class OpaqueTokenChecker {
     private readonly metadata: ProviderMetadataSource,
     private readonly observer: ExchangeObserver,
     now: Clock,
+    /** The cache shared by every instance (state.redis); this checker's own map when absent. */
+    private readonly shared?: StateStore,
   ) {
     this.#unavailable = new FailureBackoff(now);
     this.#via = access.introspection ? "introspection" : "userinfo";
@@ -48,6 +51,7 @@ export class OpaqueTokenChecker {
 
   async check(token: string, nowMs: number): Promise<OpaqueTokenInfo> {
     const key = createHash("sha256").update(token).digest("base64url");
+    if (this.shared) return this.#checkShared(this.shared, token, key, nowMs);
     const cached = this.#cache.get(key);
     if (cached && cached.until > nowMs) {
       this.observer.cacheHit?.(this.#via, this.integration.name);
@@ -65,6 +69,29 @@ export class OpaqueTokenChecker {
       if (this.#cache.size >= MAX_CACHE_ENTRIES) this.#evict(nowMs);
       this.#cache.set(key, { info, until });
     }
+    return info;
+  }
+
+  /** The same bounds as the map: never past `exp`, never longer than `cache_ttl_seconds`. */
+  async #checkShared(
+    shared: StateStore,
+    token: string,
+    hash: string,
+    nowMs: number,
+  ): Promise<OpaqueTokenInfo> {
+    const key = `opaque:${this.integration.name}:${this.#via}:${hash}`;
+    const cached = await shared.get(key);
+    if (cached !== undefined) {
+      this.observer.cacheHit?.(this.#via, this.integration.name);
+      return JSON.parse(cached) as OpaqueTokenInfo;
+    }
+    const info =
+      this.#via === "introspection" ? await this.#introspect(token, nowMs) : await this.#userinfo(token);
+    const until = Math.min(
+      nowMs + this.access.cache_ttl_seconds * 1000,
+      info.exp === undefined ? Infinity : info.exp * 1000,
+    );
+    if (until > nowMs) await shared.put(key, JSON.stringify(info), until - nowMs);
     return info;
   }
 

@@ -19,11 +19,25 @@ export interface StoredKey extends JWK {
   created_at: number;
   /** After this (seconds since the epoch) the key is no longer published; unset while it signs. */
   retire_at?: number;
+  /**
+   * From this moment (seconds since the epoch) the key signs; published before. Set by a rotation with a
+   * lead, so every instance and every verifier caching the key set knows the key before any token uses it.
+   * Unset: signs from `created_at`.
+   */
+  signs_from?: number;
 }
 
 export interface KeyFile {
   keys: StoredKey[];
 }
+
+/** How often a running service checks its key file for a change (seconds). */
+export const KEY_FILE_POLL_SECONDS = 2;
+/**
+ * Added to a rotation's lead: every instance has published the staged key (two polls) before the lead
+ * starts, so a verifier that refreshed its cache within `lead` seconds before the switch has the key.
+ */
+export const PICKUP_SECONDS = 2 * KEY_FILE_POLL_SECONDS;
 
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -37,7 +51,7 @@ export async function generateStoredKey(alg: string): Promise<StoredKey> {
 }
 
 export function publicJwk(key: StoredKey): JWK {
-  const { created_at: _c, retire_at: _r, ...jwk } = key;
+  const { created_at: _c, retire_at: _r, signs_from: _s, ...jwk } = key;
   for (const m of PRIVATE_MEMBERS) delete jwk[m];
   return jwk;
 }
@@ -81,18 +95,52 @@ export async function writeKeyFile(file: string, content: KeyFile): Promise<void
 }
 
 /**
- * Adds a key that signs from now on. Keys that signed before stay published for `retireAfterSeconds`
- * (the longest a token they signed may live); keys already past their retirement are dropped.
+ * Adds a key that is published at once and signs after `leadSeconds` (default 0: from now on), counted
+ * from when every running instance has picked the file up (PICKUP_SECONDS). Keys that
+ * signed before go on signing until then, and stay published for `retireAfterSeconds` after it (the
+ * longest a token they signed may live); keys already past their retirement, and a staged key that has
+ * not started signing, are dropped.
  */
-export async function rotateKeys(file: string, alg: string, retireAfterSeconds: number): Promise<StoredKey> {
+export async function rotateKeys(
+  file: string,
+  alg: string,
+  retireAfterSeconds: number,
+  leadSeconds = 0,
+): Promise<StoredKey> {
   const current = (await readKeyFile(file)) ?? { keys: [] };
   const now = nowSeconds();
+  const switchAt = leadSeconds > 0 ? now + PICKUP_SECONDS + leadSeconds : now;
   const kept = current.keys
-    .filter((k) => k.retire_at === undefined || k.retire_at > now)
-    .map((k) => (k.retire_at === undefined ? { ...k, retire_at: now + retireAfterSeconds } : k));
+    // A staged key that has not signed yet has signed nothing: the new key replaces it outright.
+    .filter(
+      (k) =>
+        (k.retire_at === undefined || k.retire_at > now) &&
+        !(k.signs_from !== undefined && k.signs_from > now),
+    )
+    .map((k) => (k.retire_at === undefined ? { ...k, retire_at: switchAt + retireAfterSeconds } : k));
   const next = await generateStoredKey(alg);
+  if (leadSeconds > 0) next.signs_from = switchAt;
   await writeKeyFile(file, { keys: [next, ...kept] });
   return next;
+}
+
+/** When a key starts signing (seconds since the epoch). */
+export function signsFrom(key: StoredKey): number {
+  return key.signs_from ?? key.created_at;
+}
+
+/**
+ * The key that signs at `nowSec`: of the live keys of `alg`, the one that started signing last. A staged
+ * key (signs_from ahead) is published but signs only from then; the key it replaces signs until then.
+ */
+export function signingKeyAt(keys: readonly StoredKey[], alg: string, nowSec: number): StoredKey | undefined {
+  let best: StoredKey | undefined;
+  for (const k of keys) {
+    if (k.alg !== alg || (k.retire_at !== undefined && k.retire_at <= nowSec) || signsFrom(k) > nowSec)
+      continue;
+    if (!best || signsFrom(k) > signsFrom(best)) best = k;
+  }
+  return best;
 }
 
 export interface Signer {
@@ -103,20 +151,19 @@ export interface Signer {
   encodedHeader: string;
 }
 
-export class KeyStore {
+interface KeyStoreState {
+  /** Every key that signs now or will, newest start first. */
+  signers: ReadonlyArray<Signer & { from: number }>;
+  published: ReadonlyArray<{ jwk: JWK; retireAt: number | undefined }>;
   /** The published keys by kid, imported once, to check this service's own tokens (token_refresh). */
-  readonly #verifiers: Map<string, { key: VerificationKey; retireAt: number | undefined }>;
+  verifiers: ReadonlyMap<string, { key: VerificationKey; retireAt: number | undefined }>;
+}
 
-  private constructor(
-    readonly signer: Signer,
-    private readonly published: ReadonlyArray<{ jwk: JWK; retireAt: number | undefined }>,
-  ) {
-    this.#verifiers = new Map(
-      published.map((p) => [
-        p.jwk.kid as string,
-        { key: importPublicJwk(p.jwk as Record<string, unknown>), retireAt: p.retireAt },
-      ]),
-    );
+export class KeyStore {
+  #state: KeyStoreState;
+
+  private constructor(state: KeyStoreState) {
+    this.#state = state;
   }
 
   /**
@@ -141,37 +188,81 @@ export class KeyStore {
   static from(content: KeyFile, alg: string, previous?: PublishedKey): KeyStore {
     const now = nowSeconds();
     const live = content.keys.filter((k) => k.retire_at === undefined || k.retire_at > now);
-    const active = live.find((k) => k.retire_at === undefined && k.alg === alg);
-    if (!active)
+    if (!live.some((k) => k.retire_at === undefined && k.alg === alg))
       throw new Error(`no active ${alg} signing key in the key file; run "ocient-sso keys rotate"`);
-    const { created_at: _c, retire_at: _r, ...jwk } = active;
-    const key = importPrivateJwk(jwk as Record<string, unknown>);
+    const current = signingKeyAt(live, alg, now);
+    // Keys that sign now or later; older ones are superseded for good.
+    const signing = live
+      .filter((k) => k.alg === alg && (k === current || signsFrom(k) > now))
+      .sort((a, b) => signsFrom(b) - signsFrom(a));
+    const signers = signing.map((k) => {
+      const { created_at: _c, retire_at: _r, signs_from: _s, ...jwk } = k;
+      const header = { alg: k.alg, typ: "at+jwt", kid: k.kid };
+      return {
+        kid: k.kid,
+        alg: k.alg,
+        key: importPrivateJwk(jwk as Record<string, unknown>),
+        encodedHeader: Buffer.from(JSON.stringify(header)).toString("base64url"),
+        from: signsFrom(k),
+      };
+    });
     const published = live.map((k) => ({ jwk: publicJwk(k), retireAt: k.retire_at }));
+    const active = signers.at(-1) as Signer;
     if (previous && previous.jwk.kid !== active.kid) {
       const entry = published.find((p) => p.jwk.kid === previous.jwk.kid);
       if (!entry) published.push({ jwk: previous.jwk, retireAt: previous.until });
       else if (entry.retireAt !== undefined) entry.retireAt = Math.max(entry.retireAt, previous.until);
     }
-    const header = { alg: active.alg, typ: "at+jwt", kid: active.kid };
-    const encodedHeader = Buffer.from(JSON.stringify(header)).toString("base64url");
-    return new KeyStore({ kid: active.kid, alg: active.alg, key, encodedHeader }, published);
+    const verifiers = new Map(
+      published.map((p) => [
+        p.jwk.kid as string,
+        { key: importPublicJwk(p.jwk as Record<string, unknown>), retireAt: p.retireAt },
+      ]),
+    );
+    return new KeyStore({ signers, published, verifiers });
+  }
+
+  /** The key that signs now: picked by time, so a staged key takes over at its `signs_from` everywhere at once. */
+  get signer(): Signer {
+    return this.signerAt(nowSeconds());
+  }
+
+  signerAt(nowSec: number): Signer {
+    const { signers } = this.#state;
+    return signers.find((s) => s.from <= nowSec) ?? (signers.at(-1) as Signer);
+  }
+
+  /** Every key that signs now or will (staged), to be probed before the service says it is ready. */
+  signers(): readonly Signer[] {
+    return this.#state.signers;
+  }
+
+  /**
+   * Takes over the keys of `next` (a fresh load of the key file) in one assignment, so whoever holds this
+   * store (the minter, the JWKS route) sees the new keys without being rebuilt.
+   */
+  adopt(next: KeyStore): void {
+    this.#state = next.#state;
   }
 
   /** The signer's public key, to be carried over by the next load for as long as its tokens live. */
   signerJwk(): JWK {
-    return this.published.find((p) => p.jwk.kid === this.signer.kid)?.jwk as JWK;
+    const kid = this.signer.kid;
+    return this.#state.published.find((p) => p.jwk.kid === kid)?.jwk as JWK;
   }
 
-  /** The public key published as `kid` (the signer's, or a previous key not yet past `retire_at`). */
+  /** The public key published as `kid` (a signer's, or a previous key not yet past `retire_at`), for token_refresh. */
   verificationKey(kid: string, nowSec = nowSeconds()): VerificationKey | undefined {
-    const entry = this.#verifiers.get(kid);
+    const entry = this.#state.verifiers.get(kid);
     return entry && (entry.retireAt === undefined || entry.retireAt > nowSec) ? entry.key : undefined;
   }
 
-  /** Public keys of the signer and of previous keys not yet past `retire_at`. */
+  /** Public keys of the signers (current and staged) and of previous keys not yet past `retire_at`. */
   jwks(nowSec = nowSeconds()): { keys: JWK[] } {
     return {
-      keys: this.published.filter((k) => k.retireAt === undefined || k.retireAt > nowSec).map((k) => k.jwk),
+      keys: this.#state.published
+        .filter((k) => k.retireAt === undefined || k.retireAt > nowSec)
+        .map((k) => k.jwk),
     };
   }
 }

@@ -2,10 +2,70 @@
  * `server.workers > 1`: a primary process forks workers that share the listening port (node
  * cluster). The primary only supervises: it forwards SIGHUP (reload) and SIGTERM/SIGINT (graceful
  * stop) to the workers, replaces a worker that dies unexpectedly, and exits when all have stopped.
- * Each worker keeps its own metrics registry, so /metrics shows the worker that answered.
+ * Each worker keeps its own metrics registry; /metrics, whichever worker answers it, asks the primary,
+ * which gathers every worker's registry over IPC (prom-client's AggregatorRegistry) and sums them.
  */
 import cluster, { type Worker } from "node:cluster";
+import { AggregatorRegistry } from "prom-client";
 import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+
+const METRICS_REQUEST = "ocient-sso:metrics-request";
+const METRICS_REPLY = "ocient-sso:metrics-reply";
+/** A worker waits this long for the cluster's metrics before answering with its own (ms). */
+const METRICS_TIMEOUT_MS = 6000;
+
+interface MetricsMessage {
+  type: string;
+  id: number;
+  text?: string;
+  error?: string;
+}
+
+/** In the primary: answers a worker's request for the whole cluster's metrics. */
+function answerMetricsRequests(logger: Logger): void {
+  const aggregator = new AggregatorRegistry();
+  cluster.on("message", (worker: Worker, message: MetricsMessage) => {
+    if (message?.type !== METRICS_REQUEST) return;
+    aggregator.clusterMetrics().then(
+      (text) => worker.send({ type: METRICS_REPLY, id: message.id, text }),
+      (err: Error) => {
+        logger.warn({ problem: err.message }, "cluster metrics: a worker did not answer");
+        worker.send({ type: METRICS_REPLY, id: message.id, error: err.message });
+      },
+    );
+  });
+}
+
+/**
+ * In a worker: lets the primary read this worker's registry, and makes `metrics.clusterText` ask the
+ * primary for everyone's. Should the primary not answer, the worker's own metrics are served.
+ */
+export function shareMetricsWithPrimary(metrics: Metrics): void {
+  AggregatorRegistry.setRegistries([metrics.registry]);
+  // Constructing one installs prom-client's listener for the primary's requests.
+  new AggregatorRegistry();
+  let next = 0;
+  const waiting = new Map<number, (text: string | undefined) => void>();
+  process.on("message", (message: MetricsMessage) => {
+    if (message?.type !== METRICS_REPLY) return;
+    waiting.get(message.id)?.(message.error === undefined ? message.text : undefined);
+  });
+  metrics.clusterText = async () => {
+    const id = next++;
+    const text = await new Promise<string | undefined>((resolve) => {
+      const timer = setTimeout(() => done(undefined), METRICS_TIMEOUT_MS);
+      const done = (value: string | undefined) => {
+        clearTimeout(timer);
+        waiting.delete(id);
+        resolve(value);
+      };
+      waiting.set(id, done);
+      process.send?.({ type: METRICS_REQUEST, id });
+    });
+    return text ?? metrics.registry.metrics();
+  };
+}
 
 export interface ClusterOptions {
   workers: number;
@@ -31,6 +91,7 @@ export function superviseWorkers({
   env,
 }: ClusterOptions): Promise<number> {
   let stopping = false;
+  answerMetricsRequests(logger);
   const fork = (): Worker => cluster.fork(env);
   for (let i = 0; i < workers; i++) fork();
   return new Promise((resolve) => {

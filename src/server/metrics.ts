@@ -1,5 +1,5 @@
 /** Prometheus metrics on a registry of their own, so several apps in one process (tests) never collide. */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { ExchangeObserver } from "../exchange/observer.js";
 
 export interface Metrics {
@@ -8,7 +8,12 @@ export interface Metrics {
   exchangeSeconds: Histogram<"outcome">;
   providerCalls: Counter<"call" | "integration" | "result">;
   cacheHits: Counter<"cache" | "integration">;
+  /** 1 while the shared state (Redis) does not answer. */
+  stateUnavailable: Gauge;
+  stateFallbacks: Counter<"use">;
   observer: ExchangeObserver;
+  /** In a cluster worker: the metrics of every worker, gathered by the primary (cluster.ts). */
+  clusterText?: () => Promise<string>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -39,9 +44,31 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     labelNames: ["cache", "integration"] as const,
     registers: [registry],
   });
+  const stateUnavailable = new Gauge({
+    name: "ocient_sso_state_unavailable",
+    help: "1 while the shared state (state.redis) does not answer: caches and rate limits use process memory, agreement answers 503",
+    registers: [registry],
+    // Across cluster workers: 1 when any worker sees Redis down.
+    aggregator: "max",
+  });
+  const stateFallbacks = new Counter({
+    name: "ocient_sso_state_fallback_total",
+    help: "Cache and rate-limit operations served from process memory because the shared state did not answer",
+    labelNames: ["use"] as const,
+    registers: [registry],
+  });
   const observer: ExchangeObserver = {
     providerCall: (call, integration, result) => providerCalls.inc({ call, integration, result }),
     cacheHit: (cache, integration) => cacheHits.inc({ cache, integration }),
   };
-  return { registry, exchanges, exchangeSeconds, providerCalls, cacheHits, observer };
+  return {
+    registry,
+    exchanges,
+    exchangeSeconds,
+    providerCalls,
+    cacheHits,
+    stateUnavailable,
+    stateFallbacks,
+    observer,
+  };
 }

@@ -96,7 +96,7 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
       ctx.state.auditEvent = spec.audited;
     }
     if (spec.rateLimited) {
-      const wait = current.limiter?.take(ctx.state.client, Date.now()) ?? 0;
+      const wait = (await current.limiter?.take(ctx.state.client)) ?? 0;
       if (wait > 0) throw new RateLimited("too many requests from this client; retry later", wait);
     }
     let body: unknown;

@@ -13,6 +13,7 @@ import { BrowserFlow } from "../signin/browser-flow.js";
 import { DeviceGrant } from "../signin/device-grant.js";
 import { SignInClients } from "../signin/sign-in-client.js";
 import { MemoryStore } from "../state/memory-store.js";
+import type { SharedState } from "../state/shared-state.js";
 import type { StateStore } from "../state/store.js";
 import { RateLimiter } from "./rate-limiter.js";
 
@@ -22,8 +23,10 @@ export interface Runtime {
   exchange: ExchangeService;
   /** token_refresh, beside the exchange: the same integrations, policy and keys. */
   refresh: RefreshService;
-  /** The exchange route's per-client limit, when `server.rate_limit` is set. */
+  /** The exchange's limit per client address and per subject, when `server.rate_limit` is set. */
   limiter: RateLimiter | undefined;
+  /** Where shared state lives (memory or Redis); one per process, kept across reloads. */
+  state: SharedState | undefined;
   /** True when the key file was created by this load (the caller warns). */
   createdKeys: boolean;
   /** Sign-in state (device codes, browser state, attempt counters); kept across reloads. */
@@ -34,6 +37,8 @@ export interface Runtime {
 export interface RuntimeOptions {
   now: Clock;
   observer?: ExchangeObserver;
+  /** The process's shared state (serve.ts builds it from `state.redis`); process memory when absent. */
+  state?: SharedState;
 }
 
 /** `previous` is the runtime being replaced by a reload: its signing key stays published while its tokens live. */
@@ -47,19 +52,35 @@ export async function buildRuntime(
     until: Math.floor(Date.now() / 1000) + previous.config.token.ttl_seconds,
   };
   const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm, carried);
-  const exchange = new ExchangeService(config, store, options);
-  const refresh = new RefreshService(exchange, store, { now: options.now });
   const limits = config.server.rate_limit;
-  const limiter = limits && new RateLimiter(limits.requests_per_second, limits.burst);
-  // Pending sign-ins survive a reload: the store is carried over, never rebuilt.
-  // Real time, not the service's clock: entries expire and polls are spaced in the time that passes.
-  const state = previous?.store ?? new MemoryStore();
+  const limiter = limits && new RateLimiter(limits, { redis: options.state?.redis });
+  const state = options.state;
+  const exchange = new ExchangeService(config, store, {
+    ...options,
+    // Without Redis each opaque-token checker keeps its own bounded map, as before.
+    state: state && { agreement: state.agreement, cache: state.redis ? state.cache : undefined },
+    limitSubject: limiter && ((key) => limiter.take(key)),
+  });
+  const refresh = new RefreshService(exchange, store, { now: options.now });
+  // Pending sign-ins live in the store every instance agrees on; in process memory, one is carried
+  // over a reload so they survive it. Real time: entries expire and polls are spaced as time passes.
+  const signInState = state?.agreement ?? previous?.store ?? new MemoryStore();
   const clients = new SignInClients(exchange.policy);
   const signIn = {
-    device: new DeviceGrant(exchange, clients, state),
-    browser: new BrowserFlow(exchange, clients, state, config.server.public_url ?? config.token.issuer),
+    device: new DeviceGrant(exchange, clients, signInState),
+    browser: new BrowserFlow(exchange, clients, signInState, config.server.public_url ?? config.token.issuer),
   };
-  return { config, keys: store, exchange, refresh, limiter, createdKeys: created, store: state, signIn };
+  return {
+    config,
+    keys: store,
+    exchange,
+    refresh,
+    limiter,
+    state,
+    createdKeys: created,
+    store: signInState,
+    signIn,
+  };
 }
 
 /** The current runtime and the service's lifecycle flags, shared by handlers and signal handlers. */

@@ -2,6 +2,7 @@
  * Runs the service: builds the runtime, listens over HTTP or HTTPS with header, request and keep-alive
  * timeouts (a slow client cannot hold the server), reloads on demand and shuts down gracefully.
  */
+import { type Stats, unwatchFile, watchFile } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -10,7 +11,8 @@ import type { Config } from "../config/schema.js";
 import type { Clock } from "../exchange/clock.js";
 import { signCompact } from "../exchange/jws.js";
 import type { ExchangeObserver } from "../exchange/observer.js";
-import type { KeyStore } from "../exchange/signing-keys.js";
+import { KEY_FILE_POLL_SECONDS, KeyStore, readKeyFile } from "../exchange/signing-keys.js";
+import { createSharedState, type SharedState, type StateEvents } from "../state/shared-state.js";
 import { createApp } from "./app.js";
 import { MAX_HEADER_LINES } from "./header-limit.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -46,19 +48,82 @@ async function exposedMode(file: string): Promise<string | undefined> {
   return mode & 0o077 ? (mode & 0o777).toString(8).padStart(4, "0") : undefined;
 }
 
-/** Proves the signing key signs before the service says it is ready. */
-async function probeSigningKey({ signer }: KeyStore): Promise<void> {
-  await signCompact(signer.alg, `${signer.encodedHeader}.e30`, signer.key);
+/** Redis's ups and downs, each said once in the log and kept in the metrics. */
+function stateEvents(logger: Logger, metrics: Metrics): StateEvents {
+  return {
+    unavailable(reason) {
+      metrics.stateUnavailable.set(1);
+      logger.warn(
+        { state: "redis", reason },
+        "shared state (Redis) unavailable: caches and rate limits use process memory; replay checks and sign-in state answer 503",
+      );
+    },
+    available() {
+      metrics.stateUnavailable.set(0);
+      logger.info({ state: "redis" }, "shared state (Redis) available again");
+    },
+    fallback: (use) => metrics.stateFallbacks.inc({ use }),
+  };
+}
+
+/** Proves the signing keys (current and staged) sign before the service says it is ready. */
+async function probeSigningKey(keys: KeyStore): Promise<void> {
+  for (const signer of keys.signers())
+    await signCompact(signer.alg, `${signer.encodedHeader}.e30`, signer.key);
+}
+
+/**
+ * Re-reads the key file when it changes (polled: it may live on a shared volume, where change events are
+ * unreliable) and swaps in the keys only: the configuration, caches and limits stay. The key that signed
+ * until then stays published for as long as its tokens live. A file that cannot be used is logged and
+ * the running keys kept.
+ */
+function watchKeyFile(service: ServiceState, logger: Logger): () => void {
+  const file = service.current.config.token.keys_file;
+  let pending = Promise.resolve();
+  const onChange = (curr: Stats, prev: Stats) => {
+    if (curr.mtimeMs === prev.mtimeMs && curr.ino === prev.ino && curr.size === prev.size) return;
+    pending = pending.then(async () => {
+      const runtime = service.current;
+      const { token } = runtime.config;
+      try {
+        const content = await readKeyFile(token.keys_file);
+        if (!content) throw new Error("the key file is gone");
+        const previous = {
+          jwk: runtime.keys.signerJwk(),
+          until: Math.floor(Date.now() / 1000) + token.ttl_seconds,
+        };
+        const fresh = KeyStore.from(content, token.algorithm, previous);
+        await probeSigningKey(fresh);
+        runtime.keys.adopt(fresh);
+        logger.info(
+          { keys_file: token.keys_file, kids: fresh.jwks().keys.map((k) => k.kid) },
+          "signing keys reloaded",
+        );
+      } catch (err) {
+        logger.error(
+          { keys_file: token.keys_file, problem: (err as Error).message },
+          "key file change refused; the running keys are kept",
+        );
+      }
+    });
+  };
+  watchFile(file, { interval: KEY_FILE_POLL_SECONDS * 1000, persistent: false }, onChange);
+  return () => unwatchFile(file, onChange);
 }
 
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.server.log_level);
   const metrics = options.metrics ?? createMetrics();
+  // One per process, kept across reloads: `state.redis` takes effect at start.
+  const state: SharedState = await createSharedState(config.state.redis, stateEvents(logger, metrics));
+  metrics.stateUnavailable.set(0);
   const runtimeOptions: RuntimeOptions = {
     now: options.now ?? Date.now,
     observer: options.observer ?? metrics.observer,
+    state,
   };
-  const runtime = await buildRuntime(config, runtimeOptions);
+  const [runtime] = await Promise.all([buildRuntime(config, runtimeOptions), state.ready()]);
   if (runtime.createdKeys) {
     logger.warn({ keys_file: config.token.keys_file }, "no signing key file: created one with a new key");
   }
@@ -71,6 +136,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   }
   const service = new ServiceState(runtime);
   await probeSigningKey(runtime.keys);
+  const unwatchKeys = watchKeyFile(service, logger);
   const { app, warm } = await createApp({ service, logger, metrics });
   const { tls } = config.server;
   const limits = {
@@ -117,11 +183,12 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     close() {
       closing ??= new Promise<void>((resolve) => {
         service.shuttingDown = true;
+        unwatchKeys();
         const force = setTimeout(() => server.closeAllConnections(), config.server.shutdown_timeout_ms);
         force.unref();
         server.close(() => {
           clearTimeout(force);
-          resolve();
+          state.close().then(resolve, resolve);
         });
         server.closeIdleConnections();
       });

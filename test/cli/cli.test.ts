@@ -166,10 +166,18 @@ describe("keys", () => {
     expect(list.code).toBe(0);
     const rows = list.stdout.trim().split("\n").slice(2);
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(new RegExp(`^${second}\\s+ES256\\s+\\S+\\s+- \\(signing\\)$`));
-    expect(rows[1]).toMatch(new RegExp(`^${first}\\s+ES256\\s+\\S+\\s+\\d{4}-`));
+    // The new key is published at once and signs after the default lead of 300 s; the old one signs until then.
+    expect(rows[0]).toMatch(new RegExp(`^${second}\\s+ES256\\s+\\S+\\s+- \\(signs from \\d{4}-\\S+\\)$`));
+    expect(rows[1]).toMatch(
+      new RegExp(`^${first}\\s+ES256\\s+\\S+\\s+\\d{4}-\\S+ \\(signing until then\\)$`),
+    );
+    const now = await runCliProcess(["keys", "rotate", "--file", file, "--lead", "0"]);
+    const third = now.stdout.match(/new signing key: (\S+)/)?.[1];
+    const after = (await runCliProcess(["keys", "list", "--file", file])).stdout.trim().split("\n").slice(2);
+    expect(after[0]).toMatch(new RegExp(`^${third}\\s+ES256\\s+\\S+\\s+- \\(signing\\)$`));
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    for (const out of [gen.stdout, rot.stdout, list.stdout]) expect(out).not.toMatch(/"d"|"x"|"y"/);
+    for (const out of [gen.stdout, rot.stdout, list.stdout, now.stdout])
+      expect(out).not.toMatch(/"d"|"x"|"y"/);
   }, 45_000);
 
   it("generate refuses to overwrite without --force; rotate reads the retirement from --config", async () => {
@@ -193,8 +201,10 @@ databases: { system: { integration: a } }
     expect(await runCli(["keys", "rotate", "--config", config], rot)).toBe(0);
     const until = rot.out.match(/still published until:\n\s+\S+\s+(\S+)/)?.[1] as string;
     const seconds = Date.parse(until) / 1000 - before;
-    expect(seconds).toBeGreaterThanOrEqual(359);
-    expect(seconds).toBeLessThanOrEqual(362);
+    // Signs 4 s (every instance picks the file up) + 300 s (token.publish_lead_seconds) more, then is
+    // published for ttl_seconds + 300.
+    expect(seconds).toBeGreaterThanOrEqual(663);
+    expect(seconds).toBeLessThanOrEqual(666);
   });
 
   it("refuses an unknown algorithm and a missing file", async () => {

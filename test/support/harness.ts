@@ -35,6 +35,8 @@ export interface HarnessOptions {
   token?: Partial<TokenInput>;
   /** The service's clock (ms since the epoch); freeze or move it where time matters. */
   now?: Clock;
+  /** Shared state, e.g. `{ redis: { url } }` of a test's redis-server; process memory by default. */
+  state?: ConfigInput["state"];
 }
 
 type Schemas = components["schemas"];
@@ -167,6 +169,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       retail_analytics: { groups: ["analysts"] },
       ...options.databases,
     },
+    state: options.state,
   });
   let server: RunningServer;
   let config: Config;

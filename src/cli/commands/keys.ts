@@ -10,6 +10,7 @@ import {
   readKeyFile,
   rotateKeys,
   type StoredKey,
+  signingKeyAt,
   writeKeyFile,
 } from "../../exchange/signing-keys.js";
 import { CliError, type Command, helpOption, parse, UsageError, wholeNumber } from "../command.js";
@@ -19,23 +20,30 @@ import { formatTable } from "../table.js";
 /** Added to a token's longest life before a rotated-out key stops being published. */
 const RETIRE_MARGIN_SECONDS = 300;
 const DEFAULT_TTL_SECONDS = 3600;
+const DEFAULT_LEAD_SECONDS = 300;
 
 const usage = `Usage: ocient-sso keys generate --file FILE [--alg ES256] [--force]
-       ocient-sso keys rotate (--file FILE | --config CONFIG) [--alg ALG] [--retire-after SECONDS]
+       ocient-sso keys rotate (--file FILE | --config CONFIG) [--alg ALG] [--lead SECONDS]
+                              [--retire-after SECONDS]
        ocient-sso keys list (--file FILE | --config CONFIG)
 
 Manages the private JWK Set the service signs with (written with mode 0600).
 
   generate      create FILE with one new key; refuses to overwrite it without --force
-  rotate        add a new signing key; keys that signed before stay published for
-                --retire-after seconds (default: token.ttl_seconds of --config, else 3600,
-                plus 300), so tokens they signed keep verifying until they expire
+  rotate        add a new signing key, published at once and signing --lead seconds later
+                (default: token.publish_lead_seconds of --config, else 300), so every
+                instance and every verifier caching the key set knows it first; keys that
+                signed before sign until then and stay published for --retire-after seconds
+                more (default: token.ttl_seconds of --config, else 3600, plus 300), so tokens
+                they signed keep verifying until they expire. Running services notice the
+                changed file by themselves within a few seconds
   list          show each key's kid, algorithm, creation and retirement
 
 Options:
   -f, --file FILE            the key file (default with --config: token.keys_file)
   -c, --config CONFIG        read keys_file, algorithm and ttl_seconds from this configuration
       --alg ALG              ${SIGNING_ALGORITHMS.join(", ")} (default: token.algorithm, else ES256)
+      --lead SECONDS         rotate: how long the new key is published before it signs
       --retire-after SECONDS how long rotated-out keys stay published
       --force                generate: overwrite an existing FILE
   -h, --help                 show this help
@@ -46,6 +54,7 @@ const options = {
   config: { type: "string", short: "c" },
   alg: { type: "string" },
   "retire-after": { type: "string" },
+  lead: { type: "string" },
   force: { type: "boolean" },
 } as const;
 
@@ -59,14 +68,21 @@ function algorithm(value: string | undefined, config: Config | undefined): strin
   return alg;
 }
 
-/** The service signs with the first key of its algorithm that has no `retire_at` (as KeyStore.from picks). */
+/** The service signs with the key of its algorithm that started signing last (as KeyStore picks). */
 function keyRows(keys: StoredKey[], alg: string): string[][] {
-  const signing = keys.find((k) => k.retire_at === undefined && k.alg === alg);
+  const now = Math.floor(Date.now() / 1000);
+  const signing = signingKeyAt(keys, alg, now);
   return keys.map((k) => [
     k.kid,
     k.alg,
     iso(k.created_at),
-    k.retire_at !== undefined ? iso(k.retire_at) : k === signing ? "- (signing)" : "- (active)",
+    k.retire_at !== undefined
+      ? `${iso(k.retire_at)}${k === signing ? " (signing until then)" : ""}`
+      : k === signing
+        ? "- (signing)"
+        : k.signs_from !== undefined && k.signs_from > now
+          ? `- (signs from ${iso(k.signs_from)})`
+          : "- (active)",
   ]);
 }
 
@@ -89,17 +105,19 @@ async function generate(file: string, alg: string, force: boolean, io: Io): Prom
   return 0;
 }
 
-async function rotate(file: string, alg: string, retireAfter: number, io: Io): Promise<number> {
-  const key = await rotateKeys(file, alg, retireAfter);
+async function rotate(file: string, alg: string, retireAfter: number, lead: number, io: Io): Promise<number> {
+  const key = await rotateKeys(file, alg, retireAfter, lead);
   const content = await readKeyFile(file);
-  io.stdout(`new signing key: ${key.kid} (${key.alg})\n`);
+  io.stdout(
+    `new signing key: ${key.kid} (${key.alg}), published now, signing from ${iso(key.signs_from ?? key.created_at)}\n`,
+  );
   const others = content?.keys.filter((k) => k.kid !== key.kid) ?? [];
   if (others.length > 0) {
     io.stdout("still published until:\n");
     for (const k of others)
       io.stdout(`  ${k.kid}  ${k.retire_at === undefined ? "(active)" : iso(k.retire_at)}\n`);
   }
-  io.stdout("a running service picks the new key up on SIGHUP or restart\n");
+  io.stdout("running services pick the changed file up by themselves within a few seconds\n");
   return 0;
 }
 
@@ -128,6 +146,7 @@ async function run(args: string[], io: Io): Promise<number> {
   if (action !== "rotate" && values["retire-after"] !== undefined) {
     throw new UsageError("--retire-after applies to rotate only");
   }
+  if (action !== "rotate" && values.lead !== undefined) throw new UsageError("--lead applies to rotate only");
   if (action !== "generate" && values.force) throw new UsageError("--force applies to generate only");
   const config = values.config ? await loadConfigFile(values.config, io.env) : undefined;
   const file = values.file ?? config?.token.keys_file;
@@ -139,7 +158,9 @@ async function run(args: string[], io: Io): Promise<number> {
   const retireAfter =
     wholeNumber(values["retire-after"], "--retire-after") ??
     (config?.token.ttl_seconds ?? DEFAULT_TTL_SECONDS) + RETIRE_MARGIN_SECONDS;
-  return rotate(file, alg, retireAfter, io);
+  const lead =
+    wholeNumber(values.lead, "--lead") ?? config?.token.publish_lead_seconds ?? DEFAULT_LEAD_SECONDS;
+  return rotate(file, alg, retireAfter, lead, io);
 }
 
 export const keys: Command = {

@@ -7,8 +7,9 @@ import { availableParallelism } from "node:os";
 import { ConfigError, configPathFrom, loadConfigFile } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
 import { KeyStore } from "../../exchange/signing-keys.js";
-import { isClusterWorker, superviseWorkers } from "../../server/cluster.js";
+import { isClusterWorker, shareMetricsWithPrimary, superviseWorkers } from "../../server/cluster.js";
 import { createLogger } from "../../server/logger.js";
+import { createMetrics } from "../../server/metrics.js";
 import { startServer } from "../../server/serve.js";
 import { describeThreadpool, workerThreadpoolEnv } from "../../server/threadpool.js";
 import { CliError, type Command, helpOption, parse, UsageError } from "../command.js";
@@ -49,9 +50,12 @@ const FIXED_AT_START = [
 ] as const;
 
 function listenerChanges(before: Config, after: Config): string[] {
-  return FIXED_AT_START.filter(
+  const changed = FIXED_AT_START.filter(
     (key) => JSON.stringify(before.server[key]) !== JSON.stringify(after.server[key]),
   ).map((key) => `server.${key}`);
+  // The Redis connection is made once per process.
+  if (JSON.stringify(before.state) !== JSON.stringify(after.state)) changed.push("state");
+  return changed;
 }
 
 async function run(args: string[], io: Io): Promise<number> {
@@ -73,7 +77,9 @@ async function run(args: string[], io: Io): Promise<number> {
     logger.info({ workers, config: file, worker_env: env }, "starting workers");
     return superviseWorkers({ workers, logger, signals: io.signals, env });
   }
-  const running = await startServer(config, { logger }).catch((err: NodeJS.ErrnoException) => {
+  const metrics = createMetrics();
+  if (isClusterWorker()) shareMetricsWithPrimary(metrics);
+  const running = await startServer(config, { logger, metrics }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "EADDRINUSE") {
       throw new CliError(`${config.server.host}:${config.server.port} is already in use (server.port)`);
     }

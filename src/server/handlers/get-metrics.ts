@@ -5,6 +5,6 @@ import type { HandlerDeps } from "./types.js";
 export function getMetrics({ metrics }: HandlerDeps): OperationHandler<"getMetrics"> {
   return async function getMetrics(ctx) {
     ctx.type = metrics.registry.contentType;
-    return { status: 200, body: await metrics.registry.metrics() };
+    return { status: 200, body: await (metrics.clusterText?.() ?? metrics.registry.metrics()) };
   };
 }

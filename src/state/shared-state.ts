@@ -1,0 +1,107 @@
+/**
+ * The one place that decides where state lives: in process memory without `state.redis`, in Redis with
+ * it. Built once per process (a reload keeps it), shared by every runtime of that process.
+ *
+ * - `agreement`: device codes, browser sign-in state, used subject tokens. With Redis it is Redis only,
+ *   and fails with StateUnavailable (503 -1220) while Redis is down: never a guess from local memory.
+ * - `cache`: the opaque-token check cache. With Redis it falls back to process memory while Redis is down.
+ * - `redis`: the connection for the rate limiter (rate-limiter.ts), which has its own in-memory insurance.
+ */
+import type { Redis } from "ioredis";
+import { FallbackStore } from "./fallback-store.js";
+import { MemoryStore } from "./memory-store.js";
+import { RedisHealth, type StateEvents } from "./redis-health.js";
+import { RedisStore } from "./redis-store.js";
+import type { StateStore } from "./store.js";
+
+export type { StateEvents } from "./redis-health.js";
+
+export interface RedisStateConfig {
+  url: string;
+  prefix: string;
+  timeout_ms: number;
+}
+
+export interface SharedRedis {
+  client: Redis;
+  prefix: string;
+  health: RedisHealth;
+}
+
+export interface SharedState {
+  agreement: StateStore;
+  cache: StateStore;
+  redis: SharedRedis | undefined;
+  /** Resolves once Redis is connected, or after its timeout (the service starts while Redis is down). */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Every call is bounded: connecting and each command by `timeout_ms`; a command is never queued while
+ * disconnected and never resent after a reconnection (either could apply a write twice or late).
+ */
+export async function connectRedis(config: RedisStateConfig): Promise<Redis> {
+  // Loaded only when configured: a service without Redis never pays for the client at start.
+  const { Redis } = await import("ioredis");
+  return new Redis(config.url, {
+    connectTimeout: config.timeout_ms,
+    commandTimeout: config.timeout_ms,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    // Reconnect for ever, at most once a second: an instance never needs a restart after Redis returns.
+    retryStrategy: (times) => Math.min(100 * times, 1000),
+    connectionName: "ocient-sso",
+    // Commands issued in the same tick share one write: under load, fewer system calls per exchange.
+    enableAutoPipelining: true,
+  });
+}
+
+/** Resolves once `client` is connected, or after `timeoutMs` whatever its state. */
+export function redisReady(client: Redis, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (client.status === "ready") return resolve();
+    const timer = setTimeout(done, timeoutMs);
+    function done() {
+      clearTimeout(timer);
+      client.off("ready", done);
+      resolve();
+    }
+    client.once("ready", done);
+  });
+}
+
+export async function createSharedState(
+  config: RedisStateConfig | undefined,
+  events: StateEvents = {},
+): Promise<SharedState> {
+  if (!config) {
+    const memory = new MemoryStore();
+    return {
+      agreement: memory,
+      cache: memory,
+      redis: undefined,
+      ready: async () => {},
+      close: async () => {},
+    };
+  }
+  const client = await connectRedis(config);
+  const health = new RedisHealth(client, events);
+  const shared = new RedisStore(client, config.prefix, health);
+  const cache = new FallbackStore(shared, new MemoryStore(), () => health.fellBack("cache"));
+  return {
+    agreement: shared,
+    cache,
+    redis: { client, prefix: config.prefix, health },
+    ready: () => redisReady(client, config.timeout_ms),
+    async close() {
+      health.stop();
+      await Promise.race([
+        client.quit().catch(() => {}),
+        new Promise((resolve) => setTimeout(resolve, config.timeout_ms).unref()),
+      ]);
+      client.disconnect();
+    },
+  };
+}

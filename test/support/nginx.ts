@@ -1,0 +1,97 @@
+/**
+ * A real nginx as the load balancer in front of several instances: round robin over loopback
+ * upstreams, the client address appended to X-Forwarded-For, every file (pid, logs, temp) in a
+ * temporary directory, in the foreground as the current user, stopped by its PID.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { freePort } from "./ports.js";
+import { runProgram, stopProgram, waitUntil } from "./programs.js";
+
+export interface Nginx {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  pid: number;
+  /** nginx's access log (one line per proxied request, with the upstream that answered). */
+  accessLog(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** `upstreams`: `host:port` of each instance. */
+export function nginxConfig(dir: string, port: number, upstreams: readonly string[]): string {
+  // Only root may (and, for its workers to reach the temporary directory, must) name a user.
+  const user = process.getuid?.() === 0 ? `user ${userInfo().username};\n` : "";
+  return `${user}daemon off;
+master_process on;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  log_format upstream '$remote_addr "$request" $status $upstream_addr';
+  access_log ${dir}/access.log upstream;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream sso {
+${upstreams.map((u) => `    server ${u} max_fails=0;`).join("\n")}
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://sso;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+  }
+}
+`;
+}
+
+export async function startNginx(upstreams: readonly string[]): Promise<Nginx> {
+  const dir = await mkdtemp(join(tmpdir(), "ocient-sso-nginx-"));
+  const port = await freePort();
+  const conf = join(dir, "nginx.conf");
+  await writeFile(conf, nginxConfig(dir, port, upstreams));
+  // -e: nginx's own early errors go to the temporary directory too, not to /var/log/nginx.
+  const program = runProgram("nginx", ["-p", dir, "-e", join(dir, "error.log"), "-c", conf], dir);
+  try {
+    await waitUntil(program, `nginx on port ${port}`, () => listening(port));
+  } catch (err) {
+    await stopProgram(program, "SIGKILL");
+    const log = await readFile(join(dir, "error.log"), "utf8").catch(() => "");
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`${(err as Error).message}\n${log}`);
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: program.pid,
+    async accessLog() {
+      const text = await readFile(join(dir, "access.log"), "utf8").catch(() => "");
+      return text.split("\n").filter((l) => l !== "");
+    },
+    async close() {
+      // SIGQUIT: graceful, the master waits for its worker.
+      await stopProgram(program, "SIGQUIT");
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
