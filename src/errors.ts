@@ -334,7 +334,7 @@ export const ERRORS = {
     headers: ["Retry-After"],
     description:
       "the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds",
-    example: "the shared state is unavailable; retry later",
+    example: "the shared state (Redis) is unavailable",
     operations: [SSO_TOKEN, DEVICE_GRANT, DEVICE_VERIFY, SSO_AUTHENTICATION, CALLBACK],
   },
 } as const satisfies Record<string, ErrorEntry>;

@@ -1,6 +1,6 @@
 /**
- * The typed client of `POST /v1/sso_token`: openapi-fetch over the generated `paths`, plus
- * `exchange()`. It imports nothing of the server, so it runs wherever `fetch` does.
+ * The typed client of the service: openapi-fetch over the generated `paths`, plus `exchange()`,
+ * `refresh()` and `info()`. It imports nothing of the server, so it runs wherever `fetch` does.
  */
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../../generated/types.js";
@@ -33,6 +33,25 @@ export interface ExchangeResult {
   tokenType: "Bearer";
 }
 
+export interface RefreshInput {
+  /** A token this service minted (from `exchange()`, a sign-in, or an earlier refresh). */
+  token: string;
+  /** The database of the new token (default `system`, as published). */
+  database?: string;
+}
+
+export interface RefreshResult extends ExchangeResult {
+  /** The mapped Ocient user. */
+  username: string;
+}
+
+export interface InfoResult {
+  /** The database requests default to (`system`). */
+  defaultDatabase: string;
+  /** The served OpenAPI document's version. */
+  openapiVersion: string;
+}
+
 export interface SsoClient {
   /** The openapi-fetch client over every documented route, for anything `exchange()` does not cover; it follows no redirect (a 3xx is its answer). */
   raw: Client<paths>;
@@ -43,6 +62,13 @@ export interface SsoClient {
    * redirect included (`code` "ERR_BAD_RESPONSE"): redirects are never followed, by `raw` either.
    */
   exchange(input: ExchangeInput): Promise<ExchangeResult>;
+  /**
+   * A new token for the same session (`POST /v1/token_refresh`), checked again against today's grants.
+   * Rejects with {@link SsoExchangeError} as `exchange()` does; -1208 means the session is over: sign in again.
+   */
+  refresh(input: RefreshInput): Promise<RefreshResult>;
+  /** `GET /v1/info`: the default database and the served document's version. */
+  info(): Promise<InfoResult>;
 }
 
 function checkOptions(options: SsoClientOptions): void {
@@ -75,29 +101,29 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
     redirect: "manual",
   });
 
-  async function exchange(input: ExchangeInput): Promise<ExchangeResult> {
-    const body =
-      input.idToken !== undefined
-        ? { database: input.database, id_token: input.idToken }
-        : { database: input.database, access_token: input.accessToken };
+  /**
+   * One call through openapi-fetch, with every failure as an SsoExchangeError: no answer, a body that
+   * is not JSON, a redirect (never followed), an error answer.
+   */
+  async function call<T>(
+    send: (onResponse: { onResponse(arg: { response: Response }): void }) => Promise<{
+      data?: T;
+      error?: unknown;
+      response: Response;
+    }>,
+  ): Promise<{ data: T | undefined; response: Response }> {
     // Remembers whether an answer arrived, to tell "no answer" from "an answer that is not JSON".
     let answered: Response | undefined;
-    const { data, error, response } = await raw
-      .POST("/v1/sso_token", {
-        body,
-        middleware: [
-          {
-            onResponse({ response }) {
-              answered = response;
-            },
-          },
-        ],
-      })
-      .catch((err: unknown) => {
-        throw answered
-          ? badResponse(answered, "the service answered a body that is not JSON", err)
-          : networkError(err);
-      });
+    const watch = {
+      onResponse({ response }: { response: Response }) {
+        answered = response;
+      },
+    };
+    const { data, error, response } = await send(watch).catch((err: unknown) => {
+      throw answered
+        ? badResponse(answered, "the service answered a body that is not JSON", err)
+        : networkError(err);
+    });
     if (isRedirect(response)) {
       throw badResponse(
         response,
@@ -105,6 +131,17 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
       );
     }
     if (error !== undefined || !response.ok) throw errorFromResponse(response, error);
+    return { data, response };
+  }
+
+  async function exchange(input: ExchangeInput): Promise<ExchangeResult> {
+    const body =
+      input.idToken !== undefined
+        ? { database: input.database, id_token: input.idToken }
+        : { database: input.database, access_token: input.accessToken };
+    const { data, response } = await call((watch) =>
+      raw.POST("/v1/sso_token", { body, middleware: [watch] }),
+    );
     if (
       !data ||
       typeof data.id_token !== "string" ||
@@ -116,5 +153,39 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
     return { token: data.id_token, database: data.database, expiresIn: data.expires_in, tokenType: "Bearer" };
   }
 
-  return { raw, exchange };
+  async function refresh(input: RefreshInput): Promise<RefreshResult> {
+    const { data, response } = await call((watch) =>
+      raw.POST("/v1/token_refresh", {
+        params: { header: { Authorization: `Bearer ${input.token}`, "Content-Type": "application/json" } },
+        body: input.database === undefined ? {} : { database: input.database },
+        middleware: [watch],
+      }),
+    );
+    if (
+      !data ||
+      typeof data.access_token !== "string" ||
+      typeof data.database !== "string" ||
+      typeof data.username !== "string" ||
+      typeof data.expires_in !== "number"
+    ) {
+      throw badResponse(response, "the service answered 2xx without a refreshed token");
+    }
+    return {
+      token: data.access_token,
+      database: data.database,
+      username: data.username,
+      expiresIn: data.expires_in,
+      tokenType: "Bearer",
+    };
+  }
+
+  async function info(): Promise<InfoResult> {
+    const { data, response } = await call((watch) => raw.GET("/v1/info", { middleware: [watch] }));
+    if (!data || typeof data.default_database !== "string" || typeof data.openapi_version !== "string") {
+      throw badResponse(response, "the service answered 2xx without its info");
+    }
+    return { defaultDatabase: data.default_database, openapiVersion: data.openapi_version };
+  }
+
+  return { raw, exchange, refresh, info };
 }

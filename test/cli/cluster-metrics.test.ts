@@ -59,7 +59,8 @@ databases:
     );
     expect(minters.size).toBe(2);
 
-    const minted = /ocient_sso_exchanges_total\{outcome="minted",vendor_code="0",integration="dev"\} (\d+)/;
+    const minted =
+      /ocient_sso_exchanges_total\{event="exchange",outcome="minted",vendor_code="0",integration="dev"\} (\d+)/;
     for (let i = 0; i < 6; i++) {
       const response = await fetch(`${url}/metrics`, { headers: { connection: "close" } });
       const text = await response.text();
