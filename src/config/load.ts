@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
-import { type Config, type ConfigInput, configSchema } from "./schema.js";
+import { type Config, type ConfigInput, configSchema, integrationOfDatabase } from "./schema.js";
 
 export class ConfigError extends Error {
   readonly code = "ERR_INVALID_CONFIG";
@@ -77,9 +77,8 @@ function crossCheck(config: Config): string[] {
       );
     }
   });
-  const system = config.databases.system;
   for (const [name, db] of Object.entries(config.databases)) {
-    if (db.integration === undefined && system?.integration === undefined) {
+    if (integrationOfDatabase(config.databases, name).name === undefined) {
       problems.push(`databases.${name}.integration: required (no integration is set for system to inherit)`);
     } else if (db.integration !== undefined && !names.has(db.integration)) {
       problems.push(`databases.${name}.integration: no integration is named "${db.integration}"`);

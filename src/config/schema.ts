@@ -384,3 +384,17 @@ export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type IntegrationConfig = Config["integrations"][number];
 export type DatabaseConfig = Config["databases"][string];
+
+/**
+ * The integration serving a database: its own, or the one of `system`, which the other databases inherit
+ * (as in Ocient). `inherited` tells which; `name` is undefined when neither is set.
+ */
+export function integrationOfDatabase(
+  databases: Config["databases"],
+  database: string,
+): { name: string | undefined; inherited: boolean } {
+  const own = databases[database]?.integration;
+  return own !== undefined
+    ? { name: own, inherited: false }
+    : { name: databases.system?.integration, inherited: true };
+}

@@ -3,7 +3,7 @@
  * one of `system`, which other databases inherit (as in Ocient). Unknown databases and databases not
  * granted to the user get the same answer, so a caller cannot enumerate them.
  */
-import type { DatabaseConfig, IntegrationConfig } from "../config/schema.js";
+import { type DatabaseConfig, type IntegrationConfig, integrationOfDatabase } from "../config/schema.js";
 import { AccessDenied, InvalidAccessToken, InvalidClaim } from "../errors.js";
 import type { Integration, IntegrationRegistry } from "./integration.js";
 import type { OpaqueTokenChecker } from "./opaque-token-checker.js";
@@ -47,6 +47,7 @@ export interface OpaqueCheck {
 }
 
 export class AccessPolicy {
+  readonly #config: Record<string, DatabaseConfig>;
   readonly #databases: Map<string, DatabaseConfig>;
   readonly #fallback: Integration | undefined;
   readonly #anyOpaque: boolean;
@@ -55,17 +56,18 @@ export class AccessPolicy {
     databases: Record<string, DatabaseConfig>,
     private readonly integrations: IntegrationRegistry,
   ) {
+    this.#config = databases;
     this.#databases = new Map(Object.entries(databases));
-    const systemName = databases.system?.integration;
+    const systemName = integrationOfDatabase(databases, "system").name;
     this.#fallback = systemName ? integrations.byName(systemName) : undefined;
     this.#anyOpaque = integrations.all().some((i) => i.opaque !== undefined);
   }
 
   /** The integration serving a database; undefined for unknown databases. */
   integrationOf(database: string): Integration | undefined {
-    const db = this.#databases.get(database);
-    if (!db) return undefined;
-    return db.integration ? this.integrations.byName(db.integration) : this.#fallback;
+    if (!this.#databases.has(database)) return undefined;
+    const { name } = integrationOfDatabase(this.#config, database);
+    return name === undefined ? undefined : this.integrations.byName(name);
   }
 
   /**

@@ -10,14 +10,20 @@ import {
   InvalidAudience,
   InvalidClaim,
   InvalidProviderMetadata,
-  ProviderUnavailable,
   TokenExpired,
   UnknownIssuer,
 } from "../errors.js";
 import type { StateStore } from "../state/store.js";
 import type { Clock } from "./clock.js";
 import type { ExchangeObserver } from "./observer.js";
-import { FailureBackoff, isObject, providerFetch, readJson, readJsonWhenOk } from "./provider-http.js";
+import {
+  checkAnswerStatus,
+  FailureBackoff,
+  isObject,
+  providerFetch,
+  readJson,
+  readJsonWhenOk,
+} from "./provider-http.js";
 import type { ProviderMetadataSource } from "./provider-metadata.js";
 
 type AccessTokenConfig = NonNullable<IntegrationConfig["access_tokens"]>;
@@ -108,10 +114,7 @@ export class OpaqueTokenChecker {
     this.#unavailable.check();
     try {
       const response = await providerFetch(url, init);
-      if (response.status >= 500) {
-        await response.body?.cancel();
-        throw new ProviderUnavailable(`the identity provider failed to answer ${kind}`);
-      }
+      await checkAnswerStatus(response, kind);
       this.#unavailable.clear();
       return response;
     } catch (err) {

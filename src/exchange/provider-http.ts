@@ -2,7 +2,7 @@
  * Every call to a provider goes through here: bounded by a timeout, never following redirects
  * (a redirect could lead anywhere), with failures turned into the contract's errors.
  */
-import { ProviderUnavailable } from "../errors.js";
+import { ProviderUnavailable, type SsoError } from "../errors.js";
 import type { Clock } from "./clock.js";
 
 export interface ProviderRequest {
@@ -55,6 +55,25 @@ export async function readJson(response: Response): Promise<unknown> {
     }
     return undefined;
   }
+}
+
+/**
+ * The one reading of a provider's answer status. 5xx says the provider is unavailable (503, retry). A
+ * redirect, never followed, and any other status but 200 are `otherwise`'s to say when given (for answers
+ * that must be 200: discovery, key sets); without it, a redirect says unavailable too, and other statuses
+ * are the caller's to read (an introspection 401, an OAuth error). A refused answer's body is discarded.
+ */
+export async function checkAnswerStatus(
+  response: Response,
+  what: string,
+  otherwise?: () => SsoError,
+): Promise<void> {
+  const { status } = response;
+  const failed = status >= 500 || (status >= 300 && status < 400);
+  if (!failed && (status === 200 || otherwise === undefined)) return;
+  await response.body?.cancel();
+  if (status < 500 && otherwise) throw otherwise();
+  throw new ProviderUnavailable(`the identity provider failed to answer ${what}`);
 }
 
 /** The JSON body of a 200 answer; any other answer's body is discarded unread and gives `undefined`. */

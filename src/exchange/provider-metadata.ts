@@ -6,7 +6,7 @@ import { isProviderUrl, PROVIDER_URL_RULE } from "../config/provider-url.js";
 import { InvalidProviderMetadata, ProviderUnavailable } from "../errors.js";
 import type { Clock } from "./clock.js";
 import type { ExchangeObserver } from "./observer.js";
-import { FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
+import { checkAnswerStatus, FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
 
 export interface ProviderMetadata {
   issuer: string;
@@ -102,14 +102,11 @@ export class ProviderMetadataSource {
       throw err;
     }
     try {
-      if (response.status >= 500) {
-        await response.body?.cancel();
-        throw new ProviderUnavailable("the identity provider failed to answer discovery");
-      }
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        throw new InvalidProviderMetadata("the identity provider has no valid discovery document");
-      }
+      await checkAnswerStatus(
+        response,
+        "discovery",
+        () => new InvalidProviderMetadata("the identity provider has no valid discovery document"),
+      );
       const doc = await readJson(response);
       if (!isObject(doc))
         throw new InvalidProviderMetadata("the identity provider's discovery document is not JSON");

@@ -7,7 +7,7 @@ import { InvalidProviderKeySet, ProviderUnavailable, SigningKeyUnknown, SsoError
 import type { Clock } from "./clock.js";
 import { importPublicJwk, keyFits, type VerificationKey } from "./jws.js";
 import type { ExchangeObserver } from "./observer.js";
-import { FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
+import { checkAnswerStatus, FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
 
 export interface RemoteKeySetOptions {
   integration: string;
@@ -94,14 +94,11 @@ export class RemoteKeySet {
     const { integration, observer } = this.opts;
     try {
       const response = await providerFetch(await this.opts.url(), { timeoutMs: this.opts.timeoutMs });
-      if (response.status >= 500) {
-        await response.body?.cancel();
-        throw new ProviderUnavailable("the identity provider failed to serve its key set");
-      }
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        throw new InvalidProviderKeySet("the identity provider did not serve a key set");
-      }
+      await checkAnswerStatus(
+        response,
+        "for its key set",
+        () => new InvalidProviderKeySet("the identity provider did not serve a key set"),
+      );
       this.#keys = toVerificationKeys(await readJson(response));
       this.#fetchedAt = this.opts.now();
       this.#failure.clear();

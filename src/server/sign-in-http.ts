@@ -64,3 +64,15 @@ export function databaseOf(database: string | undefined): string {
   if (database === "") throw new InvalidRequest("database must be a non-empty string");
   return database ?? DEFAULT_DATABASE;
 }
+
+/** The answer of a sign-in that minted (device verify, callback): the token and the published `status`. */
+export function signedIn(result: { token: string; user: string; database: string; expiresIn: number }) {
+  return {
+    access_token: result.token,
+    username: result.user,
+    database: result.database,
+    expires_in: result.expiresIn,
+    token_type: "Bearer" as const,
+    ...okStatus("Authentication successful"),
+  };
+}

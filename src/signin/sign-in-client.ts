@@ -6,10 +6,10 @@
  * by the integration's `http_timeout_ms`, never following redirects.
  */
 import type { IntegrationConfig } from "../config/schema.js";
-import { GrantRefused, ProviderUnavailable, SignInNotConfigured } from "../errors.js";
+import { GrantRefused, SignInNotConfigured } from "../errors.js";
 import type { AccessPolicy } from "../exchange/access-policy.js";
 import type { Integration } from "../exchange/integration.js";
-import { isObject, providerFetch, readJson } from "../exchange/provider-http.js";
+import { checkAnswerStatus, isObject, providerFetch, readJson } from "../exchange/provider-http.js";
 
 export type SignInConfig = NonNullable<IntegrationConfig["sign_in"]>;
 
@@ -68,10 +68,7 @@ export class SignInClient {
       body: form.toString(),
       timeoutMs: this.timeoutMs,
     });
-    if (response.status >= 500 || (response.status >= 300 && response.status < 400)) {
-      await response.body?.cancel();
-      throw new ProviderUnavailable("the identity provider failed to answer the sign-in request");
-    }
+    await checkAnswerStatus(response, "the sign-in request");
     return { status: response.status, body: await readJson(response) };
   }
 

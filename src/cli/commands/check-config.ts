@@ -6,7 +6,7 @@
  */
 import { stringify } from "yaml";
 import { configPathFrom, loadConfigFile } from "../../config/load.js";
-import type { Config, IntegrationConfig } from "../../config/schema.js";
+import { type Config, type IntegrationConfig, integrationOfDatabase } from "../../config/schema.js";
 import { ProviderUnavailable, SsoError } from "../../errors.js";
 import { Integration } from "../../exchange/integration.js";
 import { type Command, helpOption, parse, UsageError } from "../command.js";
@@ -101,10 +101,10 @@ async function signInRow(cfg: IntegrationConfig): Promise<string[]> {
 
 /** Database → integration; databases without one inherit the integration of `system`, as in Ocient. */
 function databaseRows(config: Config): string[][] {
-  const system = config.databases.system?.integration;
   return Object.entries(config.databases).map(([name, db]) => {
-    const integration = db.integration ?? system ?? "";
-    const source = db.integration ? integration : `${integration} (inherited from system)`;
+    const { name: served, inherited } = integrationOfDatabase(config.databases, name);
+    const integration = served ?? "";
+    const source = inherited ? `${integration} (inherited from system)` : integration;
     const issuer = config.integrations.find((i) => i.name === integration)?.issuer ?? "";
     const grants = [...db.users.map((u) => `user:${u}`), ...db.groups.map((g) => `group:${g}`)];
     return [name, source, issuer, grants.join(", ") || "(nobody)"];

@@ -6,10 +6,10 @@ import type { OperationHandler } from "../operations.js";
 import {
   BINDING_COOKIE,
   noStore,
-  okStatus,
   SESSION_COOKIE,
   sessionPath,
   setCookie,
+  signedIn,
 } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
@@ -36,16 +36,6 @@ export function getCallback({ service }: HandlerDeps): OperationHandler<"getOcie
       path: sessionPath(config),
       maxAgeSeconds: result.expiresIn,
     });
-    return {
-      status: 200,
-      body: {
-        access_token: result.token,
-        username: result.user,
-        database: result.database,
-        expires_in: result.expiresIn,
-        token_type: "Bearer",
-        ...okStatus("Authentication successful"),
-      },
-    };
+    return { status: 200, body: signedIn(result) };
   };
 }

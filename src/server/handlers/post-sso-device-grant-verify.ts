@@ -5,7 +5,7 @@
 import { InvalidRequest } from "../../errors.js";
 import { parseTimeout } from "../../signin/device-grant.js";
 import type { OperationHandler } from "../operations.js";
-import { noStore, okStatus } from "../sign-in-http.js";
+import { noStore, signedIn } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
 export function postSsoDeviceGrantVerify({
@@ -24,16 +24,6 @@ export function postSsoDeviceGrantVerify({
       ctx.state.audit,
     );
     noStore(ctx);
-    return {
-      status: 200,
-      body: {
-        access_token: result.token,
-        username: result.user,
-        database: result.database,
-        expires_in: result.expiresIn,
-        token_type: "Bearer",
-        ...okStatus("Authentication successful"),
-      },
-    };
+    return { status: 200, body: signedIn(result) };
   };
 }
