@@ -483,9 +483,8 @@ abstract class ProviderFailure extends SsoError {
   }
 }
 
-/** Discovery, JWKS, introspection or userinfo unreachable or timed out. */
-export class ProviderUnavailable extends ProviderFailure {
-  readonly code = "ERR_PROVIDER_UNAVAILABLE";
+/** A failure a client should retry, after `Retry-After` seconds. */
+abstract class Unavailable extends ProviderFailure {
   constructor(
     message: string,
     options?: ErrorOptions,
@@ -496,20 +495,17 @@ export class ProviderUnavailable extends ProviderFailure {
   }
 }
 
+/** Discovery, JWKS, introspection or userinfo unreachable or timed out. */
+export class ProviderUnavailable extends Unavailable {
+  readonly code = "ERR_PROVIDER_UNAVAILABLE";
+}
+
 /**
  * The shared state (Redis) did not answer in time, so something that every instance must agree on
  * (a device code, browser sign-in state, a used subject token) cannot be decided: never guessed.
  */
-export class StateUnavailable extends ProviderFailure {
+export class StateUnavailable extends Unavailable {
   readonly code = "ERR_STATE_UNAVAILABLE";
-  constructor(
-    message: string,
-    options?: ErrorOptions,
-    /** Seconds a client should wait before retrying. */
-    override readonly retryAfter = 2,
-  ) {
-    super(message, options);
-  }
 }
 
 /** The provider answered with a discovery document that is not one. */

@@ -1,16 +1,10 @@
 /**
- * Looks at a subject token before anything trusts it: size, shape, header and the unverified `iss`
+ * Looks at a subject token before anything trusts it (its size is token-size.ts's): shape, header and the unverified `iss`
  * used to pick an integration. Refuses what no integration may accept (RFC 8725): JWE, `alg: none`,
  * HMAC, unknown `crit`. Nothing here fetches anything; `jku`, `x5u`, `jwk` and `x5c` are ignored.
  */
 import type { JWTPayload, ProtectedHeaderParameters } from "jose";
-import {
-  InvalidAccessToken,
-  InvalidIdToken,
-  InvalidSignature,
-  PayloadTooLarge,
-  UnknownIssuer,
-} from "../errors.js";
+import { InvalidAccessToken, InvalidIdToken, InvalidSignature, UnknownIssuer } from "../errors.js";
 
 export type TokenKind = "id_token" | "access_token";
 
@@ -25,13 +19,6 @@ function otherwiseInvalid(kind: TokenKind, reason: string): InvalidIdToken | Inv
   return kind === "id_token"
     ? new InvalidIdToken(`invalid id_token: ${reason}`)
     : new InvalidAccessToken(`invalid access_token: ${reason}`);
-}
-
-export function checkSize(token: string, maxBytes: number): void {
-  // UTF-16 length is a lower bound of the UTF-8 size; both are checked before any decoding.
-  if (token.length > maxBytes || Buffer.byteLength(token, "utf8") > maxBytes) {
-    throw new PayloadTooLarge(`the token is larger than ${maxBytes} bytes`);
-  }
 }
 
 export function decodeSegment(segment: string): unknown {

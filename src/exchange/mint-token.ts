@@ -7,7 +7,7 @@ import type { Config } from "../config/schema.js";
 import { TokenExpired } from "../errors.js";
 import type { Identity } from "./access-policy.js";
 import { signCompact } from "./jws.js";
-import type { KeyStore } from "./signing-keys.js";
+import type { KeyStore } from "./key-store.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 
 export interface MintedToken {

@@ -18,8 +18,8 @@ import { DENIED, type Identity } from "./access-policy.js";
 import type { ExchangeFacts, ExchangeService } from "./exchange.js";
 import { decodeSegment, isRecord, SEGMENT } from "./inspect-token.js";
 import { keyFits, splitSignature, verifySignature } from "./jws.js";
+import type { KeyStore } from "./key-store.js";
 import { TokenMinter } from "./mint-token.js";
-import type { KeyStore } from "./signing-keys.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 
 /** The database a refresh is for when the request names none, as published. */

@@ -9,7 +9,7 @@
  */
 import { whitespaceKeys } from "../../generated/request-keys.js";
 import { InvalidRequest } from "../errors.js";
-import { checkSize } from "../exchange/inspect-token.js";
+import { checkSize } from "../exchange/token-size.js";
 
 /**
  * Renames, in place, each key of `record` that is one of `names` once trimmed (`"access_token    "` →

@@ -1,11 +1,11 @@
 /**
- * One log line per request, with a request id (an incoming `X-Request-Id` is kept when sane). The
- * exchange route's line is also its audit record: outcome, integration, user, database, minted
- * `jti`, client address and `vendor_code`; never a token.
+ * One log line per request, with a request id (an incoming `X-Request-Id` is kept when sane). The line of
+ * an operation that mints is also its audit record (audit-record.ts); never a token.
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Middleware } from "koa";
 import type { SsoError } from "../errors.js";
+import { auditRecord } from "./audit-record.js";
 import type { RequestState } from "./handlers/types.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
@@ -39,23 +39,11 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
         status: ctx.status,
         ms: Math.round(seconds * 1e5) / 100,
       };
-      const facts = ctx.state.audit;
-      const event = ctx.state.auditEvent;
-      if (facts && event) {
-        const outcome = error ? (error.status >= 500 ? "failed" : "rejected") : "minted";
-        const integration = facts.integration ?? "none";
-        Object.assign(line, {
-          event,
-          outcome,
-          integration,
-          user: facts.user,
-          database: facts.database,
-          jti: facts.jti,
-          client,
-          vendor_code: error?.vendorCode,
-        });
-        metrics.exchanges.inc({ event, outcome, vendor_code: String(error?.vendorCode ?? 0), integration });
-        metrics.exchangeSeconds.observe({ outcome }, seconds);
+      if (ctx.state.audit && ctx.state.auditEvent) {
+        Object.assign(
+          line,
+          auditRecord(ctx.state.auditEvent, ctx.state.audit, client, error, seconds, metrics),
+        );
       }
       if (error) line.reason = error.message;
       const unexpected = (ctx.state as { unexpected?: unknown }).unexpected;

@@ -6,9 +6,9 @@
 import type { Config } from "../config/schema.js";
 import type { Clock } from "../exchange/clock.js";
 import { ExchangeService } from "../exchange/exchange.js";
+import { KeyStore } from "../exchange/key-store.js";
 import type { ExchangeObserver } from "../exchange/observer.js";
 import { RefreshService } from "../exchange/refresh.js";
-import { KeyStore } from "../exchange/signing-keys.js";
 import { BrowserFlow } from "../signin/browser-flow.js";
 import { DeviceGrant } from "../signin/device-grant.js";
 import { SignInClients } from "../signin/sign-in-client.js";

@@ -15,7 +15,7 @@ import {
   UnknownIssuer,
 } from "../errors.js";
 import type { ExchangeFacts, ExchangeResult, ExchangeService } from "../exchange/exchange.js";
-import type { StateStore } from "../state/store.js";
+import { parseEntry, type StateStore } from "../state/store.js";
 import { allowedCallbackPath } from "./callback-path.js";
 import { digest, digestMatches, randomSecret } from "./secrets.js";
 import type { SignInClients } from "./sign-in-client.js";
@@ -115,7 +115,7 @@ export class BrowserFlow {
       throw new SignInStateUnknown(UNKNOWN);
     }
     // Taken before anything else is checked: whatever follows, this state never serves again.
-    const flow = parseFlow(await this.store.take(stateKey(state)));
+    const flow = parseEntry<FlowState>(await this.store.take(stateKey(state)));
     if (flow === undefined) throw new SignInStateUnknown(UNKNOWN);
     if (binding === undefined || !digestMatches(binding, flow.binding)) {
       throw new SignInStateUnknown("this browser did not start this sign-in");
@@ -151,14 +151,5 @@ export class BrowserFlow {
       flow.database,
       facts,
     );
-  }
-}
-
-function parseFlow(raw: string | undefined): FlowState | undefined {
-  if (raw === undefined) return undefined;
-  try {
-    return JSON.parse(raw) as FlowState;
-  } catch {
-    return undefined;
   }
 }

@@ -24,7 +24,7 @@ import {
 } from "../errors.js";
 import type { ExchangeFacts, ExchangeResult, ExchangeService } from "../exchange/exchange.js";
 import { isObject } from "../exchange/provider-http.js";
-import type { StateStore } from "../state/store.js";
+import { parseEntry, type StateStore } from "../state/store.js";
 import { digest } from "./secrets.js";
 import type { SignInClient, SignInClients } from "./sign-in-client.js";
 
@@ -185,7 +185,7 @@ export class DeviceGrant {
     }
     if (request.userCode.length > MAX_USER_CODE_LENGTH) throw new SignInStateUnknown(UNKNOWN);
     const key = grantKey(request.userCode);
-    const state = parseState(await this.store.get(key));
+    const state = parseEntry<GrantState>(await this.store.get(key));
     // Someone else's code answers as an unknown one: a guess that hits a pending code learns nothing.
     if (state === undefined || state.client !== request.client || state.expires_at <= this.#now()) {
       throw new SignInStateUnknown(UNKNOWN);
@@ -262,15 +262,6 @@ export class DeviceGrant {
 function intervalOf(value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 1) return DEFAULT_INTERVAL_S;
   return Math.min(Math.ceil(value), MAX_INTERVAL_S);
-}
-
-function parseState(raw: string | undefined): GrantState | undefined {
-  if (raw === undefined) return undefined;
-  try {
-    return JSON.parse(raw) as GrantState;
-  } catch {
-    return undefined;
-  }
 }
 
 async function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {

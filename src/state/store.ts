@@ -22,3 +22,13 @@ export interface StateStore {
    */
   increment(key: string, ttlMs: number): Promise<number>;
 }
+
+/** A JSON entry read back from a store; `undefined` when absent or not JSON (a damaged entry is no entry). */
+export function parseEntry<T>(raw: string | undefined): T | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -7,7 +7,7 @@
  */
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rotateKeys } from "../../src/exchange/signing-keys.js";
+import { rotateKeys } from "../../src/exchange/key-file.js";
 import { CLUSTER_ISSUER, type Cluster, startCluster } from "../support/cluster.js";
 import { mintedToken } from "../support/harness.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";

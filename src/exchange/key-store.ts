@@ -1,0 +1,147 @@
+/**
+ * The running service's signing keys, loaded from the key file (key-file.ts): the signer of the moment,
+ * the keys it publishes, and the public keys that check its own tokens (token_refresh).
+ */
+import type { KeyObject } from "node:crypto";
+import type { JWK } from "jose";
+import { importPrivateJwk, importPublicJwk, type VerificationKey } from "./jws.js";
+import {
+  generateStoredKey,
+  type KeyFile,
+  nowSeconds,
+  publicJwk,
+  readKeyFile,
+  signingKeyAt,
+  signsFrom,
+  writeKeyFile,
+} from "./key-file.js";
+
+export interface Signer {
+  kid: string;
+  alg: string;
+  key: KeyObject;
+  /** The base64url protected header of every token this key signs: `{alg, typ: "at+jwt", kid}`. */
+  encodedHeader: string;
+}
+
+interface KeyStoreState {
+  /** Every key that signs now or will, newest start first. */
+  signers: ReadonlyArray<Signer & { from: number }>;
+  published: ReadonlyArray<{ jwk: JWK; retireAt: number | undefined }>;
+  /** The published keys by kid, imported once, to check this service's own tokens (token_refresh). */
+  verifiers: ReadonlyMap<string, { key: VerificationKey; retireAt: number | undefined }>;
+}
+
+export class KeyStore {
+  #state: KeyStoreState;
+
+  private constructor(state: KeyStoreState) {
+    this.#state = state;
+  }
+
+  /**
+   * Loads the key file, creating it with one key when missing (`created` tells the caller to warn).
+   * `previous` is the key that signed until this load (on a reload): it stays published until `until`
+   * even when the file retired it earlier, so no token it signed outlives its key in the JWKS.
+   */
+  static async open(
+    file: string,
+    alg: string,
+    previous?: PublishedKey,
+  ): Promise<{ store: KeyStore; created: boolean }> {
+    let content = await readKeyFile(file);
+    const created = content === undefined;
+    if (!content) {
+      content = { keys: [await generateStoredKey(alg)] };
+      await writeKeyFile(file, content);
+    }
+    return { store: KeyStore.from(content, alg, previous), created };
+  }
+
+  static from(content: KeyFile, alg: string, previous?: PublishedKey): KeyStore {
+    const now = nowSeconds();
+    const live = content.keys.filter((k) => k.retire_at === undefined || k.retire_at > now);
+    if (!live.some((k) => k.retire_at === undefined && k.alg === alg))
+      throw new Error(`no active ${alg} signing key in the key file; run "ocient-sso keys rotate"`);
+    const current = signingKeyAt(live, alg, now);
+    // Keys that sign now or later; older ones are superseded for good.
+    const signing = live
+      .filter((k) => k.alg === alg && (k === current || signsFrom(k) > now))
+      .sort((a, b) => signsFrom(b) - signsFrom(a));
+    const signers = signing.map((k) => {
+      const { created_at: _c, retire_at: _r, signs_from: _s, ...jwk } = k;
+      const header = { alg: k.alg, typ: "at+jwt", kid: k.kid };
+      return {
+        kid: k.kid,
+        alg: k.alg,
+        key: importPrivateJwk(jwk as Record<string, unknown>),
+        encodedHeader: Buffer.from(JSON.stringify(header)).toString("base64url"),
+        from: signsFrom(k),
+      };
+    });
+    const published = live.map((k) => ({ jwk: publicJwk(k), retireAt: k.retire_at }));
+    const active = signers.at(-1) as Signer;
+    if (previous && previous.jwk.kid !== active.kid) {
+      const entry = published.find((p) => p.jwk.kid === previous.jwk.kid);
+      if (!entry) published.push({ jwk: previous.jwk, retireAt: previous.until });
+      else if (entry.retireAt !== undefined) entry.retireAt = Math.max(entry.retireAt, previous.until);
+    }
+    const verifiers = new Map(
+      published.map((p) => [
+        p.jwk.kid as string,
+        { key: importPublicJwk(p.jwk as Record<string, unknown>), retireAt: p.retireAt },
+      ]),
+    );
+    return new KeyStore({ signers, published, verifiers });
+  }
+
+  /** The key that signs now: picked by time, so a staged key takes over at its `signs_from` everywhere at once. */
+  get signer(): Signer {
+    return this.signerAt(nowSeconds());
+  }
+
+  signerAt(nowSec: number): Signer {
+    const { signers } = this.#state;
+    return signers.find((s) => s.from <= nowSec) ?? (signers.at(-1) as Signer);
+  }
+
+  /** Every key that signs now or will (staged), to be probed before the service says it is ready. */
+  signers(): readonly Signer[] {
+    return this.#state.signers;
+  }
+
+  /**
+   * Takes over the keys of `next` (a fresh load of the key file) in one assignment, so whoever holds this
+   * store (the minter, the JWKS route) sees the new keys without being rebuilt.
+   */
+  adopt(next: KeyStore): void {
+    this.#state = next.#state;
+  }
+
+  /** The signer's public key, to be carried over by the next load for as long as its tokens live. */
+  signerJwk(): JWK {
+    const kid = this.signer.kid;
+    return this.#state.published.find((p) => p.jwk.kid === kid)?.jwk as JWK;
+  }
+
+  /** The public key published as `kid` (a signer's, or a previous key not yet past `retire_at`), for token_refresh. */
+  verificationKey(kid: string, nowSec = nowSeconds()): VerificationKey | undefined {
+    const entry = this.#state.verifiers.get(kid);
+    return entry && (entry.retireAt === undefined || entry.retireAt > nowSec) ? entry.key : undefined;
+  }
+
+  /** Public keys of the signers (current and staged) and of previous keys not yet past `retire_at`. */
+  jwks(nowSec = nowSeconds()): { keys: JWK[] } {
+    return {
+      keys: this.#state.published
+        .filter((k) => k.retireAt === undefined || k.retireAt > nowSec)
+        .map((k) => k.jwk),
+    };
+  }
+}
+
+/** A public key published until `until` (seconds since the epoch). */
+export interface PublishedKey {
+  jwk: JWK;
+  until: number;
+}

@@ -1,0 +1,33 @@
+/**
+ * The audit record of an operation that mints (exchange, refresh, sign-in): outcome, integration, user,
+ * database, minted `jti`, client address and `vendor_code`, on the request's log line; and its metrics.
+ * Never a token.
+ */
+import type { SsoError } from "../errors.js";
+import type { ExchangeFacts } from "../exchange/exchange.js";
+import type { Metrics } from "./metrics.js";
+import type { AuditEvent } from "./operations.js";
+
+export function auditRecord(
+  event: AuditEvent,
+  facts: ExchangeFacts,
+  client: string,
+  error: SsoError | undefined,
+  seconds: number,
+  metrics: Metrics,
+): Record<string, unknown> {
+  const outcome = error ? (error.status >= 500 ? "failed" : "rejected") : "minted";
+  const integration = facts.integration ?? "none";
+  metrics.exchanges.inc({ event, outcome, vendor_code: String(error?.vendorCode ?? 0), integration });
+  metrics.exchangeSeconds.observe({ outcome }, seconds);
+  return {
+    event,
+    outcome,
+    integration,
+    user: facts.user,
+    database: facts.database,
+    jti: facts.jti,
+    client,
+    vendor_code: error?.vendorCode,
+  };
+}
