@@ -1,12 +1,16 @@
 /**
- * `npm run bench` (issue #5): on loopback, with one load generator (autocannon, 32 connections) and one
- * body size, measures a bare Koa baseline, the exchange, the crypto floor and oidc-provider's token
- * endpoint; prints the table and the targets, writes bench/results/latest.json and bench/README.md.
+ * `npm run bench` (issues #5, #11, #12): on loopback, with one load generator (autocannon, 32 connections),
+ * measures a bare Koa baseline, the exchange, the refresh, the device grant's verify, the crypto floors
+ * and oidc-provider's token endpoint, with the server's CPU time per request of each; prints the table,
+ * the efficiency against the floor and the targets, writes bench/results/latest.json and bench/README.md.
  *   --long       also 100,000 exchanges on a fresh server, RSS sampled (or BENCH_LONG=1)
  *   --profile    only the exchange, under node --cpu-prof; prints the top self-time entries
  *   --perf       only the exchange, under Linux perf (on-CPU samples per thread); prints the top entries
  *   --ha         only the single process beside nginx in front of 2 instances sharing Redis rate limits,
  *                with the server CPU per request of each (the full run includes both)
+ *   --device     only the device grant's verify, the user already finished (the full run includes it)
+ *   --device-grants N  grants verified in its measured window (default 600; 10% more, at least 64, warm it up)
+ *   --refresh-tokens N tokens minted through the exchange for the refresh (default 30000)
  *   --duration S measured seconds per scenario (default 8); --warmup S (default 2)
  *   --rounds N   baseline/exchange pairs, alternated; the ratio is the median pair's (default 3)
  *   --tokens N   id_tokens in the pool (default 200000, enough for every request of a scenario to carry its own)
@@ -19,6 +23,7 @@ import { parseArgs } from "node:util";
 import { recommendedThreadpoolSize } from "../src/server/threadpool.js";
 import { buildTargets, ROOT } from "./lib/build.js";
 import { freePort, round, stopTarget } from "./lib/child.js";
+import { type DeviceResult, runDeviceVerify } from "./lib/device-runs.js";
 import {
   type ExchangeResult,
   type LongResult,
@@ -30,6 +35,7 @@ import { type HaResult, runHa, runSingleWithCpu } from "./lib/ha.js";
 import { startIssuer } from "./lib/issuer.js";
 import { CONNECTIONS } from "./lib/load.js";
 import { runPerf } from "./lib/perf.js";
+import { mintPool, type RefreshResult, runRefresh } from "./lib/refresh-runs.js";
 import { printTable, printTargets, type Row, type TargetCheck, updateReadme } from "./lib/report.js";
 import {
   RECOMMENDED_POOL,
@@ -51,6 +57,9 @@ const { values: args } = parseArgs({
     profile: { type: "boolean", default: false },
     perf: { type: "boolean", default: false },
     ha: { type: "boolean", default: false },
+    device: { type: "boolean", default: false },
+    "device-grants": { type: "string", default: "600" },
+    "refresh-tokens": { type: "string", default: "30000" },
     duration: { type: "string", default: "8" },
     rounds: { type: "string", default: "3" },
     warmup: { type: "string", default: "2" },
@@ -67,6 +76,13 @@ const timing: Timing = {
   warmupSeconds: positive("warmup", args.warmup),
 };
 const rounds = Math.floor(positive("rounds", args.rounds));
+const deviceGrants = Math.floor(positive("device-grants", args["device-grants"]));
+// autocannon needs at least one request per connection.
+const deviceAmounts = {
+  warmup: Math.max(2 * CONNECTIONS, Math.ceil(deviceGrants / 10)),
+  measured: Math.max(CONNECTIONS, deviceGrants),
+};
+const refreshTokens = Math.floor(positive("refresh-tokens", args["refresh-tokens"]));
 const poolSize = Math.max(
   10_000,
   Math.floor(positive("tokens", args.tokens)),
@@ -93,7 +109,7 @@ const setup = await prepareExchange(issuer);
 // weigh on the start they time.
 const starts: number[] = [];
 let readyRss: number | undefined;
-const profiling = args.profile || args.perf || args.ha;
+const profiling = args.profile || args.perf || args.ha || args.device;
 if (!profiling) {
   for (let i = 0; i < START_SAMPLES; i++) {
     const sample = await startExchange(setup.configFile, setup.url);
@@ -119,6 +135,10 @@ try {
     const { single, ha } = await runHaPair();
     printTable(haRows(single, ha));
     console.log(`\n${haSummary(single, ha)}`);
+  } else if (args.device) {
+    const device = await runDeviceStep();
+    printTable([deviceRow(device)]);
+    console.log(`\n${deviceSummary(device)}`);
   } else if (args.profile) {
     const { load } = await runProfile(setup, bodies, timing);
     console.log(
@@ -164,18 +184,76 @@ function haSummary(single: HaResult, ha: HaResult): string {
   );
 }
 
+async function runDeviceStep(): Promise<DeviceResult> {
+  step(
+    `device grant verify, user already finished: preparing ${deviceAmounts.warmup + deviceAmounts.measured} grants at the embedded provider, then ${deviceAmounts.warmup} to warm up and ${deviceAmounts.measured} measured`,
+  );
+  const device = await runDeviceVerify(setup, timing, deviceAmounts);
+  if (device.errors > 0 || device.minted_check.valid !== device.minted_check.checked) {
+    console.error(
+      `FAIL: device verify correctness: ${device.errors} errors, ${JSON.stringify(device.minted_check.failures)}`,
+    );
+    process.exitCode = 1;
+  }
+  return device;
+}
+
+function deviceRow(device: DeviceResult): Row {
+  return {
+    scenario: `device verify (POST /v1/sso_device_grant_verify), user finished, ${device.requests} codes`,
+    ...device,
+  };
+}
+
+function deviceSummary(device: DeviceResult): string {
+  return (
+    `device verify, user already finished: ${device.rps} req/s, p50 ${device.p50_ms} ms, p99 ${device.p99_ms} ms, ` +
+    `${device.cpu_us_per_request} µs server CPU per request (the provider's own work not included), ` +
+    `${device.requests} verifications measured after ${deviceAmounts.warmup} to warm up; ${device.grants} grants ` +
+    `prepared in ${device.prepare_ms} ms; tokens checked ${device.minted_check.valid}/${device.minted_check.checked}`
+  );
+}
+
+/** (baseline CPU per request + floor CPU per operation) / the scenario's CPU per request. */
+function efficiency(
+  baselineUs: number | null,
+  floorUs: number | null,
+  scenarioUs: number | null,
+): number | null {
+  if (baselineUs === null || floorUs === null || scenarioUs === null || scenarioUs <= 0) return null;
+  return round((baselineUs + floorUs) / scenarioUs, 3);
+}
+
+function medianOf(values: number[]): number | null {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length > 0 ? (sorted[Math.floor(sorted.length / 2)] as number) : null;
+}
+
 async function main(): Promise<void> {
   const startMs = [...starts].sort((a, b) => a - b)[Math.floor(starts.length / 2)] ?? 0;
   // The machine's speed drifts from minute to minute (a shared VM measured the same build from 0.36× to
   // 0.51×), so the baseline and the exchange run in alternating pairs and the ratio is the median pair's.
-  const pairs: Array<{ baseline: ScenarioResult; exchange: ExchangeResult; ratio: number }> = [];
+  // The refresh's tokens, minted through the exchange on a server of their own (every server of the run
+  // shares the signing-key file, so each accepts them).
+  step(`refresh pool: ${refreshTokens} tokens minted through POST /v1/sso_token`);
+  const pool = await mintPool(setup, bodies, refreshTokens);
+  step(`minted ${pool.tokens.length} tokens in ${pool.ms} ms`);
+  const pairs: Array<{
+    baseline: ScenarioResult;
+    exchange: ExchangeResult;
+    refresh: RefreshResult;
+    ratio: number;
+  }> = [];
   for (let r = 1; r <= rounds; r++) {
     step(`round ${r}/${rounds}: baseline, bare Koa + readJsonBody echo`);
     const base = await runBaseline(await freePort(), bodies, timing);
     step(`round ${r}/${rounds}: exchange, UV_THREADPOOL_SIZE=${RECOMMENDED_POOL}`);
     const started = await startExchange(setup.configFile, setup.url);
     const ex = await runExchange(started.target, setup, bodies, timing);
-    pairs.push({ baseline: base, exchange: ex, ratio: round(ex.rps / base.rps, 3) });
+    step(`round ${r}/${rounds}: refresh (POST /v1/token_refresh), UV_THREADPOOL_SIZE=${RECOMMENDED_POOL}`);
+    const forRefresh = await startExchange(setup.configFile, setup.url);
+    const re = await runRefresh(forRefresh.target, setup, pool, timing);
+    pairs.push({ baseline: base, exchange: ex, refresh: re, ratio: round(ex.rps / base.rps, 3) });
   }
   const median = [...pairs].sort((a, b) => a.ratio - b.ratio)[
     Math.floor(pairs.length / 2)
@@ -190,9 +268,12 @@ async function main(): Promise<void> {
   const { single, ha } = await runHaPair();
   step(`peer: oidc-provider client_credentials, JWT access tokens (ES256)`);
   const peer = await runPeer({ port: await freePort(), bodyBytes }, timing);
-  const floorInput = (concurrency: number) => ({
-    tokens: tokens.slice(0, 2000),
-    provider_jwk: issuer.publicJwk,
+  const device = await runDeviceStep();
+  const { d: _private, created_at: _created, ...ownPublicJwk } = setup.signingKey;
+  const floorInput = (verify_alg: "RS256" | "ES256", concurrency: number) => ({
+    verify_alg,
+    tokens: verify_alg === "RS256" ? tokens.slice(0, 2000) : pool.tokens.slice(0, 2000),
+    provider_jwk: verify_alg === "RS256" ? issuer.publicJwk : ownPublicJwk,
     signing_jwk: { ...setup.signingKey, created_at: undefined },
     issuer: issuer.issuer,
     audience: AUDIENCE,
@@ -203,21 +284,55 @@ async function main(): Promise<void> {
     duration_ms: Math.min(5, timing.durationSeconds) * 1000,
   });
   step("crypto floor: the service's RS256 verify + ES256 sign (jws.ts), no HTTP (1 and 32 in flight)");
-  const floor1 = await runFloor(setup.dir, floorInput(1));
-  const floor32 = await runFloor(setup.dir, floorInput(CONNECTIONS));
+  const floor1 = await runFloor(setup.dir, floorInput("RS256", 1));
+  const floor32 = await runFloor(setup.dir, floorInput("RS256", CONNECTIONS));
+  step(
+    "crypto floor of the refresh: ES256 verify of a minted token + ES256 sign, no HTTP (1 and 32 in flight)",
+  );
+  const refreshFloor1 = await runFloor(setup.dir, floorInput("ES256", 1));
+  const refreshFloor32 = await runFloor(setup.dir, floorInput("ES256", CONNECTIONS));
   let long: LongResult | undefined;
   if (args.long) {
     step(`long: ${LONG_EXCHANGES} exchanges on a fresh server, RSS every second`);
     long = await runLong(setup, bodies, LONG_EXCHANGES);
   }
 
-  const floorRow = (name: string, f: typeof floor1): Row => ({ scenario: name, rps: f.ops_per_s, ...f });
+  const floorRow = (name: string, f: typeof floor1): Row => ({
+    scenario: name,
+    rps: f.ops_per_s,
+    ...f,
+    cpu_us_per_request: f.cpu_us_per_op,
+  });
+  // The floor is the cheapest the crypto was done here: the lower CPU per operation of 1 and 32 in flight.
+  const cheapest = (a: typeof floor1, b: typeof floor1) =>
+    a.cpu_us_per_op === null ? b.cpu_us_per_op : Math.min(a.cpu_us_per_op, b.cpu_us_per_op ?? Infinity);
+  const exchangeFloorUs = cheapest(floor1, floor32);
+  const refreshFloorUs = cheapest(refreshFloor1, refreshFloor32);
+  const perRound = pairs.map((p) => ({
+    baseline_cpu_us: p.baseline.cpu_us_per_request,
+    exchange_cpu_us: p.exchange.cpu_us_per_request,
+    refresh_cpu_us: p.refresh.cpu_us_per_request,
+    exchange: efficiency(p.baseline.cpu_us_per_request, exchangeFloorUs, p.exchange.cpu_us_per_request),
+    refresh: efficiency(p.baseline.cpu_us_per_request, refreshFloorUs, p.refresh.cpu_us_per_request),
+  }));
+  const known = (v: Array<number | null>) => v.filter((x): x is number => x !== null);
+  const exchangeEfficiency = medianOf(known(perRound.map((r) => r.exchange)));
+  const refreshEfficiency = medianOf(known(perRound.map((r) => r.refresh)));
+  // The refresh row shown is the one of the median refresh efficiency.
+  const refreshPick =
+    pairs[perRound.findIndex((r) => r.refresh === refreshEfficiency)] ?? (pairs[0] as (typeof pairs)[0]);
+  const refresh = refreshPick.refresh;
   const rows: Row[] = [
     { scenario: "baseline (bare Koa echo), median pair", ...baseline },
     {
       scenario: `exchange (POST /v1/sso_token), UV_THREADPOOL_SIZE=${RECOMMENDED_POOL}, median pair`,
       ...exchange,
     },
+    {
+      scenario: `refresh (POST /v1/token_refresh), UV_THREADPOOL_SIZE=${RECOMMENDED_POOL}, median efficiency`,
+      ...refresh,
+    },
+    deviceRow(device),
     { scenario: "exchange, libuv's default pool (4)", ...exchangeDefaultPool },
     {
       scenario: `exchange, 2 workers (pool ${recommendedThreadpoolSize(availableParallelism(), 2)} each)`,
@@ -227,6 +342,8 @@ async function main(): Promise<void> {
     { scenario: "peer (oidc-provider token)", ...peer },
     floorRow("crypto floor, 1 in flight", floor1),
     floorRow(`crypto floor, ${CONNECTIONS} in flight`, floor32),
+    floorRow("refresh crypto floor (ES256 verify + sign), 1 in flight", refreshFloor1),
+    floorRow(`refresh crypto floor, ${CONNECTIONS} in flight`, refreshFloor32),
   ];
   const ratios = {
     exchange_over_baseline: median.ratio,
@@ -234,8 +351,43 @@ async function main(): Promise<void> {
     exchange_2_workers_over_baseline: round(exchange2.rps / baseline.rps, 3),
     exchange_default_pool_over_baseline: round(exchangeDefaultPool.rps / baseline.rps, 3),
     exchange_over_floor: round(exchange.rps / floor32.ops_per_s, 3),
+    refresh_over_baseline: round(refresh.rps / refreshPick.baseline.rps, 3),
   };
-  const exchanges = [...pairs.map((p) => p.exchange), exchangeDefaultPool, exchange2];
+  const cpu = {
+    floor_exchange_us: exchangeFloorUs,
+    floor_refresh_us: refreshFloorUs,
+    rounds: perRound,
+    exchange_efficiency: exchangeEfficiency,
+    refresh_efficiency: refreshEfficiency,
+  };
+  const efficiencyLine = (
+    name: string,
+    us: (r: (typeof perRound)[0]) => number | null,
+    floorUs: number | null,
+    e: (r: (typeof perRound)[0]) => number | null,
+  ) =>
+    `${name}: ${perRound.map((r) => `(${r.baseline_cpu_us} + ${floorUs}) / ${us(r)} = ${e(r)}`).join("; ")}`;
+  const cpuLines = [
+    `server CPU per request (user + system of the process tree over the measured window): baseline ${baseline.cpu_us_per_request} µs, exchange ${exchange.cpu_us_per_request} µs, refresh ${refresh.cpu_us_per_request} µs, device verify ${device.cpu_us_per_request} µs; crypto floor ${exchangeFloorUs} µs per exchange (RS256 verify + ES256 sign), ${refreshFloorUs} µs per refresh (ES256 verify + ES256 sign), the cheaper of 1 and ${CONNECTIONS} in flight`,
+    `efficiency against the floor, (baseline + floor) / scenario, per round: ${efficiencyLine(
+      "exchange",
+      (r) => r.exchange_cpu_us,
+      exchangeFloorUs,
+      (r) => r.exchange,
+    )}; ${efficiencyLine(
+      "refresh",
+      (r) => r.refresh_cpu_us,
+      refreshFloorUs,
+      (r) => r.refresh,
+    )}; medians ${exchangeEfficiency} and ${refreshEfficiency}`,
+    deviceSummary(device),
+  ];
+  const exchanges = [
+    ...pairs.map((p) => p.exchange),
+    ...pairs.map((p) => p.refresh),
+    exchangeDefaultPool,
+    exchange2,
+  ];
   const correct = exchanges.every((e) => e.errors === 0 && e.minted_check.valid === e.minted_check.checked);
   const targets: TargetCheck[] = [
     {
@@ -245,6 +397,26 @@ async function main(): Promise<void> {
     },
     { target: "zero exchange errors", value: String(exchange.errors), pass: exchange.errors === 0 },
     { target: "p99 ≤ 10 ms", value: `${exchange.p99_ms} ms`, pass: exchange.p99_ms <= 10 },
+    {
+      target: "exchange efficiency against the floor ≥ 0.85 (median of the rounds)",
+      value: String(exchangeEfficiency),
+      pass: exchangeEfficiency === null ? null : exchangeEfficiency >= 0.85,
+    },
+    {
+      target: "refresh efficiency against the floor ≥ 0.9 (median of the rounds)",
+      value: String(refreshEfficiency),
+      pass: refreshEfficiency === null ? null : refreshEfficiency >= 0.9,
+    },
+    {
+      target: `refresh p99 ≤ 10 ms at ${CONNECTIONS} connections`,
+      value: `${refresh.p99_ms} ms`,
+      pass: refresh.p99_ms <= 10,
+    },
+    {
+      target: "zero refresh errors",
+      value: String(pairs.reduce((n, p) => n + p.refresh.errors, 0)),
+      pass: pairs.every((p) => p.refresh.errors === 0),
+    },
     { target: "start to ready ≤ 300 ms (median)", value: `${startMs} ms`, pass: startMs <= 300 },
     long
       ? {
@@ -273,8 +445,13 @@ async function main(): Promise<void> {
     `minted tokens checked against the service's JWKS: ${exchange.minted_check.valid}/${exchange.minted_check.checked} valid; ` +
       `id_tokens used ${exchange.tokens_used} (1 worker) and ${exchange2.tokens_used} (2 workers) of ${tokens.length} ` +
       `(${exchange.tokens_reused} and ${exchange2.tokens_reused} reused); ` +
-      `issuer served ${JSON.stringify(issuer.hits)}\n`,
+      `issuer served ${JSON.stringify(issuer.hits)}`,
   );
+  console.log(
+    `refresh: ${refresh.minted_check.valid}/${refresh.minted_check.checked} refreshed tokens valid; ${refresh.tokens_used} requests over ${pool.tokens.length} minted tokens (${refresh.tokens_reused} reused)\n`,
+  );
+  for (const line of cpuLines) console.log(line);
+  console.log("");
   printTargets(targets);
   if (!correct) {
     const failures = exchanges.flatMap((e) => e.minted_check.failures);
@@ -309,13 +486,19 @@ async function main(): Promise<void> {
       baseline,
       exchange,
       exchange_default_pool: exchangeDefaultPool,
+      refresh,
+      device_verify: device,
       exchange_2_workers: exchange2,
       exchange_single_cpu: single,
       exchange_ha_2_instances: ha,
       peer,
       crypto_floor_1: floor1,
       crypto_floor_32: floor32,
+      refresh_crypto_floor_1: refreshFloor1,
+      refresh_crypto_floor_32: refreshFloor32,
     },
+    refresh_pool: { tokens: pool.tokens.length, mint_ms: pool.ms },
+    cpu,
     ratios,
     issuer_hits: issuer.hits,
     targets,
@@ -330,6 +513,7 @@ async function main(): Promise<void> {
       [
         `exchange/baseline ${ratios.exchange_over_baseline}× (median of ${pairs.map((p) => `${p.ratio}×`).join(", ")}; libuv's default pool ${ratios.exchange_default_pool_over_baseline}×, 2 workers ${ratios.exchange_2_workers_over_baseline}×), exchange/peer ${ratios.exchange_over_peer}×, start to ready ${startMs} ms (median of ${starts.length})`,
         haSummary(single, ha),
+        ...cpuLines,
         ...targets.map(
           (t) => `${t.pass === null ? "not run" : t.pass ? "PASS" : "FAIL"}: ${t.target}: ${t.value}`,
         ),

@@ -31,7 +31,7 @@ export async function buildTargets(): Promise<{ ms: number }> {
     const first = `${result.stdout}${result.stderr}`.trim().split("\n").slice(0, 5).join("\n");
     console.warn(`warning: tsc reported problems (the bench continues with what it emitted):\n${first}`);
   }
-  for (const name of ["baseline-server", "peer-provider", "crypto-floor", "mint-worker"]) {
+  for (const name of ["baseline-server", "peer-provider", "crypto-floor", "mint-worker", "dev-provider"]) {
     if (!existsSync(target(name))) throw new Error(`the build did not emit ${target(name)}`);
   }
   await bundle(PRODUCT);

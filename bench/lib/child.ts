@@ -1,5 +1,5 @@
 /** Bench targets run in child processes, so the load generator never shares their event loop. */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
@@ -128,6 +128,50 @@ export function treeMemoryOf(pid: number): Memory | undefined {
       ? { rss_mb: round(sum.rss_mb + m.rss_mb, 1), peak_rss_mb: round(sum.peak_rss_mb + m.peak_rss_mb, 1) }
       : sum;
   }, own);
+}
+
+let ticks: number | undefined;
+
+/** Clock ticks per second of /proc's utime and stime (`getconf CLK_TCK`; 100 when getconf is missing). */
+export function clockTicks(): number {
+  if (ticks === undefined) {
+    const out = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
+    const n = Number(out.stdout?.trim());
+    ticks = out.status === 0 && Number.isInteger(n) && n > 0 ? n : 100;
+  }
+  return ticks;
+}
+
+/**
+ * User + system CPU seconds of `pid` (all its threads: the event loop and libuv's pool) and of its live
+ * descendants (a cluster primary's workers), from /proc (Linux); 0 when the process is gone.
+ */
+export function treeCpuSeconds(pid: number): number {
+  let own = 0;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    own = (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  } catch {
+    return 0;
+  }
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // no children file: count the process alone
+  }
+  return children.reduce((sum, child) => sum + treeCpuSeconds(child), own);
+}
+
+/** Microseconds of CPU per request, one decimal; null without requests. */
+export function microsPer(cpuSeconds: number, requests: number): number | null {
+  return requests > 0 ? round((cpuSeconds * 1e6) / requests, 1) : null;
 }
 
 /** A port free on loopback right now, for a target that must be polled before it can announce one. */

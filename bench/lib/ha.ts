@@ -5,13 +5,12 @@
  * time of the service processes, and of nginx and Redis, from /proc), which is what several instances
  * add: a proxy hop, Redis round trips for the limit, and a second event loop on the same cores.
  */
-import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startNginx } from "../../test/support/nginx.js";
 import { startRedis } from "../../test/support/redis.js";
 import type { Memory } from "./child.js";
-import { freePort, round, stopTarget, type Target, treeMemoryOf } from "./child.js";
+import { freePort, round, stopTarget, type Target, treeCpuSeconds, treeMemoryOf } from "./child.js";
 import { EXCHANGE_PATH } from "./exchange-runs.js";
 import { figures, fire, type LoadFigures } from "./load.js";
 import {
@@ -33,32 +32,6 @@ export interface HaResult extends LoadFigures {
   minted_check: SampleCheck;
 }
 
-const TICKS_PER_SECOND = 100;
-
-/** User + system CPU seconds of `pid` and its descendants (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  let own = 0;
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    own = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-  let children: number[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    // no children file
-  }
-  return children.reduce((sum, child) => sum + cpuSeconds(child), own);
-}
-
 interface Measured {
   load: LoadFigures;
   samples: MintedSample[];
@@ -76,7 +49,7 @@ async function measure(
   const cycle = new BodyCycle(bodies);
   const samples: MintedSample[] = [];
   await fire({ url, requests: [cycle.request(EXCHANGE_PATH)], durationSeconds: timing.warmupSeconds });
-  const cpu = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const cpu = (pids: number[]) => pids.reduce((sum, pid) => sum + treeCpuSeconds(pid), 0);
   const before = { service: cpu(service), others: cpu(others) };
   const load = figures(
     await fire({

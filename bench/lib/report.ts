@@ -9,6 +9,8 @@ export interface Row {
   p99_ms: number;
   max_ms: number;
   errors: number;
+  /** Server CPU per request (for the crypto floor: per operation), µs. */
+  cpu_us_per_request?: number | null;
   memory?: Memory;
 }
 
@@ -19,7 +21,7 @@ export interface TargetCheck {
 }
 
 const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
-const HEAD = ["scenario", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MB"];
+const HEAD = ["scenario", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "CPU µs/req", "RSS MB"];
 
 function cells(row: Row): string[] {
   return [
@@ -29,6 +31,7 @@ function cells(row: Row): string[] {
     ms(row.p99_ms),
     ms(row.max_ms),
     String(row.errors),
+    row.cpu_us_per_request == null ? "n/a" : row.cpu_us_per_request.toFixed(1),
     row.memory ? row.memory.rss_mb.toFixed(1) : "n/a",
   ];
 }

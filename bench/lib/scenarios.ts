@@ -7,11 +7,25 @@ import { createRemoteJWKSet, jwtVerify } from "jose";
 import { recommendedThreadpoolSize } from "../../src/server/threadpool.js";
 import type { FloorInput } from "../targets/crypto-floor.js";
 import { PRODUCT, target } from "./build.js";
-import { type Memory, memoryOf, round, spawnTarget, stopTarget, type Target, treeMemoryOf } from "./child.js";
+import {
+  type Memory,
+  memoryOf,
+  microsPer,
+  round,
+  spawnTarget,
+  stopTarget,
+  type Target,
+  treeCpuSeconds,
+  treeMemoryOf,
+} from "./child.js";
 import { figures, fire, type LoadFigures } from "./load.js";
 
 export interface ScenarioResult extends LoadFigures {
   memory?: Memory;
+  /** The server's user + system CPU seconds over the measured window (its process and its children). */
+  cpu_s: number;
+  /** That, in microseconds per request answered. */
+  cpu_us_per_request: number | null;
 }
 
 export interface Timing {
@@ -46,16 +60,36 @@ export class BodyCycle {
   }
 }
 
-/** Warm-up (discarded), then the measured run; memory read before the target stops. */
+/** Exactly this many requests for the warm-up and for the measured run, instead of durations. */
+export interface Amounts {
+  warmup: number;
+  measured: number;
+}
+
+/**
+ * Warm-up (discarded), then the measured run, with the server's CPU time (its process tree, from /proc)
+ * read just before and just after it; memory read before the target stops.
+ */
 export async function loadTarget(
   t: Target,
   requests: () => autocannon.Request[],
   timing: Timing,
+  amounts?: Amounts,
 ): Promise<ScenarioResult> {
   const url = String(t.ready.ready);
-  await fire({ url, requests: requests(), durationSeconds: timing.warmupSeconds });
-  const result = figures(await fire({ url, requests: requests(), durationSeconds: timing.durationSeconds }));
-  return { ...result, memory: treeMemoryOf(t.pid) };
+  const bound = (amount: number | undefined, seconds: number) =>
+    amount === undefined ? { durationSeconds: seconds } : { durationSeconds: 0, amount, limitSeconds: 120 };
+  await fire({ url, requests: requests(), ...bound(amounts?.warmup, timing.warmupSeconds) });
+  const cpuBefore = treeCpuSeconds(t.pid);
+  const raw = await fire({ url, requests: requests(), ...bound(amounts?.measured, timing.durationSeconds) });
+  const cpu_s = treeCpuSeconds(t.pid) - cpuBefore;
+  const result = figures(raw);
+  return {
+    ...result,
+    memory: treeMemoryOf(t.pid),
+    cpu_s: round(cpu_s, 2),
+    cpu_us_per_request: microsPer(cpu_s, result.requests),
+  };
 }
 
 export async function runBaseline(port: number, bodies: Buffer[], timing: Timing): Promise<ScenarioResult> {
@@ -109,11 +143,11 @@ export interface MintedSample {
   body: string;
 }
 
-/** Every 997th 200 response, up to `max`: the minted tokens checked after the run. */
-export function sampler(samples: MintedSample[], max = 50): autocannon.Request["onResponse"] {
+/** Every `every`th 200 response, up to `max`: the minted tokens checked after the run. */
+export function sampler(samples: MintedSample[], max = 50, every = 997): autocannon.Request["onResponse"] {
   let seen = 0;
   return (status, body, context) => {
-    if (status !== 200 || seen++ % 997 !== 0 || samples.length >= max) return;
+    if (status !== 200 || seen++ % every !== 0 || samples.length >= max) return;
     samples.push({ i: (context as { i: number }).i, body });
   };
 }
@@ -128,7 +162,12 @@ export interface SampleCheck {
 export async function checkMinted(
   url: string,
   samples: MintedSample[],
-  expect: { database: string; subjectOf: (i: number) => string },
+  expect: {
+    database: string;
+    subjectOf: (i: number) => string;
+    /** The answer's field holding the token: `id_token` for the exchange (default), `access_token` else. */
+    field?: "id_token" | "access_token";
+  },
 ): Promise<SampleCheck> {
   const discovery = (await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as {
     issuer: string;
@@ -138,8 +177,9 @@ export async function checkMinted(
   const failures: string[] = [];
   for (const { i, body } of samples) {
     try {
-      const { id_token } = JSON.parse(body) as { id_token: string };
-      const { payload } = await jwtVerify(id_token, keys, {
+      const token = (JSON.parse(body) as Record<string, unknown>)[expect.field ?? "id_token"];
+      if (typeof token !== "string") throw new Error(`no ${expect.field ?? "id_token"} in the answer`);
+      const { payload } = await jwtVerify(token, keys, {
         issuer: discovery.issuer,
         audience: discovery.issuer,
         typ: "at+jwt",
@@ -206,6 +246,7 @@ export async function runPeer({ port, bodyBytes }: PeerSetup, timing: Timing): P
 }
 
 export interface FloorResult {
+  verify_alg: "RS256" | "ES256";
   concurrency: number;
   ops: number;
   seconds: number;
@@ -214,11 +255,13 @@ export interface FloorResult {
   p99_ms: number;
   max_ms: number;
   errors: number;
+  /** CPU (user + system, every thread of the process) per operation over the measured loop, µs. */
+  cpu_us_per_op: number | null;
   memory?: Memory;
 }
 
 export async function runFloor(dir: string, input: FloorInput): Promise<FloorResult> {
-  const file = join(dir, `floor-${input.concurrency}.json`);
+  const file = join(dir, `floor-${input.verify_alg}-${input.concurrency}.json`);
   await writeFile(file, JSON.stringify(input));
   const spawned = spawnTarget("crypto-floor", target("crypto-floor"), [file], {
     timeoutMs: input.warmup_ms + input.duration_ms + 30_000,
@@ -228,6 +271,7 @@ export async function runFloor(dir: string, input: FloorInput): Promise<FloorRes
     ops: number;
     errors: number;
     seconds: number;
+    cpu_us: number;
     p50: number;
     p99: number;
     max: number;
@@ -235,6 +279,7 @@ export async function runFloor(dir: string, input: FloorInput): Promise<FloorRes
   const memory = memoryOf(t.pid);
   await stopTarget(t.process);
   return {
+    verify_alg: input.verify_alg,
     concurrency: input.concurrency,
     ops: r.ops,
     seconds: round(r.seconds, 2),
@@ -243,6 +288,7 @@ export async function runFloor(dir: string, input: FloorInput): Promise<FloorRes
     p99_ms: round(r.p99, 2),
     max_ms: round(r.max, 2),
     errors: r.errors,
+    cpu_us_per_op: r.ops > 0 ? round(r.cpu_us / r.ops, 1) : null,
     memory,
   };
 }
