@@ -1,24 +1,25 @@
 /**
  * Three instances behind a real nginx, sharing one key file and one real Redis: they behave as one
- * service for rate limits, replays and key rotations.
- *
- * TODO(lead): a device grant started through one instance and verified through another belongs here
- * once the sign-in handlers (device codes and browser state in SharedState.agreement) are merged.
+ * service for rate limits, replays, key rotations and device grants (a grant started through one
+ * instance is verified through another, the user signing in at the provider's own pages in between).
  */
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rotateKeys } from "../../src/exchange/key-file.js";
+import { call, closeAgents, type SignInResponse } from "../signin/http.js";
 import { CLUSTER_ISSUER, type Cluster, startCluster } from "../support/cluster.js";
-import { mintedToken } from "../support/harness.js";
+import { type Harness, mintedToken } from "../support/harness.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
 import { type RedisServer, startRedis } from "../support/redis.js";
 
 let provider: EmbeddedProvider;
 let redis: RedisServer;
 beforeAll(async () => {
-  [provider, redis] = await Promise.all([startEmbeddedProvider(), startRedis()]);
+  // The provider asks device clients to poll every second (its default is none: 5 s).
+  [provider, redis] = await Promise.all([startEmbeddedProvider({ deviceIntervalSeconds: 1 }), startRedis()]);
 });
 afterAll(async () => {
+  await closeAgents();
   await Promise.all([provider?.close(), redis?.close()]);
 });
 
@@ -137,5 +138,107 @@ describe("replays and rotations across three instances", () => {
     // Every instance switched by itself, without SIGHUP.
     for (const h of cluster.instances)
       expect(h.logs.some((l) => l.includes("signing keys reloaded"))).toBe(true);
+  }, 30_000);
+});
+
+describe("a device grant across three instances", () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ provider, redis });
+  });
+  afterAll(() => cluster?.close());
+
+  /** The instance whose request log has the answer's request id: the one that served it. */
+  function servedBy(r: SignInResponse): number {
+    const id = r.headers.get("x-request-id");
+    const found = cluster.instances
+      .map((h: Harness, i) => (h.logs.some((l) => l.includes(`"request_id":"${id}"`)) ? i : -1))
+      .filter((i) => i >= 0);
+    expect(found, `request ${id}`).toHaveLength(1);
+    return found[0] as number;
+  }
+
+  async function verifiedByCluster(token: string) {
+    const { json } = await cluster.get("/.well-known/jwks.json");
+    return (
+      await jwtVerify(token, createLocalJWKSet(json as JSONWebKeySet), {
+        issuer: CLUSTER_ISSUER,
+        typ: "at+jwt",
+      })
+    ).payload;
+  }
+
+  it("is started at one instance and verified at another, once, by the client that started it", async () => {
+    const [first, second, third] = cluster.instances as [Harness, Harness, Harness];
+    // One client (one loopback address) throughout; instances addressed directly, no proxy hop.
+    const me = "127.0.3.1";
+    const started = await call(
+      `${first.url}/v1/sso_device_grant`,
+      { database: "retail_analytics" },
+      { from: me },
+    );
+    expect(started.status, started.text).toBe(200);
+    const { user_code, verification_uri_complete } = started.json;
+    await provider.completeDeviceFlow(verification_uri_complete, "alice");
+
+    // Another client that learnt the code gets nothing, from any instance, and the code keeps working.
+    const stranger = await call(
+      `${third.url}/v1/sso_device_grant_verify`,
+      { user_code, timeout: 2 },
+      { from: "127.0.3.2" },
+    );
+    expect(stranger.status, stranger.text).toBe(400);
+    expect(stranger.json.status.vendor_code).toBe(-1203);
+    expect(stranger.json.access_token).toBeUndefined();
+
+    const verified = await call(
+      `${second.url}/v1/sso_device_grant_verify`,
+      { user_code, timeout: 10 },
+      { from: me },
+    );
+    expect(verified.status, verified.text).toBe(200);
+    expect(verified.json).toMatchObject({
+      username: "alice",
+      database: "retail_analytics",
+      token_type: "Bearer",
+    });
+    expect(await verifiedByCluster(verified.json.access_token)).toMatchObject({
+      sub: "alice",
+      database: "retail_analytics",
+      client_id: provider.signIn.clientId,
+    });
+    expect([servedBy(started), servedBy(stranger), servedBy(verified)]).toEqual([0, 2, 1]);
+
+    // Used once for the whole cluster: no instance mints for it again.
+    for (const h of cluster.instances) {
+      const again = await call(
+        `${h.url}/v1/sso_device_grant_verify`,
+        { user_code, timeout: 1 },
+        { from: me },
+      );
+      expect(again.status, again.text).toBe(400);
+      expect(again.json.status.vendor_code).toBe(-1203);
+      expect(again.json.access_token).toBeUndefined();
+    }
+  }, 30_000);
+
+  it("through nginx, binds the grant to the X-Forwarded-For client, whichever instance answers", async () => {
+    const me = "127.0.3.3";
+    const viaNginx = (path: string, body: unknown) => call(`${cluster.nginx.url}${path}`, body, { from: me });
+    const started = await viaNginx("/v1/sso_device_grant", { database: "retail_analytics" });
+    expect(started.status, started.text).toBe(200);
+    await provider.completeDeviceFlow(started.json.verification_uri_complete, "alice");
+    const verified = await viaNginx("/v1/sso_device_grant_verify", {
+      user_code: started.json.user_code,
+      timeout: 10,
+    });
+    expect(verified.status, verified.text).toBe(200);
+    expect(verified.json.username).toBe("alice");
+    // Round robin sent them to two instances. The verify's audit line names the client nginx saw, not
+    // nginx itself; and since a grant verifies only for the client that started it, the start saw it too.
+    expect(servedBy(started)).not.toBe(servedBy(verified));
+    const id = verified.headers.get("x-request-id");
+    const line = cluster.instances.flatMap((h) => h.logs).find((l) => l.includes(`"request_id":"${id}"`));
+    expect(JSON.parse(line as string)).toMatchObject({ event: "sign_in", outcome: "minted", client: me });
   }, 30_000);
 });

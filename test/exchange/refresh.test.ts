@@ -516,6 +516,10 @@ describe("bearerToken", () => {
     ["bearer abc", "abc"],
     ["BEARER   abc  ", "abc"],
     ["Bearer a b", "a b"],
+    ["Bearer abc\t", "abc"],
+    // Nothing but SP and HTAB is the field's whitespace: an NBSP or a leading tab stays, and fails to verify.
+    ["Bearer abc\u00a0", "abc\u00a0"],
+    ["Bearer \tabc", "\tabc"],
   ])("%j → %j", (header, token) => {
     expect(bearerToken(header)).toBe(token);
   });

@@ -99,8 +99,16 @@ export interface Harness {
   /** `POST /v1/sso_token`; an object body is sent as JSON, a string or Buffer as is. */
   post(body: unknown, init?: PostInit): Promise<ExchangeResponse>;
   get<P extends string>(path: P): Promise<HarnessResponse<GetAnswer<P>>>;
+  /**
+   * Reloads the running server with a configuration changed as an operator would change it (SIGHUP):
+   * `change` is merged over the options the harness started with, on the same keys file and issuer.
+   */
+  reload(change: HarnessReload): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What `reload` may change. */
+export type HarnessReload = Pick<HarnessOptions, "databases" | "dev" | "token">;
 
 function lineCapture(logs: string[]): Writable {
   let pending = "";
@@ -160,14 +168,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const ownsProvider = options.provider === undefined;
   const dir = await mkdtemp(join(tmpdir(), "ocient-sso-test-"));
   const logs: string[] = [];
-  const input = (issuer: string): ConfigInput => ({
+  const input = (issuer: string, change: HarnessReload = {}): ConfigInput => ({
     server: { port: 0, host: "127.0.0.1", log_level: "info", ...options.server },
-    token: { issuer, keys_file: join(dir, "keys.json"), ...options.token },
-    integrations: [{ ...devIntegration(provider), ...options.dev }, ...(options.integrations ?? [])],
+    token: { issuer, keys_file: join(dir, "keys.json"), ...options.token, ...change.token },
+    integrations: [
+      { ...devIntegration(provider), ...options.dev, ...change.dev },
+      ...(options.integrations ?? []),
+    ],
     databases: {
       system: { integration: "dev" },
       retail_analytics: { groups: ["analysts"] },
       ...options.databases,
+      ...change.databases,
     },
     state: options.state,
   });
@@ -194,7 +206,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   rememberSecret(provider.introspection.clientSecret);
   rememberSecret(provider.signIn.clientSecret);
 
-  return {
+  const harness: Harness = {
     provider,
     server,
     url,
@@ -221,10 +233,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async get(path) {
       return toResponse<GetAnswer<typeof path>>(await fetch(`${url}${path}`));
     },
+    async reload(change) {
+      const next = parseConfig(input(config.token.issuer, change));
+      await server.reload(next);
+      harness.config = next;
+    },
     async close() {
       await server.close();
       if (ownsProvider) await provider.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return harness;
 }
