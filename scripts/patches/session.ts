@@ -10,6 +10,7 @@ import {
   nothing,
   type Override,
   type Patch,
+  valueAt,
 } from "../lib/patch.js";
 import { isObject } from "../lib/walk-schemas.js";
 
@@ -62,6 +63,13 @@ export const refreshResponse: Patch = {
       },
     ];
     if (!context.check(document, [...guards, ...overrides])) return [];
-    return applyOverrides(document, overrides);
+    const fixed = applyOverrides(document, overrides);
+    const examples = valueAt(document, [...OK_SCHEMA.slice(0, -1), "examples"]);
+    for (const [name, example] of Object.entries(isObject(examples) ? examples : {})) {
+      if (!isObject(example) || !isObject(example.value)) continue;
+      example.value = { ...example.value, token_type: "Bearer" };
+      fixed.push(`extended example ${JSON.stringify(name)} with token_type`);
+    }
+    return fixed;
   },
 };
