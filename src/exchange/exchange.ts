@@ -159,7 +159,7 @@ export class ExchangeService {
     }
     this.policy.authorize(subject, identity, database);
     // Last before minting: a refused exchange never uses the token up.
-    await claimOnce(this.#used, subject, token, now);
+    if (subject.integration.config.replay === "once") await claimOnce(this.#used, subject, token, now);
     const minted = await this.#minter.mint(subject, identity, database, now);
     facts.jti = minted.jti;
     return {

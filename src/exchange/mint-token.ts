@@ -60,12 +60,8 @@ export class TokenMinter {
     this.#azp = cfg.authorized_party ?? this.#aud;
   }
 
-  async mint(
-    subject: VerifiedSubject,
-    identity: Identity,
-    database: string,
-    nowMs: number,
-  ): Promise<MintedToken> {
+  /** Not async: it hands on issue()'s promise; a refusal throws before anything is signed. */
+  mint(subject: VerifiedSubject, identity: Identity, database: string, nowMs: number): Promise<MintedToken> {
     const iat = Math.floor(nowMs / 1000);
     let exp = iat + this.cfg.ttl_seconds;
     if (this.cfg.bind_to_subject_expiry)

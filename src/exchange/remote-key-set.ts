@@ -50,6 +50,20 @@ export class RemoteKeySet {
    * the algorithm. An unknown `kid` refreshes the set, at most once per cooldown.
    */
   async candidates(header: KeySelector): Promise<VerificationKey[]> {
+    return this.freshCandidates(header) ?? this.#candidates(header);
+  }
+
+  /**
+   * The answer of `candidates` when it needs no fetch (the set is loaded, within its max age, and has
+   * fitting keys), without a promise; undefined otherwise, and `candidates` decides.
+   */
+  freshCandidates(header: KeySelector): VerificationKey[] | undefined {
+    if (!this.#keys || this.opts.now() - this.#fetchedAt > this.opts.maxAgeMs) return undefined;
+    const found = select(this.#keys, header);
+    return found.length > 0 ? found : undefined;
+  }
+
+  async #candidates(header: KeySelector): Promise<VerificationKey[]> {
     const age = this.opts.now() - this.#fetchedAt;
     if (!this.#keys) {
       await this.#refresh();

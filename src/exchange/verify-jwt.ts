@@ -31,7 +31,10 @@ async function checkSignature(
   kind: TokenKind,
 ) {
   const { alg, kid } = inspected.header;
-  const candidates = await integration.keys.candidates({ alg, kid });
+  // A fresh key set answers without a promise; a fetch or refetch goes through candidates().
+  const selector = { alg, kid };
+  const candidates =
+    integration.keys.freshCandidates(selector) ?? (await integration.keys.candidates(selector));
   const split = splitSignature(token);
   if (!split) throw new InvalidSignature(`the ${kind} signature does not verify`);
   const { signingInput, signature } = split;

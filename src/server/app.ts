@@ -39,8 +39,9 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
   app.use(errorHandler());
   app.use(headerLimit());
   // Paths are matched exactly as the served document writes them: a trailing slash is another path (404).
-  app.use(async function route(ctx: KoaContext) {
-    await dispatch(ctx, ctx.path);
+  // Not async: the router's promise is the middleware's.
+  app.use(function route(ctx: KoaContext) {
+    return dispatch(ctx, ctx.path);
   });
   return { app, warm: dispatch.warm };
 }

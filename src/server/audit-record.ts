@@ -8,26 +8,26 @@ import type { ExchangeFacts } from "../exchange/exchange.js";
 import type { Metrics } from "./metrics.js";
 import type { AuditEvent } from "./operations.js";
 
+/** Adds the audit record's fields to `line` (the request's log line, in place) and counts it. */
 export function auditRecord(
+  line: Record<string, unknown>,
   event: AuditEvent,
   facts: ExchangeFacts,
   client: string,
   error: SsoError | undefined,
   seconds: number,
   metrics: Metrics,
-): Record<string, unknown> {
+): void {
   const outcome = error ? (error.status >= 500 ? "failed" : "rejected") : "minted";
   const integration = facts.integration ?? "none";
   metrics.exchanges.inc({ event, outcome, vendor_code: String(error?.vendorCode ?? 0), integration });
   metrics.exchangeSeconds.observe({ outcome }, seconds);
-  return {
-    event,
-    outcome,
-    integration,
-    user: facts.user,
-    database: facts.database,
-    jti: facts.jti,
-    client,
-    vendor_code: error?.vendorCode,
-  };
+  line.event = event;
+  line.outcome = outcome;
+  line.integration = integration;
+  line.user = facts.user;
+  line.database = facts.database;
+  line.jti = facts.jti;
+  line.client = client;
+  line.vendor_code = error?.vendorCode;
 }

@@ -1,7 +1,9 @@
 /**
  * JSON.parse keeps the last of two equal keys; another parser may keep the first. A body such as
  * `{"id_token": A, "id_token": B}` is ambiguous, so it is refused instead of guessed.
- * Runs on text JSON.parse already accepted, iteratively (no recursion on deep nesting).
+ * Runs on text JSON.parse already accepted, iteratively (no recursion on deep nesting). A string is
+ * skipped with indexOf to its next quote (native, not a loop over every character of a token); a quote
+ * preceded by an odd run of backslashes is escaped and the search goes on.
  */
 export function findDuplicateKey(json: string): string | undefined {
   const objects: Array<Set<string> | null> = [];
@@ -10,13 +12,8 @@ export function findDuplicateKey(json: string): string | undefined {
   for (let i = 0; i < n; i++) {
     const c = json.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      let end = i + 1;
-      while (end < n) {
-        const d = json.charCodeAt(end);
-        if (d === 0x5c /* \ */) end += 2;
-        else if (d === 0x22) break;
-        else end++;
-      }
+      let end = closingQuote(json, i + 1);
+      if (end < 0) end = n;
       const keys = objects[objects.length - 1];
       if (expectKey && keys) {
         const raw = json.slice(i, end + 1);
@@ -40,4 +37,16 @@ export function findDuplicateKey(json: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The index of the quote that closes the string whose contents begin at `from`; -1 when none does. */
+function closingQuote(json: string, from: number): number {
+  let at = json.indexOf('"', from);
+  while (at >= 0) {
+    let backslashes = 0;
+    while (json.charCodeAt(at - 1 - backslashes) === 0x5c /* \ */) backslashes++;
+    if (backslashes % 2 === 0) return at;
+    at = json.indexOf('"', at + 1);
+  }
+  return -1;
 }

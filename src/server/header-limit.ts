@@ -12,10 +12,11 @@ import { RequestHeaderFieldsTooLarge } from "../errors.js";
 export const MAX_HEADER_LINES = 100;
 
 export function headerLimit(maxLines = MAX_HEADER_LINES): Middleware {
-  return async function headerLimit(ctx, next) {
+  // Not async: it hands on next()'s promise, and Koa's compose turns the throw into a rejection.
+  return function headerLimit(ctx, next) {
     if (ctx.req.rawHeaders.length / 2 >= maxLines) {
       throw new RequestHeaderFieldsTooLarge(`the request has ${maxLines} or more header lines`);
     }
-    await next();
+    return next();
   };
 }

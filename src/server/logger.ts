@@ -19,13 +19,28 @@ const REDACTED_PATHS = [
   "headers.authorization",
 ];
 
+/**
+ * pino's isoTime, its string kept for the millisecond it names: every line logged within one millisecond
+ * carries the same text, and toISOString runs once for them.
+ */
+let lastMs = Number.NaN;
+let lastTime = "";
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
       base: { service: "ocient-sso", pid: process.pid },
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
     },
     destination,
   );

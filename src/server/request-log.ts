@@ -40,10 +40,7 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
         ms: Math.round(seconds * 1e5) / 100,
       };
       if (ctx.state.audit && ctx.state.auditEvent) {
-        Object.assign(
-          line,
-          auditRecord(ctx.state.auditEvent, ctx.state.audit, client, error, seconds, metrics),
-        );
+        auditRecord(line, ctx.state.auditEvent, ctx.state.audit, client, error, seconds, metrics);
       }
       if (error) line.reason = error.message;
       const unexpected = (ctx.state as { unexpected?: unknown }).unexpected;

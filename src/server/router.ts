@@ -95,8 +95,9 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
       ctx.state.audit = {};
       ctx.state.auditEvent = spec.audited;
     }
-    if (spec.rateLimited) {
-      const wait = (await current.limiter?.take(ctx.state.client)) ?? 0;
+    // Only awaited when a limiter is configured: `await undefined` would still cost a turn of the queue.
+    if (spec.rateLimited && current.limiter) {
+      const wait = await current.limiter.take(ctx.state.client);
       if (wait > 0) throw new RateLimited("too many requests from this client; retry later", wait);
     }
     let body: unknown;
