@@ -1,9 +1,10 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
-import { type RunningCli, startCli } from "../support/spawn-cli.js";
+import type { RunningCli } from "../support/spawn-cli.js";
+import { serveTwoWorkers } from "../support/two-workers.js";
 
 let provider: EmbeddedProvider;
 let dir: string;
@@ -20,23 +21,7 @@ afterAll(async () => {
 
 describe("/metrics with server.workers: 2", () => {
   it("answers for the whole cluster, whichever worker takes the scrape", async () => {
-    const config = join(dir, "config.yaml");
-    await writeFile(
-      config,
-      `server: { host: 127.0.0.1, port: 0, workers: 2, log_level: info }
-token: { issuer: "http://127.0.0.1:8080", keys_file: ${JSON.stringify(join(dir, "keys.json"))} }
-integrations:
-  - { name: dev, issuer: "${provider.issuer}", audiences: [${provider.clientId}], user_claim: preferred_username, groups_claim: groups }
-databases:
-  system: { integration: dev }
-  retail_analytics: { groups: [analysts] }
-`,
-    );
-    cli = startCli(["serve", "--config", config]);
-    await cli.waitFor(
-      /listening on http:\/\/127\.0\.0\.1:\d+[\s\S]*listening on http:\/\/127\.0\.0\.1:\d+/,
-      30_000,
-    );
+    cli = await serveTwoWorkers(dir, provider);
     const url = cli.stdout.match(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/)?.[1] as string;
 
     // New connections each time, so the kernel spreads requests across both workers.

@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recommendedThreadpoolSize } from "../../src/server/threadpool.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
-import { type RunningCli, startCli } from "../support/spawn-cli.js";
+import type { RunningCli } from "../support/spawn-cli.js";
+import { serveTwoWorkers } from "../support/two-workers.js";
 
 let provider: EmbeddedProvider;
 let dir: string;
@@ -26,23 +27,7 @@ afterAll(async () => {
 
 describe("serve with server.workers: 2", () => {
   it("forks two workers sharing one port, serves exchanges, and stops them all on SIGTERM", async () => {
-    const config = join(dir, "config.yaml");
-    await writeFile(
-      config,
-      `server: { host: 127.0.0.1, port: 0, workers: 2, log_level: info }
-token: { issuer: "http://127.0.0.1:8080", keys_file: ${JSON.stringify(join(dir, "keys.json"))} }
-integrations:
-  - { name: dev, issuer: "${provider.issuer}", audiences: [${provider.clientId}], user_claim: preferred_username, groups_claim: groups }
-databases:
-  system: { integration: dev }
-  retail_analytics: { groups: [analysts] }
-`,
-    );
-    cli = startCli(["serve", "--config", config]);
-    await cli.waitFor(
-      /listening on http:\/\/127\.0\.0\.1:\d+[\s\S]*listening on http:\/\/127\.0\.0\.1:\d+/,
-      30_000,
-    );
+    cli = await serveTwoWorkers(dir, provider);
     const urls = [...cli.stdout.matchAll(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/g)].map((m) => m[1]);
     const pids = new Set([...cli.stdout.matchAll(/"pid":(\d+)[^\n]*listening on/g)].map((m) => m[1]));
     expect(urls).toHaveLength(2);

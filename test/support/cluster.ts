@@ -13,6 +13,7 @@ import {
   type HarnessOptions,
   type HarnessResponse,
   startHarness,
+  toResponse,
 } from "./harness.js";
 import { rememberToken } from "./log-collector.js";
 import { type Nginx, startNginx } from "./nginx.js";
@@ -38,17 +39,6 @@ export interface ClusterOptions extends Omit<HarnessOptions, "provider" | "state
   token?: HarnessOptions["token"];
   /** Prefix of this cluster's keys in Redis (default: one of its own). */
   prefix?: string;
-}
-
-async function toResponse<T = unknown>(response: Response): Promise<HarnessResponse<T>> {
-  const text = await response.text();
-  let json: T | undefined;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, json, text };
 }
 
 let clusters = 0;
@@ -97,7 +87,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       return response;
     },
     async get(path) {
-      return toResponse(await fetch(`${front.url}${path}`));
+      return toResponse<unknown>(await fetch(`${front.url}${path}`));
     },
     async close() {
       await front.close();

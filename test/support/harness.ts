@@ -129,7 +129,7 @@ function lineCapture(logs: string[]): Writable {
 }
 
 /** The answer with its body parsed; `T` is what the route documents, not checked here (tests assert it). */
-async function toResponse<T>(response: Response): Promise<HarnessResponse<T>> {
+export async function toResponse<T>(response: Response): Promise<HarnessResponse<T>> {
   const text = await response.text();
   let json: T | undefined;
   try {
