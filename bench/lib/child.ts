@@ -108,20 +108,24 @@ export function memoryOf(pid: number): Memory | undefined {
   return { rss_mb: round(kb("VmRSS") / 1024, 1), peak_rss_mb: round(kb("VmHWM") / 1024, 1) };
 }
 
-/** RSS of a process and all its descendants (a cluster primary and its workers), MB. */
-export function treeMemoryOf(pid: number): Memory | undefined {
-  const own = memoryOf(pid);
-  if (!own) return undefined;
-  let children: number[] = [];
+/** The child processes of `pid` (Linux /proc); none when the file is missing. */
+function childrenOf(pid: number): number[] {
   try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
       .trim()
       .split(/\s+/)
       .filter(Boolean)
       .map(Number);
   } catch {
-    // no children file: count the process alone
+    return [];
   }
+}
+
+/** RSS of a process and all its descendants (a cluster primary and its workers), MB. */
+export function treeMemoryOf(pid: number): Memory | undefined {
+  const own = memoryOf(pid);
+  if (!own) return undefined;
+  const children = childrenOf(pid);
   return children.reduce<Memory>((sum, child) => {
     const m = treeMemoryOf(child);
     return m
@@ -156,16 +160,7 @@ export function treeCpuSeconds(pid: number): number {
   } catch {
     return 0;
   }
-  let children: number[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    // no children file: count the process alone
-  }
+  const children = childrenOf(pid);
   return children.reduce((sum, child) => sum + treeCpuSeconds(child), own);
 }
 

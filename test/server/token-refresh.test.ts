@@ -25,7 +25,9 @@ import {
   type Harness,
   type HarnessReload,
   mintedToken,
+  parseJson,
   startHarness,
+  toResponse,
 } from "../support/harness.js";
 import { leakedLines, rememberToken, tokenFragments } from "../support/log-collector.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
@@ -105,16 +107,11 @@ async function refresh(init: RefreshInit, base = h.url): Promise<RefreshResponse
       : typeof init.body === "string"
         ? init.body
         : JSON.stringify(init.body);
-  const response = await fetch(`${base}/v1/token_refresh`, { method: "POST", headers, body });
-  const text = await response.text();
-  let json: RefreshAnswer | undefined;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  rememberToken(json?.access_token);
-  return { status: response.status, headers: response.headers, json, text };
+  const answer = await toResponse<RefreshAnswer>(
+    await fetch(`${base}/v1/token_refresh`, { method: "POST", headers, body }),
+  );
+  rememberToken(answer.json?.access_token);
+  return answer;
 }
 
 /** A token the service minted for `user` from a real id_token of the provider. */
@@ -548,12 +545,7 @@ function rawRefresh(authorization: string): Promise<RefreshResponse> {
         res.on("error", reject);
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
-          let json: RefreshAnswer | undefined;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
+          const json = parseJson<RefreshAnswer>(text);
           rememberToken(json?.access_token);
           const headers = new Headers();
           for (const [k, v] of Object.entries(res.headers)) {

@@ -131,13 +131,16 @@ function lineCapture(logs: string[]): Writable {
 /** The answer with its body parsed; `T` is what the route documents, not checked here (tests assert it). */
 export async function toResponse<T>(response: Response): Promise<HarnessResponse<T>> {
   const text = await response.text();
-  let json: T | undefined;
+  return { status: response.status, headers: response.headers, json: parseJson<T>(text), text };
+}
+
+/** `text` parsed as JSON; `undefined` when it is not JSON. */
+export function parseJson<T>(text: string): T | undefined {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text) as T;
   } catch {
-    json = undefined;
+    return undefined;
   }
-  return { status: response.status, headers: response.headers, json, text };
 }
 
 /** Remembers every token a request carries, so the log scan knows what must never appear. */
