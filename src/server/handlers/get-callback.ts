@@ -3,14 +3,7 @@
  * binding cookie is cleared whatever happens; on success the session cookie carries the minted token.
  */
 import type { OperationHandler } from "../operations.js";
-import {
-  BINDING_COOKIE,
-  noStore,
-  SESSION_COOKIE,
-  sessionPath,
-  setCookie,
-  signedIn,
-} from "../sign-in-http.js";
+import { bindingCookie, noStore, sessionCookie, setCookie, signedIn } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
 function param(value: unknown): string | undefined {
@@ -21,21 +14,19 @@ export function getCallback({ service }: HandlerDeps): OperationHandler<"getOcie
   return async function getCallback(ctx) {
     const { config, signIn } = service.current;
     noStore(ctx);
-    setCookie(ctx, config, BINDING_COOKIE, "", { path: ctx.path, maxAgeSeconds: 0 });
+    const binding = bindingCookie(config, ctx.path);
+    setCookie(ctx, config, binding, "", 0);
     const result = await signIn.browser.callback(
       {
         code: param(ctx.query.code),
         state: param(ctx.query.state),
         iss: param(ctx.query.iss),
         error: param(ctx.query.error),
-        binding: ctx.cookies.get(BINDING_COOKIE),
+        binding: ctx.cookies.get(binding.name),
       },
       ctx.state.audit,
     );
-    setCookie(ctx, config, SESSION_COOKIE, result.token, {
-      path: sessionPath(config),
-      maxAgeSeconds: result.expiresIn,
-    });
+    setCookie(ctx, config, sessionCookie(config), result.token, result.expiresIn);
     return { status: 200, body: signedIn(result) };
   };
 }

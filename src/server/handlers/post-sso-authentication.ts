@@ -4,7 +4,7 @@
  * as `redirect_url`. The published key `"sso_callback_path\t"` reaches here trimmed, as every key does.
  */
 import type { OperationHandler } from "../operations.js";
-import { BINDING_COOKIE, databaseOf, noStore, okStatus, setCookie } from "../sign-in-http.js";
+import { bindingCookie, databaseOf, noStore, okStatus, setCookie } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
 export function postSsoAuthentication({
@@ -13,10 +13,7 @@ export function postSsoAuthentication({
   return async function postSsoAuthentication(ctx, body) {
     const { config, signIn } = service.current;
     const started = await signIn.browser.start(databaseOf(body?.database), body?.sso_callback_path);
-    setCookie(ctx, config, BINDING_COOKIE, started.binding, {
-      path: started.cookiePath,
-      maxAgeSeconds: started.ttlSeconds,
-    });
+    setCookie(ctx, config, bindingCookie(config, started.cookiePath), started.binding, started.ttlSeconds);
     noStore(ctx);
     if (body?.do_redirect ?? true) {
       ctx.set("location", started.url);
