@@ -68,7 +68,13 @@ export async function buildRuntime(
   const clients = new SignInClients(exchange.policy);
   const signIn = {
     device: new DeviceGrant(exchange, clients, signInState),
-    browser: new BrowserFlow(exchange, clients, signInState, config.server.public_url ?? config.token.issuer),
+    browser: new BrowserFlow(
+      exchange,
+      clients,
+      signInState,
+      config.server.public_url ?? config.token.issuer,
+      config.server.return_urls,
+    ),
   };
   return {
     config,

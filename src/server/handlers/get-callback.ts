@@ -1,6 +1,8 @@
 /**
  * `GET /v1/callback` (getOcientHttpQueryApiCallback): where the provider sends the browser back. The
- * binding cookie is cleared whatever happens; on success the session cookie carries the minted token.
+ * binding cookie is cleared whatever happens; on success the session cookie carries the minted token,
+ * and the answer is the published JSON, or, when the sign-in started with `return_to`, 303 back to the
+ * app (no token in the URL: the app obtains it with token_refresh and the session cookie).
  */
 import type { OperationHandler } from "../operations.js";
 import { bindingCookie, noStore, sessionCookie, setCookie, signedIn } from "../sign-in-http.js";
@@ -27,6 +29,10 @@ export function getCallback({ service }: HandlerDeps): OperationHandler<"getOcie
       ctx.state.audit,
     );
     setCookie(ctx, config, sessionCookie(config), result.token, result.expiresIn);
+    if (result.returnTo !== undefined) {
+      ctx.set("location", result.returnTo);
+      return { status: 303, body: undefined };
+    }
     return { status: 200, body: signedIn(result) };
   };
 }

@@ -12,7 +12,11 @@ export function postSsoAuthentication({
 }: HandlerDeps): OperationHandler<"postOcientHttpQueryApiSsoAuthentication"> {
   return async function postSsoAuthentication(ctx, body) {
     const { config, signIn } = service.current;
-    const started = await signIn.browser.start(databaseOf(body?.database), body?.sso_callback_path);
+    const started = await signIn.browser.start(
+      databaseOf(body?.database),
+      body?.sso_callback_path,
+      body?.return_to,
+    );
     setCookie(ctx, config, bindingCookie(config, started.cookiePath), started.binding, started.ttlSeconds);
     noStore(ctx);
     if (body?.do_redirect ?? true) {
