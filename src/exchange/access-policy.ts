@@ -5,8 +5,8 @@
  */
 import { type DatabaseConfig, type IntegrationConfig, integrationOfDatabase } from "../config/schema.js";
 import { AccessDenied, InvalidAccessToken, InvalidClaim } from "../errors.js";
-import type { Integration, IntegrationRegistry } from "./integration.js";
-import type { OpaqueTokenChecker } from "./opaque-token-checker.js";
+import type { Integration, IntegrationRegistry } from "../provider/integration.js";
+import type { OpaqueTokenChecker } from "../provider/opaque-token-checker.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 
 export interface Identity {

@@ -3,16 +3,16 @@
  * server's handler adapts it to HTTP.
  */
 import { createHash } from "node:crypto";
+import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import { InvalidClaim, InvalidIdToken, PayloadTooLarge, RateLimited, UnknownIssuer } from "../errors.js";
+import type { KeyStore } from "../keys/key-store.js";
+import { TokenMinter } from "../keys/mint-token.js";
+import { type Integration, IntegrationRegistry } from "../provider/integration.js";
+import type { ExchangeObserver } from "../provider/observer.js";
 import { MemoryStore } from "../state/memory-store.js";
 import type { StateStore } from "../state/store.js";
 import { AccessPolicy, identityOf } from "./access-policy.js";
-import type { Clock } from "./clock.js";
-import { type Integration, IntegrationRegistry } from "./integration.js";
-import type { KeyStore } from "./key-store.js";
-import { TokenMinter } from "./mint-token.js";
-import type { ExchangeObserver } from "./observer.js";
 import { claimOnce } from "./replay-guard.js";
 import { checkSize } from "./token-size.js";
 import type { VerifiedSubject } from "./verified-subject.js";

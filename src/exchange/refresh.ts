@@ -14,12 +14,12 @@ import {
   MissingBearerToken,
   SessionExpired,
 } from "../errors.js";
+import { keyFits, splitSignature, verifySignature } from "../keys/jws.js";
+import type { KeyStore } from "../keys/key-store.js";
+import { TokenMinter } from "../keys/mint-token.js";
 import { DENIED, type Identity } from "./access-policy.js";
 import type { ExchangeFacts, ExchangeService } from "./exchange.js";
 import { decodeSegment, isRecord, SEGMENT } from "./inspect-token.js";
-import { keyFits, splitSignature, verifySignature } from "./jws.js";
-import type { KeyStore } from "./key-store.js";
-import { TokenMinter } from "./mint-token.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 
 /** The database a refresh is for when the request names none, as published. */

@@ -3,8 +3,8 @@
  * check `nonce`; sign-in did, and passes what it expects in `options`.
  */
 import { InvalidAudience, InvalidClaim } from "../errors.js";
+import type { Integration } from "../provider/integration.js";
 import { inspectJwt } from "./inspect-token.js";
-import type { Integration } from "./integration.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 import { authorizedParty, verifySignedJwt } from "./verify-jwt.js";
 

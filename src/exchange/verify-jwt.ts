@@ -5,9 +5,9 @@
  * said before the signature verifies.
  */
 import { InvalidAudience, InvalidClaim, InvalidSignature, TokenExpired } from "../errors.js";
+import { splitSignature, verifySignature } from "../keys/jws.js";
+import type { Integration } from "../provider/integration.js";
 import type { InspectedJwt, TokenKind } from "./inspect-token.js";
-import type { Integration } from "./integration.js";
-import { splitSignature, verifySignature } from "./jws.js";
 
 export interface JwtProfile {
   kind: TokenKind;

@@ -3,12 +3,13 @@
  * from them. A reload builds a whole new Runtime and swaps it in one assignment, so a request sees
  * either the old one or the new one, never a mix.
  */
+
+import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
-import type { Clock } from "../exchange/clock.js";
 import { ExchangeService } from "../exchange/exchange.js";
-import { KeyStore } from "../exchange/key-store.js";
-import type { ExchangeObserver } from "../exchange/observer.js";
 import { RefreshService } from "../exchange/refresh.js";
+import { KeyStore } from "../keys/key-store.js";
+import type { ExchangeObserver } from "../provider/observer.js";
 import { BrowserFlow } from "../signin/browser-flow.js";
 import { DeviceGrant } from "../signin/device-grant.js";
 import { SignInClients } from "../signin/sign-in-client.js";

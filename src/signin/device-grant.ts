@@ -23,7 +23,7 @@ import {
   SignInStateUnknown,
 } from "../errors.js";
 import type { ExchangeFacts, ExchangeResult, ExchangeService } from "../exchange/exchange.js";
-import { isObject } from "../exchange/provider-http.js";
+import { isObject } from "../provider/provider-http.js";
 import { parseEntry, type StateStore } from "../state/store.js";
 import { digest } from "./secrets.js";
 import type { SignInClient, SignInClients } from "./sign-in-client.js";

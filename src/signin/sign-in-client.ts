@@ -8,8 +8,8 @@
 import type { IntegrationConfig } from "../config/schema.js";
 import { GrantRefused, SignInNotConfigured } from "../errors.js";
 import type { AccessPolicy } from "../exchange/access-policy.js";
-import type { Integration } from "../exchange/integration.js";
-import { checkAnswerStatus, isObject, providerFetch, readJson } from "../exchange/provider-http.js";
+import type { Integration } from "../provider/integration.js";
+import { checkAnswerStatus, isObject, providerFetch, readJson } from "../provider/provider-http.js";
 
 export type SignInConfig = NonNullable<IntegrationConfig["sign_in"]>;
 

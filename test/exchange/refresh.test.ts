@@ -15,16 +15,16 @@ import type { Config, ConfigInput } from "../../src/config/schema.js";
 import { SsoError } from "../../src/errors.js";
 import { ExchangeService } from "../../src/exchange/exchange.js";
 import { serviceInfo } from "../../src/exchange/info.js";
-import { importPrivateJwk, signCompact } from "../../src/exchange/jws.js";
+import { bearerToken, type RefreshFacts, RefreshService } from "../../src/exchange/refresh.js";
+import { importPrivateJwk, signCompact } from "../../src/keys/jws.js";
 import {
   generateStoredKey,
   readKeyFile,
   rotateKeys,
   type StoredKey,
   writeKeyFile,
-} from "../../src/exchange/key-file.js";
-import { KeyStore } from "../../src/exchange/key-store.js";
-import { bearerToken, type RefreshFacts, RefreshService } from "../../src/exchange/refresh.js";
+} from "../../src/keys/key-file.js";
+import { KeyStore } from "../../src/keys/key-store.js";
 import { FAKE_AUDIENCE, type FakeProvider, startFakeProvider } from "../support/fake-provider.js";
 import { tokenFragments } from "../support/log-collector.js";
 

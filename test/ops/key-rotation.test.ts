@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readKeyFile, rotateKeys } from "../../src/exchange/key-file.js";
+import { readKeyFile, rotateKeys } from "../../src/keys/key-file.js";
 import { bodyOf, type Harness, mintedToken, startHarness } from "../support/harness.js";
 
 describe("signing-key rotation", () => {

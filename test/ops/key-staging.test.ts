@@ -4,8 +4,8 @@
  */
 import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateStoredKey, rotateKeys, signingKeyAt } from "../../src/exchange/key-file.js";
-import { KeyStore } from "../../src/exchange/key-store.js";
+import { generateStoredKey, rotateKeys, signingKeyAt } from "../../src/keys/key-file.js";
+import { KeyStore } from "../../src/keys/key-store.js";
 import { bodyOf, type Harness, mintedToken, startHarness } from "../support/harness.js";
 
 describe("a staged key", () => {

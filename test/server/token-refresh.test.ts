@@ -18,7 +18,7 @@ import {
   SignJWT,
 } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { readKeyFile } from "../../src/exchange/key-file.js";
+import { readKeyFile } from "../../src/keys/key-file.js";
 import { expectRefusal } from "../support/expect-refusal.js";
 import {
   type ExchangeResponse,

@@ -2,9 +2,10 @@
  * OpenID Connect discovery for one integration, fetched lazily on first need and kept; a provider
  * that is down at start does not stop the service, only exchanges that need it fail (503).
  */
+
+import type { Clock } from "../clock.js";
 import { isProviderUrl, PROVIDER_URL_RULE } from "../config/provider-url.js";
 import { InvalidProviderMetadata, ProviderUnavailable } from "../errors.js";
-import type { Clock } from "./clock.js";
 import type { ExchangeObserver } from "./observer.js";
 import { checkAnswerStatus, FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
 

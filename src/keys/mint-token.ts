@@ -5,10 +5,10 @@
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/schema.js";
 import { TokenExpired } from "../errors.js";
-import type { Identity } from "./access-policy.js";
+import type { Identity } from "../exchange/access-policy.js";
+import type { VerifiedSubject } from "../exchange/verified-subject.js";
 import { signCompact } from "./jws.js";
 import type { KeyStore } from "./key-store.js";
-import type { VerifiedSubject } from "./verified-subject.js";
 
 export interface MintedToken {
   token: string;

@@ -3,9 +3,10 @@
  * it already has while the provider is down (for a bounded stale period), and it reports each fetch.
  * Unknown `kid`s trigger at most one refetch per cooldown, so random kids cannot cause a fetch storm.
  */
+
+import type { Clock } from "../clock.js";
 import { InvalidProviderKeySet, ProviderUnavailable, SigningKeyUnknown, SsoError } from "../errors.js";
-import type { Clock } from "./clock.js";
-import { importPublicJwk, keyFits, type VerificationKey } from "./jws.js";
+import { importPublicJwk, keyFits, type VerificationKey } from "../keys/jws.js";
 import type { ExchangeObserver } from "./observer.js";
 import { checkAnswerStatus, FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
 

@@ -2,8 +2,9 @@
  * Every call to a provider goes through here: bounded by a timeout, never following redirects
  * (a redirect could lead anywhere), with failures turned into the contract's errors.
  */
+
+import type { Clock } from "../clock.js";
 import { ProviderUnavailable, type SsoError } from "../errors.js";
-import type { Clock } from "./clock.js";
 
 export interface ProviderRequest {
   method?: "GET" | "POST";

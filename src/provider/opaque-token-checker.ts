@@ -4,6 +4,7 @@
  * so a revoked token stops working within that bound. The cache is keyed by a hash, never the token.
  */
 import { createHash } from "node:crypto";
+import type { Clock } from "../clock.js";
 import type { IntegrationConfig } from "../config/schema.js";
 import {
   InvalidAccessToken,
@@ -14,7 +15,6 @@ import {
   UnknownIssuer,
 } from "../errors.js";
 import type { StateStore } from "../state/store.js";
-import type { Clock } from "./clock.js";
 import type { ExchangeObserver } from "./observer.js";
 import {
   checkAnswerStatus,
