@@ -37,12 +37,14 @@ export interface SignInSubject extends IdTokenExpectations {
   integration: Integration;
 }
 
-/** What the audit record of one exchange says, filled in as the exchange learns it. */
+/** What the audit record of one exchange or refresh says, filled in as it is learned. */
 export interface ExchangeFacts {
   database?: string;
   integration?: string;
   user?: string;
   jti?: string;
+  /** The refreshed token's `jti`, once its signature verified. */
+  presentedJti?: string;
 }
 
 export interface ExchangeOptions {

@@ -38,29 +38,9 @@ export interface RefreshResult {
   expires_in: number;
 }
 
-/** What the audit record of one refresh says, filled in as the refresh learns it. */
-export interface RefreshFacts extends ExchangeFacts {
-  database?: string;
-  /** The presented token's `jti`, once its signature verified. */
-  presentedJti?: string;
-}
-
 export interface RefreshOptions {
   /** Milliseconds since the epoch; tests freeze it. */
   now?: () => number;
-}
-
-/**
- * The token of an `Authorization` header (RFC 6750 §2.1, scheme case-insensitive); undefined without one.
- * Only the field's own trailing whitespace (SP, HTAB: RFC 9110 §5.5) is dropped, not whatever else
- * `String.prototype.trim` counts as space (a Latin-1 NBSP is a byte a client sent): anything but
- * the token itself makes the token malformed.
- */
-export function bearerToken(authorization: string | undefined): string | undefined {
-  const scheme = authorization === undefined ? null : /^Bearer +/i.exec(authorization);
-  if (!scheme || authorization === undefined) return undefined;
-  const token = authorization.slice(scheme[0].length).replace(/[ \t]+$/, "");
-  return token === "" ? undefined : token;
 }
 
 const notOurs = (why: string) => new InvalidBearerToken(`the bearer token ${why}`);
@@ -125,7 +105,7 @@ export class RefreshService {
   async refresh(
     token: string | undefined,
     database: string = DEFAULT_DATABASE,
-    facts: RefreshFacts = {},
+    facts: ExchangeFacts = {},
   ): Promise<RefreshResult> {
     if (typeof database !== "string" || database === "") throw new InvalidRequest("database is required");
     facts.database = database;
