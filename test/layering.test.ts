@@ -5,8 +5,8 @@
  * rule fails here, naming the file and the import.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
-import ts from "typescript";
+import * as path from "node:path";
+import * as ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
