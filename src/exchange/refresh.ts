@@ -5,6 +5,8 @@
  * provider is asked. As in jose's jwtVerify, nothing about the claims is said before the signature
  * verifies, and our own clock rules (no leeway).
  */
+
+import type { Clock } from "../clock.js";
 import {
   AccessDenied,
   BearerKeyUnknown,
@@ -40,7 +42,7 @@ export interface RefreshResult {
 
 export interface RefreshOptions {
   /** Milliseconds since the epoch; tests freeze it. */
-  now?: () => number;
+  now?: Clock;
 }
 
 const notOurs = (why: string) => new InvalidBearerToken(`the bearer token ${why}`);
@@ -82,7 +84,7 @@ export class RefreshService {
   readonly #exchange: ExchangeService;
   readonly #keys: KeyStore;
   readonly #minter: TokenMinter;
-  readonly #now: () => number;
+  readonly #now: Clock;
   readonly #issuer: string;
   readonly #audience: string;
 

@@ -85,7 +85,8 @@ export class TokenMinter {
   /** Signs a token for `grant`, valid from `iat` until `exp` (seconds since the epoch, `exp` > `iat`). */
   async issue(grant: TokenGrant, iat: number, exp: number): Promise<MintedToken> {
     const jti = randomUUID();
-    const { signer } = this.keys;
+    // The key in force at the token's `iat`: the minter's clock and the key store's are the same one.
+    const signer = this.keys.signerAt(iat);
     const claims = {
       iss: this.cfg.issuer,
       sub: grant.user,

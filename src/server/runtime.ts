@@ -48,11 +48,10 @@ export async function buildRuntime(
   options: RuntimeOptions,
   previous?: Runtime,
 ): Promise<Runtime> {
-  const carried = previous && {
-    jwk: previous.keys.signerJwk(),
-    until: Math.floor(Date.now() / 1000) + previous.config.token.ttl_seconds,
-  };
-  const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm, carried);
+  const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm, {
+    now: options.now,
+    previous: previous?.keys.carryOver(previous.config.token.ttl_seconds),
+  });
   const limits = config.server.rate_limit;
   const limiter = limits && new RateLimiter(limits, { redis: options.state?.redis });
   const state = options.state;

@@ -12,6 +12,7 @@
  * same answer (400 -1203).
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Clock } from "../clock.js";
 import {
   AccessDenied,
   GrantRefused,
@@ -40,7 +41,7 @@ const MAX_URI_LENGTH = 2048;
 
 export interface DeviceGrantOptions {
   /** Milliseconds since the epoch (default Date.now): real time, as the poll sleeps in it. */
-  now?: () => number;
+  now?: Clock;
   /** Verify attempts a client may make per window (default 10). */
   verifyAttempts?: number;
   /** The window of that count (ms, default 60000). */
@@ -109,7 +110,7 @@ function uriOf(value: unknown): string | undefined {
 }
 
 export class DeviceGrant {
-  readonly #now: () => number;
+  readonly #now: Clock;
   readonly #attempts: number;
   readonly #windowMs: number;
 

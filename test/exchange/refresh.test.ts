@@ -84,7 +84,7 @@ interface Service {
 
 /** Composed as the server's runtime composes it: one key store, the exchange, the refresh beside it. */
 async function serviceWith(config: Config): Promise<Service> {
-  const { store: keys } = await KeyStore.open(config.token.keys_file, config.token.algorithm);
+  const { store: keys } = await KeyStore.open(config.token.keys_file, config.token.algorithm, { now });
   const exchange = new ExchangeService(config, keys, { now });
   return { config, keys, exchange, refresh: new RefreshService(exchange, keys, { now }) };
 }
@@ -342,12 +342,13 @@ describe("RefreshService.refresh: refusals", () => {
 
   it("refuses a key that was retired (past retire_at), and accepts one still published", async () => {
     const file = join(dir, "rotated.json");
-    const old = await generateStoredKey("ES256");
-    const retired: StoredKey = { ...(await generateStoredKey("ES256")), retire_at: START - 1 };
+    // Keys written at the service's (frozen) clock, which decides which key signs.
+    const old = await generateStoredKey("ES256", now);
+    const retired: StoredKey = { ...(await generateStoredKey("ES256", now)), retire_at: START - 1 };
     await writeKeyFile(file, { keys: [old, retired] });
     const s = await serviceWith(configWith({ keys_file: file }));
     const before = await minted(s);
-    const next = await rotateKeys(file, "ES256", TTL);
+    const next = await rotateKeys(file, "ES256", TTL, 0, now);
     const rotated = await serviceWith(configWith({ keys_file: file }));
     const [key] = (await readKeyFile(file))?.keys.filter((k) => k.kid === retired.kid) ?? [];
     expect(key, "a key already past retire_at is dropped by the rotation").toBeUndefined();
