@@ -2,12 +2,12 @@
  * The exchange core: verify the subject token, check access, mint. It knows nothing of HTTP; the
  * server's handler adapts it to HTTP.
  */
-import { createHash } from "node:crypto";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import { InvalidClaim, InvalidIdToken, PayloadTooLarge, RateLimited, UnknownIssuer } from "../errors.js";
 import type { KeyStore } from "../keys/key-store.js";
 import { TokenMinter } from "../keys/mint-token.js";
+import { digest } from "../lib/digest.js";
 import { type Integration, IntegrationRegistry } from "../provider/integration.js";
 import type { ExchangeObserver } from "../provider/observer.js";
 import { MemoryStore } from "../state/memory-store.js";
@@ -92,7 +92,7 @@ export class ExchangeService {
     return integration;
   };
 
-  async exchange(request: ExchangeRequest, facts: ExchangeFacts = {}): Promise<ExchangeResult> {
+  async fromSubjectToken(request: ExchangeRequest, facts: ExchangeFacts = {}): Promise<ExchangeResult> {
     // The request's shape (a database, exactly one token) is the operation's schema, checked before here.
     const { database } = request;
     facts.database = database;
@@ -114,10 +114,10 @@ export class ExchangeService {
 
   /**
    * Sign-in (device grant, browser flow) is one more way of getting the provider's id_token: it goes
-   * through the very verification, policy and minting of `exchange`, and must come from the provider the
+   * through the very verification, policy and minting of `fromSubjectToken`, and must come from the provider the
    * sign-in went to (its `iss` names that integration, else it is refused before any key is used).
    */
-  async exchangeSignIn(
+  async fromSignIn(
     subject: SignInSubject,
     database: string,
     facts: ExchangeFacts = {},
@@ -153,9 +153,7 @@ export class ExchangeService {
     facts.user = identity.user;
     if (this.#limitSubject) {
       // Hashed: a user claim may be long, and the key lands in Redis.
-      const key = createHash("sha256")
-        .update(`${subject.integration.name}\0${identity.user}`)
-        .digest("base64url");
+      const key = digest(`${subject.integration.name}\0${identity.user}`);
       const wait = await this.#limitSubject(`sub:${key}`);
       if (wait > 0) throw new RateLimited("too many token exchanges for this user; retry later", wait);
     }

@@ -16,12 +16,12 @@ import {
   MissingBearerToken,
   SessionExpired,
 } from "../errors.js";
-import { keyFits, splitSignature, verifySignature } from "../keys/jws.js";
+import { decodeJws, verifiesWith } from "../keys/jws.js";
 import type { KeyStore } from "../keys/key-store.js";
 import { TokenMinter } from "../keys/mint-token.js";
+import { isRecord } from "../lib/is-record.js";
 import { DENIED, type Identity } from "./access-policy.js";
 import type { ExchangeFacts, ExchangeService } from "./exchange.js";
-import { decodeSegment, isRecord, SEGMENT } from "./inspect-token.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 
 /** The database a refresh is for when the request names none, as published. */
@@ -161,22 +161,15 @@ export class RefreshService {
   /** The header's `typ` and the claims of a compact JWS whose signature one of our published keys made. */
   async #verified(token: string, nowSec: number): Promise<{ typ: unknown; claims: Record<string, unknown> }> {
     if (token.length > MAX_BEARER_LENGTH) throw notOurs("is longer than any this service mints");
-    const parts = token.split(".");
-    if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) throw notOurs("is not a signed JWT");
-    const [encodedHeader, encodedPayload] = parts as [string, string, string];
-    const header = decodeSegment(encodedHeader);
-    if (!isRecord(header) || typeof header.alg !== "string" || typeof header.kid !== "string")
-      throw notOurs("has a malformed header");
+    // The one JWS path of the exchange (keys/jws.ts), judged in the refresh's own order.
+    const jws = decodeJws(token);
+    if (typeof jws === "string" || !jws.encoded) throw notOurs("is not a signed JWT");
+    const { header, payload: claims } = jws;
+    if (header === undefined || typeof header.kid !== "string") throw notOurs("has a malformed header");
     const key = this.#keys.verificationKey(header.kid, nowSec);
     if (!key) throw new BearerKeyUnknown("the bearer token is signed by a key this service does not publish");
-    const split = splitSignature(token);
-    if (
-      !keyFits(key, header.alg) ||
-      !split ||
-      !(await verifySignature(header.alg, split.signingInput, split.signature, key))
-    )
+    if (!(await verifiesWith(token, header.alg, [key])))
       throw new BearerSignatureMismatch("the bearer token signature does not verify");
-    const claims = decodeSegment(encodedPayload);
     if (!isRecord(claims)) throw notOurs("has a malformed payload");
     return { typ: header.typ, claims };
   }

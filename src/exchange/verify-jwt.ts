@@ -5,7 +5,7 @@
  * said before the signature verifies.
  */
 import { InvalidAudience, InvalidClaim, InvalidSignature, TokenExpired } from "../errors.js";
-import { splitSignature, verifySignature } from "../keys/jws.js";
+import { verifiesWith } from "../keys/jws.js";
 import type { Integration } from "../provider/integration.js";
 import type { InspectedJwt, TokenKind } from "./inspect-token.js";
 
@@ -35,13 +35,9 @@ async function checkSignature(
   const selector = { alg, kid };
   const candidates =
     integration.keys.freshCandidates(selector) ?? (await integration.keys.candidates(selector));
-  const split = splitSignature(token);
-  if (!split) throw new InvalidSignature(`the ${kind} signature does not verify`);
-  const { signingInput, signature } = split;
-  for (const key of candidates) {
-    if (await verifySignature(alg, signingInput, signature, key)) return;
+  if (!(await verifiesWith(token, alg, candidates))) {
+    throw new InvalidSignature(`the ${kind} signature does not verify`);
   }
-  throw new InvalidSignature(`the ${kind} signature does not verify`);
 }
 
 function numericDate(claims: JwtClaims, claim: string, kind: TokenKind): number | undefined {

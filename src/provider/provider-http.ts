@@ -84,10 +84,6 @@ export async function readJsonWhenOk(response: Response): Promise<unknown> {
   return undefined;
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /**
  * After a provider failed, callers get that same failure for a short while instead of each waiting on
  * a new call: a provider that is down is not hammered, and answers stay fast until it is back.

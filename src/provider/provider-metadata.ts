@@ -6,8 +6,9 @@
 import type { Clock } from "../clock.js";
 import { isProviderUrl, PROVIDER_URL_RULE } from "../config/provider-url.js";
 import { InvalidProviderMetadata, ProviderUnavailable } from "../errors.js";
+import { isRecord } from "../lib/is-record.js";
 import type { ExchangeObserver } from "./observer.js";
-import { checkAnswerStatus, FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
+import { checkAnswerStatus, FailureBackoff, providerFetch, readJson } from "./provider-http.js";
 
 export interface ProviderMetadata {
   issuer: string;
@@ -109,7 +110,7 @@ export class ProviderMetadataSource {
         () => new InvalidProviderMetadata("the identity provider has no valid discovery document"),
       );
       const doc = await readJson(response);
-      if (!isObject(doc))
+      if (!isRecord(doc))
         throw new InvalidProviderMetadata("the identity provider's discovery document is not JSON");
       // OpenID Connect Discovery §4.3: the document must name exactly the issuer we asked.
       if (doc.issuer !== this.issuer) {

@@ -5,6 +5,7 @@
  */
 
 import type { Clock } from "../clock.js";
+import { publicUrlOf } from "../config/public-url.js";
 import type { Config } from "../config/schema.js";
 import { ExchangeService } from "../exchange/exchange.js";
 import { RefreshService } from "../exchange/refresh.js";
@@ -68,7 +69,7 @@ export async function buildRuntime(
   const clients = new SignInClients(exchange.policy);
   const signIn = {
     device: new DeviceGrant(exchange, clients, signInState),
-    browser: new BrowserFlow(exchange, clients, signInState, config.server.public_url ?? config.token.issuer),
+    browser: new BrowserFlow(exchange, clients, signInState, publicUrlOf(config)),
   };
   return {
     config,

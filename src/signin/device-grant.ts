@@ -5,12 +5,13 @@
  * endpoint as §3.4-3.5 say (`interval`, `slow_down` adding 5 s, `authorization_pending`, `expired_token`,
  * `access_denied`) within the caller's timeout; the poll schedule is kept with the grant, so a client
  * calling again does not poll faster than the provider allows. The id_token it gets is verified and
- * minted from as `/v1/sso_token` would (ExchangeService.exchangeSignIn).
+ * minted from as `/v1/sso_token` would (ExchangeService.fromSignIn).
  *
  * The user code is the only secret a client sends, and it is shown on a screen: verify attempts are
  * counted per client, a code works once, and an unknown, expired, used or someone else's code get the
  * same answer (400 -1203).
  */
+
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock } from "../clock.js";
 import {
@@ -24,9 +25,9 @@ import {
   SignInStateUnknown,
 } from "../errors.js";
 import type { ExchangeFacts, ExchangeResult, ExchangeService } from "../exchange/exchange.js";
-import { isObject } from "../provider/provider-http.js";
+import { digest } from "../lib/digest.js";
+import { isRecord } from "../lib/is-record.js";
 import { parseEntry, type StateStore } from "../state/store.js";
-import { digest } from "./secrets.js";
 import type { SignInClient, SignInClients } from "./sign-in-client.js";
 
 const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
@@ -134,7 +135,7 @@ export class DeviceGrant {
     const form = new URLSearchParams({ scope: signIn.config.scopes.join(" ") });
     const { status, body } = await signIn.post(deviceAuthorization, form);
     if (status !== 200) throw new GrantRefused("the identity provider refused the device authorization");
-    const answer = isObject(body) ? body : {};
+    const answer = isRecord(body) ? body : {};
     const { device_code, user_code } = answer;
     const verificationUri = uriOf(answer.verification_uri);
     const expiresIn = answer.expires_in;
@@ -202,7 +203,7 @@ export class DeviceGrant {
     }
     try {
       const idToken = await this.#poll(key, state, this.clients.forIntegration(integration, config), request);
-      return await this.exchange.exchangeSignIn(
+      return await this.exchange.fromSignIn(
         { idToken, integration, clientId: config.client_id },
         request.database ?? state.database,
         facts,

@@ -92,7 +92,7 @@ async function serviceWith(config: Config): Promise<Service> {
 /** A token minted by the real exchange from the fake provider's id_token. */
 async function minted(s: Service, claims: Record<string, unknown> = {}, database = "sales"): Promise<string> {
   const id_token = await fake.sign({ groups: ["analysts"], ...claims });
-  return (await s.exchange.exchange({ id_token, database })).token;
+  return (await s.exchange.fromSubjectToken({ id_token, database })).token;
 }
 
 /** The private key of a stored key, as the key store imports it. */

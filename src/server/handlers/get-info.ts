@@ -1,8 +1,8 @@
 /** `GET /v1/info` (getOcientHttpQueryApiInfo): the default database and the served document's version. */
 import { document } from "../../../generated/openapi.js";
 import { serviceInfo } from "../../exchange/info.js";
+import { okStatus } from "../answer.js";
 import type { OperationHandler } from "../operations.js";
-import { okStatus } from "../sign-in-http.js";
 
 export function getInfo(): OperationHandler<"getOcientHttpQueryApiInfo"> {
   const info = { ...serviceInfo(document.info.version), ...okStatus("Ocient SSO service") };
