@@ -133,7 +133,7 @@ export class ExchangeService {
     const now = this.#now();
     const integrationFor = (iss: string): Integration => {
       if (iss !== integration.config.issuer)
-        throw new InvalidClaim('the id_token\'s "iss" is not the provider the sign-in went to');
+        throw new InvalidClaim('the id_token\'s "iss" is not the provider the sign-in went to', "iss");
       return integration;
     };
     const verified = await verifyIdToken(idToken, integrationFor, now, expectations);

@@ -32,7 +32,7 @@ export async function verifyIdToken(
     nowMs,
   );
   if (options.nonce !== undefined && payload.nonce !== options.nonce) {
-    throw new InvalidClaim('the id_token has no "nonce" claim or not the one of this sign-in');
+    throw new InvalidClaim('the id_token has no "nonce" claim or not the one of this sign-in', "nonce");
   }
   if (options.clientId !== undefined) {
     const aud = typeof payload.aud === "string" ? [payload.aud] : payload.aud;

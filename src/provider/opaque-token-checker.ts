@@ -190,7 +190,7 @@ export class OpaqueTokenChecker {
       : clientId !== undefined && audiences.includes(clientId);
     if (!meant) throw new InvalidAudience("the access_token is not meant for this service");
     if (typeof body.sub !== "string" || body.sub === "")
-      throw new InvalidClaim('the access_token has no "sub"');
+      throw new InvalidClaim('the access_token has no "sub"', "sub");
     return { claims: body, exp, clientId };
   }
 
@@ -213,7 +213,7 @@ export class OpaqueTokenChecker {
     }
     this.observer.providerCall?.("userinfo", this.integration.name, "ok");
     if (typeof body.sub !== "string" || body.sub === "")
-      throw new InvalidClaim('the access_token has no "sub"');
+      throw new InvalidClaim('the access_token has no "sub"', "sub");
     return { claims: body, exp: undefined, clientId: undefined };
   }
 }

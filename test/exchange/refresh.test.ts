@@ -506,6 +506,21 @@ describe("minted tokens carry azp and auth_time", () => {
   });
 });
 
+describe("the exchange's claim refusals", () => {
+  it.each<[string, Record<string, unknown>]>([
+    ["nbf", { nbf: START + 3600 }],
+    ["iat", { iat: START + 3600 }],
+    ["sub", { sub: "" }],
+  ])("name the claim they are about: %s", async (claim, claims) => {
+    const id_token = await fake.sign({ groups: ["analysts"], ...claims });
+    await expect(base.exchange.fromSubjectToken({ id_token, database: "sales" })).rejects.toMatchObject({
+      name: "InvalidClaim",
+      code: "ERR_INVALID_CLAIM",
+      claim,
+    });
+  });
+});
+
 describe("serviceInfo", () => {
   it("answers the default database and the served document's version", async () => {
     const { document } = await import("../../generated/openapi.js");
