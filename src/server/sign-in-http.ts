@@ -1,5 +1,5 @@
 /**
- * What the sign-in handlers share: the published success `status` object, and the two cookies. The
+ * What the sign-in handlers share: the two cookies, the database a sign-in is for, and its answer. The
  * binding cookie ties a browser to the sign-in it started and is as short-lived as the flow; the session
  * cookie carries the minted token and expires with it. Both are HttpOnly and SameSite=Lax (the
  * provider's redirect back is a top-level navigation).
@@ -11,27 +11,17 @@
  * no cookie can be protected from other local pages of the same host; the binding is then limited to the
  * callback path, and docs/sign-in.md says what that leaves open.
  */
+import { publicUrlOf } from "../config/public-url.js";
 import type { Config } from "../config/schema.js";
 import { InvalidRequest } from "../errors.js";
 import { DEFAULT_DATABASE } from "../exchange/refresh.js";
+import { okStatus } from "./answer.js";
 import type { KoaContext } from "./handlers/types.js";
 
 const BINDING_COOKIE = "ocient_sso_sign_in";
 const SESSION_COOKIE = "ocient_sso_session";
 /** RFC 6265bis §4.1.3.2: Secure, Path=/, no Domain, set from a secure origin. */
 const HOST_PREFIX = "__Host-";
-
-export interface OkStatus {
-  status: { reason: string; sql_state: "00000"; vendor_code: 0 };
-}
-
-export function okStatus(reason: string): OkStatus {
-  return { status: { reason, sql_state: "00000", vendor_code: 0 } };
-}
-
-export function publicUrlOf(config: Config): string {
-  return config.server.public_url ?? config.token.issuer;
-}
 
 function secure(config: Config): boolean {
   return config.server.tls !== undefined || publicUrlOf(config).startsWith("https:");
@@ -74,11 +64,6 @@ export function setCookie(
   if (maxAgeSeconds <= 0) attributes.push("Expires=Thu, 01 Jan 1970 00:00:00 GMT");
   if (secure(config)) attributes.push("Secure");
   ctx.append("set-cookie", attributes.join("; "));
-}
-
-export function noStore(ctx: KoaContext): void {
-  ctx.set("cache-control", "no-store");
-  ctx.set("pragma", "no-cache");
 }
 
 /** Published default of every `database` parameter; an empty one is refused rather than defaulted. */

@@ -4,9 +4,10 @@
  * writes them. The CORS middleware answers only these; token_refresh takes the session cookie as the
  * credential only from these (against login CSRF and cross-site requests riding the cookie).
  */
+import { publicUrlOf } from "../config/public-url.js";
 import type { Config } from "../config/schema.js";
 import type { KoaContext } from "./handlers/types.js";
-import { publicUrlOf, sessionCookie } from "./sign-in-http.js";
+import { sessionCookie } from "./sign-in-http.js";
 
 /** An app's origin from `server.cors_origins`: the request's `Origin` when listed, else undefined. */
 export function listedOrigin(ctx: KoaContext, config: Config): string | undefined {

@@ -4,8 +4,10 @@
  * and the answer is the published JSON, or, when the sign-in started with `return_to`, 303 back to the
  * app (no token in the URL: the app obtains it with token_refresh and the session cookie).
  */
+
+import { noStore } from "../answer.js";
 import type { OperationHandler } from "../operations.js";
-import { bindingCookie, noStore, sessionCookie, setCookie, signedIn } from "../sign-in-http.js";
+import { bindingCookie, sessionCookie, setCookie, signedIn } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
 function param(value: unknown): string | undefined {

@@ -4,9 +4,10 @@
  * service's origin or a listed web app, the session cookie the browser sign-in set (web-origins.ts); the
  * cookie then carries the new token.
  */
-import { bearerToken } from "../../exchange/refresh.js";
+import { noStore, okStatus } from "../answer.js";
+import { bearerToken } from "../bearer-token.js";
 import type { OperationHandler } from "../operations.js";
-import { noStore, okStatus, sessionCookie, setCookie } from "../sign-in-http.js";
+import { sessionCookie, setCookie } from "../sign-in-http.js";
 import { sessionCredential } from "../web-origins.js";
 import type { HandlerDeps } from "./types.js";
 
