@@ -98,6 +98,32 @@ describe("over https the sign-in cookies are __Host- cookies", () => {
     expect(session).not.toMatch(/Domain=/i);
   });
 
+  it("token_refresh reads only the __Host- session cookie: a planted unprefixed one is no credential", async () => {
+    const { r, state, nonce } = await start(https);
+    fake.idTokenClaims = { nonce };
+    const done = await callback(
+      https,
+      state,
+      cookiePair(r.setCookies, "__Host-ocient_sso_sign_in") as string,
+    );
+    const token = done.json.access_token as string;
+    const refresh = (cookie: string) =>
+      call(
+        `${https.url}/v1/token_refresh`,
+        { database: "fake_db" },
+        {
+          cookie,
+          headers: { origin: "https://sso.example.test" },
+        },
+      );
+    const planted = await refresh(`ocient_sso_session=${token}`);
+    expect(planted.status, planted.text).toBe(401);
+    expect(planted.json.status.vendor_code).toBe(-1204);
+    const own = await refresh(`__Host-ocient_sso_session=${token}`);
+    expect(own.status, own.text).toBe(200);
+    expect(own.json.username).toBe("alice");
+  });
+
   it("logout clears the __Host- session cookie", async () => {
     const r = await call(`${https.url}/v1/logout`);
     expect(r.setCookies).toEqual([
