@@ -8,6 +8,8 @@ import { importPrivateJwk, importPublicJwk, type VerificationKey } from "./jws.j
 import {
   generateStoredKey,
   type KeyFile,
+  type MissingKeyFile,
+  missingKeyFileProblem,
   nowSeconds,
   publicJwk,
   readKeyFile,
@@ -40,18 +42,22 @@ export class KeyStore {
   }
 
   /**
-   * Loads the key file, creating it with one key when missing (`created` tells the caller to warn).
+   * Loads the key file; when missing, creates it with one key if `missing` allows (`created` tells the
+   * caller to warn), else throws naming the setting and what to do (key-file.ts).
    * `previous` is the key that signed until this load (on a reload): it stays published until `until`
    * even when the file retired it earlier, so no token it signed outlives its key in the JWKS.
    */
   static async open(
     file: string,
     alg: string,
+    missing: MissingKeyFile,
     previous?: PublishedKey,
   ): Promise<{ store: KeyStore; created: boolean }> {
     let content = await readKeyFile(file);
     const created = content === undefined;
     if (!content) {
+      const problem = await missingKeyFileProblem(file, missing);
+      if (problem) throw new Error(problem);
       content = { keys: [await generateStoredKey(alg)] };
       await writeKeyFile(file, content);
     }
@@ -138,6 +144,11 @@ export class KeyStore {
         .map((k) => k.jwk),
     };
   }
+}
+
+/** Instances sharing `state.redis` never create the key file (see MissingKeyFile). */
+export function missingKeyFileAtStart(config: { state: { redis?: unknown } }): MissingKeyFile {
+  return config.state.redis ? "shared" : "create";
 }
 
 /** A public key published until `until` (seconds since the epoch). */

@@ -6,7 +6,7 @@
 import type { Config } from "../config/schema.js";
 import type { Clock } from "../exchange/clock.js";
 import { ExchangeService } from "../exchange/exchange.js";
-import { KeyStore } from "../exchange/key-store.js";
+import { KeyStore, missingKeyFileAtStart } from "../exchange/key-store.js";
 import type { ExchangeObserver } from "../exchange/observer.js";
 import { RefreshService } from "../exchange/refresh.js";
 import { BrowserFlow } from "../signin/browser-flow.js";
@@ -51,7 +51,12 @@ export async function buildRuntime(
     jwk: previous.keys.signerJwk(),
     until: Math.floor(Date.now() / 1000) + previous.config.token.ttl_seconds,
   };
-  const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm, carried);
+  const { store, created } = await KeyStore.open(
+    config.token.keys_file,
+    config.token.algorithm,
+    previous ? "reload" : missingKeyFileAtStart(config),
+    carried,
+  );
   const limits = config.server.rate_limit;
   const limiter = limits && new RateLimiter(limits, { redis: options.state?.redis });
   const state = options.state;

@@ -83,7 +83,7 @@ interface Service {
 
 /** Composed as the server's runtime composes it: one key store, the exchange, the refresh beside it. */
 async function serviceWith(config: Config): Promise<Service> {
-  const { store: keys } = await KeyStore.open(config.token.keys_file, config.token.algorithm);
+  const { store: keys } = await KeyStore.open(config.token.keys_file, config.token.algorithm, "create");
   const exchange = new ExchangeService(config, keys, { now });
   return { config, keys, exchange, refresh: new RefreshService(exchange, keys, { now }) };
 }
