@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDev } from "../../src/dev/start-dev.js";
 import { createLogger } from "../../src/server/logger.js";
+import { startHarness } from "../support/harness.js";
 import { type RedisServer, startRedis } from "../support/redis.js";
 import { runCliProcess, startCli } from "../support/spawn-cli.js";
 
@@ -106,6 +107,23 @@ describe("a key file to be created", () => {
       expect(await exists(keysFile)).toBe(true);
     } finally {
       await env.close();
+    }
+  }, 30_000);
+});
+
+describe("a key file gone at a reload", () => {
+  it("is not created again: the reload is refused and the running keys kept", async () => {
+    const h = await startHarness();
+    try {
+      const kid = h.server.service.current.keys.signer.kid;
+      await rm(h.config.token.keys_file);
+      await expect(h.server.reload(h.config)).rejects.toThrow(
+        `token.keys_file: ${h.config.token.keys_file} does not exist; a reload never creates one`,
+      );
+      expect(await exists(h.config.token.keys_file)).toBe(false);
+      expect(h.server.service.current.keys.signer.kid).toBe(kid);
+    } finally {
+      await h.close();
     }
   }, 30_000);
 });

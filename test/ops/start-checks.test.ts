@@ -72,6 +72,17 @@ describe("TLS files", () => {
     expect(await exists(keysFile)).toBe(false);
   }, 30_000);
 
+  it("with workers, the primary fails the same way before creating the key file", async () => {
+    const cert = join(dir, "missing-workers.crt");
+    const { file, keysFile } = await configFile("tls-workers", {
+      server: `, workers: 2, tls: { cert_file: ${JSON.stringify(cert)}, key_file: ${JSON.stringify(join(dir, "missing.key"))} }`,
+    });
+    const result = await runCliProcess(["serve", "--config", file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`server.tls.cert_file: cannot read ${cert}: ENOENT`);
+    expect(await exists(keysFile)).toBe(false);
+  }, 30_000);
+
   it("check-config reports an unreadable certificate and key, and exits 1", async () => {
     const { file } = await configFile("tls-check", {
       server: `, tls: { cert_file: ${JSON.stringify(join(dir, "no.crt"))}, key_file: ${JSON.stringify(join(dir, "no.key"))} }`,
