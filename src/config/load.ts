@@ -26,13 +26,6 @@ export class ConfigError extends Error {
   }
 }
 
-interface Issue {
-  code: string;
-  path: PropertyKey[];
-  message: string;
-  expected?: unknown;
-}
-
 /**
  * Checks `input` against `schema` after replacing its placeholders: every problem in one round, shape
  * and references alike, each by its path.
@@ -48,7 +41,7 @@ function validate<T>(
   const substitution = substituteEnv(input, env, problems);
   let result = schema.safeParse(substitution.value);
   // Each round reads more placeholders as numbers or booleans; there are finitely many.
-  while (!result.success && retypePlaceholders(substitution, result.error.issues as Issue[], problems))
+  while (!result.success && retypePlaceholders(substitution, result.error.issues, problems))
     result = schema.safeParse(substitution.value);
   if (!result.success) {
     for (const issue of result.error.issues) {
