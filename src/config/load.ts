@@ -91,11 +91,10 @@ export async function loadKeySettings(
 ): Promise<KeySettings> {
   const raw = await readConfigFile(file);
   const token = (raw as { token?: unknown } | null)?.token;
+  if (!token || typeof token !== "object") throw new ConfigError(file, ["token: required (a section)"]);
   const picked: Record<string, unknown> = {};
-  if (token && typeof token === "object") {
-    for (const key of keySettingsSchema.shape.token.keyof().options)
-      if (key in token) picked[key] = (token as Record<string, unknown>)[key];
-  }
+  for (const key of keySettingsSchema.shape.token.keyof().options)
+    if (key in token) picked[key] = (token as Record<string, unknown>)[key];
   return validate(keySettingsSchema, { token: picked }, file, env, () => []).token;
 }
 

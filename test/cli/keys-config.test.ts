@@ -82,6 +82,14 @@ databases: {}
     expect(list.err).toMatch(/token\.ttl_seconds: environment variable TTL/);
     expect(list.err).not.toMatch(/integrations|databases/);
   });
+
+  it("refuses a file without a token section rather than fall back to the default key file", async () => {
+    const config = join(dir, "not-ours.yaml");
+    await writeFile(config, "apiVersion: v1\nkind: ConfigMap\n");
+    const rotate = await cli(["keys", "rotate", "--config", config]);
+    expect(rotate.code).toBe(1);
+    expect(rotate.err).toContain("token: required");
+  });
 });
 
 describe("keys list after rotations", () => {
