@@ -4,8 +4,8 @@
  * passes what serve then fails on. One row per check; the errors make check-config exit 1.
  */
 import type { Config } from "../config/schema.js";
-import { missingKeyFileProblem, readKeyFile } from "../exchange/key-file.js";
-import { KeyStore, missingKeyFileAtStart } from "../exchange/key-store.js";
+import { missingKeyFileProblem, readKeyFile } from "../keys/key-file.js";
+import { KeyStore, missingKeyFileAtStart } from "../keys/key-store.js";
 import { loadTlsFiles, TlsFilesError } from "../server/tls-files.js";
 import { probeRedis } from "../state/redis-probe.js";
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run.js";
-import { readKeyFile } from "../../src/exchange/key-file.js";
+import { readKeyFile } from "../../src/keys/key-file.js";
 import { memoryIo } from "../support/memory-io.js";
 
 let dir: string;

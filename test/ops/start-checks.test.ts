@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateStoredKey, writeKeyFile } from "../../src/exchange/key-file.js";
+import { generateStoredKey, writeKeyFile } from "../../src/keys/key-file.js";
 import { freePort } from "../support/ports.js";
 import { type RedisServer, startRedis } from "../support/redis.js";
 import { runCliProcess } from "../support/spawn-cli.js";

@@ -9,12 +9,12 @@ import { type KeySettings, SIGNING_ALGORITHMS } from "../../config/schema.js";
 import {
   generateStoredKey,
   keySchedule,
-  nowSeconds,
   readKeyFile,
   rotateKeys,
   type StoredKey,
+  secondsOf,
   writeKeyFile,
-} from "../../exchange/key-file.js";
+} from "../../keys/key-file.js";
 import { CliError, type Command, helpOption, parse, UsageError, wholeNumber } from "../command.js";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
@@ -77,7 +77,7 @@ function algorithm(value: string | undefined, config: KeySettings | undefined): 
 const at = (seconds: number | undefined) => (seconds === undefined ? "-" : iso(seconds));
 
 function keyRows(keys: StoredKey[]): string[][] {
-  return keySchedule(keys, nowSeconds()).map((k) => [
+  return keySchedule(keys, secondsOf(Date.now)).map((k) => [
     k.key.kid,
     k.key.alg,
     iso(k.key.created_at),
