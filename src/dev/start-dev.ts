@@ -129,6 +129,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
   };
   const demoAccount = accounts[0]?.sub ?? DEMO_ACCOUNT;
   const demoDatabase = Object.keys(databases).find((d) => d !== "system") ?? "system";
+  // Nothing to set up: unlike serve, development mode makes the directory of its throwaway keys.
+  await mkdir(dirname(keysFile), { recursive: true, mode: 0o700 });
   const provider = await startEmbeddedProvider({ host: HOST, port: options.providerPort ?? 0, accounts });
   let server: RunningServer;
   let config: Config;
