@@ -4,7 +4,8 @@
  * followed), and errors that name the operation that failed.
  */
 import { createRemoteJWKSet, jwtVerify } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Agent, fetch as undiciFetch } from "undici";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   createSsoClient,
   type DevicePrompt,
@@ -88,6 +89,42 @@ describe("signInWithDevice", () => {
     });
     await expect(outcome).rejects.toBe(reason);
   });
+
+  it("a rate-limited verify (429) is waited out, not failed: no call before its Retry-After", async () => {
+    // A client of its own (another loopback address), so the service's 10-a-minute verify limit counts it alone.
+    const agent = new Agent({ localAddress: "127.0.3.1" });
+    const statuses: number[] = [];
+    const limited = createSsoClient({
+      baseUrl: h.url,
+      fetch: async (request) => {
+        const response = (await undiciFetch(request.url, {
+          method: request.method,
+          headers: [...request.headers],
+          body: await request.text(),
+          dispatcher: agent,
+        })) as unknown as Response;
+        if (new URL(request.url).pathname === "/v1/sso_device_grant_verify") statuses.push(response.status);
+        return response;
+      },
+    });
+    const controller = new AbortController();
+    const outcome = limited.signInWithDevice({
+      database: "retail_analytics",
+      timeout: 1,
+      signal: controller.signal,
+      onPrompt: (prompt) => rememberSecret(prompt.user_code),
+    });
+    const cancelled = new Error("stop waiting");
+    await vi.waitFor(() => expect(statuses).toContain(429), { timeout: 90_000, interval: 200 });
+    const callsAtLimit = statuses.length;
+    // The answer said Retry-After 60: a few seconds later, still waiting and no other call made.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(statuses).toHaveLength(callsAtLimit);
+    controller.abort(cancelled);
+    await expect(outcome).rejects.toBe(cancelled);
+    expect(statuses.slice(0, -1).every((s) => s === 400)).toBe(true);
+    await agent.close();
+  }, 120_000);
 
   it("refuses bad options at the call, naming the option", async () => {
     await expect(client.signInWithDevice({ timeout: 0, onPrompt: () => undefined })).rejects.toThrow(
