@@ -11,6 +11,7 @@ import { ProviderUnavailable, SsoError } from "../../errors.js";
 import { Integration } from "../../exchange/integration.js";
 import { type Command, helpOption, parse, UsageError } from "../command.js";
 import type { Io } from "../io.js";
+import { redactUrl } from "../../config/redact-url.js";
 import { redactSecrets } from "../redact.js";
 import { formatTable } from "../table.js";
 
@@ -64,7 +65,7 @@ async function checkProvider(cfg: IntegrationConfig): Promise<string> {
     return `ok (${[...parts, `${keys} signing key${keys === 1 ? "" : "s"}`].join(", ")})`;
   } catch (err) {
     if (err instanceof ProviderUnavailable)
-      return `unreachable: ${cfg.jwks_uri ?? cfg.issuer} (${unreachable(err)})`;
+      return `unreachable: ${redactUrl(cfg.jwks_uri ?? cfg.issuer)} (${unreachable(err)})`;
     if (err instanceof SsoError) return `error: ${err.message}`;
     throw err;
   }
