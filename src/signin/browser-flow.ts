@@ -17,6 +17,7 @@ import {
 import type { ExchangeFacts, ExchangeResult, ExchangeService } from "../exchange/exchange.js";
 import { parseEntry, type StateStore } from "../state/store.js";
 import { allowedCallbackPath } from "./callback-path.js";
+import { oauthErrorOf } from "./oauth-error.js";
 import { digest, digestMatches, randomSecret } from "./secrets.js";
 import type { SignInClients } from "./sign-in-client.js";
 
@@ -40,6 +41,7 @@ export interface CallbackRequest {
   state?: string;
   iss?: string;
   error?: string;
+  error_description?: string;
   /** The binding cookie's value, if the browser sent one. */
   binding?: string;
 }
@@ -132,7 +134,11 @@ export class BrowserFlow {
         "the authorization response does not come from the provider the sign-in went to",
       );
     }
-    if (error !== undefined) throw new AccessDenied("the sign-in was refused at the identity provider");
+    if (error !== undefined) {
+      throw new AccessDenied("the sign-in was refused at the identity provider", {
+        cause: oauthErrorOf({ error, error_description: request.error_description }),
+      });
+    }
     if (typeof code !== "string" || code === "" || code.length > MAX_PARAM_LENGTH) {
       throw new InvalidRequest("the callback has no authorization code");
     }
@@ -145,7 +151,7 @@ export class BrowserFlow {
       }),
     );
     if (answer.kind !== "tokens")
-      throw new GrantRefused("the identity provider refused the authorization code");
+      throw new GrantRefused("the identity provider refused the authorization code", { cause: answer.cause });
     return this.exchange.exchangeSignIn(
       { idToken: answer.idToken, integration, nonce: flow.nonce, clientId: config.client_id },
       flow.database,

@@ -131,8 +131,9 @@ export class DeviceGrant {
       throw new SignInNotConfigured("the identity provider offers no device endpoint");
     }
     const form = new URLSearchParams({ scope: signIn.config.scopes.join(" ") });
-    const { status, body } = await signIn.post(deviceAuthorization, form);
-    if (status !== 200) throw new GrantRefused("the identity provider refused the device authorization");
+    const { status, body, error } = await signIn.post("device_authorization", deviceAuthorization, form);
+    if (status !== 200)
+      throw new GrantRefused("the identity provider refused the device authorization", { cause: error });
     const answer = isObject(body) ? body : {};
     const { device_code, user_code } = answer;
     const verificationUri = uriOf(answer.verification_uri);
@@ -243,10 +244,11 @@ export class DeviceGrant {
             answer.error === "access_denied"
               ? "the sign-in was refused at the identity provider"
               : "the user code expired before the sign-in finished",
+            { cause: answer.cause },
           );
         default:
           await this.store.take(key);
-          throw new GrantRefused("the identity provider refused the device code");
+          throw new GrantRefused("the identity provider refused the device code", { cause: answer.cause });
       }
       state.next_poll_at = this.#now() + state.interval_s * 1000;
       const ttl = state.expires_at - this.#now();
