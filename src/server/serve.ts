@@ -13,6 +13,7 @@ import { signCompact } from "../exchange/jws.js";
 import { KEY_FILE_POLL_SECONDS, readKeyFile } from "../exchange/key-file.js";
 import { KeyStore } from "../exchange/key-store.js";
 import type { ExchangeObserver } from "../exchange/observer.js";
+import type { MemoryBounds } from "../state/memory-bounds.js";
 import { createSharedState, type SharedState, type StateEvents } from "../state/shared-state.js";
 import { createApp } from "./app.js";
 import { MAX_HEADER_LINES } from "./header-limit.js";
@@ -27,6 +28,8 @@ export interface ServeOptions {
   observer?: ExchangeObserver;
   logger?: Logger;
   metrics?: Metrics;
+  /** Bounds of the in-memory state tables without `state.redis` (default DEFAULT_MEMORY_BOUNDS); tests shrink them. */
+  memoryBounds?: Partial<MemoryBounds>;
 }
 
 export interface RunningServer {
@@ -117,7 +120,11 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   const logger = options.logger ?? createLogger(config.server.log_level);
   const metrics = options.metrics ?? createMetrics();
   // One per process, kept across reloads: `state.redis` takes effect at start.
-  const state: SharedState = await createSharedState(config.state.redis, stateEvents(logger, metrics));
+  const state: SharedState = await createSharedState(
+    config.state.redis,
+    stateEvents(logger, metrics),
+    options.memoryBounds,
+  );
   metrics.stateUnavailable.set(0);
   const runtimeOptions: RuntimeOptions = {
     now: options.now ?? Date.now,
