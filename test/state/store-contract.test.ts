@@ -163,7 +163,9 @@ describe("RedisStore on a real Redis", () => {
       expect(await cache.get("c")).toBe("local");
       own.resume();
       await own.kill();
-      await expect(state.tables.signIn.putIfAbsent("k2", "v", 60_000)).rejects.toBeInstanceOf(StateUnavailable);
+      await expect(state.tables.signIn.putIfAbsent("k2", "v", 60_000)).rejects.toBeInstanceOf(
+        StateUnavailable,
+      );
       await own.start();
       await waitFor(async () => (await state.tables.signIn.get("k").catch(() => "down")) !== "down");
       // Without persistence the restarted Redis is empty: nothing is made up.
