@@ -28,7 +28,7 @@ export interface StateTables {
 export interface MemoryBounds {
   /** Used-token records (`replay: once`) held at once (default 200,000; about 40 MB). */
   replay_records: number;
-  /** Pending sign-ins, browser and device together (default 50,000; about 25 MB). */
+  /** Pending sign-ins, browser and device together (default 50,000; about 20 MB). */
   sign_ins: number;
   /** Device-verify counters, one per client address in its window (default 50,000). */
   counters: number;
