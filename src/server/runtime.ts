@@ -62,7 +62,8 @@ export async function buildRuntime(
   const limits = config.server.rate_limit;
   const redis = options.state?.redis;
   const limiter = limits && new RateLimiter(limits, { redis });
-  const signInLimiter = limiter ?? new RateLimiter(SIGN_IN_START_LIMIT, { redis });
+  const signInLimiter =
+    limiter ?? new RateLimiter(SIGN_IN_START_LIMIT, { redis, namespace: "ratelimit-sign-in" });
   const state = options.state;
   // The tables every instance agrees on (state.redis), else this process's bounded tables, carried over
   // a reload so that sign-ins in progress and used tokens survive it. Real time: entries expire.
