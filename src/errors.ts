@@ -345,7 +345,7 @@ export const ERRORS = {
     headers: ["Retry-After"],
     description:
       "this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire",
-    example: "too many sign-ins are in progress; retry later",
+    example: "too many sign-ins in progress are held; retry later",
     operations: [SSO_TOKEN, DEVICE_GRANT, DEVICE_VERIFY, SSO_AUTHENTICATION],
   },
 } as const satisfies Record<string, ErrorEntry>;
