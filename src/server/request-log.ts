@@ -4,7 +4,6 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Middleware } from "koa";
-import type { SsoError } from "../errors.js";
 import { ProviderOAuthError } from "../signin/oauth-error.js";
 import { auditRecord } from "./audit-record.js";
 import type { RequestState } from "./handlers/types.js";
@@ -32,7 +31,7 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
       await next();
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const error = (ctx.state as { error?: SsoError }).error;
+      const { error, unexpected } = ctx.state;
       const line: Record<string, unknown> = {
         request_id: requestId,
         method: ctx.method,
@@ -49,7 +48,6 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
         line.provider_error = error.cause.error;
         line.provider_error_description = error.cause.description;
       }
-      const unexpected = (ctx.state as { unexpected?: unknown }).unexpected;
       if (unexpected) logger.error({ ...line, err: describe(unexpected) }, "request failed");
       else logger.info(line, "request");
     }

@@ -5,12 +5,14 @@
  * into what the device grant and the browser flow act on. Every call goes through providerFetch: bounded
  * by the integration's `http_timeout_ms`, never following redirects.
  */
+
 import type { IntegrationConfig } from "../config/schema.js";
 import { GrantRefused, ProviderUnavailable, SignInNotConfigured } from "../errors.js";
 import type { AccessPolicy } from "../exchange/access-policy.js";
-import type { Integration } from "../exchange/integration.js";
-import type { SignInCall } from "../exchange/observer.js";
-import { checkAnswerStatus, isObject, providerFetch, readJson } from "../exchange/provider-http.js";
+import { isRecord } from "../lib/is-record.js";
+import type { Integration } from "../provider/integration.js";
+import type { SignInCall } from "../provider/observer.js";
+import { checkAnswerStatus, providerFetch, readJson } from "../provider/provider-http.js";
 import { oauthErrorOf, type ProviderOAuthError } from "./oauth-error.js";
 
 export type SignInConfig = NonNullable<IntegrationConfig["sign_in"]>;
@@ -108,12 +110,12 @@ export class SignInClient {
     if (token === undefined) throw new SignInNotConfigured("the identity provider offers no token endpoint");
     const { status, body, error } = await this.post("token", token, form);
     if (status === 200) {
-      if (isObject(body) && typeof body.id_token === "string")
+      if (isRecord(body) && typeof body.id_token === "string")
         return { kind: "tokens", idToken: body.id_token };
       throw new GrantRefused("the identity provider's token endpoint answered without an id_token");
     }
     if (error !== undefined) {
-      const interval = isObject(body) && typeof body.interval === "number" ? body.interval : undefined;
+      const interval = isRecord(body) && typeof body.interval === "number" ? body.interval : undefined;
       return { kind: "error", error: error.error, cause: error, ...(interval !== undefined && { interval }) };
     }
     throw new GrantRefused("the identity provider's token endpoint refused the request");
