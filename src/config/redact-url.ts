@@ -12,13 +12,17 @@ export const REDACTED = "[redacted]";
 /** Query parameters shown as they are: ioredis's database, address family and TLS profile. */
 const HARMLESS_QUERY = new Set(["db", "family", "tls"]);
 
+/** A scheme, `//` and an `@` later on: what would be user information if it parsed (not `alice@example.com`). */
+const UNPARSED_WITH_USERINFO = /^[a-z][a-z0-9+.-]*:\/\/.*@/is;
+
 /**
  * `value` with the user, the password and every query value but the harmless ones replaced by
- * `[redacted]`; unchanged when it carries none; wholly `[redacted]` when it looks like a URL with user
- * information but does not parse (it cannot be shown safely in part).
+ * `[redacted]`; unchanged when it carries none or is no URL (a user name such as `alice@example.com`);
+ * wholly `[redacted]` when it looks like a URL with user information but does not parse (it cannot be
+ * shown safely in part).
  */
 export function redactUrl(value: string): string {
-  if (!URL.canParse(value)) return value.includes("@") ? REDACTED : value;
+  if (!URL.canParse(value)) return UNPARSED_WITH_USERINFO.test(value) ? REDACTED : value;
   const url = new URL(value);
   const params = [...url.searchParams];
   if (url.username === "" && url.password === "" && params.length === 0) return value;

@@ -36,6 +36,8 @@ describe("redactUrl", () => {
     ["user only", `redis://${USER}@h:6379`, "redis://[redacted]@h:6379"],
     ["no credential", "redis://10.0.0.5:6379/0", "redis://10.0.0.5:6379/0"],
     ["not a URL", "RS256", "RS256"],
+    ["a user name with @", "alice@example.com", "alice@example.com"],
+    ["a URN", "urn:ocient:sso", "urn:ocient:sso"],
     ["unparseable with @", `redis://${PASS} x`, "[redacted]"],
   ])("%s", (_name, input, expected) => {
     expect(redactUrl(input)).toBe(expected);
