@@ -47,8 +47,30 @@ describe("redactUrl", () => {
 describe("check-config with state.redis", () => {
   let dir: string;
   let closedPort: number;
+  /** A configuration file whose Redis URL comes from SSO_TEST_REDIS_URL. */
+  async function configFile(name: string): Promise<string> {
+    const file = join(dir, `${name.replace(/\W+/g, "-")}.yaml`);
+    await writeFile(
+      file,
+      `
+token: { issuer: "http://127.0.0.1:8080", keys_file: ${JSON.stringify(join(dir, "keys.json"))} }
+integrations:
+  - { name: down, issuer: "http://127.0.0.1:${closedPort}", audiences: [x] }
+databases:
+  system: { integration: down }
+state:
+  redis: { url: "\${SSO_TEST_REDIS_URL}" }
+`,
+    );
+    return file;
+  }
   beforeAll(async () => {
     [dir, closedPort] = await Promise.all([mkdtemp(join(tmpdir(), "ocient-sso-redact-")), freePort()]);
+    // With state.redis, serve never creates the key file: it is made once beforehand.
+    const generated = await runCliProcess(["keys", "generate", "--config", await configFile("keys")], {
+      env: { SSO_TEST_REDIS_URL: "redis://127.0.0.1:6379/0" },
+    });
+    expect(generated.code, generated.stderr).toBe(0);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -64,20 +86,9 @@ describe("check-config with state.redis", () => {
   ])(
     "prints no credential of %s",
     async (name, url) => {
-      const file = join(dir, `${name.replace(/\W+/g, "-")}.yaml`);
-      await writeFile(
-        file,
-        `
-token: { issuer: "http://127.0.0.1:8080", keys_file: ${JSON.stringify(join(dir, "keys.json"))} }
-integrations:
-  - { name: down, issuer: "http://127.0.0.1:${closedPort}", audiences: [x] }
-databases:
-  system: { integration: down }
-state:
-  redis: { url: "\${SSO_TEST_REDIS_URL}" }
-`,
-      );
-      const r = await runCliProcess(["check-config", file], { env: { SSO_TEST_REDIS_URL: url } });
+      const r = await runCliProcess(["check-config", await configFile(name)], {
+        env: { SSO_TEST_REDIS_URL: url },
+      });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/url: (redis|rediss):\/\/.*\[redacted\]/);
