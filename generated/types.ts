@@ -685,7 +685,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -731,6 +731,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1015,7 +1016,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1062,6 +1063,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1177,7 +1179,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1223,6 +1225,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1373,7 +1376,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1420,6 +1423,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1558,7 +1562,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
