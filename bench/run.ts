@@ -89,6 +89,8 @@ const poolSize = Math.max(
   args.long ? LONG_EXCHANGES : 0,
 );
 const step = (what: string) => console.log(`• ${what}`);
+/** How the rows name the pool: the bench leaves UV_THREADPOOL_SIZE unset, so the executable chooses. */
+const POOL = `pool ${RECOMMENDED_POOL} (the executable's choice)`;
 
 const machine = {
   cores: cpus().length,
@@ -247,10 +249,10 @@ async function main(): Promise<void> {
   for (let r = 1; r <= rounds; r++) {
     step(`round ${r}/${rounds}: baseline, bare Koa + readJsonBody echo`);
     const base = await runBaseline(await freePort(), bodies, timing);
-    step(`round ${r}/${rounds}: exchange, UV_THREADPOOL_SIZE=${RECOMMENDED_POOL}`);
+    step(`round ${r}/${rounds}: exchange, ${POOL}`);
     const started = await startExchange(setup.configFile, setup.url);
     const ex = await runExchange(started.target, setup, bodies, timing);
-    step(`round ${r}/${rounds}: refresh (POST /v1/token_refresh), UV_THREADPOOL_SIZE=${RECOMMENDED_POOL}`);
+    step(`round ${r}/${rounds}: refresh (POST /v1/token_refresh), ${POOL}`);
     const forRefresh = await startExchange(setup.configFile, setup.url);
     const re = await runRefresh(forRefresh.target, setup, pool, timing);
     pairs.push({ baseline: base, exchange: ex, refresh: re, ratio: round(ex.rps / base.rps, 3) });
@@ -259,11 +261,8 @@ async function main(): Promise<void> {
     Math.floor(pairs.length / 2)
   ] as (typeof pairs)[0];
   const { baseline, exchange } = median;
-  step(`exchange, libuv's default pool (4 threads)`);
-  const defaultPool = await startExchange(setup.configFile, setup.url, { pool: "unset" });
-  const exchangeDefaultPool = await runExchange(defaultPool.target, setup, bodies, timing);
   step(`exchange with server.workers 2 (node cluster, pool sized by the primary)`);
-  const twoWorkers = await startExchange(setup.twoWorkersConfigFile, setup.url, { pool: "unset" });
+  const twoWorkers = await startExchange(setup.twoWorkersConfigFile, setup.url);
   const exchange2 = await runExchange(twoWorkers.target, setup, bodies, timing);
   const { single, ha } = await runHaPair();
   step(`peer: oidc-provider client_credentials, JWT access tokens (ES256)`);
@@ -325,15 +324,14 @@ async function main(): Promise<void> {
   const rows: Row[] = [
     { scenario: "baseline (bare Koa echo), median pair", ...baseline },
     {
-      scenario: `exchange (POST /v1/sso_token), UV_THREADPOOL_SIZE=${RECOMMENDED_POOL}, median pair`,
+      scenario: `exchange (POST /v1/sso_token), ${POOL}, median pair`,
       ...exchange,
     },
     {
-      scenario: `refresh (POST /v1/token_refresh), UV_THREADPOOL_SIZE=${RECOMMENDED_POOL}, median efficiency`,
+      scenario: `refresh (POST /v1/token_refresh), ${POOL}, median efficiency`,
       ...refresh,
     },
     deviceRow(device),
-    { scenario: "exchange, libuv's default pool (4)", ...exchangeDefaultPool },
     {
       scenario: `exchange, 2 workers (pool ${recommendedThreadpoolSize(availableParallelism(), 2)} each)`,
       ...exchange2,
@@ -349,7 +347,6 @@ async function main(): Promise<void> {
     exchange_over_baseline: median.ratio,
     exchange_over_peer: round(exchange.rps / peer.rps, 3),
     exchange_2_workers_over_baseline: round(exchange2.rps / baseline.rps, 3),
-    exchange_default_pool_over_baseline: round(exchangeDefaultPool.rps / baseline.rps, 3),
     exchange_over_floor: round(exchange.rps / floor32.ops_per_s, 3),
     refresh_over_baseline: round(refresh.rps / refreshPick.baseline.rps, 3),
   };
@@ -382,12 +379,7 @@ async function main(): Promise<void> {
     )}; medians ${exchangeEfficiency} and ${refreshEfficiency}`,
     deviceSummary(device),
   ];
-  const exchanges = [
-    ...pairs.map((p) => p.exchange),
-    ...pairs.map((p) => p.refresh),
-    exchangeDefaultPool,
-    exchange2,
-  ];
+  const exchanges = [...pairs.map((p) => p.exchange), ...pairs.map((p) => p.refresh), exchange2];
   const correct = exchanges.every((e) => e.errors === 0 && e.minted_check.valid === e.minted_check.checked);
   const targets: TargetCheck[] = [
     {
@@ -438,7 +430,7 @@ async function main(): Promise<void> {
   );
   printTable(rows);
   console.log(
-    `\nexchange/baseline ${ratios.exchange_over_baseline}× (default pool ${ratios.exchange_default_pool_over_baseline}×, 2 workers ${ratios.exchange_2_workers_over_baseline}×)   exchange/peer ${ratios.exchange_over_peer}×   ` +
+    `\nexchange/baseline ${ratios.exchange_over_baseline}× (2 workers ${ratios.exchange_2_workers_over_baseline}×)   exchange/peer ${ratios.exchange_over_peer}×   ` +
       `crypto floor ${floor32.ops_per_s} ops/s (${floor1.ops_per_s} with 1 in flight)   start to ready ${startMs} ms`,
   );
   console.log(
@@ -475,7 +467,7 @@ async function main(): Promise<void> {
       minting_alg: "ES256",
       peer: "oidc-provider client_credentials, resourceIndicators, accessTokenFormat jwt, ES256, client_secret_basic",
       targets_from: "built JS (dist/bench), NODE_ENV=production, logs at info to /dev/null",
-      exchange_threadpool: `UV_THREADPOOL_SIZE=${RECOMMENDED_POOL} (the README's recommendation for ${machine.cores} cores) unless a row says otherwise`,
+      exchange_threadpool: `UV_THREADPOOL_SIZE unset: the executable's choice, ${RECOMMENDED_POOL} for ${machine.cores} cores`,
     },
     build_ms: Math.round(build.ms),
     mint_ms: mintMs,
@@ -485,7 +477,6 @@ async function main(): Promise<void> {
     scenarios: {
       baseline,
       exchange,
-      exchange_default_pool: exchangeDefaultPool,
       refresh,
       device_verify: device,
       exchange_2_workers: exchange2,
@@ -511,7 +502,7 @@ async function main(): Promise<void> {
       `Latest figures: ${date.slice(0, 10)}, ${machine.cores} cores (${machine.cpu}), node ${machine.node}, load average ${machine.loadavg_start[0]} at start.`,
       rows,
       [
-        `exchange/baseline ${ratios.exchange_over_baseline}× (median of ${pairs.map((p) => `${p.ratio}×`).join(", ")}; libuv's default pool ${ratios.exchange_default_pool_over_baseline}×, 2 workers ${ratios.exchange_2_workers_over_baseline}×), exchange/peer ${ratios.exchange_over_peer}×, start to ready ${startMs} ms (median of ${starts.length})`,
+        `exchange/baseline ${ratios.exchange_over_baseline}× (median of ${pairs.map((p) => `${p.ratio}×`).join(", ")}; 2 workers ${ratios.exchange_2_workers_over_baseline}×), exchange/peer ${ratios.exchange_over_peer}×, start to ready ${startMs} ms (median of ${starts.length})`,
         haSummary(single, ha),
         ...cpuLines,
         ...targets.map(

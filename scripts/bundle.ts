@@ -5,8 +5,9 @@
  * of the way to starting in under 300 ms. Development mode's provider (oidc-provider, a devDependency) stays
  * outside the bundle and is loaded only by `ocient-sso dev`.
  */
-import { pathToFileURL } from "node:url";
+
 import { chmod } from "node:fs/promises";
+import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 export const BUNDLE = "dist/ocient-sso.mjs";
@@ -48,5 +49,7 @@ export async function bundle(outfile = BUNDLE): Promise<void> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const started = performance.now();
   await bundle();
-  console.log(`✔ bundled src/cli/main.ts into ${BUNDLE} (entry ${ENTRY}) in ${Math.round(performance.now() - started)} ms`);
+  console.log(
+    `✔ bundled src/cli/main.ts into ${BUNDLE} (entry ${ENTRY}) in ${Math.round(performance.now() - started)} ms`,
+  );
 }

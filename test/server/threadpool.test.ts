@@ -50,7 +50,9 @@ describe("the libuv thread pool size", () => {
       from: "ocient-sso",
     });
     // An operator's size that differs from a stale choice in the environment is the operator's.
-    expect(threadpoolSize({ UV_THREADPOOL_SIZE: "2", [CHOSEN_BY_ENTRY]: "1" }).from).toBe("UV_THREADPOOL_SIZE");
+    expect(threadpoolSize({ UV_THREADPOOL_SIZE: "2", [CHOSEN_BY_ENTRY]: "1" }).from).toBe(
+      "UV_THREADPOOL_SIZE",
+    );
   });
 
   it("hints at the recommended size only when libuv's default oversubscribes the cores", () => {
