@@ -61,7 +61,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           server: { trust_proxy: true, ...rest.server },
           token: { issuer: CLUSTER_ISSUER, keys_file: keysFile, ...options.token },
           state: {
-            redis: { timeout_ms: 300, ...("settings" in redis ? redis.settings : { url: redis.url }), prefix },
+            redis: {
+              timeout_ms: 300,
+              ...("settings" in redis ? redis.settings : { url: redis.url }),
+              prefix,
+            },
           },
         }),
       );

@@ -15,7 +15,7 @@ import { type RedisServer, startRedis } from "./redis.js";
 
 export const MASTER_NAME = "ocient-sso";
 const ADMIN_PASSWORD = "admin-8d1f0c2e9b7a4d61";
-const SERVICE_PASSWORD = "service-5e3a9c7b1f2d4068";
+export const SERVICE_PASSWORD = "service-5e3a9c7b1f2d4068";
 const SENTINEL_PASSWORD = "sentinel-2b6f8e1a0c9d4735";
 
 /** The service's ACL user: its own keys, the commands it sends, nothing else (docs/redis-sentinel.md). */
