@@ -9,7 +9,8 @@
  *   --ha         only the single process beside nginx in front of 2 instances sharing Redis rate limits,
  *                with the server CPU per request of each, and the same with replay records in a Redis with
  *                a replica, waiting for it (WAIT) or not (the full run includes them)
- *   --device     only the device grant's verify, the user already finished (the full run includes it)
+ *   --device     only the device grant's verify, the user already finished (the full run includes it);
+ *                with --profile, under node --cpu-prof, printing the top self-time entries
  *   --device-grants N  grants verified in its measured window (default 600; 10% more, at least 64, warm it up)
  *   --refresh-tokens N tokens minted through the exchange for the refresh (default 30000)
  *   --duration S measured seconds per scenario (default 8); --warmup S (default 2)
@@ -17,7 +18,7 @@
  *   --tokens N   id_tokens in the pool (default 200000, enough for every request of a scenario to carry its own)
  */
 
-import { rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -36,6 +37,7 @@ import { type HaResult, runHa, runSingleWithCpu } from "./lib/ha.js";
 import { startIssuer } from "./lib/issuer.js";
 import { CONNECTIONS } from "./lib/load.js";
 import { runPerf } from "./lib/perf.js";
+import { printSelfTimes, summarizeProfile } from "./lib/profile.js";
 import { mintPool, type RefreshResult, runRefresh } from "./lib/refresh-runs.js";
 import { printTable, printTargets, type Row, type TargetCheck, updateReadme } from "./lib/report.js";
 import {
@@ -139,6 +141,8 @@ try {
     printTable(haRows(runs));
     console.log(`\n${haSummary(runs)}\n`);
     printTargets([haTarget(runs)]);
+  } else if (args.device && args.profile) {
+    await runDeviceProfile();
   } else if (args.device) {
     const device = await runDeviceStep();
     printTable([deviceRow(device)]);
@@ -245,6 +249,26 @@ async function runDeviceStep(): Promise<DeviceResult> {
     process.exitCode = 1;
   }
   return device;
+}
+
+/** The device verify under `node --cpu-prof` (`--device --profile`): the top entries, as the exchange's. */
+async function runDeviceProfile(): Promise<void> {
+  const dir = join(ROOT, "bench/results/profiles");
+  const name = `device-verify-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`;
+  await mkdir(dir, { recursive: true });
+  const device = await runDeviceVerify(setup, timing, deviceAmounts, [
+    "--cpu-prof",
+    `--cpu-prof-dir=${dir}`,
+    `--cpu-prof-name=${name}`,
+  ]);
+  console.log(`\n${deviceSummary(device)} (under --cpu-prof)`);
+  const profile = await summarizeProfile(join(dir, name), `${ROOT}/`);
+  printSelfTimes(`top ${profile.functions.length} functions by self time (${name})`, profile.functions);
+  printSelfTimes(`top ${profile.modules.length} modules by self time`, profile.modules);
+  printSelfTimes(
+    "modules, node internals and natives charged to their calling package or file",
+    profile.callers,
+  );
 }
 
 function deviceRow(device: DeviceResult): Row {
