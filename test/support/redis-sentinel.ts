@@ -66,6 +66,9 @@ export interface SentinelSetup {
 }
 
 const serverArgs = (extra: string[]) => [
+  // A replica copies the data set at once instead of waiting 5 s for others to join the transfer.
+  "--repl-diskless-sync-delay",
+  "0",
   "--requirepass",
   ADMIN_PASSWORD,
   "--masterauth",
@@ -127,6 +130,16 @@ export async function startSentinels(): Promise<SentinelSetup> {
       const program = runProgram("redis-sentinel", [file], dir);
       sentinels.push(program);
       sentinelPorts.push(port);
+    }
+    // The replica is online once it holds the master's data set: until then a failover to it would lose
+    // everything (it could be promoted nonetheless), and the master does not wait for it (replica-acks.ts).
+    for (let online = false, tries = 0; !online; tries++) {
+      if (tries > 600) throw new Error("the replica did not copy the master's data set within 30 s");
+      online = await admin(master.port, ADMIN_PASSWORD, async (r) => {
+        const role = (await r.role()) as [string, number, unknown[]];
+        return role[2].length === 1;
+      });
+      if (!online) await new Promise((r) => setTimeout(r, 50));
     }
     // Ready once every sentinel knows the replica and the two other sentinels: only then can they fail over.
     for (const [i, port] of sentinelPorts.entries()) {
