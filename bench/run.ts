@@ -207,7 +207,9 @@ function haRows({ single, ha, wait1, wait0 }: HaRuns): Row[] {
 }
 
 /** The instances' CPU per request against one process's. */
-const haRatio = ({ single, ha }: HaRuns) => round(ha.cpu_us_per_request / single.cpu_us_per_request, 2);
+function haRatio({ single, ha }: HaRuns): number {
+  return round(ha.cpu_us_per_request / single.cpu_us_per_request, 2);
+}
 
 function haSummary(runs: HaRuns): string {
   const { single, ha, wait1, wait0 } = runs;
