@@ -17,6 +17,7 @@ export class ReplicaAcks {
   #connected = 0;
   #checkedAt = Number.NEGATIVE_INFINITY;
   #checking: Promise<void> | undefined;
+  #waiting: Promise<boolean> | undefined;
 
   constructor(
     private readonly client: Redis,
@@ -25,16 +26,26 @@ export class ReplicaAcks {
     private readonly timeoutMs: number,
   ) {}
 
-  /** True once the writes this connection made so far are held by the replicas wanted. */
+  /**
+   * True once the writes this connection made so far are held by the replicas wanted. Called once the
+   * write's reply is in: a WAIT still unanswered then was sent after the write (one connection answers
+   * in order), so it covers the write too, and every claim of a busy moment shares one WAIT.
+   */
   async confirm(): Promise<boolean> {
     if (Date.now() - this.#checkedAt >= ROLE_MAX_AGE_MS) await this.#checkRole();
     const expected = Math.min(this.wanted, this.#connected);
     if (expected === 0) return true;
-    const acked = await this.client.wait(expected, this.timeoutMs);
-    if (acked >= expected) return true;
-    // A replica went away or lags: look again next time.
-    this.#checkedAt = Number.NEGATIVE_INFINITY;
-    return false;
+    this.#waiting ??= this.client
+      .wait(expected, this.timeoutMs)
+      .then((acked) => {
+        // A replica went away or lags: look again next time.
+        if (acked < expected) this.#checkedAt = Number.NEGATIVE_INFINITY;
+        return acked >= expected;
+      })
+      .finally(() => {
+        this.#waiting = undefined;
+      });
+    return this.#waiting;
   }
 
   #checkRole(): Promise<void> {

@@ -55,6 +55,23 @@ describe("writes that need agreement wait for the replicas", () => {
     expect(await onReplica.get("acks:replay:a")).toBeNull();
   });
 
+  it("shares one WAIT among the claims of a busy moment", async () => {
+    const admin = new Redis(master.url);
+    try {
+      await admin.config("RESETSTAT");
+      const claims = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.putIfAbsent(`replay:many-${i}`, "1", 60_000)),
+      );
+      expect(claims).toEqual(Array(20).fill(true));
+      for (let i = 0; i < 20; i++) expect(await onReplica.get(`acks:replay:many-${i}`)).toBe("1");
+      const waits = /cmdstat_wait:calls=(\d+)/.exec(await admin.info("commandstats"))?.[1];
+      expect(Number(waits)).toBeGreaterThan(0);
+      expect(Number(waits)).toBeLessThan(20);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   it("refuses them while the replica does not acknowledge, keeping Redis usable for the rest", async () => {
     await store.put("code:b", "v", 60_000);
     replica.pause();
