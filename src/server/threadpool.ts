@@ -1,5 +1,5 @@
 /**
- * libuv's thread pool runs the exchange's signature work (src/exchange/jws.ts), and also DNS lookups
+ * libuv's thread pool runs the exchange's signature work (src/keys/jws.ts), and also DNS lookups
  * and file reads. Its size is read from UV_THREADPOOL_SIZE once, when the pool is first used, which for
  * an ES module is before its first line runs: the executable's CommonJS entry (src/cli/entry.ts) sets the
  * recommended size unless the operator set one, and the cluster primary sets it for the workers it forks.
