@@ -385,7 +385,7 @@ const redisSchema = z
       .max(8)
       .optional()
       .describe(
-        "replicas that must hold a replay record or sign-in state before it counts (WAIT; fewer when fewer are connected; default 1 with sentinels, else 0); see docs/redis-sentinel.md",
+        "replicas that must hold a replay record or the taking of a one-time code before it counts (WAIT; fewer when fewer are online; default 1 with sentinels, else 0); see docs/redis-sentinel.md",
       ),
     prefix: z
       .string()
