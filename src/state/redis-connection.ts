@@ -9,9 +9,22 @@ import type { ConnectionOptions } from "node:tls";
 import type { Redis, RedisOptions } from "ioredis";
 import type { RedisConfig } from "../config/schema.js";
 
+/** The file a setting names; a file that cannot be read is a start-up error naming the setting. */
+async function read(setting: string, file: string | undefined): Promise<Buffer | undefined> {
+  if (file === undefined) return undefined;
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new Error(`${setting}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+}
+
 async function tlsOptions(tls: NonNullable<RedisConfig["tls"]>): Promise<ConnectionOptions> {
-  const read = (file: string | undefined) => (file === undefined ? undefined : readFile(file));
-  const [ca, cert, key] = await Promise.all([read(tls.ca_file), read(tls.cert_file), read(tls.key_file)]);
+  const [ca, cert, key] = await Promise.all([
+    read("state.redis.tls.ca_file", tls.ca_file),
+    read("state.redis.tls.cert_file", tls.cert_file),
+    read("state.redis.tls.key_file", tls.key_file),
+  ]);
   return {
     ...(ca && { ca }),
     ...(cert && { cert }),
