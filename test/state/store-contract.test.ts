@@ -6,9 +6,10 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StateUnavailable } from "../../src/errors.js";
 import { MemoryStore } from "../../src/state/memory-store.js";
+import { connectRedis } from "../../src/state/redis-connection.js";
 import { RedisHealth } from "../../src/state/redis-health.js";
 import { RedisStore } from "../../src/state/redis-store.js";
-import { connectRedis, createSharedState, redisReady } from "../../src/state/shared-state.js";
+import { createSharedState, redisReady } from "../../src/state/shared-state.js";
 import type { StateStore } from "../../src/state/store.js";
 import { type RedisServer, startRedis } from "../support/redis.js";
 

@@ -40,6 +40,8 @@ export interface HarnessOptions {
   memoryBounds?: ServeOptions["memoryBounds"];
   /** Shared state, e.g. `{ redis: { url } }` of a test's redis-server; process memory by default. */
   state?: ConfigInput["state"];
+  /** What the configuration's `${NAME}` placeholders read (default: nothing). */
+  env?: NodeJS.ProcessEnv;
 }
 
 type Schemas = components["schemas"];
@@ -198,14 +200,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let config: Config;
   try {
     // The issuer is the server's own URL, known once it listens: start, then reload with it.
-    config = parseConfig(input(options.token?.issuer ?? "http://127.0.0.1:1/"));
+    config = parseConfig(input(options.token?.issuer ?? "http://127.0.0.1:1/"), "(harness)", options.env);
     server = await startServer(config, {
       now: options.now,
       logger: createLogger("info", lineCapture(logs)),
       memoryBounds: options.memoryBounds,
     });
     if (options.token?.issuer === undefined) {
-      config = parseConfig(input(server.url));
+      config = parseConfig(input(server.url), "(harness)", options.env);
       await server.reload(config);
     }
   } catch (err) {
@@ -246,7 +248,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return toResponse<GetAnswer<typeof path>>(await fetch(`${url}${path}`));
     },
     async reload(change) {
-      const next = parseConfig(input(config.token.issuer, change));
+      const next = parseConfig(input(config.token.issuer, change), "(harness)", options.env);
       await server.reload(next);
       harness.config = next;
     },
