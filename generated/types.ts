@@ -610,6 +610,8 @@ export interface operations {
                      *     If you have no SSO configuration for the database, an error occurs if this parameter value is set to true. Otherwise, the request returns an empty redirect.
                      */
                     do_redirect?: boolean;
+                    /** @description Extension: where the browser lands after the callback, exactly one of `server.return_urls` (else 400 -1254). The callback then answers 303 there, with no token in the URL. */
+                    return_to?: string;
                 };
             };
         };
@@ -801,6 +803,15 @@ export interface operations {
                         token_type?: "Bearer";
                     };
                 };
+            };
+            /** @description Extension: signed in, back to the `return_to` the sign-in started with; the session cookie is set. */
+            303: {
+                headers: {
+                    /** @description The `return_to` URL. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /**
              * @description Bad Request.

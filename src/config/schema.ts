@@ -10,6 +10,16 @@ const nonEmpty = z.string().min(1, "must be a non-empty string");
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 /** Where keys, claims or tokens travel: the rule discovered endpoints follow too (provider-url.ts). */
 const providerUrl = url.refine(isProviderUrl, { error: PROVIDER_URL_RULE });
+/** A browser origin as the `Origin` header writes it: no path, query, fragment, credentials or wildcard. */
+const webOrigin = providerUrl.refine((u) => new URL(u).origin === u, {
+  error: "must be an origin exactly as browsers send it, scheme://host[:port] with no path or trailing slash",
+});
+const returnUrl = providerUrl.refine(
+  (u) => !u.includes("#") && !new URL(u).username && !new URL(u).password,
+  {
+    error: "must have no fragment and no credentials",
+  },
+);
 const seconds = (d: number, what: string) =>
   z
     .number()
@@ -138,6 +148,18 @@ const serverSchema = z
       .optional()
       .describe(
         "where browsers and providers reach this service, the base of sign-in callback URLs; https, or http on loopback (default: token.issuer)",
+      ),
+    cors_origins: z
+      .array(webOrigin)
+      .default([])
+      .describe(
+        "origins of web apps that may call the service from a browser, with credentials (CORS): exact scheme://host[:port], https or http on loopback, never a wildcard (default none)",
+      ),
+    return_urls: z
+      .array(returnUrl)
+      .default([])
+      .describe(
+        "where a browser sign-in may send the person back (sso_authentication `return_to`), compared exactly; https or http on loopback (default none: the callback answers JSON)",
       ),
   })
   .strict()
