@@ -475,7 +475,7 @@ async function main(): Promise<void> {
       minting_alg: "ES256",
       peer: "oidc-provider client_credentials, resourceIndicators, accessTokenFormat jwt, ES256, client_secret_basic",
       targets_from: "built JS (dist/bench), NODE_ENV=production, logs at info to /dev/null",
-      exchange_threadpool: `UV_THREADPOOL_SIZE=${RECOMMENDED_POOL} (the README's recommendation for ${machine.cores} cores) unless a row says otherwise`,
+      exchange_threadpool: `UV_THREADPOOL_SIZE=${RECOMMENDED_POOL} (docs/operations.md's recommendation for ${machine.cores} cores) unless a row says otherwise`,
     },
     build_ms: Math.round(build.ms),
     mint_ms: mintMs,
@@ -505,7 +505,7 @@ async function main(): Promise<void> {
     ...(long && { long }),
   };
   await writeFile(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(report, null, 2)}\n`);
-  for (const readme of ["bench/README.md", "README.md"]) {
+  for (const readme of ["bench/README.md", "docs/benchmark.md"]) {
     await updateReadme(
       join(ROOT, readme),
       `Latest figures: ${date.slice(0, 10)}, ${machine.cores} cores (${machine.cpu}), node ${machine.node}, load average ${machine.loadavg_start[0]} at start.`,
@@ -520,5 +520,5 @@ async function main(): Promise<void> {
       ],
     );
   }
-  step("wrote bench/results/latest.json and the figures in bench/README.md and README.md");
+  step("wrote bench/results/latest.json and the figures in bench/README.md and docs/benchmark.md");
 }

@@ -110,7 +110,7 @@ export interface StartSample {
 }
 
 /**
- * The libuv pool size the README recommends for one process on this machine (src/server/threadpool.ts),
+ * The libuv pool size docs/operations.md recommends for one process on this machine (src/server/threadpool.ts),
  * which the exchange runs with unless a scenario says otherwise.
  */
 export const RECOMMENDED_POOL = recommendedThreadpoolSize(availableParallelism(), 1);

@@ -33,9 +33,9 @@ describe("generate", () => {
     expect(await staleFiles(ROOT, files)).toEqual(["generated/types.ts", "generated/missing.ts"]);
   });
 
-  it("writes the client's codes and the README's error table from the errors module", async () => {
+  it("writes the client's codes and the error reference (docs/errors.md) from the errors module", async () => {
     const files = await generate();
-    const readme = files.get("README.md") ?? "";
+    const readme = files.get("docs/errors.md") ?? "";
     for (const [code, entry] of Object.entries(ERRORS)) {
       expect(files.get("generated/error-codes.ts")).toContain(`"${code}"`);
       expect(readme).toContain(`| ${entry.vendorCode} | ${entry.sqlState} | \`${code}\` |`);
