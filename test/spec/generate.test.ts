@@ -168,4 +168,31 @@ describe("request validation by openapi-backend, as the server runs it", () => {
     };
     expect(api.validateRequest(request, "postOcientHttpQueryApiSsoToken").valid).toBe(valid);
   });
+
+  // The field rules of the other operations (scripts/patches/request-fields.ts): the router's check is the only one.
+  it.each<[string, string, unknown, boolean]>([
+    ["/v1/token_refresh", "an empty database", { database: "" }, false],
+    ["/v1/token_refresh", "a database", { database: "d" }, true],
+    ["/v1/sso_device_grant", "an empty database", { database: "" }, false],
+    ["/v1/sso_authentication", "an empty database", { database: "" }, false],
+    ["/v1/sso_device_grant_verify", "an empty user_code", { user_code: "" }, false],
+    ["/v1/sso_device_grant_verify", "an empty database", { user_code: "C", database: "" }, false],
+    ...[1, 600, "1", "010", "600"].map((t): [string, string, unknown, boolean] => [
+      "/v1/sso_device_grant_verify",
+      `timeout ${JSON.stringify(t)}`,
+      { user_code: "C", timeout: t },
+      true,
+    ]),
+    ...[0, 601, 1.5, "0", "000", "601", "999", "1000", " 5", "-5"].map(
+      (t): [string, string, unknown, boolean] => [
+        "/v1/sso_device_grant_verify",
+        `timeout ${JSON.stringify(t)}`,
+        { user_code: "C", timeout: t },
+        false,
+      ],
+    ),
+  ])("%s, %s → valid: %s", (path, _, body, valid) => {
+    const request = { method: "post", path, headers: { "content-type": "application/json" }, body };
+    expect(api.validateRequest(request).valid).toBe(valid);
+  });
 });
