@@ -111,7 +111,7 @@ const serverSchema = z
       .strict()
       .optional()
       .describe(
-        "limit on POST /v1/sso_token per client address and per subject, answered 429 with Retry-After (off when unset); shared by every instance through state.redis, else per process",
+        "limit per client address on POST /v1/sso_token, /v1/token_refresh, the device grant, its verification and /v1/sso_authentication, and per subject on every exchange, answered 429 with Retry-After (off when unset); shared by every instance through state.redis, else per process",
       ),
     trust_proxy: z
       .boolean()

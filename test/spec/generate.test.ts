@@ -33,6 +33,16 @@ describe("generate", () => {
     expect(await staleFiles(ROOT, files)).toEqual(["generated/types.ts", "generated/missing.ts"]);
   });
 
+  it("lists in docs/spec-patches.md exactly the patches that run, in their order", async () => {
+    const page = readFileSync(path.join(ROOT, "docs/spec-patches.md"), "utf8");
+    const listed = [...page.matchAll(/^\d+\. `([a-z-]+)`/gm)].map(([, name]) => name);
+    expect(listed).toEqual(PATCHES.map(({ name }) => name));
+    // The guide points to the generated list instead of keeping its own.
+    const guide = readFileSync(path.join(ROOT, "docs/regenerating.md"), "utf8");
+    expect(guide).toContain("(spec-patches.md)");
+    expect(guide).not.toMatch(/^- `[a-z-]+`/m);
+  });
+
   it("writes the client's codes and the error reference (docs/errors.md) from the errors module", async () => {
     const files = await generate();
     const readme = files.get("docs/errors.md") ?? "";
