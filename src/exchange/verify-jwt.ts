@@ -4,8 +4,9 @@
  * with the integration's leeway. The order is that of jose's jwtVerify: nothing about the claims is
  * said before the signature verifies.
  */
-import { InvalidAudience, InvalidClaim, InvalidSignature, TokenExpired } from "../errors.js";
+
 import type { IntegrationConfig } from "../config/schema.js";
+import { InvalidAudience, InvalidClaim, InvalidSignature, TokenExpired } from "../errors.js";
 import { type VerificationKey, verifiesWith } from "../keys/jws.js";
 import type { KeySelector } from "../provider/remote-key-set.js";
 import type { InspectedJwt, TokenKind } from "./inspect-token.js";
