@@ -688,7 +688,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -734,6 +734,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1009,7 +1010,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1056,6 +1057,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1171,7 +1173,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1217,6 +1219,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1367,7 +1370,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1414,6 +1417,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1552,7 +1556,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {

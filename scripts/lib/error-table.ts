@@ -1,7 +1,7 @@
 /**
  * Everything generated from the errors module's table (`ERRORS` in src/errors.ts): an operation's error
  * responses in the served document, the typed client's code names (`generated/error-codes.ts`) and the
- * README's error table.
+ * error reference, docs/errors.md.
  */
 import { STATUS_CODES } from "node:http";
 import {

@@ -111,7 +111,7 @@ const serverSchema = z
       .strict()
       .optional()
       .describe(
-        "limit per client address on POST /v1/sso_token, /v1/token_refresh, the device grant, its verification and /v1/sso_authentication, and per subject on every exchange, answered 429 with Retry-After (off when unset); shared by every instance through state.redis, else per process",
+        "limit per client address on POST /v1/sso_token, /v1/token_refresh, the device grant, its verification and /v1/sso_authentication, and per subject on every exchange, answered 429 with Retry-After (off when unset, but for sign-in starts, limited by default to 30 at once then 1 a second per address); shared by every instance through state.redis, else per process",
       ),
     trust_proxy: z
       .boolean()
@@ -140,15 +140,17 @@ const serverSchema = z
 
 const tokenSchema = z
   .object({
-    issuer: url.describe(
-      "`iss` of minted tokens; also where /.well-known/openid-configuration says the keys are",
+    issuer: providerUrl.describe(
+      "`iss` of minted tokens; also where /.well-known/openid-configuration says the keys are: https, or http on loopback",
     ),
     audience: nonEmpty.optional().describe("`aud` of minted tokens (default: the issuer)"),
     ttl_seconds: z.number().int().min(1).max(86400).default(3600).describe("lifetime of minted tokens"),
     algorithm: z.enum(SIGNING_ALGORITHMS).default("ES256").describe("signature algorithm of minted tokens"),
     keys_file: nonEmpty
       .default("./data/signing-keys.json")
-      .describe("private JWKS of the signing keys; created on first start when missing"),
+      .describe(
+        "private JWKS of the signing keys; its directory must exist. Created on first start when missing, except with state.redis (several instances): then create it once with `ocient-sso keys generate`",
+      ),
     bind_to_subject_expiry: z
       .boolean()
       .default(true)
@@ -347,6 +349,17 @@ export const configSchema = z
   })
   .strict();
 
+/** What the `keys` commands read of a configuration: the token section's key settings, nothing else. */
+export const keySettingsSchema = z.object({
+  token: tokenSchema.pick({
+    keys_file: true,
+    algorithm: true,
+    ttl_seconds: true,
+    publish_lead_seconds: true,
+  }),
+});
+export type KeySettings = z.output<typeof keySettingsSchema>["token"];
+
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type IntegrationConfig = Config["integrations"][number];
@@ -357,7 +370,7 @@ export type DatabaseConfig = Config["databases"][string];
  * (as in Ocient). `inherited` tells which; `name` is undefined when neither is set.
  */
 export function integrationOfDatabase(
-  databases: Config["databases"],
+  databases: Readonly<Record<string, { integration?: string | undefined }>>,
   database: string,
 ): { name: string | undefined; inherited: boolean } {
   const own = databases[database]?.integration;

@@ -2,18 +2,22 @@
  * The one place that decides where state lives: in process memory without `state.redis`, in Redis with
  * it. Built once per process (a reload keeps it), shared by every runtime of that process.
  *
- * - `agreement`: device codes, browser sign-in state, used subject tokens. With Redis it is Redis only,
- *   and fails with StateUnavailable (503 -1220) while Redis is down: never a guess from local memory.
+ * - `tables`: what every instance must agree on, by kind (used subject tokens, sign-in state, the locks
+ *   of device polls, verify counters). With Redis each is Redis only, and fails with StateUnavailable
+ *   (503 -1220) while Redis is down: never a guess from local memory. In memory each kind is its own
+ *   bounded table (memory-bounds.ts), so filling one never touches another.
  * - `cache`: the opaque-token check cache. With Redis it falls back to process memory while Redis is down.
  * - `redis`: the connection for the rate limiter (rate-limiter.ts), which has its own in-memory insurance.
  */
 import type { Redis } from "ioredis";
 import { FallbackStore } from "./fallback-store.js";
+import { type MemoryBounds, memoryTables, type StateTables } from "./memory-bounds.js";
 import { MemoryStore } from "./memory-store.js";
 import { RedisHealth, type StateEvents } from "./redis-health.js";
 import { RedisStore } from "./redis-store.js";
 import type { StateStore } from "./store.js";
 
+export type { MemoryBounds, StateTables } from "./memory-bounds.js";
 export type { StateEvents } from "./redis-health.js";
 
 export interface RedisStateConfig {
@@ -29,8 +33,9 @@ export interface SharedRedis {
 }
 
 export interface SharedState {
-  agreement: StateStore;
-  cache: StateStore;
+  tables: StateTables;
+  /** The opaque-token check cache shared by every instance (Redis, else process memory while it is down). */
+  cache: StateStore | undefined;
   redis: SharedRedis | undefined;
   /** Resolves once Redis is connected, or after its timeout (the service starts while Redis is down). */
   ready(): Promise<void>;
@@ -75,12 +80,13 @@ export function redisReady(client: Redis, timeoutMs: number): Promise<void> {
 export async function createSharedState(
   config: RedisStateConfig | undefined,
   events: StateEvents = {},
+  bounds?: Partial<MemoryBounds>,
 ): Promise<SharedState> {
   if (!config) {
-    const memory = new MemoryStore();
     return {
-      agreement: memory,
-      cache: memory,
+      tables: memoryTables(bounds),
+      // Without Redis each opaque-token checker keeps its own bounded map.
+      cache: undefined,
       redis: undefined,
       ready: async () => {},
       close: async () => {},
@@ -91,7 +97,7 @@ export async function createSharedState(
   const shared = new RedisStore(client, config.prefix, health);
   const cache = new FallbackStore(shared, new MemoryStore(), () => health.fellBack("cache"));
   return {
-    agreement: shared,
+    tables: { replay: shared, signIn: shared, locks: shared, counters: shared },
     cache,
     redis: { client, prefix: config.prefix, health },
     ready: () => redisReady(client, config.timeout_ms),
