@@ -576,7 +576,7 @@ async function main(): Promise<void> {
     ...(long && { long }),
   };
   await writeFile(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(report, null, 2)}\n`);
-  for (const readme of ["bench/README.md", "README.md"]) {
+  for (const readme of ["bench/README.md", "docs/benchmark.md"]) {
     await updateReadme(
       join(ROOT, readme),
       `Latest figures: ${date.slice(0, 10)}, ${machine.cores} cores (${machine.cpu}), node ${machine.node}, load average ${machine.loadavg_start[0]} at start.`,
@@ -591,5 +591,5 @@ async function main(): Promise<void> {
       ],
     );
   }
-  step("wrote bench/results/latest.json and the figures in bench/README.md and README.md");
+  step("wrote bench/results/latest.json and the figures in bench/README.md and docs/benchmark.md");
 }

@@ -311,7 +311,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Ready when the configuration is loaded and the signing key is usable. Identity providers are not checked: they are contacted lazily, and only exchanges that need a provider that is down fail (503).
+         * @description Ready until a shutdown begins; then 503, so a load balancer stops sending requests while the ones in flight finish. The service answers only once its configuration validated and its signing key signed a probe, so those always read `ok`. Identity providers and Redis are not checked: providers are contacted lazily, and only the requests that need one that is down fail (503).
          */
         get: operations["getReadyz"];
         put?: never;
@@ -446,9 +446,14 @@ export interface components {
         Readiness: {
             /** @enum {string} */
             status: "ready" | "not_ready";
-            /** @description The outcome of each readiness check, by name (`config`, `signing_key`). */
+            /** @description The readiness checks, by name. Only `accepting_requests` can fail (once a shutdown has begun); `config` and `signing_key` passed before the service began to answer. */
             checks: {
-                [key: string]: "ok" | "failed";
+                /** @enum {string} */
+                config: "ok";
+                /** @enum {string} */
+                signing_key: "ok";
+                /** @enum {string} */
+                accepting_requests: "ok" | "failed";
             };
         };
     };
@@ -1712,14 +1717,15 @@ export interface operations {
                      *       "status": "ready",
                      *       "checks": {
                      *         "config": "ok",
-                     *         "signing_key": "ok"
+                     *         "signing_key": "ok",
+                     *         "accepting_requests": "ok"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description Not ready; `checks` names what failed. */
+            /** @description Shutting down; `accepting_requests` is `failed`. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1730,7 +1736,8 @@ export interface operations {
                      *       "status": "not_ready",
                      *       "checks": {
                      *         "config": "ok",
-                     *         "signing_key": "failed"
+                     *         "signing_key": "ok",
+                     *         "accepting_requests": "failed"
                      *       }
                      *     }
                      */

@@ -16,6 +16,7 @@ import {
   type ServedOperations,
 } from "./patches/operations.js";
 import { normalizePropertyKeys } from "./patches/property-keys.js";
+import { requestFieldRules } from "./patches/request-fields.js";
 import { refreshHeaders, refreshResponse } from "./patches/session.js";
 import { browserFlowResponses, deviceGrantResponses } from "./patches/sign-in.js";
 import { exactlyOneToken, requestBodyRequired, responseExtension } from "./patches/sso-token.js";
@@ -70,6 +71,7 @@ export const PATCHES: readonly Patch[] = [
   deviceGrantResponses,
   browserFlowResponses,
   browserReturn,
+  requestFieldRules,
   errorResponses(SERVED_OPERATIONS),
 ];
 

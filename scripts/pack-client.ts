@@ -87,7 +87,7 @@ export function packClient(): string {
   writeFileSync(path.join(CLIENT_PACKAGE_DIR, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileSync(
     path.join(CLIENT_PACKAGE_DIR, "README.md"),
-    `# ${CLIENT_PACKAGE_NAME}\n\nThe typed client of ocient-sso, without the server. See the ocient-sso README, "The typed client".\n`,
+    `# ${CLIENT_PACKAGE_NAME}\n\nThe typed client of ocient-sso, without the server. See docs/client.md of ocient-sso.\n`,
   );
   const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", DIST], {
     cwd: CLIENT_PACKAGE_DIR,

@@ -1,7 +1,7 @@
 /**
  * Every error a client can see, written once: `ERRORS` holds, per stable `code`, the HTTP status, the
  * Ocient `vendor_code` and `sql_state`, the response headers and a description. One class per code
- * throws it. The served document's error responses, the README's error table and the typed client's
+ * throws it. The served document's error responses, the error reference (docs/errors.md) and the typed client's
  * code names (`generated/error-codes.ts`) are generated from this table (`npm run generate`).
  *
  * `expose` is true below 500 (and for provider failures, which say nothing internal); the error
@@ -35,7 +35,7 @@ export interface ErrorEntry {
   readonly sqlState: string;
   /** Response headers sent with it. */
   readonly headers?: readonly ErrorHeader[];
-  /** The case, for people: a row of the README's error table and of the served document. */
+  /** The case, for people: a row of docs/errors.md and of the served document. */
   readonly description: string;
   /** A reason the service sends in this case, word for word: the served document's example. */
   readonly example: string;
@@ -75,7 +75,7 @@ const AT_PROVIDER: readonly OperationId[] = [
 ];
 
 /**
- * The error table, in the order the README lists it. Several codes share a vendor_code (-1254); the
+ * The error table, in the order docs/errors.md lists it. Several codes share a vendor_code (-1254); the
  * client names a vendor_code by the first code that has it.
  */
 export const ERRORS = {

@@ -12,7 +12,6 @@ import {
   BearerKeyUnknown,
   BearerSignatureMismatch,
   InvalidBearerToken,
-  InvalidRequest,
   MissingBearerToken,
   SessionExpired,
 } from "../errors.js";
@@ -109,7 +108,6 @@ export class RefreshService {
     database: string = DEFAULT_DATABASE,
     facts: ExchangeFacts = {},
   ): Promise<RefreshResult> {
-    if (typeof database !== "string" || database === "") throw new InvalidRequest("database is required");
     facts.database = database;
     if (token === undefined || token === "") throw new MissingBearerToken("a bearer token is required");
     const nowSec = Math.floor(this.#now() / 1000);

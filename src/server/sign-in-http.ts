@@ -13,7 +13,6 @@
  */
 import { publicUrlOf } from "../config/public-url.js";
 import type { Config } from "../config/schema.js";
-import { InvalidRequest } from "../errors.js";
 import { DEFAULT_DATABASE } from "../exchange/refresh.js";
 import { okStatus } from "./answer.js";
 import type { KoaContext } from "./handlers/types.js";
@@ -66,9 +65,8 @@ export function setCookie(
   ctx.append("set-cookie", attributes.join("; "));
 }
 
-/** Published default of every `database` parameter; an empty one is refused rather than defaulted. */
+/** Published default of every `database` parameter (an empty one is refused by the served document). */
 export function databaseOf(database: string | undefined): string {
-  if (database === "") throw new InvalidRequest("database must be a non-empty string");
   return database ?? DEFAULT_DATABASE;
 }
 
