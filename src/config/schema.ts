@@ -336,7 +336,7 @@ const redisTlsSchema = z
 const sentinelSchema = z
   .object({
     host: nonEmpty.describe("sentinel host"),
-    port: z.number().int().min(1).max(65535).default(26379).describe("sentinel port (default 26379)"),
+    port: z.number().int().min(1).max(65535).default(26379).describe("sentinel port"),
   })
   .strict();
 
