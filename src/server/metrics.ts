@@ -1,6 +1,7 @@
 /** Prometheus metrics on a registry of their own, so several apps in one process (tests) never collide. */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { ExchangeObserver } from "../exchange/observer.js";
+import { VERSION } from "../version.js";
 
 export interface Metrics {
   registry: Registry;
@@ -57,6 +58,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     labelNames: ["use"] as const,
     registers: [registry],
   });
+  // Always 1: the labels say which release and runtime answer, for dashboards and upgrade checks.
+  new Gauge({
+    name: "ocient_sso_build_info",
+    help: "The running release (version) and Node.js runtime (node_version); always 1",
+    labelNames: ["version", "node_version"] as const,
+    registers: [registry],
+    // Every cluster worker runs the same build: report it once, not summed.
+    aggregator: "first",
+  }).set({ version: VERSION, node_version: process.version }, 1);
   const observer: ExchangeObserver = {
     providerCall: (call, integration, result) => providerCalls.inc({ call, integration, result }),
     cacheHit: (cache, integration) => cacheHits.inc({ cache, integration }),
