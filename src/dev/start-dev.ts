@@ -206,11 +206,11 @@ ${demo.idToken}
 Exchange it with curl:
 curl -X POST ${url}/v1/sso_token -H "Content-Type: application/json" -d '${body}'
 
-or with the CLI:
-npx ocient-sso exchange --url ${url} --database ${demo.database} --id-token ${demo.idToken}
+or with the CLI (in this checkout; installed from @ocient-sso/server it is just \`ocient-sso\`):
+npm run ocient-sso -- exchange --url ${url} --database ${demo.database} --id-token ${demo.idToken}
 
-or with the typed client:
-import { createSsoClient } from "ocient-sso/client";
+or with the typed client (npm install @ocient-sso/client):
+import { createSsoClient } from "@ocient-sso/client";
 const sso = createSsoClient({ baseUrl: "${url}" });
 const { token } = await sso.exchange({ database: "${demo.database}", idToken: process.env.ID_TOKEN });
 

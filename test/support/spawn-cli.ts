@@ -34,7 +34,12 @@ export interface RunningCli {
 }
 
 export function startCli(args: string[], options: CliOptions = {}): RunningCli {
-  const child = spawn(process.execPath, ["--import", tsxLoader, main, ...args], {
+  return startProgram(process.execPath, ["--import", tsxLoader, main, ...args], options);
+}
+
+/** Any program (an installed `ocient-sso`, `buildah run ...`), watched as startCli watches the CLI. */
+export function startProgram(file: string, args: string[], options: CliOptions = {}): RunningCli {
+  const child = spawn(file, args, {
     cwd: options.cwd ?? root,
     env: { ...process.env, ...options.env },
   });
