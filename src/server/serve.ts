@@ -15,6 +15,7 @@ import { KeyStore } from "../exchange/key-store.js";
 import type { ExchangeObserver } from "../exchange/observer.js";
 import { createSharedState, type SharedState, type StateEvents } from "../state/shared-state.js";
 import { createApp } from "./app.js";
+import { answerClientErrors } from "./client-error.js";
 import { MAX_HEADER_LINES } from "./header-limit.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -155,6 +156,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       )
     : createHttpServer(limits, app.callback());
   server.maxHeadersCount = MAX_HEADER_LINES;
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.server.port, config.server.host, () => {
