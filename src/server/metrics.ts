@@ -13,6 +13,8 @@ export interface Metrics {
   stateUnavailable: Gauge;
   stateFallbacks: Counter<"use">;
   observer: ExchangeObserver;
+  /** Names where the signing key metric reads when the current key began signing (unix seconds). */
+  watchSigningKey(since: () => number): void;
   /** In a cluster worker: the metrics of every worker, gathered by the primary (cluster.ts). */
   clusterText?: () => Promise<string>;
 }
@@ -67,6 +69,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     // Every cluster worker runs the same build: report it once, not summed.
     aggregator: "first",
   }).set({ version: VERSION, node_version: process.version }, 1);
+  let signingSince: (() => number) | undefined;
+  new Gauge({
+    name: "ocient_sso_signing_key_since_seconds",
+    help: "Unix time since which the current signing key signs: alert when it is older than the rotation period",
+    registers: [registry],
+    aggregator: "max",
+    collect() {
+      if (signingSince) this.set(signingSince());
+    },
+  });
   const observer: ExchangeObserver = {
     providerCall: (call, integration, result) => providerCalls.inc({ call, integration, result }),
     cacheHit: (cache, integration) => cacheHits.inc({ cache, integration }),
@@ -80,5 +92,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     stateUnavailable,
     stateFallbacks,
     observer,
+    watchSigningKey(since) {
+      signingSince = since;
+    },
   };
 }

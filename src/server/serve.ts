@@ -137,6 +137,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     );
   }
   const service = new ServiceState(runtime);
+  metrics.watchSigningKey(() => service.current.keys.signer.from);
   await probeSigningKey(runtime.keys);
   const unwatchKeys = watchKeyFile(service, logger);
   const { app, warm } = await createApp({ service, logger, metrics });
