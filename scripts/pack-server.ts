@@ -15,7 +15,8 @@ export const SERVER_PACKAGE_NAME = `${SCOPE}/server`;
 
 /** Writes `dist/server-package/` and packs it; returns the tarball's path. */
 export function packServer(): string {
-  if (!existsSync(path.join(ROOT, BUNDLE))) throw new Error(`${BUNDLE} is missing: run scripts/bundle.ts first`);
+  if (!existsSync(path.join(ROOT, BUNDLE)))
+    throw new Error(`${BUNDLE} is missing: run scripts/bundle.ts first`);
   const root = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
   return writePackage({
     dir: SERVER_PACKAGE_DIR,
