@@ -63,7 +63,6 @@ function buildahRun(command: string[], env: Record<string, string> = {}): string
     "run",
     "--isolation",
     "chroot",
-    // The volume the image declares comes first: buildah 1.28 mounts an anonymous volume over it otherwise.
     "--volume",
     `${join(dir, "keys")}:/var/lib/ocient-sso`,
     "--volume",
@@ -108,6 +107,9 @@ beforeAll(async () => {
   await chown(join(dir, "keys"), UID, UID);
   provider = await startEmbeddedProvider();
   container = (await run("buildah", ["from", "--pull=never", IMAGE])).stdout.trim();
+  // The working container (not the image) forgets the declared VOLUME: with more than one --volume,
+  // buildah 1.28 at times mounts an anonymous volume over the keys directory instead of ours.
+  await run("buildah", ["config", "--volume", "/var/lib/ocient-sso-", container]);
 });
 afterAll(async () => {
   if (container) await run("buildah", ["rm", container]);
