@@ -39,8 +39,8 @@ RUN groupadd --system --gid 10001 ocient-sso \
  && chown ocient-sso:ocient-sso /var/lib/ocient-sso \
  && chmod 0700 /var/lib/ocient-sso
 COPY --from=package /opt/ocient-sso /opt/ocient-sso
-# `ocient-sso serve` sizes libuv's thread pool for the cores it sees when UV_THREADPOOL_SIZE is unset;
-# set it here or at run time only to override that.
+# The entry (ocient-sso.cjs) sizes libuv's thread pool for the cores it sees when UV_THREADPOOL_SIZE is
+# unset; set it here or at run time only to override that.
 ENV NODE_ENV=production \
     OCIENT_SSO_CONFIG=/etc/ocient-sso/config.yaml
 USER 10001:10001
@@ -50,5 +50,5 @@ EXPOSE 8080
 # Liveness of the process (GET /healthz); OCIENT_SSO_HEALTHCHECK_URL overrides the URL (TLS, another port).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["node", "/opt/ocient-sso/healthcheck.mjs"]
-ENTRYPOINT ["node", "/opt/ocient-sso/ocient-sso.mjs"]
+ENTRYPOINT ["node", "/opt/ocient-sso/ocient-sso.cjs"]
 CMD ["serve"]

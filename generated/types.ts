@@ -683,7 +683,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -729,6 +729,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1004,7 +1005,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1051,6 +1052,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1166,7 +1168,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1212,6 +1214,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1362,7 +1365,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1409,6 +1412,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1547,7 +1551,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {

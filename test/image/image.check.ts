@@ -130,7 +130,7 @@ describe("the container image", () => {
     expect(config.Healthcheck.Test).toEqual(["CMD", "node", "/opt/ocient-sso/healthcheck.mjs"]);
     expect([...config.Entrypoint, ...config.Cmd]).toEqual([
       "node",
-      "/opt/ocient-sso/ocient-sso.mjs",
+      "/opt/ocient-sso/ocient-sso.cjs",
       "serve",
     ]);
   });

@@ -96,11 +96,11 @@ describe("the server package (@ocient-sso/server)", () => {
       version: manifest.version,
       license: "Apache-2.0",
       engines: manifest.engines,
-      bin: { "ocient-sso": "ocient-sso.mjs" },
+      bin: { "ocient-sso": "ocient-sso.cjs" },
     });
     expect(installed.private).toBeUndefined();
     expect((await readdir(join(serverApp, "node_modules", SERVER_PACKAGE_NAME))).sort()).toEqual(
-      ["CHANGELOG.md", "LICENSE", "README.md", "ocient-sso.mjs", "package.json"].sort(),
+      ["CHANGELOG.md", "LICENSE", "README.md", "ocient-sso.cjs", "ocient-sso.mjs", "package.json"].sort(),
     );
   });
 

@@ -19,6 +19,8 @@ export interface CliResult {
 }
 
 export interface CliOptions {
+  /** What node runs before the CLI's arguments (default: src/cli/main.ts under tsx's loader). */
+  program?: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   stdin?: string;
@@ -34,7 +36,11 @@ export interface RunningCli {
 }
 
 export function startCli(args: string[], options: CliOptions = {}): RunningCli {
-  return startProgram(process.execPath, ["--import", tsxLoader, main, ...args], options);
+  return startProgram(
+    process.execPath,
+    [...(options.program ?? ["--import", tsxLoader, main]), ...args],
+    options,
+  );
 }
 
 /** Any program (an installed `ocient-sso`, `buildah run ...`), watched as startCli watches the CLI. */
