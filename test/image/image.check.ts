@@ -165,6 +165,10 @@ describe("the container image", () => {
       }
     });
 
+    it("sizes libuv's thread pool itself (the entry), with no UV_THREADPOOL_SIZE from the operator", () => {
+      expect(server.stdout).toMatch(/"threadpool":\{"size":\d+,"from":"ocient-sso"/);
+    });
+
     it("answers /healthz and /readyz, and exchanges the provider's id_token for a token", async () => {
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
