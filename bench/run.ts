@@ -3,19 +3,7 @@
  * measures a bare Koa baseline, the exchange, the refresh, the device grant's verify, the crypto floors
  * and oidc-provider's token endpoint, with the server's CPU time per request of each; prints the table,
  * the efficiency against the floor and the targets, writes bench/results/latest.json and bench/README.md.
- *   --long       also 100,000 exchanges on a fresh server, RSS sampled (or BENCH_LONG=1)
- *   --profile    only the exchange, under node --cpu-prof; prints the top self-time entries
- *   --perf       only the exchange, under Linux perf (on-CPU samples per thread); prints the top entries
- *   --ha         only the single process beside nginx in front of 2 instances sharing Redis rate limits,
- *                with the server CPU per request of each, and the same with replay records in a Redis with
- *                a replica, waiting for it (WAIT) or not (the full run includes them)
- *   --device     only the device grant's verify, the user already finished (the full run includes it);
- *                with --profile, under node --cpu-prof, printing the top self-time entries
- *   --device-grants N  grants verified in its measured window (default 600; 10% more, at least 64, warm it up)
- *   --refresh-tokens N tokens minted through the exchange for the refresh (default 30000)
- *   --duration S measured seconds per scenario (default 8); --warmup S (default 2)
- *   --rounds N   baseline/exchange pairs, alternated; the ratio is the median pair's (default 3)
- *   --tokens N   id_tokens in the pool (default 200000, enough for every request of a scenario to carry its own)
+ * Options: USAGE below (`npm run bench -- --help`).
  */
 
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -25,6 +13,7 @@ import { parseArgs } from "node:util";
 import { recommendedThreadpoolSize } from "../src/server/threadpool.js";
 import { buildTargets, ROOT } from "./lib/build.js";
 import { freePort, round, stopTarget } from "./lib/child.js";
+import { argError, readArgs } from "./lib/cli-args.js";
 import { type DeviceResult, runDeviceVerify } from "./lib/device-runs.js";
 import {
   type ExchangeResult,
@@ -54,24 +43,51 @@ import { AUDIENCE, DATABASE, exchangeBodies, GROUP, prepareExchange } from "./li
 const LONG_EXCHANGES = 100_000;
 const START_SAMPLES = 5;
 
-const { values: args } = parseArgs({
-  options: {
-    long: { type: "boolean", default: process.env.BENCH_LONG === "1" },
-    profile: { type: "boolean", default: false },
-    perf: { type: "boolean", default: false },
-    ha: { type: "boolean", default: false },
-    device: { type: "boolean", default: false },
-    "device-grants": { type: "string", default: "600" },
-    "refresh-tokens": { type: "string", default: "30000" },
-    duration: { type: "string", default: "8" },
-    rounds: { type: "string", default: "3" },
-    warmup: { type: "string", default: "2" },
-    tokens: { type: "string", default: "200000" },
-  },
-});
+const USAGE = `Usage: npm run bench -- [options]
+
+\`npm run bench\` (issues #5, #11, #12): on loopback, with one load generator (autocannon, 32 connections),
+measures a bare Koa baseline, the exchange, the refresh, the device grant's verify, the crypto floors
+and oidc-provider's token endpoint, with the server's CPU time per request of each; prints the table,
+the efficiency against the floor and the targets, writes bench/results/latest.json and bench/README.md.
+
+Options:
+  --long       also 100,000 exchanges on a fresh server, RSS sampled (or BENCH_LONG=1)
+  --profile    only the exchange, under node --cpu-prof; prints the top self-time entries
+  --perf       only the exchange, under Linux perf (on-CPU samples per thread); prints the top entries
+  --ha         only the single process beside nginx in front of 2 instances sharing Redis rate limits,
+               with the server CPU per request of each, and the same with replay records in a Redis with
+               a replica, waiting for it (WAIT) or not (the full run includes them)
+  --device     only the device grant's verify, the user already finished (the full run includes it);
+               with --profile, under node --cpu-prof, printing the top self-time entries
+  --device-grants N  grants verified in its measured window (default 600; 10% more, at least 64, warm it up)
+  --refresh-tokens N tokens minted through the exchange for the refresh (default 30000)
+  --duration S measured seconds per scenario (default 8); --warmup S (default 2)
+  --rounds N   baseline/exchange pairs, alternated; the ratio is the median pair's (default 3)
+  --tokens N   id_tokens in the pool (default 200000, enough for every request of a scenario to carry its own)
+  --help       this text
+`;
+const args = readArgs(
+  USAGE,
+  () =>
+    parseArgs({
+      options: {
+        long: { type: "boolean", default: process.env.BENCH_LONG === "1" },
+        profile: { type: "boolean", default: false },
+        perf: { type: "boolean", default: false },
+        ha: { type: "boolean", default: false },
+        device: { type: "boolean", default: false },
+        "device-grants": { type: "string", default: "600" },
+        "refresh-tokens": { type: "string", default: "30000" },
+        duration: { type: "string", default: "8" },
+        rounds: { type: "string", default: "3" },
+        warmup: { type: "string", default: "2" },
+        tokens: { type: "string", default: "200000" },
+      },
+    }).values,
+);
 function positive(name: string, value: string | undefined): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new TypeError(`--${name} must be a positive number, got ${value}`);
+  if (!Number.isFinite(n) || n <= 0) argError(USAGE, `--${name} must be a positive number, got ${value}`);
   return n;
 }
 const timing: Timing = {

@@ -1,5 +1,6 @@
 /** Dispatches `ocient-sso COMMAND ...` and turns failures into exit codes and stderr messages. */
 import { ConfigError } from "../config/load.js";
+import { VERSION } from "../version.js";
 import { CliError, type Command, UsageError } from "./command.js";
 import type { Io } from "./io.js";
 
@@ -67,7 +68,7 @@ Exchanges OpenID Connect tokens for Ocient access tokens (POST /v1/sso_token).
 Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
-Run "ocient-sso COMMAND --help" for a command's options.
+Run "ocient-sso COMMAND --help" for a command's options; "ocient-sso --version" prints the version.
 `;
 }
 
@@ -76,6 +77,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? io.stderr : io.stdout)(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.stdout(`ocient-sso ${VERSION} (node ${process.version})\n`);
+    return 0;
   }
   const entry = commands.find((c) => c.name === name);
   if (!entry) {

@@ -3,4 +3,4 @@
  * client package (scripts/pack-client.ts, CLIENT_PACKAGE_NAME) writes it. The one place that names the
  * package for users; test/client/client-package.test.ts runs this very line from the installed package.
  */
-export const CLIENT_IMPORT = 'import { createSsoClient } from "ocient-sso-client";';
+export const CLIENT_IMPORT = 'import { createSsoClient } from "@ocient-sso/client";';

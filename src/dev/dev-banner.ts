@@ -38,25 +38,25 @@ databases                  ${grants(env)}
 For your shell:
 export OCIENT_SSO_URL=${url}
 export OCIENT_SSO_DATABASE=${demo.database}
-export ID_TOKEN=$(npx ocient-sso dev token --user ${demo.account})
+export ID_TOKEN=$(npm run --silent ocient-sso -- dev token --user ${demo.account})
 
-Demo id_token for ${demo.account} (valid ${demo.expiresIn} s; a fresh one any time: npx ocient-sso dev token --user NAME):
+Demo id_token for ${demo.account} (valid ${demo.expiresIn} s; a fresh one any time: npm run ocient-sso -- dev token --user NAME):
 ${demo.idToken}
 
 Exchange it with curl:
 curl -X POST ${url}/v1/sso_token -H "Content-Type: application/json" -d '${body}'
 
-or with the CLI:
-npx ocient-sso exchange --url ${url} --database ${demo.database} --id-token ${demo.idToken}
+or with the CLI (in this checkout; installed from @ocient-sso/server it is just \`ocient-sso\`):
+npm run ocient-sso -- exchange --url ${url} --database ${demo.database} --id-token ${demo.idToken}
 
-or with the typed client:
+or with the typed client (npm install @ocient-sso/client):
 ${CLIENT_IMPORT}
 const sso = createSsoClient({ baseUrl: "${url}" });
 const { token } = await sso.exchange({ database: "${demo.database}", idToken: process.env.ID_TOKEN });
 
 Sign in from a terminal as a person would, then print a token for scripts:
-npx ocient-sso login --url ${url} --database ${demo.database}
-npx ocient-sso token
+npm run ocient-sso -- login --url ${url} --database ${demo.database}
+npm run ocient-sso -- token
 
 Sign in without a token, with the device grant (RFC 8628). One is started for you; open
 ${device.verificationUriComplete}
