@@ -4,6 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
+import { unpinned } from "./bindings-schema.js";
 import { type Config, type ConfigInput, configSchema, integrationOfDatabase } from "./schema.js";
 
 export class ConfigError extends Error {
@@ -66,16 +67,24 @@ function crossCheck(config: Config): string[] {
     names.add(integration.name);
     issuers.add(integration.issuer);
     const opaque = integration.access_tokens;
-    if (opaque?.introspection?.endpoint === undefined && opaque?.introspection && integration.jwks_uri) {
+    const keySource = integration.jwks_uri
+      ? "jwks_uri"
+      : integration.jwks
+        ? "jwks"
+        : integration.jwks_file
+          ? "jwks_file"
+          : undefined;
+    if (opaque?.introspection?.endpoint === undefined && opaque?.introspection && keySource) {
       problems.push(
-        `integrations[${i}].access_tokens.introspection.endpoint: required when jwks_uri is set (discovery is not used)`,
+        `integrations[${i}].access_tokens.introspection.endpoint: required when ${keySource} is set (discovery is not used)`,
       );
     }
-    if (opaque?.userinfo && integration.jwks_uri) {
+    if (opaque?.userinfo && keySource) {
       problems.push(
-        `integrations[${i}].access_tokens.userinfo: needs discovery, so jwks_uri must not be set`,
+        `integrations[${i}].access_tokens.userinfo: needs discovery, so ${keySource} must not be set`,
       );
     }
+    problems.push(...checkBindings(config, i));
   });
   for (const [name, db] of Object.entries(config.databases)) {
     if (integrationOfDatabase(config.databases, name).name === undefined) {
@@ -84,6 +93,37 @@ function crossCheck(config: Config): string[] {
       problems.push(`databases.${name}.integration: no integration is named "${db.integration}"`);
     }
   }
+  return problems;
+}
+
+/** A shared issuer's bindings must each pin an owner; a binding's databases must be served by its integration. */
+function checkBindings(config: Config, i: number): string[] {
+  const integration = config.integrations[i];
+  if (!integration) return [];
+  const problems: string[] = [];
+  const { bindings, conditions, issuer } = integration;
+  if (bindings === undefined) {
+    const reason = unpinned(issuer, conditions, {});
+    if (reason) problems.push(`integrations[${i}].bindings: required: ${reason}`);
+    return problems;
+  }
+  const names = new Set<string>();
+  bindings.forEach((binding, b) => {
+    const at = `integrations[${i}].bindings[${b}]`;
+    if (names.has(binding.name)) problems.push(`${at}.name: duplicate name "${binding.name}"`);
+    names.add(binding.name);
+    const reason = unpinned(issuer, conditions, binding.when);
+    if (reason) problems.push(`${at}.when: ${reason}`);
+    binding.databases?.forEach((database, d) => {
+      if (
+        !Object.hasOwn(config.databases, database) ||
+        integrationOfDatabase(config.databases, database).name !== integration.name
+      )
+        problems.push(
+          `${at}.databases[${d}]: no database "${database}" is served by integration "${integration.name}"`,
+        );
+    });
+  });
   return problems;
 }
 

@@ -3,11 +3,12 @@
  * server's handler adapts it to HTTP.
  */
 import { createHash } from "node:crypto";
+import type { BindingDecision, RuleClass } from "../bindings/binding-set.js";
 import type { Config } from "../config/schema.js";
 import { InvalidClaim, InvalidIdToken, PayloadTooLarge, RateLimited, UnknownIssuer } from "../errors.js";
 import { MemoryStore } from "../state/memory-store.js";
 import type { StateStore } from "../state/store.js";
-import { AccessPolicy, identityOf } from "./access-policy.js";
+import { AccessPolicy, type Identity, identityOf } from "./access-policy.js";
 import type { Clock } from "./clock.js";
 import { type Integration, IntegrationRegistry } from "./integration.js";
 import type { KeyStore } from "./key-store.js";
@@ -18,6 +19,8 @@ import { checkSize } from "./token-size.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 import { verifyAccessToken } from "./verify-access-token.js";
 import { type IdTokenExpectations, verifyIdToken } from "./verify-id-token.js";
+
+const LEGACY_KUBERNETES_ISSUER = "kubernetes/serviceaccount";
 
 export type ExchangeRequest =
   | { database: string; id_token: string; access_token?: undefined }
@@ -41,6 +44,10 @@ export interface SignInSubject extends IdTokenExpectations {
 export interface ExchangeFacts {
   database?: string;
   integration?: string;
+  /** The workload binding the token matched. */
+  binding?: string;
+  /** Which rule class refused the token (conditions, binding, identity, database). */
+  rule?: RuleClass;
   user?: string;
   jti?: string;
 }
@@ -85,6 +92,11 @@ export class ExchangeService {
   }
 
   readonly #integrationFor = (iss: string): Integration => {
+    // Legacy secret-based service-account tokens: no audience, no expiry, valid until the secret is deleted.
+    if (iss === LEGACY_KUBERNETES_ISSUER)
+      throw new InvalidClaim(
+        "legacy Kubernetes service-account tokens (no audience, no expiry) are not accepted; use a projected token",
+      );
     const integration = this.integrations.byIssuer(iss);
     if (!integration) throw new UnknownIssuer("the token's issuer is not trusted");
     return integration;
@@ -138,6 +150,21 @@ export class ExchangeService {
     return this.#authorizeAndMint(verified, idToken, database, facts, now);
   }
 
+  #authorize(
+    subject: VerifiedSubject,
+    identity: Identity,
+    database: string,
+    decision: BindingDecision,
+    facts: ExchangeFacts,
+  ): void {
+    try {
+      this.policy.authorize(subject, identity, database, decision.binding);
+    } catch (err) {
+      facts.rule = "database";
+      throw err;
+    }
+  }
+
   async #authorizeAndMint(
     subject: VerifiedSubject,
     /** The subject token itself, whose hash a `replay: once` integration remembers. */
@@ -147,7 +174,10 @@ export class ExchangeService {
     now: number,
   ): Promise<ExchangeResult> {
     facts.integration = subject.integration.name;
-    const identity = identityOf(subject);
+    const decision = subject.integration.bindings.decide(subject.claims);
+    facts.binding = decision.binding?.name;
+    facts.rule = decision.refusal?.rule;
+    const identity = identityOf(subject, decision);
     facts.user = identity.user;
     if (this.#limitSubject) {
       // Hashed: a user claim may be long, and the key lands in Redis.
@@ -157,10 +187,11 @@ export class ExchangeService {
       const wait = await this.#limitSubject(`sub:${key}`);
       if (wait > 0) throw new RateLimited("too many token exchanges for this user; retry later", wait);
     }
-    this.policy.authorize(subject, identity, database);
+    this.#authorize(subject, identity, database, decision, facts);
+    const replay = decision.binding?.replay ?? subject.integration.config.replay;
     // Last before minting: a refused exchange never uses the token up.
-    if (subject.integration.config.replay === "once") await claimOnce(this.#used, subject, token, now);
-    const minted = await this.#minter.mint(subject, identity, database, now);
+    if (replay === "once") await claimOnce(this.#used, subject, token, now);
+    const minted = await this.#minter.mint(subject, identity, database, now, decision.binding);
     facts.jti = minted.jti;
     return {
       token: minted.token,
