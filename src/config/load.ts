@@ -133,7 +133,12 @@ export function parseConfig(input: unknown, source = "(inline)", env: NodeJS.Pro
   const substituted = substituteEnv(input, env, [], problems);
   const result = configSchema.safeParse(substituted);
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${formatPath(issue.path)}: ${issue.message}`);
+    for (const issue of result.error.issues) {
+      // A record key's own rule says more than zod's "Invalid key in record".
+      const message =
+        issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+      problems.push(`${formatPath(issue.path)}: ${message}`);
+    }
     throw new ConfigError(source, problems);
   }
   problems.push(...crossCheck(result.data));
