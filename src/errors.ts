@@ -401,6 +401,16 @@ export class MethodNotAllowed extends InvalidRequest {
   }
 }
 
+/** The OAuth token endpoint (RFC 6749 §5.2): a grant type other than token exchange. */
+export class UnsupportedGrantType extends InvalidRequest {
+  readonly oauthError = "unsupported_grant_type" as const;
+}
+
+/** The OAuth token endpoint (RFC 8693 §2.2.2): a target named in a form it does not take. */
+export class InvalidTarget extends InvalidRequest {
+  readonly oauthError = "invalid_target" as const;
+}
+
 /** Body or token over the size cap; refused unread. */
 export class PayloadTooLarge extends InvalidRequest {
   override readonly code = "ERR_PAYLOAD_TOO_LARGE";

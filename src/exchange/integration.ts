@@ -11,7 +11,7 @@ import type { ExchangeObserver } from "./observer.js";
 import { OpaqueTokenChecker } from "./opaque-token-checker.js";
 import { ProviderMetadataSource } from "./provider-metadata.js";
 import { RemoteKeySet } from "./remote-key-set.js";
-import { type StaticKeySource, StaticKeySet } from "./static-key-set.js";
+import { StaticKeySet, type StaticKeySource } from "./static-key-set.js";
 
 /** How often a `jwks_file` is looked at for changes (ms). */
 const JWKS_FILE_RECHECK_MS = 2000;

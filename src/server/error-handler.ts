@@ -1,6 +1,7 @@
 /** The one error middleware: every failure leaves as the contract's Ocient status body. */
 import type { Middleware } from "koa";
 import { renderError, type SsoError, toPublicError } from "../errors.js";
+import { renderOAuthError } from "./oauth-error.js";
 
 export function errorHandler(): Middleware {
   return async function errorHandler(ctx, next) {
@@ -10,9 +11,16 @@ export function errorHandler(): Middleware {
       const error: SsoError = toPublicError(err);
       ctx.state.error = error;
       if (error.status >= 500 && !error.expose) ctx.state.unexpected = err;
+      ctx.set("cache-control", "no-store");
+      if ((ctx.state as { errorFormat?: string }).errorFormat === "oauth") {
+        const oauth = renderOAuthError(error);
+        ctx.status = oauth.status;
+        ctx.set(oauth.headers);
+        ctx.body = oauth.body;
+        return;
+      }
       ctx.status = error.status;
       ctx.set(error.headers());
-      ctx.set("cache-control", "no-store");
       ctx.body = renderError(error);
     }
   };

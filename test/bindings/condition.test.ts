@@ -1,8 +1,8 @@
 /** Claim conditions: typed values, lists, globs, nested paths, negation; table-driven. */
 import { describe, expect, it } from "vitest";
-import type { ConditionInput } from "../../src/config/bindings-schema.js";
 import { compileConditions } from "../../src/bindings/condition.js";
 import { compileGlob } from "../../src/bindings/glob.js";
+import type { ConditionInput } from "../../src/config/bindings-schema.js";
 
 const claims = {
   sub: "repo:octo-org/octo-repo:ref:refs/heads/main",

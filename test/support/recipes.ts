@@ -9,14 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { parse as parseYaml } from "yaml";
-import { parseConfig } from "../../src/config/load.js";
 import { SHARED_ISSUERS } from "../../src/config/bindings-schema.js";
+import { parseConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 import { createLogger } from "../../src/server/logger.js";
 import { type RunningServer, startServer } from "../../src/server/serve.js";
 import type { FakeProvider } from "./fake-provider.js";
-import { collectLine, rememberToken } from "./log-collector.js";
 import { type ExchangeResponse, type SsoTokenAnswer, toResponse } from "./harness.js";
+import { collectLine, rememberToken } from "./log-collector.js";
 
 const DOC = new URL("../../docs/workloads.md", import.meta.url);
 
@@ -63,7 +63,7 @@ export async function startRecipe(name: string, provider: FakeProvider): Promise
   }
   raw.server = { host: "127.0.0.1", port: 0, log_level: "info" };
   (raw.token as Record<string, unknown>).keys_file = join(dir, "keys.json");
-  const config = parseConfig(raw, `docs/workloads.md#${name}`);
+  let config = parseConfig(raw, `docs/workloads.md#${name}`);
   const logs: string[] = [];
   const server = await startServer(config, {
     logger: createLogger(
@@ -79,6 +79,10 @@ export async function startRecipe(name: string, provider: FakeProvider): Promise
       }),
     ),
   });
+  // Minted tokens name the service's own URL as their issuer, so a client can discover their keys there.
+  (raw.token as Record<string, unknown>).issuer = server.url;
+  config = parseConfig(raw, `docs/workloads.md#${name}`);
+  await server.reload(config);
   return {
     url: server.url,
     config,

@@ -1,8 +1,11 @@
 /**
  * Claims shaped claim for claim like the platforms' published examples (GitHub's "Understanding the
  * OIDC token", GitLab's "ID token authentication", Kubernetes' projected service-account token and its
- * legacy secret-based token, a Keycloak access token), with times relative to `now` (seconds).
+ * legacy secret-based token, a Keycloak access token), with times relative to `now` (seconds). Each
+ * token gets a fresh `jti`, as the platforms' do.
  */
+import { randomUUID } from "node:crypto";
+
 export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 export const GITLAB_ISSUER = "https://gitlab.com";
 
@@ -28,7 +31,7 @@ export function githubClaims(
       ? "pull_request"
       : `ref:${ref}`;
   return {
-    jti: "example-id",
+    jti: randomUUID(),
     sub: `repo:${repo}:${context}`,
     ...(change.environment && { environment: change.environment }),
     aud: `https://github.com/${owner}`,
@@ -87,7 +90,7 @@ export function gitlabClaims(
     project_visibility: "private",
     ci_config_ref_uri: `gitlab.com/${group}/my-project//.gitlab-ci.yml@refs/heads/${ref}`,
     ci_config_sha: "714a629c0b401fdce83e847fc9589983fc6f46bc",
-    jti: "235b3a54-b797-45c7-ae9a-f72d7bc6ef5b",
+    jti: randomUUID(),
     iss: GITLAB_ISSUER,
     iat: now,
     nbf: now - 5,
@@ -110,7 +113,7 @@ export function kubernetesClaims(
     exp: now + 3600,
     iat: now,
     iss: issuer,
-    jti: "ea28ed49-2e11-4280-9ec5-bc3d1d84661a",
+    jti: randomUUID(),
     "kubernetes.io": {
       namespace,
       node: { name: "node-1", uid: "58456cb0-dd00-45ed-b797-5578fdceaced" },

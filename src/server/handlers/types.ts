@@ -20,6 +20,8 @@ export interface RequestState {
   audit?: ExchangeFacts;
   /** Which kind of minting the audit record is of. */
   auditEvent?: AuditEvent;
+  /** How errors are rendered: an OAuth token endpoint's way, or Ocient's (default). */
+  errorFormat?: "oauth";
 }
 
 export type KoaContext = ParameterizedContext<RequestState>;
