@@ -3,12 +3,12 @@
  * server's handler adapts it to HTTP.
  */
 import { createHash } from "node:crypto";
-import type { BindingDecision, RuleClass } from "../bindings/binding-set.js";
+import type { RuleClass } from "../bindings/binding-set.js";
 import type { Config } from "../config/schema.js";
-import { InvalidClaim, InvalidIdToken, PayloadTooLarge, RateLimited, UnknownIssuer } from "../errors.js";
+import { InvalidClaim, InvalidIdToken, PayloadTooLarge, RateLimited } from "../errors.js";
 import { MemoryStore } from "../state/memory-store.js";
 import type { StateStore } from "../state/store.js";
-import { AccessPolicy, type Identity, identityOf } from "./access-policy.js";
+import { AccessPolicy } from "./access-policy.js";
 import type { Clock } from "./clock.js";
 import { type Integration, IntegrationRegistry } from "./integration.js";
 import type { KeyStore } from "./key-store.js";
@@ -17,10 +17,14 @@ import type { ExchangeObserver } from "./observer.js";
 import { claimOnce } from "./replay-guard.js";
 import { checkSize } from "./token-size.js";
 import type { VerifiedSubject } from "./verified-subject.js";
-import { verifyAccessToken } from "./verify-access-token.js";
 import { type IdTokenExpectations, verifyIdToken } from "./verify-id-token.js";
-
-const LEGACY_KUBERNETES_ISSUER = "kubernetes/serviceaccount";
+import {
+  authorizeDatabase,
+  decideBinding,
+  identityFrom,
+  type SubjectContext,
+  verifySubject,
+} from "./verify-subject.js";
 
 export type ExchangeRequest =
   | { database: string; id_token: string; access_token?: undefined }
@@ -91,35 +95,22 @@ export class ExchangeService {
     this.#limitSubject = options.limitSubject;
   }
 
-  readonly #integrationFor = (iss: string): Integration => {
-    // Legacy secret-based service-account tokens: no audience, no expiry, valid until the secret is deleted.
-    if (iss === LEGACY_KUBERNETES_ISSUER)
-      throw new InvalidClaim(
-        "legacy Kubernetes service-account tokens (no audience, no expiry) are not accepted; use a projected token",
-      );
-    const integration = this.integrations.byIssuer(iss);
-    if (!integration) throw new UnknownIssuer("the token's issuer is not trusted");
-    return integration;
-  };
+  /** What verification and the access decision need: the integrations, the policy, the size cap. */
+  get subjectContext(): SubjectContext {
+    return { integrations: this.integrations, policy: this.policy, maxTokenBytes: this.#maxTokenBytes };
+  }
 
   async exchange(request: ExchangeRequest, facts: ExchangeFacts = {}): Promise<ExchangeResult> {
     // The request's shape (a database, exactly one token) is the operation's schema, checked before here.
-    const { database } = request;
-    facts.database = database;
-    const hasId = request.id_token !== undefined;
-    const token = request.id_token ?? request.access_token;
-    checkSize(token, this.#maxTokenBytes);
     const now = this.#now();
-    // Known as soon as the token's issuer picks it, so the audit record of a refusal names it too.
-    const integrationFor = (iss: string): Integration => {
-      const integration = this.#integrationFor(iss);
-      facts.integration = integration.name;
-      return integration;
-    };
-    const subject: VerifiedSubject = hasId
-      ? await verifyIdToken(token, integrationFor, now)
-      : await verifyAccessToken(token, integrationFor, () => this.policy.opaqueCheckOf(database), now);
-    return this.#authorizeAndMint(subject, token, database, facts, now);
+    const subject = await verifySubject(this.subjectContext, request, facts, now);
+    return this.#authorizeAndMint(
+      subject,
+      request.id_token ?? request.access_token,
+      request.database,
+      facts,
+      now,
+    );
   }
 
   /**
@@ -150,21 +141,6 @@ export class ExchangeService {
     return this.#authorizeAndMint(verified, idToken, database, facts, now);
   }
 
-  #authorize(
-    subject: VerifiedSubject,
-    identity: Identity,
-    database: string,
-    decision: BindingDecision,
-    facts: ExchangeFacts,
-  ): void {
-    try {
-      this.policy.authorize(subject, identity, database, decision.binding);
-    } catch (err) {
-      facts.rule = "database";
-      throw err;
-    }
-  }
-
   async #authorizeAndMint(
     subject: VerifiedSubject,
     /** The subject token itself, whose hash a `replay: once` integration remembers. */
@@ -173,12 +149,8 @@ export class ExchangeService {
     facts: ExchangeFacts,
     now: number,
   ): Promise<ExchangeResult> {
-    facts.integration = subject.integration.name;
-    const decision = subject.integration.bindings.decide(subject.claims);
-    facts.binding = decision.binding?.name;
-    facts.rule = decision.refusal?.rule;
-    const identity = identityOf(subject, decision);
-    facts.user = identity.user;
+    const decision = decideBinding(subject, facts);
+    const identity = identityFrom(subject, decision, facts);
     if (this.#limitSubject) {
       // Hashed: a user claim may be long, and the key lands in Redis.
       const key = createHash("sha256")
@@ -187,7 +159,7 @@ export class ExchangeService {
       const wait = await this.#limitSubject(`sub:${key}`);
       if (wait > 0) throw new RateLimited("too many token exchanges for this user; retry later", wait);
     }
-    this.#authorize(subject, identity, database, decision, facts);
+    authorizeDatabase(this.policy, subject, identity, database, decision, facts);
     const replay = decision.binding?.replay ?? subject.integration.config.replay;
     // Last before minting: a refused exchange never uses the token up.
     if (replay === "once") await claimOnce(this.#used, subject, token, now);
