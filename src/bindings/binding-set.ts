@@ -39,7 +39,7 @@ export interface BindingDecision {
   binding?: BindingGrant;
   identity?: BoundIdentity;
   /** `reason` may be shown to the client; `detail` (a CEL error) only to the operator, by `explain`. */
-  refusal?: { rule: RuleClass; reason: string; detail?: string };
+  refusal?: { rule: RuleClass; reason: string; detail?: string; claim?: string };
 }
 
 type UserSource =
@@ -93,23 +93,28 @@ function compileBinding(b: BindingConfig, integration: IntegrationConfig): Compi
 function userOf(
   source: UserSource,
   claims: Record<string, unknown>,
-): { user?: string; reason?: string; detail?: string } {
+): { user?: string; reason?: string; detail?: string; claim?: string } {
   switch (source.kind) {
     case "fixed":
       return { user: source.user };
     case "claim": {
       const user = stringClaim(claims, source.path);
-      return user ? { user } : { reason: `has no usable "${source.path}" claim` };
+      return user ? { user } : { reason: `has no usable "${source.path}" claim`, claim: source.path };
     }
     case "template":
       return source.template.render(claims);
     case "cel": {
       const result = source.cel.evaluate(claims);
       if (result.error !== undefined)
-        return { reason: "gives no user through user_cel", detail: `CEL error: ${result.error}` };
+        return {
+          reason: "gives no user through user_cel",
+          detail: `CEL error: ${result.error}`,
+          claim: "user_cel",
+        };
       return typeof result.value === "string" && result.value !== ""
         ? { user: result.value }
         : {
+            claim: "user_cel",
             reason: "gives no user through user_cel",
             detail: "the expression did not give a non-empty string",
           };
@@ -167,10 +172,11 @@ export class BindingSet {
     claims: Record<string, unknown>,
     binding?: CompiledBinding,
   ): BindingDecision {
-    const { user, reason, detail } = userOf(source, claims);
+    const { user, reason, detail, claim } = userOf(source, claims);
     if (user === undefined) {
       decision.refusal = { rule: "identity", reason: reason ?? "gives no user" };
       if (detail) decision.refusal.detail = detail;
+      if (claim) decision.refusal.claim = claim;
       return decision;
     }
     const fromClaim = groupsClaim(claims, binding ? binding.groupsClaim : this.#integration.groups_claim);

@@ -7,7 +7,7 @@ import { claimSteps, readClaim } from "./claim-path.js";
 type Part = string | { path: string; steps: string[] };
 
 export interface UserTemplate {
-  render(claims: Record<string, unknown>): { user?: string; reason?: string };
+  render(claims: Record<string, unknown>): { user?: string; reason?: string; claim?: string };
 }
 
 export function compileTemplate(template: string): UserTemplate {
@@ -28,7 +28,7 @@ export function compileTemplate(template: string): UserTemplate {
           (typeof value !== "string" || value === "") &&
           !(typeof value === "number" && Number.isFinite(value))
         )
-          return { reason: `has no usable "${part.path}" claim for user_template` };
+          return { reason: `has no usable "${part.path}" claim for user_template`, claim: part.path };
         user += String(value);
       }
       return { user };

@@ -6,8 +6,8 @@
 import type { BindingDecision, BindingGrant } from "../bindings/binding-set.js";
 import { type DatabaseConfig, integrationOfDatabase } from "../config/schema.js";
 import { AccessDenied, InvalidAccessToken, InvalidClaim } from "../errors.js";
-import type { Integration, IntegrationRegistry } from "./integration.js";
-import type { OpaqueTokenChecker } from "./opaque-token-checker.js";
+import type { Integration, IntegrationRegistry } from "../provider/integration.js";
+import type { OpaqueTokenChecker } from "../provider/opaque-token-checker.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 
 export interface Identity {
@@ -23,7 +23,8 @@ export function checkRequiredClaims(subject: VerifiedSubject): void {
   for (const [claim, expected] of Object.entries(subject.integration.config.required_claims ?? {})) {
     const actual = claims[claim];
     const holds = Array.isArray(actual) ? actual.includes(expected) : actual === expected;
-    if (!holds) throw new InvalidClaim(`the ${subject.kind} does not satisfy the required claim "${claim}"`);
+    if (!holds)
+      throw new InvalidClaim(`the ${subject.kind} does not satisfy the required claim "${claim}"`, claim);
   }
 }
 
@@ -36,7 +37,10 @@ export function identityOf(subject: VerifiedSubject, decision: BindingDecision):
   checkRequiredClaims(subject);
   const { refusal, identity } = decision;
   if (refusal?.rule === "identity" || (!refusal && !identity))
-    throw new InvalidClaim(`the ${subject.kind} ${refusal?.reason ?? "gives no user"}`);
+    throw new InvalidClaim(
+      `the ${subject.kind} ${refusal?.reason ?? "gives no user"}`,
+      refusal?.claim ?? "sub",
+    );
   if (refusal || !identity) throw new AccessDenied(DENIED);
   return identity;
 }

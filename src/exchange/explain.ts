@@ -8,8 +8,9 @@ import type { BindingDecision, BoundIdentity } from "../bindings/binding-set.js"
 import { describeSeen } from "../bindings/condition.js";
 import type { Config } from "../config/schema.js";
 import { SsoError } from "../errors.js";
+import { decodeJws } from "../keys/jws.js";
+import { isRecord } from "../lib/is-record.js";
 import type { ExchangeFacts, ExchangeRequest } from "./exchange.js";
-import { decodeSegment, isRecord } from "./inspect-token.js";
 import {
   authorizeDatabase,
   decideBinding,
@@ -45,9 +46,8 @@ export interface Explanation {
 }
 
 function unverifiedClaims(token: string): Record<string, unknown> {
-  const payload = token.split(".")[1];
-  const claims = payload === undefined ? undefined : decodeSegment(payload);
-  return isRecord(claims) ? claims : {};
+  const jws = decodeJws(token);
+  return typeof jws === "object" && isRecord(jws.payload) ? jws.payload : {};
 }
 
 function refusalOf(err: unknown, facts: ExchangeFacts, detail?: string): Refusal {

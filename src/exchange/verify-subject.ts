@@ -5,9 +5,9 @@
  */
 import type { BindingDecision } from "../bindings/binding-set.js";
 import { InvalidClaim, UnknownIssuer } from "../errors.js";
+import type { Integration, IntegrationRegistry } from "../provider/integration.js";
 import { type AccessPolicy, type Identity, identityOf } from "./access-policy.js";
 import type { ExchangeFacts, ExchangeRequest } from "./exchange.js";
-import type { Integration, IntegrationRegistry } from "./integration.js";
 import { checkSize } from "./token-size.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 import { verifyAccessToken } from "./verify-access-token.js";
@@ -21,6 +21,7 @@ export function integrationByIssuer(integrations: IntegrationRegistry, iss: stri
   if (iss === LEGACY_KUBERNETES_ISSUER)
     throw new InvalidClaim(
       "legacy Kubernetes service-account tokens (no audience, no expiry) are not accepted; use a projected token",
+      "iss",
     );
   const integration = integrations.byIssuer(iss);
   if (!integration) throw new UnknownIssuer("the token's issuer is not trusted");

@@ -9,7 +9,7 @@ import type { ConditionOutcome } from "../../bindings/condition.js";
 import { configPathFrom, loadConfigFile } from "../../config/load.js";
 import { AccessPolicy } from "../../exchange/access-policy.js";
 import { type Explanation, explainExchange } from "../../exchange/explain.js";
-import { IntegrationRegistry } from "../../exchange/integration.js";
+import { IntegrationRegistry } from "../../provider/integration.js";
 import { CliError, type Command, helpOption, parse, required, UsageError } from "../command.js";
 import { type Io, readAll } from "../io.js";
 

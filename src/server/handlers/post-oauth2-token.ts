@@ -33,7 +33,7 @@ function exchangeRequestOf(form: RequestBody<"postOauth2Token">): ExchangeReques
 
 export function postOauth2Token({ service }: HandlerDeps): OperationHandler<"postOauth2Token"> {
   return async function postOauth2Token(ctx, form) {
-    const result = await service.current.exchange.exchange(exchangeRequestOf(form), ctx.state.audit);
+    const result = await service.current.exchange.fromSubjectToken(exchangeRequestOf(form), ctx.state.audit);
     ctx.set("cache-control", "no-store");
     ctx.set("pragma", "no-cache");
     return {

@@ -1,7 +1,7 @@
 import type { ParameterizedContext } from "koa";
+import type { SsoError } from "../../errors.js";
 import type { ExchangeFacts } from "../../exchange/exchange.js";
 import type { Metrics } from "../metrics.js";
-import type { AuditEvent } from "../operations.js";
 import type { ServiceState } from "../runtime.js";
 
 /** What every handler can reach: the running service and its metrics. */
@@ -11,6 +11,9 @@ export interface HandlerDeps {
   /** The generated OpenAPI document the router is built from. */
   document: Record<string, unknown>;
 }
+
+/** What an audited operation does: exchange a provider token, refresh one of ours, or sign in. */
+export type AuditEvent = "exchange" | "refresh" | "sign_in";
 
 export interface RequestState {
   requestId: string;
@@ -22,6 +25,10 @@ export interface RequestState {
   auditEvent?: AuditEvent;
   /** How errors are rendered: an OAuth token endpoint's way, or Ocient's (default). */
   errorFormat?: "oauth";
+  /** The refusal the error middleware rendered, for the request's log line. */
+  error?: SsoError;
+  /** What was thrown when the answer is a generic 500: logged, never sent. */
+  unexpected?: unknown;
 }
 
 export type KoaContext = ParameterizedContext<RequestState>;

@@ -4,9 +4,9 @@
  * key set of the integration its `iss` names.
  */
 import { BindingSet } from "../bindings/binding-set.js";
+import type { Clock } from "../clock.js";
 import type { IntegrationConfig } from "../config/schema.js";
 import type { StateStore } from "../state/store.js";
-import type { Clock } from "./clock.js";
 import type { ExchangeObserver } from "./observer.js";
 import { OpaqueTokenChecker } from "./opaque-token-checker.js";
 import { ProviderMetadataSource } from "./provider-metadata.js";

@@ -7,9 +7,9 @@
  * use, and says so in the metrics; SIGHUP builds a new set that reads the file afresh.
  */
 import { readFile, stat } from "node:fs/promises";
+import type { Clock } from "../clock.js";
 import { InvalidProviderKeySet, ProviderUnavailable, SigningKeyUnknown, SsoError } from "../errors.js";
-import type { Clock } from "./clock.js";
-import type { VerificationKey } from "./jws.js";
+import type { VerificationKey } from "../keys/jws.js";
 import type { ExchangeObserver } from "./observer.js";
 import { type KeySelector, select, toVerificationKeys } from "./remote-key-set.js";
 
