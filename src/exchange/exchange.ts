@@ -6,7 +6,7 @@
 import type { RuleClass } from "../bindings/binding-set.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
-import { InvalidClaim, InvalidIdToken, PayloadTooLarge, RateLimited, UnknownIssuer } from "../errors.js";
+import { InvalidClaim, InvalidIdToken, PayloadTooLarge, RateLimited } from "../errors.js";
 import type { KeyStore } from "../keys/key-store.js";
 import { TokenMinter } from "../keys/mint-token.js";
 import { digest } from "../lib/digest.js";
