@@ -84,12 +84,16 @@ export async function explainExchange(
     const decision = decideBinding(subject, facts);
     explanation.decision = decision;
     try {
-      const identity = identityFrom(subject, decision, facts);
-      explanation.identity = identity;
-      authorizeDatabase(ctx.policy, subject, identity, request.database, decision, facts);
+      explanation.identity = identityFrom(subject, decision, facts);
+    } catch (err) {
+      explanation.refusal = refusalOf(err, facts, decision.refusal?.detail ?? decision.refusal?.reason);
+      return explanation;
+    }
+    try {
+      authorizeDatabase(ctx.policy, subject, explanation.identity, request.database, decision, facts);
     } catch (err) {
       explanation.granted = false;
-      explanation.refusal = refusalOf(err, facts, decision.refusal?.detail ?? decision.refusal?.reason);
+      explanation.refusal = refusalOf(err, facts);
       return explanation;
     }
     explanation.granted = true;

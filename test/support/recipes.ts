@@ -43,11 +43,18 @@ export interface RecipeServer {
   close(): Promise<void>;
 }
 
-type Raw = { integrations: Record<string, unknown>[] } & Record<string, unknown>;
+export type Raw = { integrations: Record<string, unknown>[] } & Record<string, unknown>;
 
-export async function startRecipe(name: string, provider: FakeProvider): Promise<RecipeServer> {
+/**
+ * The recipe's configuration as the page writes it, with the issuer's keys taken from `provider` (and
+ * any jwks_file written into `dir`), a keys file in `dir` and a free port.
+ */
+export async function recipeConfig(
+  name: string,
+  provider: FakeProvider,
+  dir: string,
+): Promise<{ raw: Raw; issuer: string; jwksFile?: string }> {
   const raw = parseYaml(recipeYaml(await readFile(DOC, "utf8"), name)) as Raw;
-  const dir = await mkdtemp(join(tmpdir(), `ocient-sso-recipe-${name}-`));
   const integration = raw.integrations[0] ?? {};
   let issuer = String(integration.issuer);
   let jwksFile: string | undefined;
@@ -63,6 +70,12 @@ export async function startRecipe(name: string, provider: FakeProvider): Promise
   }
   raw.server = { host: "127.0.0.1", port: 0, log_level: "info" };
   (raw.token as Record<string, unknown>).keys_file = join(dir, "keys.json");
+  return { raw, issuer, ...(jwksFile !== undefined && { jwksFile }) };
+}
+
+export async function startRecipe(name: string, provider: FakeProvider): Promise<RecipeServer> {
+  const dir = await mkdtemp(join(tmpdir(), `ocient-sso-recipe-${name}-`));
+  const { raw, issuer, jwksFile } = await recipeConfig(name, provider, dir);
   let config = parseConfig(raw, `docs/workloads.md#${name}`);
   const logs: string[] = [];
   const server = await startServer(config, {
