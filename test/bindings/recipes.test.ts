@@ -110,6 +110,16 @@ describe("recipe: GitHub Actions", () => {
     }
   });
 
+  it("refuses on a CEL error (a missing claim) as a non-match, never a 500, and logs no claim value", async () => {
+    const claims = githubClaims(now(), { environment: "prod", ref: "refs/heads/feature-x" });
+    delete claims.job_workflow_ref;
+    const token = await provider.sign(claims);
+    expectDenied(server(), await server().post({ database: DB, id_token: token }), "binding");
+    const line = JSON.stringify(lastAudit(server().logs));
+    expect(line).not.toContain("feature-x");
+    expect(line).not.toContain("environment:prod");
+  });
+
   it("refuses a token matching no binding as it refuses an unknown database: the same 403", async () => {
     const token = await provider.sign(githubClaims(now(), { ref: "refs/heads/feature" }));
     const unknown = await server().post({ database: "no_such_database", id_token: token });
@@ -196,6 +206,17 @@ describe("recipe: Kubernetes, a private cluster by jwks_file", () => {
     }
     expect(status).toBe(200);
   }, 30_000);
+
+  it("reads the file afresh on reload (SIGHUP), without waiting for its next look", async () => {
+    await provider.rotate();
+    const rotated = await provider.sign(kubernetesClaims(now(), server().issuer));
+    expectRefusal(await server().post({ database: DB, id_token: rotated }), 401, -1229, [rotated]);
+    await writeFile(server().jwksFile ?? "", JSON.stringify(await (await fetch(provider.jwksUri)).json()));
+    await server().server.reload(server().config);
+    expect(decodeJwt(mintedToken(await server().post({ database: DB, id_token: rotated }))).sub).toBe(
+      "k8s-api",
+    );
+  });
 
   it("refuses another namespace and a legacy token", async () => {
     const other = await provider.sign(kubernetesClaims(now(), server().issuer, { namespace: "kube-system" }));
