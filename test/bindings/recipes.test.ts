@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectRefusal } from "../support/expect-refusal.js";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.js";
 import { mintedToken } from "../support/harness.js";
+import { rememberToken } from "../support/log-collector.js";
 import { lastAudit, type RecipeServer, startRecipe } from "../support/recipes.js";
 import {
   githubClaims,
@@ -125,6 +126,24 @@ describe("recipe: GitHub Actions", () => {
     const unknown = await server().post({ database: "no_such_database", id_token: token });
     const known = await server().post({ database: DB, id_token: token });
     expect(unknown.text).toBe(known.text);
+  });
+
+  it("refreshes a token minted through a binding as minted through it, within its lifetime", async () => {
+    const token = await provider.sign(githubClaims(now()));
+    const minted = mintedToken(await server().post({ database: DB, id_token: token }));
+    const refresh = (database: string) =>
+      fetch(`${server().url}/v1/token_refresh`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${minted}`, "content-type": "application/json" },
+        body: JSON.stringify({ database }),
+      });
+    const answer = (await (await refresh(DB)).json()) as { access_token?: string; expires_in?: number };
+    rememberToken(answer.access_token);
+    expect(decodeJwt(answer.access_token ?? "")).toMatchObject({
+      sub: "gh-deployer",
+      binding: "deploy-main",
+    });
+    expect(answer.expires_in).toBeLessThanOrEqual(900);
   });
 
   it("uses a deploy-main token once (replay: once on that binding)", async () => {
