@@ -123,23 +123,24 @@ export const SHARED_ISSUERS: Record<
   },
 };
 
-function pins(value: ConditionInput, prefix: RegExp | undefined, exact: boolean): boolean {
+/** Read leniently (the configuration's shape is checked apart): anything unexpected pins nothing. */
+function pins(value: unknown, prefix: RegExp | undefined, exact: boolean): boolean {
+  if (typeof value === "string" || typeof value === "number") return exact;
   if (Array.isArray(value))
-    return exact && value.every((v) => typeof v === "string" || typeof v === "number");
-  if (typeof value !== "object") return exact && typeof value !== "boolean";
+    return exact && value.length > 0 && value.every((v) => typeof v === "string" || typeof v === "number");
+  if (typeof value !== "object" || value === null) return false;
   if ("glob" in value) {
-    const list = typeof value.glob === "string" ? [value.glob] : value.glob;
-    return prefix !== undefined && list.every((g) => prefix.test(g));
+    const list: unknown[] = Array.isArray(value.glob) ? value.glob : [value.glob];
+    return prefix !== undefined && list.every((g) => typeof g === "string" && prefix.test(g));
   }
-  if ("all_of" in value) return exact;
-  return false;
+  return "all_of" in value && exact;
 }
 
 /** Why a binding of a shared-issuer integration does not pin an owner, or undefined when it does. */
 export function unpinned(
   issuer: string,
-  integrationWide: Conditions,
-  binding: Conditions,
+  integrationWide: Record<string, unknown>,
+  binding: Record<string, unknown>,
 ): string | undefined {
   const shared = SHARED_ISSUERS[issuer];
   if (!shared) return undefined;

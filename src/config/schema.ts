@@ -155,8 +155,8 @@ const serverSchema = z
 
 const tokenSchema = z
   .object({
-    issuer: url.describe(
-      "`iss` of minted tokens; also where /.well-known/openid-configuration says the keys are",
+    issuer: providerUrl.describe(
+      "`iss` of minted tokens; also where /.well-known/openid-configuration says the keys are: https, or http on loopback",
     ),
     audience: nonEmpty.optional().describe("`aud` of minted tokens (default: the issuer)"),
     ttl_seconds: z
@@ -173,7 +173,7 @@ const tokenSchema = z
     keys_file: nonEmpty
       .default("./data/signing-keys.json")
       .describe(
-        "private JWKS of the signing keys; created on first start when missing (default ./data/signing-keys.json)",
+        "private JWKS of the signing keys (default ./data/signing-keys.json); its directory must exist. Created on first start when missing, except with state.redis (several instances): then create it once with `ocient-sso keys generate`",
       ),
     bind_to_subject_expiry: z
       .boolean()
@@ -412,6 +412,17 @@ export const configSchema = z
   })
   .strict();
 
+/** What the `keys` commands read of a configuration: the token section's key settings, nothing else. */
+export const keySettingsSchema = z.object({
+  token: tokenSchema.pick({
+    keys_file: true,
+    algorithm: true,
+    ttl_seconds: true,
+    publish_lead_seconds: true,
+  }),
+});
+export type KeySettings = z.output<typeof keySettingsSchema>["token"];
+
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type IntegrationConfig = Config["integrations"][number];
@@ -422,7 +433,7 @@ export type DatabaseConfig = Config["databases"][string];
  * (as in Ocient). `inherited` tells which; `name` is undefined when neither is set.
  */
 export function integrationOfDatabase(
-  databases: Config["databases"],
+  databases: Readonly<Record<string, { integration?: string | undefined }>>,
   database: string,
 ): { name: string | undefined; inherited: boolean } {
   const own = databases[database]?.integration;

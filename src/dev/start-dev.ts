@@ -4,8 +4,10 @@
  * demo accounts that sign in without a password, plain HTTP.
  */
 
+import { mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
 import { parseConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../server/logger.js";
@@ -69,6 +71,8 @@ function devConfig(provider: EmbeddedProvider, issuer: string, port: number, key
 export async function startDev(options: DevOptions = {}): Promise<DevEnvironment> {
   const port = options.port ?? 8080;
   const keysFile = options.keysFile ?? "./data/dev-signing-keys.json";
+  // Nothing to set up: unlike serve, development mode makes the directory of its throwaway keys.
+  await mkdir(dirname(keysFile), { recursive: true, mode: 0o700 });
   const provider = await startEmbeddedProvider({ host: HOST, port: options.providerPort ?? 0 });
   let server: RunningServer;
   let config: Config;

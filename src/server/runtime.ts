@@ -9,7 +9,7 @@ import { publicUrlOf } from "../config/public-url.js";
 import type { Config } from "../config/schema.js";
 import { ExchangeService } from "../exchange/exchange.js";
 import { RefreshService } from "../exchange/refresh.js";
-import { KeyStore } from "../keys/key-store.js";
+import { KeyStore, missingKeyFileAtStart } from "../keys/key-store.js";
 import type { ExchangeObserver } from "../provider/observer.js";
 import { BrowserFlow } from "../signin/browser-flow.js";
 import { DeviceGrant } from "../signin/device-grant.js";
@@ -49,10 +49,12 @@ export async function buildRuntime(
   options: RuntimeOptions,
   previous?: Runtime,
 ): Promise<Runtime> {
-  const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm, {
-    now: options.now,
-    previous: previous?.keys.carryOver(previous.config.token.ttl_seconds),
-  });
+  const { store, created } = await KeyStore.open(
+    config.token.keys_file,
+    config.token.algorithm,
+    previous ? "reload" : missingKeyFileAtStart(config),
+    { now: options.now, previous: previous?.keys.carryOver(previous.config.token.ttl_seconds) },
+  );
   const limits = config.server.rate_limit;
   const limiter = limits && new RateLimiter(limits, { redis: options.state?.redis });
   const state = options.state;

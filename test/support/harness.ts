@@ -11,6 +11,7 @@ import type { Clock } from "../../src/clock.js";
 import { parseConfig } from "../../src/config/load.js";
 import type { Config, ConfigInput } from "../../src/config/schema.js";
 import { devIntegration, type IntegrationInput } from "../../src/dev/dev-integration.js";
+import { generateStoredKey, writeKeyFile } from "../../src/keys/key-file.js";
 import { createLogger } from "../../src/server/logger.js";
 import { type RunningServer, startServer } from "../../src/server/serve.js";
 import { collectLine, rememberSecret, rememberToken } from "./log-collector.js";
@@ -170,6 +171,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const provider = options.provider ?? (await startEmbeddedProvider());
   const ownsProvider = options.provider === undefined;
   const dir = await mkdtemp(join(tmpdir(), "ocient-sso-test-"));
+  // Instances sharing Redis never create the key file: written first, as `keys generate` would.
+  if (options.state?.redis && options.token?.keys_file === undefined)
+    await writeKeyFile(join(dir, "keys.json"), {
+      keys: [await generateStoredKey(options.token?.algorithm ?? "ES256")],
+    });
   const logs: string[] = [];
   const input = (issuer: string, change: HarnessReload = {}): ConfigInput => ({
     server: { port: 0, host: "127.0.0.1", log_level: "info", ...options.server },
