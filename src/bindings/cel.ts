@@ -3,7 +3,7 @@
  * (config/cel-source.ts); here they are planned once and evaluated over a token's claims. Evaluation
  * never throws: a missing claim or a wrong type is a CEL error, which refuses the token.
  */
-import { CelScalar, celEnv, celMethod, isCelError, mapType, plan } from "@bufbuild/cel";
+import { type CelInput, CelScalar, celEnv, celMethod, isCelError, mapType, plan } from "@bufbuild/cel";
 import { RE2JS } from "@bufbuild/re2";
 import { CEL_CLAIMS, describeCelProblem, parseCel } from "../config/cel-source.js";
 
@@ -45,7 +45,8 @@ export function compileCel(source: string): CompiledCel {
     source,
     evaluate(claims) {
       try {
-        const result = program({ [CEL_CLAIMS]: claims as never });
+        // Claims come from JSON.parse: every value is a JSON value, which CelInput covers.
+        const result = program({ [CEL_CLAIMS]: claims as Record<string, CelInput> });
         if (isCelError(result)) return { error: result.message };
         return { value: result };
       } catch (err) {
