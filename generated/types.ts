@@ -743,7 +743,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -789,6 +789,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1064,7 +1065,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1111,6 +1112,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1226,7 +1228,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1272,6 +1274,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1422,7 +1425,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1469,6 +1472,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1607,7 +1611,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {

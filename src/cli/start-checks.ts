@@ -50,7 +50,7 @@ async function redisCheck(redis: NonNullable<Config["state"]["redis"]>, errors: 
   if (probe.result === "ok") return "ok (connected, PING answered)";
   if (probe.result === "unreachable")
     return `unreachable: ${probe.reason} (not fatal: serve starts, and answers 503 for replay checks and sign-in until Redis answers)`;
-  const problem = `state.redis.url: Redis refused the connection: ${probe.reason}`;
+  const problem = `state.redis${redis.sentinels ? "" : ".url"}: Redis refused the connection: ${probe.reason}`;
   errors.push(problem);
   return `error: ${problem}`;
 }

@@ -358,14 +358,66 @@ const databaseSchema = z
   })
   .strict();
 
+const redisTlsSchema = z
+  .object({
+    ca_file: nonEmpty
+      .optional()
+      .describe("PEM file of the certificate authorities trusted for Redis (default: Node's)"),
+    cert_file: nonEmpty.optional().describe("PEM client certificate, when Redis asks for one"),
+    key_file: nonEmpty.optional().describe("PEM private key of cert_file"),
+    server_name: nonEmpty
+      .optional()
+      .describe("name the server certificates must carry (default: the host connected to)"),
+  })
+  .strict()
+  .refine((t) => (t.cert_file === undefined) === (t.key_file === undefined), {
+    error: "cert_file and key_file go together",
+  });
+
+const sentinelSchema = z
+  .object({
+    host: nonEmpty.describe("sentinel host"),
+    port: z.number().int().min(1).max(65535).default(26379).describe("sentinel port (default 26379)"),
+  })
+  .strict();
+
 const redisSchema = z
   .object({
     url: z
       .string()
       .regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL")
+      .optional()
       .describe(
         // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
-        "redis://[user:password@]host:port/db (rediss:// for TLS); a password should come from ${ENV_NAME}",
+        "redis://[user:password@]host:port/db (rediss:// for TLS); a password should come from ${ENV_NAME}; either url or sentinels",
+      ),
+    sentinels: z
+      .array(sentinelSchema)
+      .min(1, "must list at least one sentinel")
+      .optional()
+      .describe("Redis Sentinel: the sentinels asked for the current master (instead of url)"),
+    master_name: nonEmpty.optional().describe("the master's name known to the sentinels (with sentinels)"),
+    username: nonEmpty.optional().describe("ACL user on the Redis servers (default: in url, else `default`)"),
+    password: nonEmpty
+      .optional()
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
+      .describe("password on the Redis servers; use ${ENV_NAME}"),
+    sentinel_username: nonEmpty.optional().describe("ACL user on the sentinels (default: none)"),
+    sentinel_password: nonEmpty
+      .optional()
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
+      .describe("password on the sentinels; use ${ENV_NAME}"),
+    tls: redisTlsSchema
+      .optional()
+      .describe("TLS to the Redis servers and the sentinels (with url, rediss:// alone is enough)"),
+    replicas_to_ack: z
+      .number()
+      .int()
+      .min(0)
+      .max(8)
+      .optional()
+      .describe(
+        "replicas that must hold a replay record or the taking of a one-time code before it counts (WAIT; fewer when fewer are online; default 1 with sentinels, else 0); see docs/redis-sentinel.md",
       ),
     prefix: z
       .string()
@@ -382,7 +434,16 @@ const redisSchema = z
         "bound of connecting and of each Redis command (ms, default 500); keep it well below the providers' http_timeout_ms",
       ),
   })
-  .strict();
+  .strict()
+  .refine((r) => (r.url === undefined) !== (r.sentinels === undefined), {
+    error: "set either url or sentinels (with master_name)",
+  })
+  .refine((r) => (r.sentinels === undefined) === (r.master_name === undefined), {
+    error: "sentinels and master_name go together",
+    path: ["master_name"],
+  });
+
+export type RedisConfig = z.output<typeof redisSchema>;
 
 const stateSchema = z
   .object({

@@ -30,11 +30,14 @@ export class Integration {
   readonly opaque: OpaqueTokenChecker | undefined;
   /** The integration's conditions and bindings, compiled as the configuration loads. */
   readonly bindings: BindingSet;
+  /** Where this integration's calls are reported, sign-in's included (sign-in-client.ts). */
+  readonly observer: ExchangeObserver;
 
   constructor(
     readonly config: IntegrationConfig,
     { now, observer = {}, cache }: IntegrationOptions,
   ) {
+    this.observer = observer;
     this.metadata = new ProviderMetadataSource(
       config.name,
       config.issuer,

@@ -41,7 +41,7 @@ export const OPERATIONS: OperationTable = {
   getOcientHttpQueryApiInfo: { ...probe, handler: getInfo },
   postOcientHttpQueryApiSsoDeviceGrant: {
     body: "optional-json",
-    rateLimited: true,
+    rateLimited: "always",
     audited: false,
     handler: postSsoDeviceGrant,
   },
@@ -53,7 +53,7 @@ export const OPERATIONS: OperationTable = {
   },
   postOcientHttpQueryApiSsoAuthentication: {
     body: "optional-json",
-    rateLimited: true,
+    rateLimited: "always",
     audited: false,
     handler: postSsoAuthentication,
   },

@@ -10,6 +10,7 @@ import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import { watchKeyFile } from "../keys/watch-key-file.js";
 import type { ExchangeObserver } from "../provider/observer.js";
+import type { MemoryBounds } from "../state/memory-bounds.js";
 import { createSharedState, type SharedState, type StateEvents } from "../state/shared-state.js";
 import { createApp } from "./app.js";
 import { MAX_HEADER_LINES } from "./header-limit.js";
@@ -25,6 +26,8 @@ export interface ServeOptions {
   observer?: ExchangeObserver;
   logger?: Logger;
   metrics?: Metrics;
+  /** Bounds of the in-memory state tables without `state.redis` (default DEFAULT_MEMORY_BOUNDS); tests shrink them. */
+  memoryBounds?: Partial<MemoryBounds>;
 }
 
 export interface RunningServer {
@@ -76,7 +79,11 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   // First: a start that fails on them must not have created a key file.
   const tlsFiles = config.server.tls && (await loadTlsFiles(config.server.tls));
   // One per process, kept across reloads: `state.redis` takes effect at start.
-  const state: SharedState = await createSharedState(config.state.redis, stateEvents(logger, metrics));
+  const state: SharedState = await createSharedState(
+    config.state.redis,
+    stateEvents(logger, metrics),
+    options.memoryBounds,
+  );
   metrics.stateUnavailable.set(0);
   const runtimeOptions: RuntimeOptions = {
     now: options.now ?? Date.now,

@@ -18,6 +18,7 @@ import type { ExchangeFacts, ExchangeResult, ExchangeService } from "../exchange
 import { digest } from "../lib/digest.js";
 import { parseEntry, type StateStore } from "../state/store.js";
 import { allowedCallbackPath } from "./callback-path.js";
+import { oauthErrorOf } from "./oauth-error.js";
 import { digestMatches, randomSecret } from "./secrets.js";
 import type { SignInClients } from "./sign-in-client.js";
 
@@ -41,6 +42,7 @@ export interface CallbackRequest {
   state?: string;
   iss?: string;
   error?: string;
+  error_description?: string;
   /** The binding cookie's value, if the browser sent one. */
   binding?: string;
 }
@@ -133,7 +135,11 @@ export class BrowserFlow {
         "the authorization response does not come from the provider the sign-in went to",
       );
     }
-    if (error !== undefined) throw new AccessDenied("the sign-in was refused at the identity provider");
+    if (error !== undefined) {
+      throw new AccessDenied("the sign-in was refused at the identity provider", {
+        cause: oauthErrorOf({ error, error_description: request.error_description }),
+      });
+    }
     if (typeof code !== "string" || code === "" || code.length > MAX_PARAM_LENGTH) {
       throw new InvalidRequest("the callback has no authorization code");
     }
@@ -146,7 +152,7 @@ export class BrowserFlow {
       }),
     );
     if (answer.kind !== "tokens")
-      throw new GrantRefused("the identity provider refused the authorization code");
+      throw new GrantRefused("the identity provider refused the authorization code", { cause: answer.cause });
     return this.exchange.fromSignIn(
       { idToken: answer.idToken, integration, nonce: flow.nonce, clientId: config.client_id },
       flow.database,

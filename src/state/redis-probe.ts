@@ -4,7 +4,9 @@
  * refused (a wrong password: serve would never get an answer) or did not answer (it may come back;
  * serve starts without it). Redis's own words only: they never carry the password.
  */
-import { connectRedis, type RedisStateConfig, redisReady } from "./shared-state.js";
+import type { RedisConfig } from "../config/schema.js";
+import { connectRedis } from "./redis-connection.js";
+import { redisReady } from "./shared-state.js";
 
 export type RedisProbe =
   | { result: "ok" }
@@ -14,7 +16,7 @@ export type RedisProbe =
 /** At least this long for an answer, even with a small `timeout_ms` (ms). */
 const MIN_PROBE_MS = 1000;
 
-export async function probeRedis(config: RedisStateConfig): Promise<RedisProbe> {
+export async function probeRedis(config: RedisConfig): Promise<RedisProbe> {
   const client = await connectRedis(config);
   let last: Error | undefined;
   // Without a listener, ioredis prints every connection error to the console.

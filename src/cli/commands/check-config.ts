@@ -6,6 +6,7 @@
  */
 import { stringify } from "yaml";
 import { configPathFrom, loadConfigFile } from "../../config/load.js";
+import { redactUrl } from "../../config/redact-url.js";
 import { type Config, type IntegrationConfig, integrationOfDatabase } from "../../config/schema.js";
 import { ProviderUnavailable, SsoError } from "../../errors.js";
 import { Integration } from "../../provider/integration.js";
@@ -76,7 +77,7 @@ async function checkProvider(cfg: IntegrationConfig): Promise<string> {
     return `ok (${[...parts, `${keys} signing key${keys === 1 ? "" : "s"}`].join(", ")})`;
   } catch (err) {
     if (err instanceof ProviderUnavailable)
-      return `unreachable: ${cfg.jwks_uri ?? cfg.jwks_file ?? cfg.issuer} (${unreachable(err)})`;
+      return `unreachable: ${cfg.jwks_file ?? redactUrl(cfg.jwks_uri ?? cfg.issuer)} (${unreachable(err)})`;
     if (err instanceof SsoError) return `error: ${err.message}`;
     throw err;
   }

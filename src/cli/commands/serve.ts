@@ -32,9 +32,9 @@ Signals:
   SIGHUP              re-read FILE; an invalid file is logged and the running configuration kept
 
 Environment:
-  UV_THREADPOOL_SIZE  threads that check and make signatures, read once at process start (libuv's
-                      default is 4); one per core the event loop leaves free is fastest, which the
-                      start-up log line recommends, and which workers get unless it is set
+  UV_THREADPOOL_SIZE  threads that check and make signatures, read once at process start; unset,
+                      the executable sets one per core the event loop leaves free (the fastest),
+                      and the primary one per core each worker's event loop leaves free
 `;
 
 /** Settings fixed when the server was created: a reload cannot change them. */

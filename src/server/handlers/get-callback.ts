@@ -23,6 +23,7 @@ export function getCallback({ service }: HandlerDeps): OperationHandler<"getOcie
         state: param(ctx.query.state),
         iss: param(ctx.query.iss),
         error: param(ctx.query.error),
+        error_description: param(ctx.query.error_description),
         binding: ctx.cookies.get(BINDING_COOKIE),
       },
       ctx.state.audit,
