@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { recommendedThreadpoolSize } from "../src/server/threadpool.js";
 import { buildTargets, ROOT } from "./lib/build.js";
+import { runCelPairs } from "./lib/cel-runs.js";
 import { freePort, round, stopTarget } from "./lib/child.js";
 import { argError, readArgs } from "./lib/cli-args.js";
 import { type DeviceResult, runDeviceVerify } from "./lib/device-runs.js";
@@ -59,6 +60,8 @@ Options:
                a replica, waiting for it (WAIT) or not (the full run includes them)
   --device     only the device grant's verify, the user already finished (the full run includes it);
                with --profile, under node --cpu-prof, printing the top self-time entries
+  --cel        only the exchange beside the exchange through a binding with CEL conditions, alternated
+               --rounds times, with the server CPU per request of each
   --device-grants N  grants verified in its measured window (default 600; 10% more, at least 64, warm it up)
   --refresh-tokens N tokens minted through the exchange for the refresh (default 30000)
   --duration S measured seconds per scenario (default 8); --warmup S (default 2)
@@ -76,6 +79,7 @@ const args = readArgs(
         perf: { type: "boolean", default: false },
         ha: { type: "boolean", default: false },
         device: { type: "boolean", default: false },
+        cel: { type: "boolean", default: false },
         "device-grants": { type: "string", default: "600" },
         "refresh-tokens": { type: "string", default: "30000" },
         duration: { type: "string", default: "8" },
@@ -130,7 +134,7 @@ const setup = await prepareExchange(issuer);
 // weigh on the start they time.
 const starts: number[] = [];
 let readyRss: number | undefined;
-const profiling = args.profile || args.perf || args.ha || args.device;
+const profiling = args.profile || args.perf || args.ha || args.device || args.cel;
 if (!profiling) {
   for (let i = 0; i < START_SAMPLES; i++) {
     const sample = await startExchange(setup.configFile, setup.url);
@@ -157,6 +161,8 @@ try {
     printTable(haRows(runs));
     console.log(`\n${haSummary(runs)}\n`);
     printTargets([haTarget(runs)]);
+  } else if (args.cel) {
+    await runCelStep();
   } else if (args.device && args.profile) {
     await runDeviceProfile();
   } else if (args.device) {
@@ -253,6 +259,33 @@ function deviceTarget(device: DeviceResult): TargetCheck {
     value: `${device.cpu_us_per_request} µs`,
     pass: device.cpu_us_per_request === null ? null : device.cpu_us_per_request <= 500,
   };
+}
+
+async function runCelStep(): Promise<void> {
+  step(
+    `exchange, plain and through a binding with CEL conditions, ${rounds} alternated rounds, server CPU per request`,
+  );
+  const pairs = await runCelPairs(setup, bodies, timing, rounds);
+  const rows: Row[] = pairs.flatMap(({ plain, cel }, i) => [
+    { scenario: `exchange, round ${i + 1}`, ...plain },
+    { scenario: `exchange with a CEL binding, round ${i + 1}`, ...cel },
+  ]);
+  printTable(rows);
+  const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  const plainUs = median(pairs.map((p) => p.plain.cpu_us_per_request));
+  const celUs = median(pairs.map((p) => p.cel.cpu_us_per_request));
+  console.log(
+    `\nexchange with a CEL binding: ${celUs} µs server CPU per request against ${plainUs} µs plain (median of ${rounds}): ` +
+      `${round(celUs - plainUs, 1)} µs for the binding (${round(celUs / plainUs, 3)}×)`,
+  );
+  for (const { plain, cel } of pairs) {
+    for (const r of [plain, cel]) {
+      if (r.errors > 0 || r.minted_check.valid !== r.minted_check.checked) {
+        console.error(`FAIL: correctness: ${r.errors} errors, ${JSON.stringify(r.minted_check.failures)}`);
+        process.exitCode = 1;
+      }
+    }
+  }
 }
 
 async function runDeviceStep(): Promise<DeviceResult> {

@@ -89,6 +89,24 @@ export const ERRORS = {
     example: "provide exactly one of id_token and access_token",
     operations: [...WITH_BODY, CALLBACK],
   },
+  ERR_UNSUPPORTED_GRANT_TYPE: {
+    status: 400,
+    vendorCode: -1254,
+    sqlState: "08004",
+    description:
+      "`POST /oauth2/token`: a `grant_type` other than token exchange (OAuth `unsupported_grant_type`)",
+    example: "grant_type must be urn:ietf:params:oauth:grant-type:token-exchange",
+    operations: [],
+  },
+  ERR_INVALID_TARGET: {
+    status: 400,
+    vendorCode: -1254,
+    sqlState: "08004",
+    description:
+      "`POST /oauth2/token`: a target named by `resource` rather than `audience` (OAuth `invalid_target`)",
+    example: "resource is not taken: name the database by audience",
+    operations: [],
+  },
   ERR_ROUTE_NOT_FOUND: {
     status: 404,
     vendorCode: -1254,
@@ -432,6 +450,18 @@ export class MethodNotAllowed extends InvalidRequest {
   override headers(): Record<string, string> {
     return this.allow.length > 0 ? { allow: this.allow.join(", ") } : {};
   }
+}
+
+/** The OAuth token endpoint (RFC 6749 §5.2): a grant type other than token exchange. */
+export class UnsupportedGrantType extends InvalidRequest {
+  override readonly code = "ERR_UNSUPPORTED_GRANT_TYPE";
+  readonly oauthError = "unsupported_grant_type" as const;
+}
+
+/** The OAuth token endpoint (RFC 8693 §2.2.2): a target named in a form it does not take. */
+export class InvalidTarget extends InvalidRequest {
+  override readonly code = "ERR_INVALID_TARGET";
+  readonly oauthError = "invalid_target" as const;
 }
 
 /** Body or token over the size cap; refused unread. */

@@ -23,6 +23,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import("./commands/check-config.js")).checkConfig,
   },
   {
+    name: "explain",
+    summary: "show what the service would decide for a token (integration, bindings, grant), minting nothing",
+    load: async () => (await import("./commands/explain.js")).explain,
+  },
+  {
     name: "keys",
     summary: "generate, rotate or list signing keys",
     load: async () => (await import("./commands/keys.js")).keys,

@@ -4,6 +4,7 @@
  * unit taken from the field's name (`_seconds`, `_ms`, `_bytes`).
  */
 import { z } from "zod";
+import { bindingSchema, claimPath, conditionsSchema } from "./bindings-schema.js";
 import { isPlainPath } from "./callback-path.js";
 import { isProviderUrl, PROVIDER_URL_RULE } from "./provider-url.js";
 
@@ -265,19 +266,44 @@ const integrationSchema = z
       .min(1, "must be a non-empty list")
       .describe("accepted `aud` values (your client ids)"),
     jwks_uri: providerUrl.optional().describe("key set URL (default: discovered from the issuer)"),
+    jwks: z
+      .object({
+        keys: z
+          .array(z.record(z.string(), z.unknown()))
+          .min(1, "must be a non-empty list")
+          .describe("public JWKs (RSA, EC or OKP)"),
+      })
+      .optional()
+      .describe(
+        "the issuer's public key set, inline, for an issuer this service cannot reach (no discovery)",
+      ),
+    jwks_file: nonEmpty
+      .optional()
+      .describe(
+        "a file holding the issuer's public key set (e.g. `kubectl get --raw /openid/v1/jwks`); read again on SIGHUP and when it changes (no discovery)",
+      ),
     algorithms: z
       .array(z.enum(ASYMMETRIC_ALGORITHMS))
       .min(1, "must be a non-empty list")
       .default(["RS256", "ES256"])
       .describe("accepted signature algorithms; never none or HMAC"),
-    user_claim: nonEmpty.default("sub").describe("claim naming the Ocient user"),
-    groups_claim: nonEmpty.optional().describe("claim listing the user's groups"),
+    user_claim: claimPath.default("sub").describe("claim naming the Ocient user, a name or a JSON pointer"),
+    groups_claim: claimPath.optional().describe("claim listing the user's groups, a name or a JSON pointer"),
     clock_skew_seconds: seconds(60, "leeway for exp, nbf and iat"),
     max_token_age_seconds: z.number().int().min(1).optional().describe("refuse tokens whose iat is older"),
     required_claims: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
       .optional()
       .describe("claims every token must carry with exactly this value (a list claim must contain it)"),
+    conditions: conditionsSchema
+      .default({})
+      .describe("conditions every token of this integration must meet (see docs/workloads.md)"),
+    bindings: z
+      .array(bindingSchema)
+      .optional()
+      .describe(
+        "workload bindings: the first whose conditions hold says who the token acts as; a token matching none is refused (see docs/workloads.md)",
+      ),
     access_tokens: accessTokensSchema
       .optional()
       .describe("how access tokens are checked (JWT always; opaque only when set)"),
@@ -302,6 +328,10 @@ const integrationSchema = z
       ),
   })
   .strict()
+  .refine((i) => [i.jwks_uri, i.jwks, i.jwks_file].filter((k) => k !== undefined).length <= 1, {
+    error: "choose at most one of jwks_uri, jwks and jwks_file",
+    path: ["jwks_uri"],
+  })
   .refine((i) => i.sign_in === undefined || i.audiences.includes(i.sign_in.client_id), {
     error: "sign_in.client_id must be one of audiences: sign-in id_tokens are verified as any other",
     path: ["sign_in", "client_id"],

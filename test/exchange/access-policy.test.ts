@@ -77,9 +77,9 @@ describe("AccessPolicy.authorize", () => {
     ["system with no grant", "corp", { sub: "alice" }, "system", "ERR_ACCESS_DENIED"],
   ])("%s", (_, integration, claims, database, code) => {
     const s = subject(integration, claims);
-    expect(outcome(() => policy.authorize(s, identityOf(s), database))).toEqual(
-      code === undefined ? { ok: true } : { code },
-    );
+    expect(
+      outcome(() => policy.authorize(s, identityOf(s, s.integration.bindings.decide(s.claims)), database)),
+    ).toEqual(code === undefined ? { ok: true } : { code });
   });
 });
 
@@ -93,7 +93,8 @@ describe("identityOf", () => {
   const of = (claims: Record<string, unknown>) => {
     const integration = strict.byName("corp");
     if (integration === undefined) throw new Error("no integration");
-    return identityOf({ kind: "id_token", integration, claims, exp: undefined, clientId: undefined });
+    const subject = { kind: "id_token", integration, claims, exp: undefined, clientId: undefined } as const;
+    return identityOf(subject, integration.bindings.decide(claims));
   };
   const holds = { email: "a@example.com", email_verified: true, roles: ["x", "ocient-user"] };
 

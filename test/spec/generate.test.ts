@@ -70,6 +70,7 @@ describe("the merged document", () => {
       "POST /v1/sso_authentication": "postOcientHttpQueryApiSsoAuthentication",
       "GET /v1/callback": "getOcientHttpQueryApiCallback",
       "POST /v1/logout": "postOcientHttpQueryApiLogout",
+      "POST /oauth2/token": "postOauth2Token",
       "GET /.well-known/jwks.json": "getJwks",
       "GET /.well-known/openid-configuration": "getOpenidConfiguration",
       "GET /openapi.json": "getOpenapiJson",
