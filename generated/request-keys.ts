@@ -4,10 +4,10 @@
  * Request body properties whose published key has surrounding whitespace, by operationId. The server
  * accepts a request key that is one of these names once its surrounding whitespace is removed, whatever
  * that whitespace is; two keys that name the same property are refused. As published:
- *   POST /v1/sso_authentication "sso_callback_path\t"
  *   POST /v1/sso_token "access_token\t"
+ *   POST /v1/sso_authentication "sso_callback_path\t"
  */
 export const whitespaceKeys: Readonly<Record<string, readonly string[]>> = {
-  postOcientHttpQueryApiSsoAuthentication: ["sso_callback_path"],
   postOcientHttpQueryApiSsoToken: ["access_token"],
+  postOcientHttpQueryApiSsoAuthentication: ["sso_callback_path"],
 };

@@ -16,13 +16,12 @@ import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import openapiTS, { astToString, NEVER, type OpenAPI3 } from "openapi-typescript";
 import { stringify } from "yaml";
-import { applyPatches, NOT_SERVED_OPERATIONS, PATCHES, SERVED_OPERATIONS } from "./fix-spec.js";
+import { applyPatches, DECISIONS, type Decisions, patchesFor } from "./fix-spec.js";
 import { PAGE_SPEC_PATH, PUBLISHED_DOCUMENT_PATH } from "./lib/doc-page.js";
 import { renderErrorCodes, withErrorTable } from "./lib/error-table.js";
 import { danglingRefs, mergeDocuments } from "./lib/merge.js";
-import { operationsOf } from "./lib/operations.js";
-import { formatFinding, GenerationFailed, type Patch } from "./lib/patch.js";
-import { describePublishedKeys, publishedKeysOf, renderRequestKeys } from "./lib/published-keys.js";
+import { formatFinding, GenerationFailed } from "./lib/patch.js";
+import { describePublishedKeys, renderRequestKeys } from "./lib/published-keys.js";
 import {
   loadPublished,
   loadRecord,
@@ -33,6 +32,7 @@ import {
 } from "./lib/upstream.js";
 import { isObject, type JsonObject } from "./lib/walk-schemas.js";
 import { classify } from "./patches/operations.js";
+import { acceptedSpellings } from "./patches/request-properties.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const SERVICE_SPEC_PATH = "openapi/service.yaml";
@@ -47,16 +47,17 @@ export interface GenerateOptions {
   readonly root?: string;
   /** Receives one line per step. */
   readonly log?: (line: string) => void;
-  /** The patches to apply (fix-spec.ts's by default). */
-  readonly patches?: readonly Patch[];
+  /** The decisions the patches check upstream against (fix-spec.ts's by default). */
+  readonly decisions?: Partial<Decisions>;
 }
 
 /** Every generated file, by path relative to the root, in memory. Throws GenerationFailed with every finding. */
 export async function generate({
   root = ROOT,
   log = () => {},
-  patches = PATCHES,
+  decisions: changed = {},
 }: GenerateOptions = {}): Promise<Map<string, string>> {
+  const decisions: Decisions = { ...DECISIONS, ...changed };
   const started = performance.now();
   const otsVersion = (
     createRequire(import.meta.url)("openapi-typescript/package.json") as { version: string }
@@ -72,10 +73,10 @@ export async function generate({
   );
 
   const findings = pageAgreement(upstream, page, record);
-  const { classes } = classify(upstream, SERVED_OPERATIONS, NOT_SERVED_OPERATIONS);
+  const { classes } = classify(upstream, decisions.served, decisions.notServed);
   for (const line of operationReport(upstream, classes, record)) log(line);
 
-  const { document: fixed, reports, findings: patchFindings } = applyPatches(upstream, patches);
+  const { document: fixed, reports, findings: patchFindings } = applyPatches(upstream, patchesFor(decisions));
   findings.push(...patchFindings);
   for (const { name, fixed: lines, skipped } of reports) {
     if (skipped) log(`⏭  ${name}: skipped (${skipped})`);
@@ -104,8 +105,7 @@ export async function generate({
 
   // The typed client is generated from the document without the published spellings; the served
   // document describes them too, since the server accepts them.
-  const served = new Set(operationsOf(fixed).map(({ operationId }) => operationId));
-  const publishedKeys = publishedKeysOf(upstream, (operationId) => served.has(operationId));
+  const publishedKeys = acceptedSpellings(decisions.served, decisions.spellings);
   const servedDocument = structuredClone(document);
   const described = describePublishedKeys(servedDocument, publishedKeys);
   log(`🔑 published keys: ${described.length > 0 ? described.join("; ") : "none"}`);
