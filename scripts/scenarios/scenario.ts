@@ -6,7 +6,9 @@
  * document and the running server.
  */
 import { stringify } from "yaml";
+import { PUBLISHED_DOCUMENT_PATH } from "../lib/doc-page.js";
 import { valueAt } from "../lib/patch.js";
+import { parsePublished } from "../lib/upstream.js";
 import { isObject, type JsonObject } from "../lib/walk-schemas.js";
 import type { ProbeAnswer, ProbeRequest } from "./probe.js";
 
@@ -59,14 +61,14 @@ export interface Scenario {
 
 /** The next release's files, built from the repository's published files as a scenario changes them. */
 export function release(
-  scenario: Scenario,
+  scenario: Pick<Scenario, "change" | "recode" | "documentText" | "pageText">,
   document: string,
   page: string,
 ): { document: string; page: string } {
   let documentText = document;
   let pageText = page;
   if (scenario.change) {
-    const parsed = JSON.parse(document) as JsonObject;
+    const parsed = parsePublished(document, PUBLISHED_DOCUMENT_PATH);
     scenario.change(parsed);
     documentText = `${JSON.stringify(parsed, null, 2)}\n`;
     pageText = withBlock(page, cutBlock(parsed));
