@@ -28,8 +28,10 @@ import { type Doc, type ExpectedFinding, release, type Scenario } from "./scenar
 const exec = promisify(execFile);
 export const SCENARIOS: readonly Scenario[] = [...REFUSALS, ...REGENERATIONS];
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
-/** What a scenario may change in the scratch copy, restored from the repository before the next one. */
+/** What a scenario may change in the scratch copy, restored before the next one from BASE. */
 const RESET = ["openapi", "generated", "scripts/fix-spec.ts", "README.md"];
+/** In the scratch copy: RESET as the repository had it when the run started, which edits since do not reach. */
+const BASE = ".scenario-base";
 
 interface Ran {
   readonly code: number;
@@ -62,22 +64,23 @@ async function scratchCopy(): Promise<string> {
     cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
   }
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  for (const entry of RESET) cpSync(path.join(dir, entry), path.join(dir, BASE, entry), { recursive: true });
   return dir;
 }
 
 function reset(dir: string): void {
   for (const entry of RESET) {
     rmSync(path.join(dir, entry), { recursive: true, force: true });
-    cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+    cpSync(path.join(dir, BASE, entry), path.join(dir, entry), { recursive: true });
   }
 }
 
-/** The files under `entries` whose bytes differ between the scratch copy and the repository. */
+/** The files under `entries` whose bytes differ between the scratch copy and its base. */
 function differing(dir: string, entries: readonly string[]): string[] {
   return entries.filter((file) => {
     const read = (root: string) => readFileSync(path.join(root, file));
     try {
-      return !read(dir).equals(read(ROOT));
+      return !read(dir).equals(read(path.join(dir, BASE)));
     } catch {
       return true;
     }
@@ -134,8 +137,8 @@ async function runScenario(dir: string, scenario: Scenario, quick: boolean): Pro
   reset(dir);
   const next = release(
     scenario,
-    readFileSync(path.join(ROOT, PUBLISHED_DOCUMENT_PATH), "utf8"),
-    readFileSync(path.join(ROOT, PUBLISHED_PAGE_PATH), "utf8"),
+    readFileSync(path.join(dir, BASE, PUBLISHED_DOCUMENT_PATH), "utf8"),
+    readFileSync(path.join(dir, BASE, PUBLISHED_PAGE_PATH), "utf8"),
   );
   writeFileSync(path.join(dir, "release-page.txt"), next.page);
   writeFileSync(path.join(dir, "release-document.json"), next.document);
@@ -223,12 +226,13 @@ async function runScenario(dir: string, scenario: Scenario, quick: boolean): Pro
   }
 }
 
-/** The counts of a whole-suite run in the scratch copy (the summary reporter's closing line). */
-async function wholeSuite(dir: string): Promise<string> {
+/** The counts of a whole-suite run in the scratch copy (the summary reporter's closing line); its output is kept. */
+async function wholeSuite(dir: string, name: string): Promise<string> {
   const { code, out } = await command(dir, path.join(ROOT, "node_modules/.bin/vitest"), ["run"]);
-  const summary =
-    out.match(/(\d+) passed, (\d+) failed/)?.[0] ?? out.match(/Tests .*$/m)?.[0] ?? "no summary";
-  return `${summary} (exit ${code})`;
+  const log = path.join(tmpdir(), `ocient-sso-suite-${name.replaceAll(/\W+/g, "-")}.log`);
+  writeFileSync(log, out);
+  const summary = out.match(/\d+ passed, \d+ failed(, \d+ skipped)?/)?.[0] ?? "no summary";
+  return `${summary} (exit ${code}; output in ${log})`;
 }
 
 function table(results: readonly Result[]): string {
@@ -253,9 +257,9 @@ async function main(argv: readonly string[]): Promise<number> {
       const result: Result = { name: scenario.name, ...(await runScenario(dir, scenario, quick)) };
       const wanted =
         suite.some((text) => scenario.name.includes(text)) && result.outcome.startsWith("regenerated:");
-      const counts = wanted ? await wholeSuite(dir) : undefined;
+      const counts = wanted ? await wholeSuite(dir, scenario.name) : undefined;
       const withSuite = counts
-        ? { ...result, suite: counts, passed: result.passed && counts.endsWith("(exit 0)") }
+        ? { ...result, suite: counts, passed: result.passed && counts.includes("(exit 0;") }
         : result;
       results.push(withSuite);
       console.log(
