@@ -18,7 +18,6 @@ import { exactlyOneToken } from "../../scripts/patches/sso-token.js";
 /** Read as generation reads it, so a new release's BOM or line endings change nothing here. */
 const loadUpstream = (): JsonObject => loadPublished(ROOT, PUBLISHED_DOCUMENT_PATH);
 const run = (document: JsonObject, ...patches: Patch[]) => runPatches(document, patches);
-const REQUEST = "paths./v1/sso_token.post.requestBody.content.application/json.schema";
 
 describe("patches", () => {
   it("each has a name and a reason", () => {
