@@ -20,13 +20,20 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { ROOT } from "../generate.js";
 import { PUBLISHED_DOCUMENT_PATH, PUBLISHED_PAGE_PATH } from "../lib/doc-page.js";
+import { DECIDED } from "./decided.js";
 import type { ProbeAnswer } from "./probe.js";
-import { REFUSALS } from "./refusals.js";
+import { REFUSED_DOCUMENTS } from "./refused-documents.js";
+import { REFUSED_REQUESTS } from "./refused-requests.js";
 import { REGENERATIONS } from "./regenerations.js";
 import { type Doc, type ExpectedFinding, release, type Scenario } from "./scenario.js";
 
 const exec = promisify(execFile);
-export const SCENARIOS: readonly Scenario[] = [...REFUSALS, ...REGENERATIONS];
+export const SCENARIOS: readonly Scenario[] = [
+  ...REFUSED_REQUESTS,
+  ...REFUSED_DOCUMENTS,
+  ...REGENERATIONS,
+  ...DECIDED,
+];
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 /** What a scenario may change in the scratch copy, restored before the next one from BASE. */
 const RESET = ["openapi", "generated", "scripts/fix-spec.ts", "README.md"];

@@ -5,6 +5,7 @@
  * and its remedy with nothing written, or a regeneration whose effect shows in generated/, the served
  * document and the running server.
  */
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { stringify } from "yaml";
 import { PUBLISHED_DOCUMENT_PATH } from "../lib/doc-page.js";
 import { valueAt } from "../lib/patch.js";
@@ -119,6 +120,16 @@ export function renameKey(properties: JsonObject, from: string, to: string): voi
   for (const key of Object.keys(properties)) delete properties[key];
   Object.assign(properties, Object.fromEntries(entries));
 }
+
+/** A component schema of the served document. */
+export const schema = (document: JsonObject, name: string) => get(document, "components", "schemas", name);
+/** generated/ came out byte for byte as it was. */
+export const unchanged = ({ changed }: Pick<Generated, "changed">) => deepStrictEqual(changed, []);
+/** Only the record of what was read changed: the served document, types and keys are as they were. */
+export const onlyRecord = ({ changed }: Pick<Generated, "changed">) =>
+  deepStrictEqual(changed, ["generated/upstream.json"]);
+/** The first request was answered 200. */
+export const succeeded = (answers: readonly ProbeAnswer[]) => strictEqual(answers[0]?.status, 200);
 
 /** The exchange of the demo token, and what it answers. */
 export const EXCHANGE: ProbeRequest = {
