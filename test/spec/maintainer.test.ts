@@ -277,6 +277,41 @@ describe("a maintainer regenerates after an upstream release", () => {
     ]);
   });
 
+  it("upstream gives two operations one operationId: named as a duplicate, not as a move", async () => {
+    const root = upstreamChanged(
+      (d) => {
+        d.paths["/v1/about"] = { get: structuredClone(d.paths["/v1/info"]?.get) } as never;
+      },
+      { page: false },
+    );
+    expect(await findingsOf(root)).toEqual([
+      {
+        patch: "not-served-operations",
+        at: "GET /v1/info, GET /v1/about",
+        says: "operationId getOcientHttpQueryApiInfo names 2 operations: GET /v1/info, GET /v1/about",
+        expected: "each operationId naming one operation",
+        remedy: expect.stringContaining("ask upstream which operation getOcientHttpQueryApiInfo is"),
+      },
+    ]);
+  });
+
+  it("upstream moves a schema behind a $ref with the same meaning: the same served answer, extensions included", async () => {
+    const root = upstreamChanged(
+      (d) => {
+        const media = d.paths["/v1/sso_device_grant"]?.post?.responses["200"]?.content["application/json"];
+        d.components = { schemas: { DeviceGrantAnswer: media?.schema as JsonObject } };
+        if (media) media.schema = { $ref: "#/components/schemas/DeviceGrantAnswer" } as never;
+      },
+      { page: false },
+    );
+    const document = served(await generate({ root }));
+    const before = JSON.parse(committed("generated/openapi.json"));
+    const answer = (doc: typeof document) =>
+      doc.paths["/v1/sso_device_grant"].post.responses["200"].content["application/json"].schema;
+    expect(answer(document)).toEqual({ $ref: "#/components/schemas/DeviceGrantAnswer" });
+    expect(document.components.schemas.DeviceGrantAnswer).toEqual(answer(before));
+  });
+
   it("upstream renames an operationId: both ends of the rename are named, with the remedy", async () => {
     const root = upstreamChanged((d) => {
       ssoToken(d).operationId = "postOcientHttpQueryApiSsoTokenExchange";
