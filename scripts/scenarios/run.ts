@@ -67,7 +67,7 @@ async function scratchCopy(): Promise<string> {
     "--exclude-standard",
     "-z",
   ]);
-  for (const file of out.split("\0").filter(Boolean)) {
+  for (const file of out.split("\0").filter((file) => file !== "" && file !== "node_modules")) {
     cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
   }
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
