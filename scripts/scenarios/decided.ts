@@ -10,18 +10,51 @@ import { at, EXCHANGE, get, renameKey, type Scenario, schema, succeeded } from "
 const SSO = "/v1/sso_token";
 const KEPT = '{ kept: "clients generated from the 1.0.0 document send it" }';
 
+const READS_TODAY = "postOcientHttpQueryApiSsoToken: EXCHANGE_READS,";
+const READS_CLIENT_ID = 'postOcientHttpQueryApiSsoToken: [...EXCHANGE_READS, "client_id"],';
+
 export const DECIDED: readonly Scenario[] = [
+  {
+    name: "one release with six legitimate changes: version bump, BOM, CRLF, new optional response property, TAB-fixed response key, new request property listed as read",
+    change: (d) => {
+      get(d, "info").version = "1.1.0";
+      const answer = at.responseProperties(d, SSO);
+      answer.username = { type: "string", description: "The mapped user." };
+      renameKey(answer, "database", "database\t");
+      at.requestProperties(d, SSO).client_id = { type: "string", maxLength: 64 };
+    },
+    recode: (text) => `\uFEFF${text.replaceAll("\n", "\r\n")}`,
+    decide: [[READS_TODAY, READS_CLIENT_ID]],
+    expect: {
+      generated: ({ document, types }) => {
+        equal(valueAt(document, ["info", "version"]), "1.1.0");
+        const answer = schema(document, "SsoTokenResponse");
+        same(Object.keys(answer.properties as object), [
+          "id_token",
+          "database",
+          "username",
+          "expires_in",
+          "token_type",
+        ]);
+        ok(/username\?: string;/.test(types) && /client_id\?: string;/.test(types));
+      },
+      requests: [
+        { method: "GET", path: "/v1/info" },
+        { ...EXCHANGE, body: { ...(EXCHANGE.body as object), client_id: "reports" } },
+      ],
+      server: ([info, exchange]) => {
+        equal(valueAt(info?.body, ["openapi_version"]), "1.1.0");
+        equal(exchange?.status, 200);
+        equal(valueAt(exchange?.body, ["database"]), "retail_analytics");
+      },
+    },
+  },
   {
     name: "new request property client_id in sso_token, listed as read",
     change: (d) => {
       at.requestProperties(d, SSO).client_id = { type: "string", maxLength: 64 };
     },
-    decide: [
-      [
-        "postOcientHttpQueryApiSsoToken: EXCHANGE_READS,",
-        'postOcientHttpQueryApiSsoToken: [...EXCHANGE_READS, "client_id"],',
-      ],
-    ],
+    decide: [[READS_TODAY, READS_CLIENT_ID]],
     expect: {
       generated: ({ document, types }) => {
         for (const name of ["SsoTokenRequestWithIdToken", "SsoTokenRequestWithAccessToken"]) {

@@ -45,8 +45,14 @@ interface Ran {
   readonly out: string;
 }
 
-async function command(cwd: string, file: string, args: string[], input?: string): Promise<Ran> {
-  const child = exec(file, args, { cwd, maxBuffer: 64 << 20, timeout: 600_000 });
+async function command(
+  cwd: string,
+  file: string,
+  args: string[],
+  input?: string,
+  timeout = 600_000,
+): Promise<Ran> {
+  const child = exec(file, args, { cwd, maxBuffer: 64 << 20, timeout });
   if (input !== undefined) child.child.stdin?.end(input);
   return child.then(
     ({ stdout, stderr }) => ({ code: 0, out: `${stdout}${stderr}` }),
@@ -235,7 +241,9 @@ async function runScenario(dir: string, scenario: Scenario, quick: boolean): Pro
 
 /** The counts of a whole-suite run in the scratch copy (the summary reporter's closing line); its output is kept. */
 async function wholeSuite(dir: string, name: string): Promise<string> {
-  const { code, out } = await command(dir, path.join(ROOT, "node_modules/.bin/vitest"), ["run"]);
+  // An hour: the whole suite takes minutes alone and far longer on a loaded machine.
+  const vitest = path.join(ROOT, "node_modules/.bin/vitest");
+  const { code, out } = await command(dir, vitest, ["run"], undefined, 3_600_000);
   const log = path.join(tmpdir(), `ocient-sso-suite-${name.replaceAll(/\W+/g, "-")}.log`);
   writeFileSync(log, out);
   const summary = out.match(/\d+ passed, \d+ failed(, \d+ skipped)?/)?.[0] ?? "no summary";
