@@ -245,9 +245,10 @@ export function renderRequestKeys(header: string, keys: readonly PublishedKey[])
   return `// ${header}
 
 /**
- * Request body properties whose published key has surrounding whitespace, by operationId. The server
- * accepts a request key that is one of these names once its surrounding whitespace is removed, whatever
- * that whitespace is; two keys that name the same property are refused. As published:
+ * Request body properties whose published key has surrounding whitespace, by operationId, as decided in
+ * PUBLISHED_SPELLINGS (scripts/fix-spec.ts). The server accepts a request key that is one of these names
+ * once its surrounding whitespace is removed, whatever that whitespace is; two keys that name the same
+ * property are refused. As published:
 ${published || " *   (none)"}
  */
 export const whitespaceKeys: Readonly<Record<string, readonly string[]>> = {
