@@ -8,6 +8,10 @@
  * middleware replaces anything not exposed with a generic 500 so internals never reach a client.
  * Reasons are written for people and never contain token contents.
  */
+import type { operations } from "../generated/types.js";
+
+/** An operation of the served document (generated/types.ts): a renamed or removed one fails `tsc` here. */
+type OperationId = keyof operations;
 
 /** The response headers an error can carry, as the served document describes them. */
 export const ERROR_HEADERS = {
@@ -39,23 +43,36 @@ export interface ErrorEntry {
    * The published operations (by operationId) that answer it, as their documented error responses;
    * empty for the answers given before any operation is picked (no route, no method, too many headers).
    */
-  readonly operations: readonly string[];
+  readonly operations: readonly OperationId[];
 }
 
-const SSO_TOKEN = "postOcientHttpQueryApiSsoToken";
-const TOKEN_REFRESH = "postOcientHttpQueryApiTokenRefresh";
-const INFO = "getOcientHttpQueryApiInfo";
-const DEVICE_GRANT = "postOcientHttpQueryApiSsoDeviceGrant";
-const DEVICE_VERIFY = "postOcientHttpQueryApiSsoDeviceGrantVerify";
-const SSO_AUTHENTICATION = "postOcientHttpQueryApiSsoAuthentication";
-const CALLBACK = "getOcientHttpQueryApiCallback";
-const LOGOUT = "postOcientHttpQueryApiLogout";
+const SSO_TOKEN = "postOcientHttpQueryApiSsoToken" satisfies OperationId;
+const TOKEN_REFRESH = "postOcientHttpQueryApiTokenRefresh" satisfies OperationId;
+const INFO = "getOcientHttpQueryApiInfo" satisfies OperationId;
+const DEVICE_GRANT = "postOcientHttpQueryApiSsoDeviceGrant" satisfies OperationId;
+const DEVICE_VERIFY = "postOcientHttpQueryApiSsoDeviceGrantVerify" satisfies OperationId;
+const SSO_AUTHENTICATION = "postOcientHttpQueryApiSsoAuthentication" satisfies OperationId;
+const CALLBACK = "getOcientHttpQueryApiCallback" satisfies OperationId;
+const LOGOUT = "postOcientHttpQueryApiLogout" satisfies OperationId;
 /** Operations that take a JSON body. */
-const WITH_BODY = [SSO_TOKEN, TOKEN_REFRESH, DEVICE_GRANT, DEVICE_VERIFY, SSO_AUTHENTICATION, LOGOUT];
+const WITH_BODY: readonly OperationId[] = [
+  SSO_TOKEN,
+  TOKEN_REFRESH,
+  DEVICE_GRANT,
+  DEVICE_VERIFY,
+  SSO_AUTHENTICATION,
+  LOGOUT,
+];
 /** Operations that verify a provider's token, the exchange's way (the sign-ins get their id_token so). */
-const VERIFYING = [SSO_TOKEN, DEVICE_VERIFY, CALLBACK];
+const VERIFYING: readonly OperationId[] = [SSO_TOKEN, DEVICE_VERIFY, CALLBACK];
 /** Operations that call the provider. */
-const AT_PROVIDER = [SSO_TOKEN, DEVICE_GRANT, DEVICE_VERIFY, SSO_AUTHENTICATION, CALLBACK];
+const AT_PROVIDER: readonly OperationId[] = [
+  SSO_TOKEN,
+  DEVICE_GRANT,
+  DEVICE_VERIFY,
+  SSO_AUTHENTICATION,
+  CALLBACK,
+];
 
 /**
  * The error table, in the order the README lists it. Several codes share a vendor_code (-1254); the
@@ -347,6 +364,11 @@ const TABLE: Readonly<Record<SsoErrorCode, ErrorEntry>> = ERRORS;
 export abstract class SsoError extends Error {
   /** Stable machine code, as jose's errors carry one; its row of `ERRORS`. */
   abstract readonly code: SsoErrorCode;
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    // The class's own name (as jose's errors have), so a log or a stack says which case it was.
+    this.name = new.target.name;
+  }
   /** Seconds a client should wait before retrying, for errors sent with `Retry-After`. */
   readonly retryAfter?: number;
   get status(): number {
@@ -419,8 +441,16 @@ export class SigningKeyUnknown extends SsoError {
   readonly code = "ERR_SIGNING_KEY_UNKNOWN";
 }
 
+/** A claim (or the `typ` header) of a subject token that fails its rule; `claim` names it, as jose's claim errors do. */
 export class InvalidClaim extends SsoError {
   readonly code = "ERR_INVALID_CLAIM";
+  constructor(
+    message: string,
+    /** The claim the refusal is about (`typ` for the header). */
+    readonly claim: string,
+  ) {
+    super(message);
+  }
 }
 
 export class UnknownIssuer extends SsoError {

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../src/config/load.js";
-import { generateStoredKey, type StoredKey, writeKeyFile } from "../../src/exchange/key-file.js";
+import { generateStoredKey, type StoredKey, writeKeyFile } from "../../src/keys/key-file.js";
 import { freePort } from "./child.js";
 import type { BenchIssuer } from "./issuer.js";
 

@@ -1,6 +1,6 @@
 /**
  * Bench target: the crypto floor. The exchange's own signature check (RS256) and signing (ES256, the same
- * header and claims), through the service's src/exchange/jws.ts, in a loop with `concurrency` exchanges in
+ * header and claims), through the service's src/keys/jws.ts, in a loop with `concurrency` exchanges in
  * flight, no HTTP; or, with `verify_alg: "ES256"` and tokens this service minted, the refresh's (an ES256
  * check and an ES256 signature). It also reports its own CPU time (process.cpuUsage: every thread of the
  * process, the pool's included) over the measured loop. node:crypto's callback API runs on libuv's thread pool, so in-flight exchanges can use
@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { JWK } from "jose";
-import { importPrivateJwk, importPublicJwk, signCompact, verifySignature } from "../../src/exchange/jws.js";
+import { importPrivateJwk, importPublicJwk, signCompact, verifySignature } from "../../src/keys/jws.js";
 import { announce, exitOnStop } from "./lifecycle.js";
 
 export interface FloorInput {

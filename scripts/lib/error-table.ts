@@ -18,7 +18,7 @@ const CODES = Object.keys(ERRORS) as SsoErrorCode[];
 
 /** The codes an operation answers with, as its documented error responses. */
 export function operationErrors(operationId: string): SsoErrorCode[] {
-  return CODES.filter((code) => TABLE[code].operations.includes(operationId));
+  return CODES.filter((code) => TABLE[code].operations.some((id) => id === operationId));
 }
 
 export const ERROR_TABLE_START =

@@ -3,7 +3,7 @@
  * description; the README's configuration table is generated from these descriptions.
  */
 import { z } from "zod";
-import { isPlainPath } from "../signin/callback-path.js";
+import { isPlainPath } from "./callback-path.js";
 import { isProviderUrl, PROVIDER_URL_RULE } from "./provider-url.js";
 
 const nonEmpty = z.string().min(1, "must be a non-empty string");

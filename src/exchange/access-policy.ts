@@ -5,8 +5,8 @@
  */
 import { type DatabaseConfig, type IntegrationConfig, integrationOfDatabase } from "../config/schema.js";
 import { AccessDenied, InvalidAccessToken, InvalidClaim } from "../errors.js";
-import type { Integration, IntegrationRegistry } from "./integration.js";
-import type { OpaqueTokenChecker } from "./opaque-token-checker.js";
+import type { Integration, IntegrationRegistry } from "../provider/integration.js";
+import type { OpaqueTokenChecker } from "../provider/opaque-token-checker.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 
 export interface Identity {
@@ -23,11 +23,12 @@ export function identityOf(subject: VerifiedSubject): Identity {
   for (const [claim, expected] of Object.entries(cfg.required_claims ?? {})) {
     const actual = claims[claim];
     const holds = Array.isArray(actual) ? actual.includes(expected) : actual === expected;
-    if (!holds) throw new InvalidClaim(`the ${subject.kind} does not satisfy the required claim "${claim}"`);
+    if (!holds)
+      throw new InvalidClaim(`the ${subject.kind} does not satisfy the required claim "${claim}"`, claim);
   }
   const user = claims[cfg.user_claim];
   if (typeof user !== "string" || user === "") {
-    throw new InvalidClaim(`the ${subject.kind} has no usable "${cfg.user_claim}" claim`);
+    throw new InvalidClaim(`the ${subject.kind} has no usable "${cfg.user_claim}" claim`, cfg.user_claim);
   }
   return { user, groups: groupsOf(claims, cfg.groups_claim) };
 }

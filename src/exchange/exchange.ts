@@ -2,17 +2,17 @@
  * The exchange core: verify the subject token, check access, mint. It knows nothing of HTTP; the
  * server's handler adapts it to HTTP.
  */
-import { createHash } from "node:crypto";
+import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import { InvalidClaim, InvalidIdToken, PayloadTooLarge, RateLimited, UnknownIssuer } from "../errors.js";
+import type { KeyStore } from "../keys/key-store.js";
+import { TokenMinter } from "../keys/mint-token.js";
+import { digest } from "../lib/digest.js";
+import { type Integration, IntegrationRegistry } from "../provider/integration.js";
+import type { ExchangeObserver } from "../provider/observer.js";
 import { MemoryStore } from "../state/memory-store.js";
 import type { StateStore } from "../state/store.js";
 import { AccessPolicy, identityOf } from "./access-policy.js";
-import type { Clock } from "./clock.js";
-import { type Integration, IntegrationRegistry } from "./integration.js";
-import type { KeyStore } from "./key-store.js";
-import { TokenMinter } from "./mint-token.js";
-import type { ExchangeObserver } from "./observer.js";
 import { claimOnce } from "./replay-guard.js";
 import { checkSize } from "./token-size.js";
 import type { VerifiedSubject } from "./verified-subject.js";
@@ -37,12 +37,14 @@ export interface SignInSubject extends IdTokenExpectations {
   integration: Integration;
 }
 
-/** What the audit record of one exchange says, filled in as the exchange learns it. */
+/** What the audit record of one exchange or refresh says, filled in as it is learned. */
 export interface ExchangeFacts {
   database?: string;
   integration?: string;
   user?: string;
   jti?: string;
+  /** The refreshed token's `jti`, once its signature verified. */
+  presentedJti?: string;
 }
 
 export interface ExchangeOptions {
@@ -90,7 +92,7 @@ export class ExchangeService {
     return integration;
   };
 
-  async exchange(request: ExchangeRequest, facts: ExchangeFacts = {}): Promise<ExchangeResult> {
+  async fromSubjectToken(request: ExchangeRequest, facts: ExchangeFacts = {}): Promise<ExchangeResult> {
     // The request's shape (a database, exactly one token) is the operation's schema, checked before here.
     const { database } = request;
     facts.database = database;
@@ -112,10 +114,10 @@ export class ExchangeService {
 
   /**
    * Sign-in (device grant, browser flow) is one more way of getting the provider's id_token: it goes
-   * through the very verification, policy and minting of `exchange`, and must come from the provider the
+   * through the very verification, policy and minting of `fromSubjectToken`, and must come from the provider the
    * sign-in went to (its `iss` names that integration, else it is refused before any key is used).
    */
-  async exchangeSignIn(
+  async fromSignIn(
     subject: SignInSubject,
     database: string,
     facts: ExchangeFacts = {},
@@ -131,7 +133,7 @@ export class ExchangeService {
     const now = this.#now();
     const integrationFor = (iss: string): Integration => {
       if (iss !== integration.config.issuer)
-        throw new InvalidClaim('the id_token\'s "iss" is not the provider the sign-in went to');
+        throw new InvalidClaim('the id_token\'s "iss" is not the provider the sign-in went to', "iss");
       return integration;
     };
     const verified = await verifyIdToken(idToken, integrationFor, now, expectations);
@@ -151,9 +153,7 @@ export class ExchangeService {
     facts.user = identity.user;
     if (this.#limitSubject) {
       // Hashed: a user claim may be long, and the key lands in Redis.
-      const key = createHash("sha256")
-        .update(`${subject.integration.name}\0${identity.user}`)
-        .digest("base64url");
+      const key = digest(`${subject.integration.name}\0${identity.user}`);
       const wait = await this.#limitSubject(`sub:${key}`);
       if (wait > 0) throw new RateLimited("too many token exchanges for this user; retry later", wait);
     }

@@ -1,8 +1,7 @@
 /**
  * The core of `GET /v1/info`: what a client checks before it signs in. The version is the served
- * OpenAPI document's `info.version`, so it changes exactly when the document does.
+ * OpenAPI document's `info.version` (the server passes it in), so it changes exactly when the document does.
  */
-import { document } from "../../generated/openapi.js";
 import { DEFAULT_DATABASE } from "./refresh.js";
 
 /** The published answer's fields, but `status`. */
@@ -11,6 +10,6 @@ export interface ServiceInfo {
   openapi_version: string;
 }
 
-export function serviceInfo(served: { info: { version: string } } = document): ServiceInfo {
-  return { default_database: DEFAULT_DATABASE, openapi_version: served.info.version };
+export function serviceInfo(openapiVersion: string): ServiceInfo {
+  return { default_database: DEFAULT_DATABASE, openapi_version: openapiVersion };
 }

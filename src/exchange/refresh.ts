@@ -5,6 +5,8 @@
  * provider is asked. As in jose's jwtVerify, nothing about the claims is said before the signature
  * verifies, and our own clock rules (no leeway).
  */
+
+import type { Clock } from "../clock.js";
 import {
   AccessDenied,
   BearerKeyUnknown,
@@ -14,12 +16,12 @@ import {
   MissingBearerToken,
   SessionExpired,
 } from "../errors.js";
+import { decodeJws, verifiesWith } from "../keys/jws.js";
+import type { KeyStore } from "../keys/key-store.js";
+import { TokenMinter } from "../keys/mint-token.js";
+import { isRecord } from "../lib/is-record.js";
 import { DENIED, type Identity } from "./access-policy.js";
 import type { ExchangeFacts, ExchangeService } from "./exchange.js";
-import { decodeSegment, isRecord, SEGMENT } from "./inspect-token.js";
-import { keyFits, splitSignature, verifySignature } from "./jws.js";
-import type { KeyStore } from "./key-store.js";
-import { TokenMinter } from "./mint-token.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 
 /** The database a refresh is for when the request names none, as published. */
@@ -38,29 +40,9 @@ export interface RefreshResult {
   expires_in: number;
 }
 
-/** What the audit record of one refresh says, filled in as the refresh learns it. */
-export interface RefreshFacts extends ExchangeFacts {
-  database?: string;
-  /** The presented token's `jti`, once its signature verified. */
-  presentedJti?: string;
-}
-
 export interface RefreshOptions {
   /** Milliseconds since the epoch; tests freeze it. */
-  now?: () => number;
-}
-
-/**
- * The token of an `Authorization` header (RFC 6750 §2.1, scheme case-insensitive); undefined without one.
- * Only the field's own trailing whitespace (SP, HTAB: RFC 9110 §5.5) is dropped, not whatever else
- * `String.prototype.trim` counts as space (a Latin-1 NBSP is a byte a client sent): anything but
- * the token itself makes the token malformed.
- */
-export function bearerToken(authorization: string | undefined): string | undefined {
-  const scheme = authorization === undefined ? null : /^Bearer +/i.exec(authorization);
-  if (!scheme || authorization === undefined) return undefined;
-  const token = authorization.slice(scheme[0].length).replace(/[ \t]+$/, "");
-  return token === "" ? undefined : token;
+  now?: Clock;
 }
 
 const notOurs = (why: string) => new InvalidBearerToken(`the bearer token ${why}`);
@@ -102,7 +84,7 @@ export class RefreshService {
   readonly #exchange: ExchangeService;
   readonly #keys: KeyStore;
   readonly #minter: TokenMinter;
-  readonly #now: () => number;
+  readonly #now: Clock;
   readonly #issuer: string;
   readonly #audience: string;
 
@@ -125,7 +107,7 @@ export class RefreshService {
   async refresh(
     token: string | undefined,
     database: string = DEFAULT_DATABASE,
-    facts: RefreshFacts = {},
+    facts: ExchangeFacts = {},
   ): Promise<RefreshResult> {
     if (typeof database !== "string" || database === "") throw new InvalidRequest("database is required");
     facts.database = database;
@@ -179,22 +161,15 @@ export class RefreshService {
   /** The header's `typ` and the claims of a compact JWS whose signature one of our published keys made. */
   async #verified(token: string, nowSec: number): Promise<{ typ: unknown; claims: Record<string, unknown> }> {
     if (token.length > MAX_BEARER_LENGTH) throw notOurs("is longer than any this service mints");
-    const parts = token.split(".");
-    if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) throw notOurs("is not a signed JWT");
-    const [encodedHeader, encodedPayload] = parts as [string, string, string];
-    const header = decodeSegment(encodedHeader);
-    if (!isRecord(header) || typeof header.alg !== "string" || typeof header.kid !== "string")
-      throw notOurs("has a malformed header");
+    // The one JWS path of the exchange (keys/jws.ts), judged in the refresh's own order.
+    const jws = decodeJws(token);
+    if (typeof jws === "string" || !jws.encoded) throw notOurs("is not a signed JWT");
+    const { header, payload: claims } = jws;
+    if (header === undefined || typeof header.kid !== "string") throw notOurs("has a malformed header");
     const key = this.#keys.verificationKey(header.kid, nowSec);
     if (!key) throw new BearerKeyUnknown("the bearer token is signed by a key this service does not publish");
-    const split = splitSignature(token);
-    if (
-      !keyFits(key, header.alg) ||
-      !split ||
-      !(await verifySignature(header.alg, split.signingInput, split.signature, key))
-    )
+    if (!(await verifiesWith(token, header.alg, [key])))
       throw new BearerSignatureMismatch("the bearer token signature does not verify");
-    const claims = decodeSegment(encodedPayload);
     if (!isRecord(claims)) throw notOurs("has a malformed payload");
     return { typ: header.typ, claims };
   }

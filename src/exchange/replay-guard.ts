@@ -9,8 +9,9 @@
  * StateUnavailable (503), never a guess. A token whose exchange answered 503 while Redis was failing may
  * count as used (the write may have reached Redis): the application gets a fresh one from its provider.
  */
-import { createHash } from "node:crypto";
+
 import { InvalidAccessToken, InvalidIdToken } from "../errors.js";
+import { digest } from "../lib/digest.js";
 import type { StateStore } from "../state/store.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 
@@ -24,7 +25,7 @@ export async function claimOnce(
 ): Promise<void> {
   const { integration } = subject;
   if (integration.config.replay !== "once") return;
-  const hash = createHash("sha256").update(token).digest("base64url");
+  const hash = digest(token);
   const ttlMs =
     subject.exp === undefined
       ? UNKNOWN_EXPIRY_MS

@@ -1,5 +1,5 @@
+import type { Integration } from "../provider/integration.js";
 import type { TokenKind } from "./inspect-token.js";
-import type { Integration } from "./integration.js";
 
 /** A subject token that passed every check of its kind. */
 export interface VerifiedSubject {

@@ -4,9 +4,9 @@
  * introspection or userinfo.
  */
 import { InvalidAccessToken } from "../errors.js";
+import type { Integration } from "../provider/integration.js";
 import type { OpaqueCheck } from "./access-policy.js";
 import { inspectJwt, looksLikeJwt } from "./inspect-token.js";
-import type { Integration } from "./integration.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 import { authorizedParty, verifySignedJwt } from "./verify-jwt.js";
 

@@ -3,8 +3,8 @@
  * check `nonce`; sign-in did, and passes what it expects in `options`.
  */
 import { InvalidAudience, InvalidClaim } from "../errors.js";
+import type { Integration } from "../provider/integration.js";
 import { inspectJwt } from "./inspect-token.js";
-import type { Integration } from "./integration.js";
 import type { VerifiedSubject } from "./verified-subject.js";
 import { authorizedParty, verifySignedJwt } from "./verify-jwt.js";
 
@@ -32,7 +32,7 @@ export async function verifyIdToken(
     nowMs,
   );
   if (options.nonce !== undefined && payload.nonce !== options.nonce) {
-    throw new InvalidClaim('the id_token has no "nonce" claim or not the one of this sign-in');
+    throw new InvalidClaim('the id_token has no "nonce" claim or not the one of this sign-in', "nonce");
   }
   if (options.clientId !== undefined) {
     const aud = typeof payload.aud === "string" ? [payload.aud] : payload.aud;

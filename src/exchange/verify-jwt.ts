@@ -5,9 +5,9 @@
  * said before the signature verifies.
  */
 import { InvalidAudience, InvalidClaim, InvalidSignature, TokenExpired } from "../errors.js";
+import { verifiesWith } from "../keys/jws.js";
+import type { Integration } from "../provider/integration.js";
 import type { InspectedJwt, TokenKind } from "./inspect-token.js";
-import type { Integration } from "./integration.js";
-import { splitSignature, verifySignature } from "./jws.js";
 
 export interface JwtProfile {
   kind: TokenKind;
@@ -35,20 +35,16 @@ async function checkSignature(
   const selector = { alg, kid };
   const candidates =
     integration.keys.freshCandidates(selector) ?? (await integration.keys.candidates(selector));
-  const split = splitSignature(token);
-  if (!split) throw new InvalidSignature(`the ${kind} signature does not verify`);
-  const { signingInput, signature } = split;
-  for (const key of candidates) {
-    if (await verifySignature(alg, signingInput, signature, key)) return;
+  if (!(await verifiesWith(token, alg, candidates))) {
+    throw new InvalidSignature(`the ${kind} signature does not verify`);
   }
-  throw new InvalidSignature(`the ${kind} signature does not verify`);
 }
 
 function numericDate(claims: JwtClaims, claim: string, kind: TokenKind): number | undefined {
   const value = claims[claim];
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new InvalidClaim(`the ${kind} has an invalid "${claim}" claim`);
+    throw new InvalidClaim(`the ${kind} has an invalid "${claim}" claim`, claim);
   }
   return value;
 }
@@ -71,18 +67,18 @@ export async function verifySignedJwt(
   const claims = inspected.payload;
   const typ = normalizeTyp(inspected.header.typ);
   if (profile.typ !== undefined && typ !== normalizeTyp(profile.typ)) {
-    throw new InvalidClaim(`the ${kind} has an invalid "typ" header`);
+    throw new InvalidClaim(`the ${kind} has an invalid "typ" header`, "typ");
   }
   if (profile.forbiddenTyp !== undefined && typ === normalizeTyp(profile.forbiddenTyp)) {
-    throw new InvalidClaim(`a token of another kind was presented as ${kind}`);
+    throw new InvalidClaim(`a token of another kind was presented as ${kind}`, "typ");
   }
   for (const claim of profile.requiredClaims) {
-    if (claims[claim] === undefined) throw new InvalidClaim(`the ${kind} has no "${claim}" claim`);
+    if (claims[claim] === undefined) throw new InvalidClaim(`the ${kind} has no "${claim}" claim`, claim);
   }
   // The integration was picked by this exact `iss`; checked again so the rule stands on its own.
-  if (claims.iss !== cfg.issuer) throw new InvalidClaim(`the ${kind} has an invalid "iss" claim`);
+  if (claims.iss !== cfg.issuer) throw new InvalidClaim(`the ${kind} has an invalid "iss" claim`, "iss");
   if (typeof claims.sub !== "string" || claims.sub === "") {
-    throw new InvalidClaim(`the ${kind} has an invalid "sub" claim`);
+    throw new InvalidClaim(`the ${kind} has an invalid "sub" claim`, "sub");
   }
   const aud = typeof claims.aud === "string" ? [claims.aud] : claims.aud;
   if (!Array.isArray(aud) || !aud.some((a) => typeof a === "string" && cfg.audiences.includes(a))) {
@@ -94,12 +90,13 @@ export async function verifySignedJwt(
   const exp = numericDate(claims, "exp", kind);
   const nbf = numericDate(claims, "nbf", kind);
   const iat = numericDate(claims, "iat", kind);
-  if (nbf !== undefined && nbf > now + skew) throw new InvalidClaim(`the ${kind} is not valid yet`);
+  if (nbf !== undefined && nbf > now + skew) throw new InvalidClaim(`the ${kind} is not valid yet`, "nbf");
   if (exp !== undefined && exp <= now - skew) throw new TokenExpired(`the ${kind} has expired`);
-  if (iat !== undefined && iat > now + skew) throw new InvalidClaim(`the ${kind} was issued in the future`);
+  if (iat !== undefined && iat > now + skew)
+    throw new InvalidClaim(`the ${kind} was issued in the future`, "iat");
   if (cfg.max_token_age_seconds !== undefined) {
-    if (iat === undefined) throw new InvalidClaim(`the ${kind} has no "iat" claim`);
-    if (now - iat - skew > cfg.max_token_age_seconds) throw new InvalidClaim(`the ${kind} is too old`);
+    if (iat === undefined) throw new InvalidClaim(`the ${kind} has no "iat" claim`, "iat");
+    if (now - iat - skew > cfg.max_token_age_seconds) throw new InvalidClaim(`the ${kind} is too old`, "iat");
   }
   checkAuthorizedParty(claims, cfg.audiences, kind);
   return claims;

@@ -1,12 +1,12 @@
 /**
  * The audit record of an operation that mints (exchange, refresh, sign-in): outcome, integration, user,
- * database, minted `jti`, client address and `vendor_code`, on the request's log line; and its metrics.
+ * database, minted `jti` (and the refreshed token's, `presented_jti`), client address and `vendor_code`, on the request's log line; and its metrics.
  * Never a token.
  */
 import type { SsoError } from "../errors.js";
 import type { ExchangeFacts } from "../exchange/exchange.js";
+import type { AuditEvent } from "./handlers/types.js";
 import type { Metrics } from "./metrics.js";
-import type { AuditEvent } from "./operations.js";
 
 /** Adds the audit record's fields to `line` (the request's log line, in place) and counts it. */
 export function auditRecord(
@@ -28,6 +28,7 @@ export function auditRecord(
   line.user = facts.user;
   line.database = facts.database;
   line.jti = facts.jti;
+  line.presented_jti = facts.presentedJti;
   line.client = client;
   line.vendor_code = error?.vendorCode;
 }

@@ -1,8 +1,9 @@
 /** The one error middleware: every failure leaves as the contract's Ocient status body. */
 import type { Middleware } from "koa";
 import { renderError, type SsoError, toPublicError } from "../errors.js";
+import type { RequestState } from "./handlers/types.js";
 
-export function errorHandler(): Middleware {
+export function errorHandler(): Middleware<RequestState> {
   return async function errorHandler(ctx, next) {
     try {
       await next();

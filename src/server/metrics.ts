@@ -1,6 +1,6 @@
 /** Prometheus metrics on a registry of their own, so several apps in one process (tests) never collide. */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { ExchangeObserver } from "../exchange/observer.js";
+import type { ExchangeObserver } from "../provider/observer.js";
 
 export interface Metrics {
   registry: Registry;

@@ -5,12 +5,9 @@
  * handler has no operation.
  */
 import type { operations } from "../../generated/types.js";
-import type { HandlerDeps, KoaContext } from "./handlers/types.js";
+import type { AuditEvent, HandlerDeps, KoaContext } from "./handlers/types.js";
 
 export type OperationId = keyof operations;
-
-/** What an audited operation does: exchange a provider token, refresh one of ours, or sign in. */
-export type AuditEvent = "exchange" | "refresh" | "sign_in";
 
 type MediaBody<R> = R extends { content: infer C } ? C[keyof C] : undefined;
 

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Middleware } from "koa";
-import type { SsoError } from "../errors.js";
 import { auditRecord } from "./audit-record.js";
 import type { RequestState } from "./handlers/types.js";
 import type { Logger } from "./logger.js";
@@ -31,7 +30,7 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
       await next();
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const error = (ctx.state as { error?: SsoError }).error;
+      const { error, unexpected } = ctx.state;
       const line: Record<string, unknown> = {
         request_id: requestId,
         method: ctx.method,
@@ -43,7 +42,6 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
         auditRecord(line, ctx.state.auditEvent, ctx.state.audit, client, error, seconds, metrics);
       }
       if (error) line.reason = error.message;
-      const unexpected = (ctx.state as { unexpected?: unknown }).unexpected;
       if (unexpected) logger.error({ ...line, err: describe(unexpected) }, "request failed");
       else logger.info(line, "request");
     }

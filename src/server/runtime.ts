@@ -3,12 +3,14 @@
  * from them. A reload builds a whole new Runtime and swaps it in one assignment, so a request sees
  * either the old one or the new one, never a mix.
  */
+
+import type { Clock } from "../clock.js";
+import { publicUrlOf } from "../config/public-url.js";
 import type { Config } from "../config/schema.js";
-import type { Clock } from "../exchange/clock.js";
 import { ExchangeService } from "../exchange/exchange.js";
-import { KeyStore } from "../exchange/key-store.js";
-import type { ExchangeObserver } from "../exchange/observer.js";
 import { RefreshService } from "../exchange/refresh.js";
+import { KeyStore } from "../keys/key-store.js";
+import type { ExchangeObserver } from "../provider/observer.js";
 import { BrowserFlow } from "../signin/browser-flow.js";
 import { DeviceGrant } from "../signin/device-grant.js";
 import { SignInClients } from "../signin/sign-in-client.js";
@@ -47,11 +49,10 @@ export async function buildRuntime(
   options: RuntimeOptions,
   previous?: Runtime,
 ): Promise<Runtime> {
-  const carried = previous && {
-    jwk: previous.keys.signerJwk(),
-    until: Math.floor(Date.now() / 1000) + previous.config.token.ttl_seconds,
-  };
-  const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm, carried);
+  const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm, {
+    now: options.now,
+    previous: previous?.keys.carryOver(previous.config.token.ttl_seconds),
+  });
   const limits = config.server.rate_limit;
   const limiter = limits && new RateLimiter(limits, { redis: options.state?.redis });
   const state = options.state;
@@ -68,7 +69,7 @@ export async function buildRuntime(
   const clients = new SignInClients(exchange.policy);
   const signIn = {
     device: new DeviceGrant(exchange, clients, signInState),
-    browser: new BrowserFlow(exchange, clients, signInState, config.server.public_url ?? config.token.issuer),
+    browser: new BrowserFlow(exchange, clients, signInState, publicUrlOf(config)),
   };
   return {
     config,

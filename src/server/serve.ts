@@ -2,17 +2,14 @@
  * Runs the service: builds the runtime, listens over HTTP or HTTPS with header, request and keep-alive
  * timeouts (a slow client cannot hold the server), reloads on demand and shuts down gracefully.
  */
-import { type Stats, unwatchFile, watchFile } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
-import type { Clock } from "../exchange/clock.js";
-import { signCompact } from "../exchange/jws.js";
-import { KEY_FILE_POLL_SECONDS, readKeyFile } from "../exchange/key-file.js";
-import { KeyStore } from "../exchange/key-store.js";
-import type { ExchangeObserver } from "../exchange/observer.js";
+import { watchKeyFile } from "../keys/watch-key-file.js";
+import type { ExchangeObserver } from "../provider/observer.js";
 import { createSharedState, type SharedState, type StateEvents } from "../state/shared-state.js";
 import { createApp } from "./app.js";
 import { MAX_HEADER_LINES } from "./header-limit.js";
@@ -67,52 +64,6 @@ function stateEvents(logger: Logger, metrics: Metrics): StateEvents {
   };
 }
 
-/** Proves the signing keys (current and staged) sign before the service says it is ready. */
-async function probeSigningKey(keys: KeyStore): Promise<void> {
-  for (const signer of keys.signers())
-    await signCompact(signer.alg, `${signer.encodedHeader}.e30`, signer.key);
-}
-
-/**
- * Re-reads the key file when it changes (polled: it may live on a shared volume, where change events are
- * unreliable) and swaps in the keys only: the configuration, caches and limits stay. The key that signed
- * until then stays published for as long as its tokens live. A file that cannot be used is logged and
- * the running keys kept.
- */
-function watchKeyFile(service: ServiceState, logger: Logger): () => void {
-  const file = service.current.config.token.keys_file;
-  let pending = Promise.resolve();
-  const onChange = (curr: Stats, prev: Stats) => {
-    if (curr.mtimeMs === prev.mtimeMs && curr.ino === prev.ino && curr.size === prev.size) return;
-    pending = pending.then(async () => {
-      const runtime = service.current;
-      const { token } = runtime.config;
-      try {
-        const content = await readKeyFile(token.keys_file);
-        if (!content) throw new Error("the key file is gone");
-        const previous = {
-          jwk: runtime.keys.signerJwk(),
-          until: Math.floor(Date.now() / 1000) + token.ttl_seconds,
-        };
-        const fresh = KeyStore.from(content, token.algorithm, previous);
-        await probeSigningKey(fresh);
-        runtime.keys.adopt(fresh);
-        logger.info(
-          { keys_file: token.keys_file, kids: fresh.jwks().keys.map((k) => k.kid) },
-          "signing keys reloaded",
-        );
-      } catch (err) {
-        logger.error(
-          { keys_file: token.keys_file, problem: (err as Error).message },
-          "key file change refused; the running keys are kept",
-        );
-      }
-    });
-  };
-  watchFile(file, { interval: KEY_FILE_POLL_SECONDS * 1000, persistent: false }, onChange);
-  return () => unwatchFile(file, onChange);
-}
-
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.server.log_level);
   const metrics = options.metrics ?? createMetrics();
@@ -136,8 +87,16 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     );
   }
   const service = new ServiceState(runtime);
-  await probeSigningKey(runtime.keys);
-  const unwatchKeys = watchKeyFile(service, logger);
+  await runtime.keys.probe();
+  const { keys_file } = config.token;
+  const unwatchKeys = watchKeyFile(
+    () => ({ keys: service.current.keys, token: service.current.config.token }),
+    {
+      reloaded: (kids) => logger.info({ keys_file, kids }, "signing keys reloaded"),
+      refused: (problem) =>
+        logger.error({ keys_file, problem }, "key file change refused; the running keys are kept"),
+    },
+  );
   const { app, warm } = await createApp({ service, logger, metrics });
   const { tls } = config.server;
   const limits = {
@@ -178,7 +137,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     metrics,
     async reload(next) {
       const fresh = await buildRuntime(next, runtimeOptions, service.current);
-      await probeSigningKey(fresh.keys);
+      await fresh.keys.probe();
       service.current = fresh;
     },
     close() {

@@ -1,29 +1,19 @@
 /**
- * What the sign-in handlers share: the published success `status` object, and the two cookies. The
+ * What the sign-in handlers share: the two cookies, the database a sign-in is for, and its answer. The
  * binding cookie ties a browser to the sign-in it started, limited to the callback path and as
  * short-lived as the flow; the session cookie carries the minted token and expires with it. Both are
  * HttpOnly and SameSite=Lax (the provider's redirect back is a top-level navigation), and Secure when
  * the service is reached over TLS (`server.tls`, or an https `server.public_url` behind a proxy).
  */
+import { publicUrlOf } from "../config/public-url.js";
 import type { Config } from "../config/schema.js";
 import { InvalidRequest } from "../errors.js";
 import { DEFAULT_DATABASE } from "../exchange/refresh.js";
+import { okStatus } from "./answer.js";
 import type { KoaContext } from "./handlers/types.js";
 
 export const BINDING_COOKIE = "ocient_sso_sign_in";
 export const SESSION_COOKIE = "ocient_sso_session";
-
-export interface OkStatus {
-  status: { reason: string; sql_state: "00000"; vendor_code: 0 };
-}
-
-export function okStatus(reason: string): OkStatus {
-  return { status: { reason, sql_state: "00000", vendor_code: 0 } };
-}
-
-export function publicUrlOf(config: Config): string {
-  return config.server.public_url ?? config.token.issuer;
-}
 
 function secure(config: Config): boolean {
   return config.server.tls !== undefined || publicUrlOf(config).startsWith("https:");
@@ -52,11 +42,6 @@ export function setCookie(
   if (options.maxAgeSeconds <= 0) attributes.push("Expires=Thu, 01 Jan 1970 00:00:00 GMT");
   if (secure(config)) attributes.push("Secure");
   ctx.append("set-cookie", attributes.join("; "));
-}
-
-export function noStore(ctx: KoaContext): void {
-  ctx.set("cache-control", "no-store");
-  ctx.set("pragma", "no-cache");
 }
 
 /** Published default of every `database` parameter; an empty one is refused rather than defaulted. */

@@ -1,5 +1,5 @@
 /**
- * libuv's thread pool runs the exchange's signature work (src/exchange/jws.ts), and also DNS lookups
+ * libuv's thread pool runs the exchange's signature work (src/keys/jws.ts), and also DNS lookups
  * and file reads. Its size is read from UV_THREADPOOL_SIZE once, when the process starts, so a process
  * cannot size its own pool: the operator sets it, or the cluster primary sets it for the workers it forks.
  *

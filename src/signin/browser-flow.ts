@@ -4,7 +4,7 @@
  * under a digest of `state`, and gives the caller a binding secret for a short-lived cookie, so a
  * callback from a browser that did not start the flow (login CSRF) is refused. `callback` takes the
  * state once, checks the binding and `iss` (RFC 9207, against mix-up), exchanges the code and verifies
- * the id_token as `/v1/sso_token` would, plus the nonce (ExchangeService.exchangeSignIn).
+ * the id_token as `/v1/sso_token` would, plus the nonce (ExchangeService.fromSignIn).
  */
 import {
   AccessDenied,
@@ -15,9 +15,10 @@ import {
   UnknownIssuer,
 } from "../errors.js";
 import type { ExchangeFacts, ExchangeResult, ExchangeService } from "../exchange/exchange.js";
+import { digest } from "../lib/digest.js";
 import { parseEntry, type StateStore } from "../state/store.js";
 import { allowedCallbackPath } from "./callback-path.js";
-import { digest, digestMatches, randomSecret } from "./secrets.js";
+import { digestMatches, randomSecret } from "./secrets.js";
 import type { SignInClients } from "./sign-in-client.js";
 
 /** How long a browser has from sso_authentication to the callback (ms). */
@@ -146,7 +147,7 @@ export class BrowserFlow {
     );
     if (answer.kind !== "tokens")
       throw new GrantRefused("the identity provider refused the authorization code");
-    return this.exchange.exchangeSignIn(
+    return this.exchange.fromSignIn(
       { idToken: answer.idToken, integration, nonce: flow.nonce, clientId: config.client_id },
       flow.database,
       facts,

@@ -5,13 +5,15 @@
  * endpoint as §3.4-3.5 say (`interval`, `slow_down` adding 5 s, `authorization_pending`, `expired_token`,
  * `access_denied`) within the caller's timeout; the poll schedule is kept with the grant, so a client
  * calling again does not poll faster than the provider allows. The id_token it gets is verified and
- * minted from as `/v1/sso_token` would (ExchangeService.exchangeSignIn).
+ * minted from as `/v1/sso_token` would (ExchangeService.fromSignIn).
  *
  * The user code is the only secret a client sends, and it is shown on a screen: verify attempts are
  * counted per client, a code works once, and an unknown, expired, used or someone else's code get the
  * same answer (400 -1203).
  */
+
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Clock } from "../clock.js";
 import {
   AccessDenied,
   GrantRefused,
@@ -23,9 +25,9 @@ import {
   SignInStateUnknown,
 } from "../errors.js";
 import type { ExchangeFacts, ExchangeResult, ExchangeService } from "../exchange/exchange.js";
-import { isObject } from "../exchange/provider-http.js";
+import { digest } from "../lib/digest.js";
+import { isRecord } from "../lib/is-record.js";
 import { parseEntry, type StateStore } from "../state/store.js";
-import { digest } from "./secrets.js";
 import type { SignInClient, SignInClients } from "./sign-in-client.js";
 
 const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
@@ -40,7 +42,7 @@ const MAX_URI_LENGTH = 2048;
 
 export interface DeviceGrantOptions {
   /** Milliseconds since the epoch (default Date.now): real time, as the poll sleeps in it. */
-  now?: () => number;
+  now?: Clock;
   /** Verify attempts a client may make per window (default 10). */
   verifyAttempts?: number;
   /** The window of that count (ms, default 60000). */
@@ -109,7 +111,7 @@ function uriOf(value: unknown): string | undefined {
 }
 
 export class DeviceGrant {
-  readonly #now: () => number;
+  readonly #now: Clock;
   readonly #attempts: number;
   readonly #windowMs: number;
 
@@ -133,7 +135,7 @@ export class DeviceGrant {
     const form = new URLSearchParams({ scope: signIn.config.scopes.join(" ") });
     const { status, body } = await signIn.post(deviceAuthorization, form);
     if (status !== 200) throw new GrantRefused("the identity provider refused the device authorization");
-    const answer = isObject(body) ? body : {};
+    const answer = isRecord(body) ? body : {};
     const { device_code, user_code } = answer;
     const verificationUri = uriOf(answer.verification_uri);
     const expiresIn = answer.expires_in;
@@ -201,7 +203,7 @@ export class DeviceGrant {
     }
     try {
       const idToken = await this.#poll(key, state, this.clients.forIntegration(integration, config), request);
-      return await this.exchange.exchangeSignIn(
+      return await this.exchange.fromSignIn(
         { idToken, integration, clientId: config.client_id },
         request.database ?? state.database,
         facts,

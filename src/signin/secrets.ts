@@ -2,15 +2,12 @@
  * Random values of sign-in (state, nonce, PKCE verifier, cookie binding) and the digests they are
  * stored under: a store, a log or a dump of it never holds a value a caller could present.
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { digest } from "../lib/digest.js";
 
 /** 256 random bits, base64url. */
 export function randomSecret(): string {
   return randomBytes(32).toString("base64url");
-}
-
-export function digest(value: string): string {
-  return createHash("sha256").update(value).digest("base64url");
 }
 
 /** Whether `value` digests to `expected`, compared in constant time. */

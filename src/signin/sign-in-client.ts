@@ -5,11 +5,13 @@
  * into what the device grant and the browser flow act on. Every call goes through providerFetch: bounded
  * by the integration's `http_timeout_ms`, never following redirects.
  */
+
 import type { IntegrationConfig } from "../config/schema.js";
 import { GrantRefused, SignInNotConfigured } from "../errors.js";
 import type { AccessPolicy } from "../exchange/access-policy.js";
-import type { Integration } from "../exchange/integration.js";
-import { checkAnswerStatus, isObject, providerFetch, readJson } from "../exchange/provider-http.js";
+import { isRecord } from "../lib/is-record.js";
+import type { Integration } from "../provider/integration.js";
+import { checkAnswerStatus, providerFetch, readJson } from "../provider/provider-http.js";
 
 export type SignInConfig = NonNullable<IntegrationConfig["sign_in"]>;
 
@@ -78,11 +80,11 @@ export class SignInClient {
     if (token === undefined) throw new SignInNotConfigured("the identity provider offers no token endpoint");
     const { status, body } = await this.post(token, form);
     if (status === 200) {
-      if (isObject(body) && typeof body.id_token === "string")
+      if (isRecord(body) && typeof body.id_token === "string")
         return { kind: "tokens", idToken: body.id_token };
       throw new GrantRefused("the identity provider's token endpoint answered without an id_token");
     }
-    if (isObject(body) && typeof body.error === "string" && body.error.length <= MAX_ERROR_LENGTH) {
+    if (isRecord(body) && typeof body.error === "string" && body.error.length <= MAX_ERROR_LENGTH) {
       const interval = typeof body.interval === "number" ? body.interval : undefined;
       return { kind: "error", error: body.error, ...(interval !== undefined && { interval }) };
     }

@@ -5,7 +5,7 @@
  */
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rotateKeys } from "../../src/exchange/key-file.js";
+import { rotateKeys } from "../../src/keys/key-file.js";
 import { call, closeAgents, type SignInResponse } from "../signin/http.js";
 import { CLUSTER_ISSUER, type Cluster, startCluster } from "../support/cluster.js";
 import { type Harness, mintedToken } from "../support/harness.js";

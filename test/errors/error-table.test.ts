@@ -12,6 +12,10 @@ const classes = (Object.values(errors) as unknown[]).filter(
 );
 
 describe("ERRORS", () => {
+  it("names each error by its class, as jose's errors are named", () => {
+    for (const E of classes) expect(new E("x").name).toBe(E.name);
+  });
+
   it("has exactly one class per code", () => {
     const codes = classes.map((E) => new E("x").code);
     expect(codes.toSorted()).toEqual(Object.keys(ERRORS).toSorted());

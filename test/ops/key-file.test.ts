@@ -7,7 +7,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateStoredKey, readKeyFile, writeKeyFile } from "../../src/exchange/key-file.js";
+import { generateStoredKey, readKeyFile, writeKeyFile } from "../../src/keys/key-file.js";
 import { startHarness } from "../support/harness.js";
 import { rememberSecret } from "../support/log-collector.js";
 import { startCli } from "../support/spawn-cli.js";

@@ -1,8 +1,9 @@
 import { stat } from "node:fs/promises";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readKeyFile, rotateKeys } from "../../src/exchange/key-file.js";
+import { readKeyFile, rotateKeys } from "../../src/keys/key-file.js";
 import { bodyOf, type Harness, mintedToken, startHarness } from "../support/harness.js";
+import { movableClock } from "../support/time.js";
 
 describe("signing-key rotation", () => {
   let h: Harness;
@@ -56,18 +57,21 @@ describe("signing-key rotation", () => {
   });
 
   it("keeps the key that signed until a reload published while its tokens live, even when retired at once", async () => {
-    // A short token lifetime, so the carried-over window ends within the test.
-    const short = await startHarness({ provider: h.provider, token: { ttl_seconds: 2 } });
+    // The service's clock stands still until the test moves it: the key store reads the same clock.
+    const clock = movableClock(Date.now());
+    const short = await startHarness({ provider: h.provider, token: { ttl_seconds: 2 }, now: clock.now });
     try {
       const { id_token } = await short.provider.issueTokens("alice");
       const old = mintedToken(await short.post({ database: "retail_analytics", id_token }));
       const oldKid = decodeProtectedHeader(old).kid;
-      await rotateKeys(short.config.token.keys_file, "ES256", 0);
+      await rotateKeys(short.config.token.keys_file, "ES256", 0, 0, clock.now);
       await short.server.reload(short.config);
       const kids = async () => bodyOf(await short.get("/.well-known/jwks.json")).keys.map((k) => k.kid);
       expect(await kids()).toContain(oldKid);
-      // Once every token the old key signed has expired, it is no longer published.
-      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      clock.advance(1_000);
+      expect(await kids()).toContain(oldKid);
+      // Once every token the old key signed has expired (ttl 2 s), it is no longer published.
+      clock.advance(1_000);
       expect(await kids()).not.toContain(oldKid);
       const jwks = createLocalJWKSet(bodyOf(await short.get("/.well-known/jwks.json")));
       await expect(jwtVerify(old, jwks)).rejects.toMatchObject({ code: "ERR_JWKS_NO_MATCHING_KEY" });

@@ -4,8 +4,8 @@
  */
 import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateStoredKey, rotateKeys, signingKeyAt } from "../../src/exchange/key-file.js";
-import { KeyStore } from "../../src/exchange/key-store.js";
+import { generateStoredKey, rotateKeys, signingKeyAt } from "../../src/keys/key-file.js";
+import { KeyStore } from "../../src/keys/key-store.js";
 import { bodyOf, type Harness, mintedToken, startHarness } from "../support/harness.js";
 
 describe("a staged key", () => {
@@ -19,6 +19,11 @@ describe("a staged key", () => {
     expect(store.signerAt(now + 299).kid).toBe(old.kid);
     expect(store.signerAt(now + 300).kid).toBe(next.kid);
     expect(store.signers().map((s) => s.kid)).toEqual([next.kid, old.kid]);
+    // The store's clock (the service's, injected) decides which key signs: no waiting for signs_from.
+    const at = (seconds: number) =>
+      KeyStore.from({ keys: [next, old] }, "ES256", { now: () => seconds * 1000 });
+    expect(at(now + 299).signer.kid).toBe(old.kid);
+    expect(at(now + 300).signer.kid).toBe(next.kid);
     expect(signingKeyAt([next, old], "ES256", now)?.kid).toBe(old.kid);
     expect(signingKeyAt([next, old], "ES256", now + 300)?.kid).toBe(next.kid);
     // No private member and no bookkeeping field is published.

@@ -25,6 +25,15 @@ const documented = Object.entries(paths).map(([path, item]) => ({
 }));
 const mediaType = (value: string | null) => value?.split(";", 1)[0]?.trim().toLowerCase();
 
+it("GET /v1/info answers the served document's version and the default database", async () => {
+  const response = await h.get("/v1/info");
+  expect(response.status).toBe(200);
+  expect(response.json).toMatchObject({
+    default_database: "system",
+    openapi_version: document.info.version,
+  });
+});
+
 describe("GET routes answer the media type their document declares", () => {
   // The callback answers only a browser coming back from its provider: test/signin/browser.test.ts.
   const gets = documented.filter((r) => r.methods.includes("get") && r.path !== "/v1/callback");

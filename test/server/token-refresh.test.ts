@@ -18,7 +18,7 @@ import {
   SignJWT,
 } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { readKeyFile } from "../../src/exchange/key-file.js";
+import { readKeyFile } from "../../src/keys/key-file.js";
 import { expectRefusal } from "../support/expect-refusal.js";
 import {
   type ExchangeResponse,
@@ -504,6 +504,7 @@ describe("POST /v1/token_refresh: success", () => {
       user: "alice",
       database: "retail_analytics",
       jti: decodeJwt(fresh).jti,
+      presented_jti: decodeJwt(presented).jti,
       path: "/v1/token_refresh",
       status: 200,
     });
@@ -512,6 +513,7 @@ describe("POST /v1/token_refresh: success", () => {
       outcome: "rejected",
       user: "alice",
       database: "no_such_db",
+      presented_jti: decodeJwt(presented).jti,
       status: 403,
       vendor_code: -1251,
     });

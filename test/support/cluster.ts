@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateStoredKey, writeKeyFile } from "../../src/exchange/key-file.js";
+import { generateStoredKey, writeKeyFile } from "../../src/keys/key-file.js";
 import {
   type ExchangeResponse,
   type Harness,

@@ -2,7 +2,7 @@
  * The test clocks. `FIXED_MS` is a whole second near the time the test file started: tests where time
  * matters freeze the service's clock (and the fake providers') there, so token times are exact.
  */
-import type { Clock } from "../../src/exchange/clock.js";
+import type { Clock } from "../../src/clock.js";
 
 export const FIXED_MS = Math.floor(Date.now() / 1000) * 1000;
 /** `FIXED_MS` in seconds, as token claims write time. */

@@ -8,7 +8,7 @@ import { stringify } from "yaml";
 import { configPathFrom, loadConfigFile } from "../../config/load.js";
 import { type Config, type IntegrationConfig, integrationOfDatabase } from "../../config/schema.js";
 import { ProviderUnavailable, SsoError } from "../../errors.js";
-import { Integration } from "../../exchange/integration.js";
+import { Integration } from "../../provider/integration.js";
 import { type Command, helpOption, parse, UsageError } from "../command.js";
 import type { Io } from "../io.js";
 import { redactSecrets } from "../redact.js";

@@ -12,7 +12,7 @@ import {
   type StoredKey,
   signingKeyAt,
   writeKeyFile,
-} from "../../exchange/key-file.js";
+} from "../../keys/key-file.js";
 import { CliError, type Command, helpOption, parse, UsageError, wholeNumber } from "../command.js";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";

@@ -6,7 +6,7 @@
 import { availableParallelism } from "node:os";
 import { ConfigError, configPathFrom, loadConfigFile } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
-import { KeyStore } from "../../exchange/key-store.js";
+import { KeyStore } from "../../keys/key-store.js";
 import { isClusterWorker, shareMetricsWithPrimary, superviseWorkers } from "../../server/cluster.js";
 import { createLogger } from "../../server/logger.js";
 import { createMetrics } from "../../server/metrics.js";

@@ -2,15 +2,10 @@
  * `GET /v1/callback` (getOcientHttpQueryApiCallback): where the provider sends the browser back. The
  * binding cookie is cleared whatever happens; on success the session cookie carries the minted token.
  */
+
+import { noStore } from "../answer.js";
 import type { OperationHandler } from "../operations.js";
-import {
-  BINDING_COOKIE,
-  noStore,
-  SESSION_COOKIE,
-  sessionPath,
-  setCookie,
-  signedIn,
-} from "../sign-in-http.js";
+import { BINDING_COOKIE, SESSION_COOKIE, sessionPath, setCookie, signedIn } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
 function param(value: unknown): string | undefined {

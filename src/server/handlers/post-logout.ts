@@ -2,8 +2,10 @@
  * `POST /v1/logout` (postOcientHttpQueryApiLogout): clears the session cookie. As published, tokens
  * already issued stay valid until they expire.
  */
+
+import { noStore, okStatus } from "../answer.js";
 import type { OperationHandler } from "../operations.js";
-import { noStore, okStatus, SESSION_COOKIE, sessionPath, setCookie } from "../sign-in-http.js";
+import { SESSION_COOKIE, sessionPath, setCookie } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
 export function postLogout({ service }: HandlerDeps): OperationHandler<"postOcientHttpQueryApiLogout"> {

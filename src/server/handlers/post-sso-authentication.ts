@@ -3,8 +3,10 @@
  * sets the binding cookie and answers 302 to the provider, or with `do_redirect: false` 200 with the URL
  * as `redirect_url`. The published key `"sso_callback_path\t"` reaches here trimmed, as every key does.
  */
+
+import { noStore, okStatus } from "../answer.js";
 import type { OperationHandler } from "../operations.js";
-import { BINDING_COOKIE, databaseOf, noStore, okStatus, setCookie } from "../sign-in-http.js";
+import { BINDING_COOKIE, databaseOf, setCookie } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
 export function postSsoAuthentication({

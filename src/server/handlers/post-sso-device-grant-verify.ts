@@ -4,8 +4,9 @@
  */
 import { InvalidRequest } from "../../errors.js";
 import { parseTimeout } from "../../signin/device-grant.js";
+import { noStore } from "../answer.js";
 import type { OperationHandler } from "../operations.js";
-import { noStore, signedIn } from "../sign-in-http.js";
+import { signedIn } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
 export function postSsoDeviceGrantVerify({

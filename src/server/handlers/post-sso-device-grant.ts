@@ -1,6 +1,8 @@
 /** `POST /v1/sso_device_grant` (postOcientHttpQueryApiSsoDeviceGrant): starts a device grant at the provider. */
+
+import { noStore, okStatus } from "../answer.js";
 import type { OperationHandler } from "../operations.js";
-import { databaseOf, noStore, okStatus } from "../sign-in-http.js";
+import { databaseOf } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
 export function postSsoDeviceGrant({

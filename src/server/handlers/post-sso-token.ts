@@ -5,7 +5,7 @@ import type { HandlerDeps } from "./types.js";
 export function postSsoToken({ service }: HandlerDeps): OperationHandler<"postOcientHttpQueryApiSsoToken"> {
   return async function postSsoToken(ctx, body) {
     // The router created the audit facts as the exchange began.
-    const result = await service.current.exchange.exchange(body, ctx.state.audit);
+    const result = await service.current.exchange.fromSubjectToken(body, ctx.state.audit);
     ctx.set("cache-control", "no-store");
     ctx.set("pragma", "no-cache");
     return {

@@ -1,7 +1,8 @@
 /** `POST /v1/token_refresh` (postOcientHttpQueryApiTokenRefresh): a new token for the session of one of ours. */
-import { bearerToken } from "../../exchange/refresh.js";
+
+import { noStore, okStatus } from "../answer.js";
+import { bearerToken } from "../bearer-token.js";
 import type { OperationHandler } from "../operations.js";
-import { noStore, okStatus } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
 export function postTokenRefresh({

@@ -1,7 +1,7 @@
 import type { ParameterizedContext } from "koa";
+import type { SsoError } from "../../errors.js";
 import type { ExchangeFacts } from "../../exchange/exchange.js";
 import type { Metrics } from "../metrics.js";
-import type { AuditEvent } from "../operations.js";
 import type { ServiceState } from "../runtime.js";
 
 /** What every handler can reach: the running service and its metrics. */
@@ -12,6 +12,9 @@ export interface HandlerDeps {
   document: Record<string, unknown>;
 }
 
+/** What an audited operation does: exchange a provider token, refresh one of ours, or sign in. */
+export type AuditEvent = "exchange" | "refresh" | "sign_in";
+
 export interface RequestState {
   requestId: string;
   /** The client's address (see request-log.ts), which also keys the rate limit. */
@@ -20,6 +23,10 @@ export interface RequestState {
   audit?: ExchangeFacts;
   /** Which kind of minting the audit record is of. */
   auditEvent?: AuditEvent;
+  /** The refusal the error middleware rendered, for the request's log line. */
+  error?: SsoError;
+  /** What was thrown when the answer is a generic 500: logged, never sent. */
+  unexpected?: unknown;
 }
 
 export type KoaContext = ParameterizedContext<RequestState>;

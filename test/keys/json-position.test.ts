@@ -1,6 +1,6 @@
 /** jsonErrorOffset agrees with JSON.parse: where V8 names a position, it is the same one. */
 import { describe, expect, it } from "vitest";
-import { jsonErrorOffset, lineAndColumn } from "../../src/exchange/json-position.js";
+import { jsonErrorOffset, lineAndColumn } from "../../src/keys/json-position.js";
 
 describe("jsonErrorOffset", () => {
   it.each(['{"keys": []}', ' [1, -2.5e3, true, false, null, "a\\u00e9\\n", {"k": {}}] ', "0", '""'])(

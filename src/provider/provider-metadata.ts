@@ -2,11 +2,13 @@
  * OpenID Connect discovery for one integration, fetched lazily on first need and kept; a provider
  * that is down at start does not stop the service, only exchanges that need it fail (503).
  */
+
+import type { Clock } from "../clock.js";
 import { isProviderUrl, PROVIDER_URL_RULE } from "../config/provider-url.js";
 import { InvalidProviderMetadata, ProviderUnavailable } from "../errors.js";
-import type { Clock } from "./clock.js";
+import { isRecord } from "../lib/is-record.js";
 import type { ExchangeObserver } from "./observer.js";
-import { checkAnswerStatus, FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
+import { checkAnswerStatus, FailureBackoff, providerFetch, readJson } from "./provider-http.js";
 
 export interface ProviderMetadata {
   issuer: string;
@@ -108,7 +110,7 @@ export class ProviderMetadataSource {
         () => new InvalidProviderMetadata("the identity provider has no valid discovery document"),
       );
       const doc = await readJson(response);
-      if (!isObject(doc))
+      if (!isRecord(doc))
         throw new InvalidProviderMetadata("the identity provider's discovery document is not JSON");
       // OpenID Connect Discovery §4.3: the document must name exactly the issuer we asked.
       if (doc.issuer !== this.issuer) {

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { JWK } from "jose";
+import type { Clock } from "../clock.js";
 import { jsonErrorOffset, lineAndColumn } from "./json-position.js";
 
 export interface StoredKey extends JWK {
@@ -38,14 +39,16 @@ export const KEY_FILE_POLL_SECONDS = 2;
 export const PICKUP_SECONDS = 2 * KEY_FILE_POLL_SECONDS;
 
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** The clock's time in whole seconds, as the key file and token claims write it. */
+export const secondsOf = (now: Clock): number => Math.floor(now() / 1000);
 
-export async function generateStoredKey(alg: string): Promise<StoredKey> {
+/** A new key of `alg`, created at `now` (default: the wall clock; the CLI's and the service's composition roots pass theirs). */
+export async function generateStoredKey(alg: string, now: Clock = Date.now): Promise<StoredKey> {
   // Loaded here only: a service whose key file exists never needs jose to start.
   const { exportJWK, generateKeyPair } = await import("jose");
   const { privateKey } = await generateKeyPair(alg, { extractable: true });
   const jwk = await exportJWK(privateKey);
-  return { ...jwk, kid: randomUUID(), alg, use: "sig", created_at: nowSeconds() };
+  return { ...jwk, kid: randomUUID(), alg, use: "sig", created_at: secondsOf(now) };
 }
 
 export function publicJwk(key: StoredKey): JWK {
@@ -97,16 +100,17 @@ export async function writeKeyFile(file: string, content: KeyFile): Promise<void
  * from when every running instance has picked the file up (PICKUP_SECONDS). Keys that
  * signed before go on signing until then, and stay published for `retireAfterSeconds` after it (the
  * longest a token they signed may live); keys already past their retirement, and a staged key that has
- * not started signing, are dropped.
+ * not started signing, are dropped. `clock` is the time the rotation counts from.
  */
 export async function rotateKeys(
   file: string,
   alg: string,
   retireAfterSeconds: number,
   leadSeconds = 0,
+  clock: Clock = Date.now,
 ): Promise<StoredKey> {
   const current = (await readKeyFile(file)) ?? { keys: [] };
-  const now = nowSeconds();
+  const now = secondsOf(clock);
   const switchAt = leadSeconds > 0 ? now + PICKUP_SECONDS + leadSeconds : now;
   const kept = current.keys
     // A staged key that has not signed yet has signed nothing: the new key replaces it outright.
@@ -116,7 +120,7 @@ export async function rotateKeys(
         !(k.signs_from !== undefined && k.signs_from > now),
     )
     .map((k) => (k.retire_at === undefined ? { ...k, retire_at: switchAt + retireAfterSeconds } : k));
-  const next = await generateStoredKey(alg);
+  const next = await generateStoredKey(alg, clock);
   if (leadSeconds > 0) next.signs_from = switchAt;
   await writeKeyFile(file, { keys: [next, ...kept] });
   return next;

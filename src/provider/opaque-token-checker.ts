@@ -3,7 +3,8 @@
  * A positive answer is reused for at most `cache_ttl_seconds` and never past the token's own `exp`,
  * so a revoked token stops working within that bound. The cache is keyed by a hash, never the token.
  */
-import { createHash } from "node:crypto";
+
+import type { Clock } from "../clock.js";
 import type { IntegrationConfig } from "../config/schema.js";
 import {
   InvalidAccessToken,
@@ -13,13 +14,13 @@ import {
   TokenExpired,
   UnknownIssuer,
 } from "../errors.js";
+import { digest } from "../lib/digest.js";
+import { isRecord } from "../lib/is-record.js";
 import type { StateStore } from "../state/store.js";
-import type { Clock } from "./clock.js";
 import type { ExchangeObserver } from "./observer.js";
 import {
   checkAnswerStatus,
   FailureBackoff,
-  isObject,
   providerFetch,
   readJson,
   readJsonWhenOk,
@@ -56,7 +57,7 @@ export class OpaqueTokenChecker {
   }
 
   async check(token: string, nowMs: number): Promise<OpaqueTokenInfo> {
-    const key = createHash("sha256").update(token).digest("base64url");
+    const key = digest(token);
     if (this.shared) return this.#checkShared(this.shared, token, key, nowMs);
     const cached = this.#cache.get(key);
     if (cached && cached.until > nowMs) {
@@ -155,13 +156,13 @@ export class OpaqueTokenChecker {
     if (response.status === 400) {
       const refusal = await readJson(response);
       // RFC 7009 §2.2.1's code, which oidc-provider answers for a token shaped as a JWT: not one it vouches for.
-      if (isObject(refusal) && refusal.error === "unsupported_token_type") {
+      if (isRecord(refusal) && refusal.error === "unsupported_token_type") {
         this.observer.providerCall?.("introspection", this.integration.name, "rejected");
         throw new InvalidAccessToken("the access_token was refused by its provider");
       }
     }
     const body = await readJsonWhenOk(response);
-    if (!isObject(body) || typeof body.active !== "boolean") {
+    if (!isRecord(body) || typeof body.active !== "boolean") {
       this.observer.providerCall?.("introspection", this.integration.name, "invalid");
       throw new InvalidProviderMetadata("the identity provider's introspection answer is invalid");
     }
@@ -189,7 +190,7 @@ export class OpaqueTokenChecker {
       : clientId !== undefined && audiences.includes(clientId);
     if (!meant) throw new InvalidAudience("the access_token is not meant for this service");
     if (typeof body.sub !== "string" || body.sub === "")
-      throw new InvalidClaim('the access_token has no "sub"');
+      throw new InvalidClaim('the access_token has no "sub"', "sub");
     return { claims: body, exp, clientId };
   }
 
@@ -206,13 +207,13 @@ export class OpaqueTokenChecker {
       throw new InvalidAccessToken("the access_token was refused by its provider");
     }
     const body = await readJsonWhenOk(response);
-    if (!isObject(body)) {
+    if (!isRecord(body)) {
       this.observer.providerCall?.("userinfo", this.integration.name, "invalid");
       throw new InvalidProviderMetadata("the identity provider's userinfo answer is invalid");
     }
     this.observer.providerCall?.("userinfo", this.integration.name, "ok");
     if (typeof body.sub !== "string" || body.sub === "")
-      throw new InvalidClaim('the access_token has no "sub"');
+      throw new InvalidClaim('the access_token has no "sub"', "sub");
     return { claims: body, exp: undefined, clientId: undefined };
   }
 }

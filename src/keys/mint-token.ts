@@ -5,10 +5,10 @@
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/schema.js";
 import { TokenExpired } from "../errors.js";
-import type { Identity } from "./access-policy.js";
+import type { Identity } from "../exchange/access-policy.js";
+import type { VerifiedSubject } from "../exchange/verified-subject.js";
 import { signCompact } from "./jws.js";
 import type { KeyStore } from "./key-store.js";
-import type { VerifiedSubject } from "./verified-subject.js";
 
 export interface MintedToken {
   token: string;
@@ -85,7 +85,8 @@ export class TokenMinter {
   /** Signs a token for `grant`, valid from `iat` until `exp` (seconds since the epoch, `exp` > `iat`). */
   async issue(grant: TokenGrant, iat: number, exp: number): Promise<MintedToken> {
     const jti = randomUUID();
-    const { signer } = this.keys;
+    // The key in force at the token's `iat`: the minter's clock and the key store's are the same one.
+    const signer = this.keys.signerAt(iat);
     const claims = {
       iss: this.cfg.issuer,
       sub: grant.user,

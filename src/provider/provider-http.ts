@@ -2,8 +2,9 @@
  * Every call to a provider goes through here: bounded by a timeout, never following redirects
  * (a redirect could lead anywhere), with failures turned into the contract's errors.
  */
+
+import type { Clock } from "../clock.js";
 import { ProviderUnavailable, type SsoError } from "../errors.js";
-import type { Clock } from "./clock.js";
 
 export interface ProviderRequest {
   method?: "GET" | "POST";
@@ -81,10 +82,6 @@ export async function readJsonWhenOk(response: Response): Promise<unknown> {
   if (response.status === 200) return readJson(response);
   await response.body?.cancel();
   return undefined;
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

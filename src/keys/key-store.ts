@@ -1,16 +1,17 @@
 /**
- * The running service's signing keys, loaded from the key file (key-file.ts): the signer of the moment,
- * the keys it publishes, and the public keys that check its own tokens (token_refresh).
+ * The running service's signing keys, loaded from the key file (key-file.ts): the signer at a moment of
+ * the service's clock, the keys it publishes, and the public keys that check its own tokens (token_refresh).
  */
 import type { KeyObject } from "node:crypto";
 import type { JWK } from "jose";
-import { importPrivateJwk, importPublicJwk, type VerificationKey } from "./jws.js";
+import type { Clock } from "../clock.js";
+import { importPrivateJwk, importPublicJwk, signCompact, type VerificationKey } from "./jws.js";
 import {
   generateStoredKey,
   type KeyFile,
-  nowSeconds,
   publicJwk,
   readKeyFile,
+  secondsOf,
   signingKeyAt,
   signsFrom,
   writeKeyFile,
@@ -32,34 +33,46 @@ interface KeyStoreState {
   verifiers: ReadonlyMap<string, { key: VerificationKey; retireAt: number | undefined }>;
 }
 
+export interface KeyStoreOptions {
+  /** The service's clock: it decides which key signs and which are published (default `Date.now`). */
+  now?: Clock;
+  /**
+   * The key that signed until this load (on a reload): it stays published until `until` even when the
+   * file retired it earlier, so no token it signed outlives its key in the JWKS. See `carryOver`.
+   */
+  previous?: PublishedKey;
+}
+
 export class KeyStore {
   #state: KeyStoreState;
+  readonly #now: Clock;
 
-  private constructor(state: KeyStoreState) {
+  private constructor(state: KeyStoreState, now: Clock) {
     this.#state = state;
+    this.#now = now;
   }
 
-  /**
-   * Loads the key file, creating it with one key when missing (`created` tells the caller to warn).
-   * `previous` is the key that signed until this load (on a reload): it stays published until `until`
-   * even when the file retired it earlier, so no token it signed outlives its key in the JWKS.
-   */
+  /** Loads the key file, creating it with one key when missing (`created` tells the caller to warn). */
   static async open(
     file: string,
     alg: string,
-    previous?: PublishedKey,
+    options: KeyStoreOptions = {},
   ): Promise<{ store: KeyStore; created: boolean }> {
     let content = await readKeyFile(file);
     const created = content === undefined;
     if (!content) {
-      content = { keys: [await generateStoredKey(alg)] };
+      content = { keys: [await generateStoredKey(alg, options.now)] };
       await writeKeyFile(file, content);
     }
-    return { store: KeyStore.from(content, alg, previous), created };
+    return { store: KeyStore.from(content, alg, options), created };
   }
 
-  static from(content: KeyFile, alg: string, previous?: PublishedKey): KeyStore {
-    const now = nowSeconds();
+  static from(
+    content: KeyFile,
+    alg: string,
+    { now: clock = Date.now, previous }: KeyStoreOptions = {},
+  ): KeyStore {
+    const now = secondsOf(clock);
     const live = content.keys.filter((k) => k.retire_at === undefined || k.retire_at > now);
     if (!live.some((k) => k.retire_at === undefined && k.alg === alg))
       throw new Error(`no active ${alg} signing key in the key file; run "ocient-sso keys rotate"`);
@@ -92,14 +105,28 @@ export class KeyStore {
         { key: importPublicJwk(p.jwk as Record<string, unknown>), retireAt: p.retireAt },
       ]),
     );
-    return new KeyStore({ signers, published, verifiers });
+    return new KeyStore({ signers, published, verifiers }, clock);
+  }
+
+  /**
+   * The key file's content loaded as the successor of this store: the same clock, and this store's
+   * signer carried over (`carryOver`) for `ttlSeconds`, the longest a token it signed lives.
+   */
+  successor(content: KeyFile, alg: string, ttlSeconds: number): KeyStore {
+    return KeyStore.from(content, alg, { now: this.#now, previous: this.carryOver(ttlSeconds) });
+  }
+
+  /** This store's signer, published for `ttlSeconds` from now whatever the next load of the key file says. */
+  carryOver(ttlSeconds: number): PublishedKey {
+    return { jwk: this.#signerJwk(), until: secondsOf(this.#now) + ttlSeconds };
   }
 
   /** The key that signs now: picked by time, so a staged key takes over at its `signs_from` everywhere at once. */
   get signer(): Signer {
-    return this.signerAt(nowSeconds());
+    return this.signerAt(secondsOf(this.#now));
   }
 
+  /** The key in force at `nowSec` (seconds since the epoch): a minted token is signed by the key of its `iat`. */
   signerAt(nowSec: number): Signer {
     const { signers } = this.#state;
     return signers.find((s) => s.from <= nowSec) ?? (signers.at(-1) as Signer);
@@ -108,6 +135,12 @@ export class KeyStore {
   /** Every key that signs now or will (staged), to be probed before the service says it is ready. */
   signers(): readonly Signer[] {
     return this.#state.signers;
+  }
+
+  /** Proves the signing keys (current and staged) sign, before the service says it is ready or adopts them. */
+  async probe(): Promise<void> {
+    for (const signer of this.#state.signers)
+      await signCompact(signer.alg, `${signer.encodedHeader}.e30`, signer.key);
   }
 
   /**
@@ -119,19 +152,19 @@ export class KeyStore {
   }
 
   /** The signer's public key, to be carried over by the next load for as long as its tokens live. */
-  signerJwk(): JWK {
+  #signerJwk(): JWK {
     const kid = this.signer.kid;
     return this.#state.published.find((p) => p.jwk.kid === kid)?.jwk as JWK;
   }
 
   /** The public key published as `kid` (a signer's, or a previous key not yet past `retire_at`), for token_refresh. */
-  verificationKey(kid: string, nowSec = nowSeconds()): VerificationKey | undefined {
+  verificationKey(kid: string, nowSec = secondsOf(this.#now)): VerificationKey | undefined {
     const entry = this.#state.verifiers.get(kid);
     return entry && (entry.retireAt === undefined || entry.retireAt > nowSec) ? entry.key : undefined;
   }
 
   /** Public keys of the signers (current and staged) and of previous keys not yet past `retire_at`. */
-  jwks(nowSec = nowSeconds()): { keys: JWK[] } {
+  jwks(nowSec = secondsOf(this.#now)): { keys: JWK[] } {
     return {
       keys: this.#state.published
         .filter((k) => k.retireAt === undefined || k.retireAt > nowSec)

@@ -3,9 +3,10 @@
  * set, each fetched lazily. Keys are bound to their issuer: a token is only ever checked against the
  * key set of the integration its `iss` names.
  */
+
+import type { Clock } from "../clock.js";
 import type { IntegrationConfig } from "../config/schema.js";
 import type { StateStore } from "../state/store.js";
-import type { Clock } from "./clock.js";
 import type { ExchangeObserver } from "./observer.js";
 import { OpaqueTokenChecker } from "./opaque-token-checker.js";
 import { ProviderMetadataSource } from "./provider-metadata.js";

@@ -7,6 +7,7 @@
 
 import { constants, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
 import type { AsymmetricAlgorithm } from "../config/schema.js";
+import { isRecord } from "../lib/is-record.js";
 
 interface AlgorithmProfile {
   /** Digest for node:crypto; undefined for EdDSA. */
@@ -87,17 +88,71 @@ function options(profile: AlgorithmProfile, key: KeyObject) {
   return { key, padding: profile.padding, saltLength: profile.saltLength, dsaEncoding: profile.dsaEncoding };
 }
 
+/** One segment of a compact JWS: base64url without padding. */
+export const SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+export function decodeSegment(segment: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A compact JWS taken apart, nothing trusted yet; each caller judges it in the order its contract says. */
+export interface DecodedJws {
+  /** The protected header, when its segment is base64url JSON: an object with a string `alg`. */
+  header: (Record<string, unknown> & { alg: string }) | undefined;
+  /** Whether all three segments are base64url. */
+  encoded: boolean;
+  /** The payload, decoded when every segment is base64url (a JSON value, or undefined). */
+  payload: unknown;
+}
+
+/** The parts of `token`, or why it is no compact JWS: five parts (a JWE) or another count. */
+export function decodeJws(token: string): DecodedJws | "encrypted" | "not-jws" {
+  const parts = token.split(".");
+  if (parts.length === 5) return "encrypted";
+  if (parts.length !== 3) return "not-jws";
+  const [h, p, s] = parts as [string, string, string];
+  const header = SEGMENT.test(h) ? decodeSegment(h) : undefined;
+  const encoded = SEGMENT.test(h) && SEGMENT.test(p) && SEGMENT.test(s);
+  return {
+    header: isRecord(header) && typeof header.alg === "string" ? (header as DecodedJws["header"]) : undefined,
+    encoded,
+    payload: encoded ? decodeSegment(p) : undefined,
+  };
+}
+
 /**
  * The signing input and the signature of a compact JWS. base64url ignores the unused low bits of its
  * last character; only the canonical spelling is accepted (undefined otherwise), so one signature has
  * one token string.
  */
-export function splitSignature(token: string): { signingInput: Buffer; signature: Buffer } | undefined {
+function splitSignature(token: string): { signingInput: Buffer; signature: Buffer } | undefined {
   const dot = token.lastIndexOf(".");
   const encoded = token.slice(dot + 1);
   const signature = Buffer.from(encoded, "base64url");
   if (signature.toString("base64url") !== encoded) return undefined;
   return { signingInput: Buffer.from(token.slice(0, dot)), signature };
+}
+
+/**
+ * Whether one of `keys` that may check `alg` (keyFits) made the signature of `token`: the one signature
+ * check of the exchange (a provider's keys) and of the refresh (this service's own).
+ */
+export async function verifiesWith(
+  token: string,
+  alg: string,
+  keys: readonly VerificationKey[],
+): Promise<boolean> {
+  const split = splitSignature(token);
+  if (!split) return false;
+  for (const key of keys) {
+    if (keyFits(key, alg) && (await verifySignature(alg, split.signingInput, split.signature, key)))
+      return true;
+  }
+  return false;
 }
 
 export function verifySignature(

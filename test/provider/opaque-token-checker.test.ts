@@ -1,7 +1,7 @@
 /** Opaque access tokens at the provider: answers cached, never past the token's own expiry. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load.js";
-import { Integration } from "../../src/exchange/integration.js";
+import { Integration } from "../../src/provider/integration.js";
 import { FAKE_AUDIENCE, type FakeProvider, startFakeProvider } from "../support/fake-provider.js";
 
 const NOW_MS = 1_900_000_000_000;

@@ -3,11 +3,13 @@
  * it already has while the provider is down (for a bounded stale period), and it reports each fetch.
  * Unknown `kid`s trigger at most one refetch per cooldown, so random kids cannot cause a fetch storm.
  */
+
+import type { Clock } from "../clock.js";
 import { InvalidProviderKeySet, ProviderUnavailable, SigningKeyUnknown, SsoError } from "../errors.js";
-import type { Clock } from "./clock.js";
-import { importPublicJwk, keyFits, type VerificationKey } from "./jws.js";
+import { importPublicJwk, keyFits, type VerificationKey } from "../keys/jws.js";
+import { isRecord } from "../lib/is-record.js";
 import type { ExchangeObserver } from "./observer.js";
-import { checkAnswerStatus, FailureBackoff, isObject, providerFetch, readJson } from "./provider-http.js";
+import { checkAnswerStatus, FailureBackoff, providerFetch, readJson } from "./provider-http.js";
 
 export interface RemoteKeySetOptions {
   integration: string;
@@ -133,12 +135,12 @@ export class RemoteKeySet {
 
 /** The keys of a JWK Set that can verify signatures; keys of other uses or unknown types are skipped. */
 function toVerificationKeys(jwks: unknown): VerificationKey[] {
-  if (!isObject(jwks) || !Array.isArray(jwks.keys)) {
+  if (!isRecord(jwks) || !Array.isArray(jwks.keys)) {
     throw new InvalidProviderKeySet("the identity provider's key set is not a JWK Set");
   }
   const keys: VerificationKey[] = [];
   for (const jwk of jwks.keys) {
-    if (!isObject(jwk) || typeof jwk.kty !== "string" || !USABLE_KTY.has(jwk.kty)) continue;
+    if (!isRecord(jwk) || typeof jwk.kty !== "string" || !USABLE_KTY.has(jwk.kty)) continue;
     if (jwk.use !== undefined && jwk.use !== "sig") continue;
     if (Array.isArray(jwk.key_ops) && !jwk.key_ops.includes("verify")) continue;
     // A key with private members is a provider's mistake; only its public part is ever used.
