@@ -106,14 +106,15 @@ describe("patches", () => {
 });
 
 describe("exactly-one-token", () => {
+  /** A property no release has: what upstream adds here. */
+  const ADDED = "added_upstream";
   const withClientId = (): JsonObject => {
     const document = loadUpstream();
     const sso = (document.paths as JsonObject)["/v1/sso_token"] as { post: { requestBody: JsonObject } };
     const schema = (sso.post.requestBody.content as Record<string, { schema: { properties: JsonObject } }>)[
       "application/json"
     ]?.schema;
-    if (schema)
-      schema.properties.client_id = { type: "string", maxLength: 64, description: "upstream's words" };
+    if (schema) schema.properties[ADDED] = { type: "string", maxLength: 64, description: "upstream's words" };
     return document;
   };
 
@@ -127,7 +128,7 @@ describe("exactly-one-token", () => {
       expect.objectContaining({
         patch: "request-properties",
         at: "POST /v1/sso_token",
-        says: `postOcientHttpQueryApiSsoToken request properties [${[...reads, "client_id"].join(", ")}]: upstream adds client_id`,
+        says: `postOcientHttpQueryApiSsoToken request properties [${[...reads, ADDED].join(", ")}]: upstream adds ${ADDED}`,
         expected: `the properties its handler is written against: [${reads.join(", ")}]`,
         remedy: expect.stringContaining("REQUEST_PROPERTIES.postOcientHttpQueryApiSsoToken"),
       }),
@@ -136,12 +137,12 @@ describe("exactly-one-token", () => {
 
   it("serves a property, once listed in REQUEST_PROPERTIES, as upstream describes it, in both branches", () => {
     const document = withClientId();
-    const reads = [...(REQUEST_PROPERTIES.postOcientHttpQueryApiSsoToken ?? []), "client_id"];
+    const reads = [...(REQUEST_PROPERTIES.postOcientHttpQueryApiSsoToken ?? []), ADDED];
     const { findings } = run(document, normalizePropertyKeys, properties(reads), exactlyOneToken());
     expect(findings).toEqual([]);
     const schemas = (document.components as { schemas: Record<string, { properties: JsonObject }> }).schemas;
     for (const name of ["SsoTokenRequestWithIdToken", "SsoTokenRequestWithAccessToken"]) {
-      expect(schemas[name]?.properties.client_id).toEqual({
+      expect(schemas[name]?.properties[ADDED]).toEqual({
         type: "string",
         maxLength: 64,
         description: "upstream's words",
