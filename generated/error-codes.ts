@@ -31,7 +31,8 @@ export type ServiceErrorCode =
   | "ERR_INVALID_PROVIDER_METADATA"
   | "ERR_INVALID_PROVIDER_KEY_SET"
   | "ERR_PROVIDER_UNAVAILABLE"
-  | "ERR_STATE_UNAVAILABLE";
+  | "ERR_STATE_UNAVAILABLE"
+  | "ERR_STATE_FULL";
 
 /** The service's code of each vendor_code; codes that share one (-1254) are named by the first in the table. */
 export const SERVICE_ERROR_CODES: Readonly<Record<string, ServiceErrorCode>> = {

@@ -610,6 +610,8 @@ export interface operations {
                      *     If you have no SSO configuration for the database, an error occurs if this parameter value is set to true. Otherwise, the request returns an empty redirect.
                      */
                     do_redirect?: boolean;
+                    /** @description Extension: where the browser lands after the callback, exactly one of `server.return_urls` (else 400 -1254). The callback then answers 303 there, with no token in the URL. */
+                    return_to?: string;
                 };
             };
         };
@@ -683,7 +685,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -729,6 +731,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -800,6 +803,15 @@ export interface operations {
                         token_type?: "Bearer";
                     };
                 };
+            };
+            /** @description Extension: signed in, back to the `return_to` the sign-in started with; the session cookie is set. */
+            303: {
+                headers: {
+                    /** @description The `return_to` URL. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /**
              * @description Bad Request.
@@ -1004,7 +1016,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1051,6 +1063,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1166,7 +1179,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1212,6 +1225,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1362,7 +1376,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {
@@ -1409,6 +1423,7 @@ export interface operations {
              *
              *     - vendor_code -1220 (`ERR_PROVIDER_UNAVAILABLE`): the identity provider is unreachable or timed out (discovery, JWKS, introspection, userinfo); retry after `Retry-After` seconds.
              *     - vendor_code -1220 (`ERR_STATE_UNAVAILABLE`): the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_STATE_FULL`): this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire.
              */
             503: {
                 headers: {
@@ -1547,7 +1562,7 @@ export interface operations {
             /**
              * @description Too Many Requests.
              *
-             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`); retry after `Retry-After` seconds.
+             *     - vendor_code -1256 (`ERR_RATE_LIMITED`): rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds.
              */
             429: {
                 headers: {

@@ -7,6 +7,7 @@
  */
 import { type Finding, type Patch, type PatchReport, runPatches } from "./lib/patch.js";
 import type { JsonObject } from "./lib/walk-schemas.js";
+import { browserReturn } from "./patches/browser-return.js";
 import { errorResponses } from "./patches/error-responses.js";
 import { localServers } from "./patches/local-servers.js";
 import {
@@ -130,6 +131,7 @@ export function patchesFor({
     refreshResponse,
     deviceGrantResponses,
     browserFlowResponses,
+    browserReturn,
     errorResponses(served),
   ];
 }

@@ -305,7 +305,8 @@ export const ERRORS = {
     vendorCode: -1256,
     sqlState: "08004",
     headers: ["Retry-After"],
-    description: "rate limited (`server.rate_limit`); retry after `Retry-After` seconds",
+    description:
+      "rate limited (`server.rate_limit`; sign-in starts also without it, 30 at once then 1 a second per client address); retry after `Retry-After` seconds",
     example: "too many requests from this client; retry later",
     operations: [SSO_TOKEN, TOKEN_REFRESH, DEVICE_GRANT, DEVICE_VERIFY, SSO_AUTHENTICATION],
   },
@@ -353,6 +354,16 @@ export const ERRORS = {
       "the shared state (`state.redis`) did not answer, for what every instance must agree on: sign-in state, used subject tokens; retry after `Retry-After` seconds",
     example: "the shared state (Redis) is unavailable",
     operations: [SSO_TOKEN, DEVICE_GRANT, DEVICE_VERIFY, SSO_AUTHENTICATION, CALLBACK],
+  },
+  ERR_STATE_FULL: {
+    status: 503,
+    vendorCode: -1256,
+    sqlState: "08004",
+    headers: ["Retry-After"],
+    description:
+      "this process holds as many pending sign-ins (or used subject tokens, `replay: once`) as it is bounded to, without `state.redis`; nothing is evicted to make room: retry after `Retry-After` seconds, when entries expire",
+    example: "too many sign-ins in progress are held; retry later",
+    operations: [SSO_TOKEN, DEVICE_GRANT, DEVICE_VERIFY, SSO_AUTHENTICATION],
   },
 } as const satisfies Record<string, ErrorEntry>;
 
@@ -555,6 +566,23 @@ export class RateLimited extends SsoError {
     override readonly retryAfter = 1,
   ) {
     super(message);
+  }
+}
+
+/**
+ * A bounded in-memory table of state is full of live entries: new work is refused, nothing is evicted.
+ * Exposed although a 503: its reason says only that the service is busy.
+ */
+export class StateFull extends SsoError {
+  readonly code = "ERR_STATE_FULL";
+  constructor(
+    message: string,
+    override readonly retryAfter = 1,
+  ) {
+    super(message);
+  }
+  override get expose(): boolean {
+    return true;
   }
 }
 

@@ -6,11 +6,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BUNDLE, bundle } from "../../scripts/bundle.js";
+import { BUNDLE, bundle, ENTRY } from "../../scripts/bundle.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-/** The product as shipped: the bundled command line (`npm run build`), run as `serve --config FILE`. */
-export const PRODUCT = join(ROOT, BUNDLE);
+/** The product as shipped: the executable (`npm run build`), run as `serve --config FILE`. */
+export const PRODUCT = join(ROOT, ENTRY);
 const OUT = join(ROOT, "dist/bench/bench/targets");
 
 /** Path of a built target, e.g. `target("baseline-server")`. */
@@ -34,6 +34,6 @@ export async function buildTargets(): Promise<{ ms: number }> {
   for (const name of ["baseline-server", "peer-provider", "crypto-floor", "mint-worker", "dev-provider"]) {
     if (!existsSync(target(name))) throw new Error(`the build did not emit ${target(name)}`);
   }
-  await bundle(PRODUCT);
+  await bundle(join(ROOT, BUNDLE));
   return { ms: performance.now() - started };
 }

@@ -108,6 +108,8 @@ export async function runDeviceVerify(
   setup: ExchangeSetup,
   timing: Timing,
   amounts: Amounts,
+  /** Node's options for the service, e.g. `--cpu-prof` (`--device --profile`). */
+  nodeArgs: string[] = [],
 ): Promise<DeviceResult> {
   const provider = await spawnTarget("dev-provider", target("dev-provider"), []).started;
   const port = await freePort();
@@ -115,7 +117,7 @@ export async function runDeviceVerify(
   let service: Awaited<ReturnType<typeof startExchange>>["target"] | undefined;
   try {
     const file = await configFor(setup, provider.ready as unknown as AnnouncedProvider, port);
-    service = (await startExchange(file, url)).target;
+    service = (await startExchange(file, url, { nodeArgs })).target;
     const total = amounts.warmup + amounts.measured;
     const started = performance.now();
     const codes: string[] = new Array(total);

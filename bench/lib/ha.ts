@@ -93,10 +93,27 @@ export async function runSingleWithCpu(
   }
 }
 
-/** nginx round robin to 2 instances, rate limits (per client address and per subject) counted in Redis. */
-export async function runHa(setup: ExchangeSetup, bodies: Buffer[], timing: Timing): Promise<HaResult> {
+/**
+ * Replay records in Redis (`replay: once`) with a replica: what WAIT costs (docs/redis-sentinel.md) is the
+ * difference between `replicas_to_ack` 1 (each claim waits for the replica) and 0.
+ */
+export interface HaReplay {
+  replicasToAck: number;
+}
+
+/**
+ * nginx round robin to 2 instances, rate limits (per client address and per subject) counted in Redis;
+ * with `replay`, also replay records, in a Redis master with a replica.
+ */
+export async function runHa(
+  setup: ExchangeSetup,
+  bodies: Buffer[],
+  timing: Timing,
+  replay?: HaReplay,
+): Promise<HaResult> {
   const base = JSON.parse(await readFile(setup.configFile, "utf8"));
   const redis = await startRedis();
+  const replica = replay && (await startRedis({ args: ["--replicaof", "127.0.0.1", String(redis.port)] }));
   const ports = [await freePort(), await freePort()];
   const nginx = await startNginx(ports.map((p) => `127.0.0.1:${p}`));
   const targets: Target[] = [];
@@ -113,7 +130,10 @@ export async function runHa(setup: ExchangeSetup, bodies: Buffer[], timing: Timi
           rate_limit: { requests_per_second: 1_000_000, burst: 1_000_000 },
         },
         token: { ...base.token, issuer: nginx.url },
-        state: { redis: { url: redis.url } },
+        ...(replay && {
+          integrations: base.integrations.map((i: object) => ({ ...i, replay: "once" })),
+        }),
+        state: { redis: { url: redis.url, replicas_to_ack: replay?.replicasToAck } },
       };
       await writeFile(file, JSON.stringify(config, null, 2));
       targets.push((await startExchange(file, `http://127.0.0.1:${port}`)).target);
@@ -123,7 +143,7 @@ export async function runHa(setup: ExchangeSetup, bodies: Buffer[], timing: Timi
       bodies,
       timing,
       targets.map((t) => t.pid),
-      [nginx.pid, redis.pid],
+      [nginx.pid, redis.pid, ...(replica ? [replica.pid] : [])],
     );
     const check = await checkMinted(nginx.url, m.samples, {
       database: DATABASE,
@@ -145,6 +165,7 @@ export async function runHa(setup: ExchangeSetup, bodies: Buffer[], timing: Timi
   } finally {
     for (const t of targets) await stopTarget(t.process);
     await nginx.close();
+    await replica?.close();
     await redis.close();
   }
 }

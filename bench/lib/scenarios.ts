@@ -110,27 +110,25 @@ export interface StartSample {
 }
 
 /**
- * The libuv pool size the README recommends for one process on this machine (src/server/threadpool.ts),
- * which the exchange runs with unless a scenario says otherwise.
+ * The libuv pool size the executable chooses for one process on this machine (src/server/threadpool.ts),
+ * which the exchange runs with: the bench leaves UV_THREADPOOL_SIZE unset, as an operator would.
  */
 export const RECOMMENDED_POOL = recommendedThreadpoolSize(availableParallelism(), 1);
 
 export interface ExchangeStart {
   nodeArgs?: string[];
-  /** UV_THREADPOOL_SIZE for the process; "unset" leaves libuv's default (and lets a cluster primary choose). */
-  pool?: number | "unset";
 }
 
 /** The product (`ocient-sso serve --config FILE`, bundled): spawn to the first 200 from /readyz, polled every 2 ms. */
 export async function startExchange(
   configFile: string,
   url: string,
-  { nodeArgs = [], pool = RECOMMENDED_POOL }: ExchangeStart = {},
+  { nodeArgs = [] }: ExchangeStart = {},
 ): Promise<StartSample> {
   const since = performance.now();
   const spawned = spawnTarget("exchange", PRODUCT, ["serve", "--config", configFile], {
     nodeArgs,
-    env: { UV_THREADPOOL_SIZE: pool === "unset" ? undefined : String(pool) },
+    env: { UV_THREADPOOL_SIZE: undefined },
     poll: { url: `${url}/readyz`, baseUrl: url },
   });
   const started = await spawned.started;

@@ -1,13 +1,13 @@
 /** Secrets never leave the CLI: any member named like a secret is replaced before printing. */
+import { REDACTED, redactUrl } from "../config/redact-url.js";
+
 const SECRET_KEY = /(secret|password|private_key|^d$)/i;
 
-export const REDACTED = "[redacted]";
-
-/** The password of a URL's user information (`redis://user:password@host`). */
-const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^/@:]*:)[^/@]+@/i;
+export { REDACTED };
 
 export function redactSecrets(value: unknown): unknown {
-  if (typeof value === "string") return value.replace(URL_PASSWORD, `$1${REDACTED}@`);
+  // Every string that is a URL loses its credentials (a Redis URL's user information and query).
+  if (typeof value === "string") return redactUrl(value);
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};

@@ -1,6 +1,6 @@
 /** Dispatches `ocient-sso COMMAND ...` and turns failures into exit codes and stderr messages. */
 import { ConfigError } from "../config/load.js";
-import { type Command, UsageError } from "./command.js";
+import { CliError, type Command, UsageError } from "./command.js";
 import type { Io } from "./io.js";
 
 /** Each command is loaded when run, so `serve` starts without loading what only the others use. */
@@ -30,6 +30,26 @@ export const commands: readonly CommandEntry[] = [
     name: "exchange",
     summary: "exchange an id_token or access_token with the typed client",
     load: async () => (await import("./commands/exchange.js")).exchange,
+  },
+  {
+    name: "login",
+    summary: "sign in with the device grant and keep the token in a profile",
+    load: async () => (await import("./commands/login.js")).login,
+  },
+  {
+    name: "token",
+    summary: "print a valid token of a profile, refreshed when past half its life",
+    load: async () => (await import("./commands/token.js")).token,
+  },
+  {
+    name: "logout",
+    summary: "forget the token of a profile (or of all)",
+    load: async () => (await import("./commands/logout.js")).logout,
+  },
+  {
+    name: "profiles",
+    summary: "list the signed-in profiles",
+    load: async () => (await import("./commands/profiles.js")).profiles,
   },
   {
     name: "dev",
@@ -77,6 +97,6 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       return 1;
     }
     io.stderr(`ocient-sso ${name}: ${(err as Error)?.message ?? String(err)}\n`);
-    return 1;
+    return err instanceof CliError ? err.exitCode : 1;
   }
 }

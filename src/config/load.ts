@@ -4,7 +4,17 @@
  */
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
-import { type Config, type ConfigInput, configSchema, integrationOfDatabase } from "./schema.js";
+import type { z } from "zod";
+import { formatPath, retypePlaceholders, substituteEnv } from "./placeholders.js";
+import { referenceProblems } from "./references.js";
+import {
+  type Config,
+  type ConfigInput,
+  configSchema,
+  type KeySettings,
+  keySettingsSchema,
+} from "./schema.js";
+import { describeYamlError } from "./yaml-error.js";
 
 export class ConfigError extends Error {
   readonly code = "ERR_INVALID_CONFIG";
@@ -16,109 +26,76 @@ export class ConfigError extends Error {
   }
 }
 
-type Path = ReadonlyArray<PropertyKey>;
-
-function formatPath(path: Path): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
-  }
-  return out || "(root)";
-}
-
-/** Replaces `${NAME}` in every string value with the environment variable; unset names are problems. */
-function substituteEnv(
-  value: unknown,
+/**
+ * Checks `input` against `schema` after replacing its placeholders: every problem in one round, shape
+ * and references alike, each by its path.
+ */
+function validate<T>(
+  schema: z.ZodType<T>,
+  input: unknown,
+  source: string,
   env: NodeJS.ProcessEnv,
-  path: PropertyKey[],
-  problems: string[],
-): unknown {
-  if (typeof value === "string") {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-      const v = env[name];
-      if (v === undefined) {
-        problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
-        return "";
-      }
-      return v;
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, [...path, i], problems));
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, env, [...path, k], problems);
-    return out;
-  }
-  return value;
-}
-
-/** Rules that span fields: references between sections and uniqueness. */
-function crossCheck(config: Config): string[] {
+  references: (input: unknown) => string[],
+): T {
   const problems: string[] = [];
-  const names = new Set<string>();
-  const issuers = new Set<string>();
-  config.integrations.forEach((integration, i) => {
-    if (names.has(integration.name))
-      problems.push(`integrations[${i}].name: duplicate name "${integration.name}"`);
-    if (issuers.has(integration.issuer))
-      problems.push(`integrations[${i}].issuer: another integration already trusts this issuer`);
-    names.add(integration.name);
-    issuers.add(integration.issuer);
-    const opaque = integration.access_tokens;
-    if (opaque?.introspection?.endpoint === undefined && opaque?.introspection && integration.jwks_uri) {
-      problems.push(
-        `integrations[${i}].access_tokens.introspection.endpoint: required when jwks_uri is set (discovery is not used)`,
-      );
-    }
-    if (opaque?.userinfo && integration.jwks_uri) {
-      problems.push(
-        `integrations[${i}].access_tokens.userinfo: needs discovery, so jwks_uri must not be set`,
-      );
-    }
-  });
-  for (const [name, db] of Object.entries(config.databases)) {
-    if (integrationOfDatabase(config.databases, name).name === undefined) {
-      problems.push(`databases.${name}.integration: required (no integration is set for system to inherit)`);
-    } else if (db.integration !== undefined && !names.has(db.integration)) {
-      problems.push(`databases.${name}.integration: no integration is named "${db.integration}"`);
+  const substitution = substituteEnv(input, env, problems);
+  let result = schema.safeParse(substitution.value);
+  // Each round reads more placeholders as numbers or booleans; there are finitely many.
+  while (!result.success && retypePlaceholders(substitution, result.error.issues, problems))
+    result = schema.safeParse(substitution.value);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const where = formatPath(issue.path);
+      if (!substitution.reported.has(where)) problems.push(`${where}: ${issue.message}`);
     }
   }
-  return problems;
+  problems.push(...references(substitution.value));
+  if (!result.success || problems.length > 0) throw new ConfigError(source, problems);
+  return result.data;
 }
 
 /** Validates an already-parsed configuration (from a file, or built in code by development mode and tests). */
 export function parseConfig(input: unknown, source = "(inline)", env: NodeJS.ProcessEnv = {}): Config {
-  const problems: string[] = [];
-  const substituted = substituteEnv(input, env, [], problems);
-  const result = configSchema.safeParse(substituted);
-  if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${formatPath(issue.path)}: ${issue.message}`);
-    throw new ConfigError(source, problems);
-  }
-  problems.push(...crossCheck(result.data));
-  if (problems.length > 0) throw new ConfigError(source, problems);
-  return result.data;
+  return validate(configSchema, input, source, env, referenceProblems);
 }
 
 export function defineConfig(input: ConfigInput): Config {
   return parseConfig(input);
 }
 
-export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+async function readConfigFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
     throw new ConfigError(file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? "error"}`]);
   }
-  let raw: unknown;
   try {
-    raw = parseYaml(text, { uniqueKeys: true });
+    return parseYaml(text, { uniqueKeys: true });
   } catch (err) {
-    throw new ConfigError(file, [`not valid YAML or JSON: ${(err as Error).message.split("\n")[0]}`]);
+    throw new ConfigError(file, [`not valid YAML or JSON: ${describeYamlError(text, err)}`]);
   }
-  return parseConfig(raw, file, env);
+}
+
+export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  return parseConfig(await readConfigFile(file), file, env);
+}
+
+/**
+ * The key settings of a configuration file, for the `keys` commands: only those fields of `token` are
+ * read (and their placeholders replaced), so secrets of sign-in or Redis need not be set.
+ */
+export async function loadKeySettings(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<KeySettings> {
+  const raw = await readConfigFile(file);
+  const token = (raw as { token?: unknown } | null)?.token;
+  if (!token || typeof token !== "object") throw new ConfigError(file, ["token: required (a section)"]);
+  const picked: Record<string, unknown> = {};
+  for (const key of keySettingsSchema.shape.token.keyof().options)
+    if (key in token) picked[key] = (token as Record<string, unknown>)[key];
+  return validate(keySettingsSchema, { token: picked }, file, env, () => []).token;
 }
 
 /** `--config FILE`, else OCIENT_SSO_CONFIG. */

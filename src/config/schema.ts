@@ -10,6 +10,16 @@ const nonEmpty = z.string().min(1, "must be a non-empty string");
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 /** Where keys, claims or tokens travel: the rule discovered endpoints follow too (provider-url.ts). */
 const providerUrl = url.refine(isProviderUrl, { error: PROVIDER_URL_RULE });
+/** A browser origin as the `Origin` header writes it: no path, query, fragment, credentials or wildcard. */
+const webOrigin = providerUrl.refine((u) => new URL(u).origin === u, {
+  error: "must be an origin exactly as browsers send it, scheme://host[:port] with no path or trailing slash",
+});
+const returnUrl = providerUrl.refine(
+  (u) => !u.includes("#") && !new URL(u).username && !new URL(u).password,
+  {
+    error: "must have no fragment and no credentials",
+  },
+);
 const seconds = (d: number, what: string) =>
   z
     .number()
@@ -139,6 +149,18 @@ const serverSchema = z
       .describe(
         "where browsers and providers reach this service, the base of sign-in callback URLs; https, or http on loopback (default: token.issuer)",
       ),
+    cors_origins: z
+      .array(webOrigin)
+      .default([])
+      .describe(
+        "origins of web apps that may call the service from a browser, with credentials (CORS): exact scheme://host[:port], https or http on loopback, never a wildcard (default none)",
+      ),
+    return_urls: z
+      .array(returnUrl)
+      .default([])
+      .describe(
+        "where a browser sign-in may send the person back (sso_authentication `return_to`), compared exactly; https or http on loopback (default none: the callback answers JSON)",
+      ),
   })
   .strict()
   // Node's http.Server throws a RangeError naming no setting when these disagree.
@@ -154,8 +176,8 @@ const serverSchema = z
 
 const tokenSchema = z
   .object({
-    issuer: url.describe(
-      "`iss` of minted tokens; also where /.well-known/openid-configuration says the keys are",
+    issuer: providerUrl.describe(
+      "`iss` of minted tokens; also where /.well-known/openid-configuration says the keys are: https, or http on loopback",
     ),
     audience: nonEmpty.optional().describe("`aud` of minted tokens (default: the issuer)"),
     ttl_seconds: z
@@ -172,7 +194,7 @@ const tokenSchema = z
     keys_file: nonEmpty
       .default("./data/signing-keys.json")
       .describe(
-        "private JWKS of the signing keys; created on first start when missing (default ./data/signing-keys.json)",
+        "private JWKS of the signing keys (default ./data/signing-keys.json); its directory must exist. Created on first start when missing, except with state.redis (several instances): then create it once with `ocient-sso keys generate`",
       ),
     bind_to_subject_expiry: z
       .boolean()
@@ -326,14 +348,66 @@ const databaseSchema = z
   })
   .strict();
 
+const redisTlsSchema = z
+  .object({
+    ca_file: nonEmpty
+      .optional()
+      .describe("PEM file of the certificate authorities trusted for Redis (default: Node's)"),
+    cert_file: nonEmpty.optional().describe("PEM client certificate, when Redis asks for one"),
+    key_file: nonEmpty.optional().describe("PEM private key of cert_file"),
+    server_name: nonEmpty
+      .optional()
+      .describe("name the server certificates must carry (default: the host connected to)"),
+  })
+  .strict()
+  .refine((t) => (t.cert_file === undefined) === (t.key_file === undefined), {
+    error: "cert_file and key_file go together",
+  });
+
+const sentinelSchema = z
+  .object({
+    host: nonEmpty.describe("sentinel host"),
+    port: z.number().int().min(1).max(65535).default(26379).describe("sentinel port (default 26379)"),
+  })
+  .strict();
+
 const redisSchema = z
   .object({
     url: z
       .string()
       .regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL")
+      .optional()
       .describe(
         // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
-        "redis://[user:password@]host:port/db (rediss:// for TLS); a password should come from ${ENV_NAME}",
+        "redis://[user:password@]host:port/db (rediss:// for TLS); a password should come from ${ENV_NAME}; either url or sentinels",
+      ),
+    sentinels: z
+      .array(sentinelSchema)
+      .min(1, "must list at least one sentinel")
+      .optional()
+      .describe("Redis Sentinel: the sentinels asked for the current master (instead of url)"),
+    master_name: nonEmpty.optional().describe("the master's name known to the sentinels (with sentinels)"),
+    username: nonEmpty.optional().describe("ACL user on the Redis servers (default: in url, else `default`)"),
+    password: nonEmpty
+      .optional()
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
+      .describe("password on the Redis servers; use ${ENV_NAME}"),
+    sentinel_username: nonEmpty.optional().describe("ACL user on the sentinels (default: none)"),
+    sentinel_password: nonEmpty
+      .optional()
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
+      .describe("password on the sentinels; use ${ENV_NAME}"),
+    tls: redisTlsSchema
+      .optional()
+      .describe("TLS to the Redis servers and the sentinels (with url, rediss:// alone is enough)"),
+    replicas_to_ack: z
+      .number()
+      .int()
+      .min(0)
+      .max(8)
+      .optional()
+      .describe(
+        "replicas that must hold a replay record or the taking of a one-time code before it counts (WAIT; fewer when fewer are online; default 1 with sentinels, else 0); see docs/redis-sentinel.md",
       ),
     prefix: z
       .string()
@@ -350,7 +424,16 @@ const redisSchema = z
         "bound of connecting and of each Redis command (ms, default 500); keep it well below the providers' http_timeout_ms",
       ),
   })
-  .strict();
+  .strict()
+  .refine((r) => (r.url === undefined) !== (r.sentinels === undefined), {
+    error: "set either url or sentinels (with master_name)",
+  })
+  .refine((r) => (r.sentinels === undefined) === (r.master_name === undefined), {
+    error: "sentinels and master_name go together",
+    path: ["master_name"],
+  });
+
+export type RedisConfig = z.output<typeof redisSchema>;
 
 const stateSchema = z
   .object({
@@ -380,6 +463,17 @@ export const configSchema = z
   })
   .strict();
 
+/** What the `keys` commands read of a configuration: the token section's key settings, nothing else. */
+export const keySettingsSchema = z.object({
+  token: tokenSchema.pick({
+    keys_file: true,
+    algorithm: true,
+    ttl_seconds: true,
+    publish_lead_seconds: true,
+  }),
+});
+export type KeySettings = z.output<typeof keySettingsSchema>["token"];
+
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type IntegrationConfig = Config["integrations"][number];
@@ -390,7 +484,7 @@ export type DatabaseConfig = Config["databases"][string];
  * (as in Ocient). `inherited` tells which; `name` is undefined when neither is set.
  */
 export function integrationOfDatabase(
-  databases: Config["databases"],
+  databases: Readonly<Record<string, { integration?: string | undefined }>>,
   database: string,
 ): { name: string | undefined; inherited: boolean } {
   const own = databases[database]?.integration;

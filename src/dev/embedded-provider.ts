@@ -28,6 +28,11 @@ export interface EmbeddedProviderOptions {
   idTokenTtlSeconds?: number;
   /** `interval` of device authorization answers (RFC 8628 §3.2), in seconds. Default: none sent (clients wait 5 s). */
   deviceIntervalSeconds?: number;
+  /**
+   * Sent as every id_token's `auth_time` (seconds since the epoch), as a provider that misreports the
+   * sign-in time does (some send 0). Default: the real sign-in time, sent only when a client asks for it.
+   */
+  authTime?: number;
 }
 
 export interface IssueTokensOptions {
@@ -131,6 +136,7 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions = {}):
       grant_types: ["authorization_code", DEVICE_CODE_GRANT],
       response_types: ["code"],
       id_token_signed_response_alg: alg,
+      require_auth_time: opts.authTime !== undefined,
     };
 
     const { default: Provider, errors } = await quietly(() => import("oidc-provider"));
@@ -146,6 +152,7 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions = {}):
           response_types: ["code"],
           token_endpoint_auth_method: "client_secret_basic",
           id_token_signed_response_alg: alg,
+          require_auth_time: opts.authTime !== undefined,
         },
         {
           ...signInClient,
@@ -222,6 +229,11 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions = {}):
       },
     };
     const provider = await quietly(async () => new Provider(issuer, configuration));
+    const authTime = opts.authTime;
+    if (authTime !== undefined) {
+      // The session's sign-in time is what oidc-provider puts in codes and id_tokens; this provider's own class.
+      provider.Session.prototype.authTime = () => authTime;
+    }
     const interval = opts.deviceIntervalSeconds;
     if (interval !== undefined) {
       positiveInteger(interval, "deviceIntervalSeconds");

@@ -8,6 +8,8 @@ declare module "oidc-provider" {
     urlFor(route: string): string;
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
     /** Provider events; `device_authorization.success` passes the answer's body before it is sent. */
+    /** This provider's session class: `authTime()` is the sign-in time its codes and id_tokens carry. */
+    readonly Session: { prototype: { authTime(): number | undefined } };
     on(event: string, listener: (ctx: unknown, body: Record<string, unknown>) => void): this;
   }
 

@@ -52,10 +52,10 @@ export interface ExchangeOptions {
   now: Clock;
   observer?: ExchangeObserver;
   /**
-   * Shared state: `agreement` holds used subject tokens (`replay: once`); `cache`, when set, is where
+   * Shared state: `replay` holds used subject tokens (`replay: once`); `cache`, when set, is where
    * opaque-token checks are cached (else each checker keeps its own). Process memory when absent.
    */
-  state?: { agreement: StateStore; cache?: StateStore };
+  state?: { replay: StateStore; cache?: StateStore | undefined };
   /** The rate limit per subject, once the subject is known: 0 when allowed, else seconds to wait. */
   limitSubject?: (key: string) => Promise<number>;
 }
@@ -82,7 +82,7 @@ export class ExchangeService {
     this.#minter = new TokenMinter(config.token, keys);
     this.#now = options.now;
     this.#maxTokenBytes = config.server.max_token_bytes;
-    this.#used = options.state?.agreement ?? new MemoryStore();
+    this.#used = options.state?.replay ?? new MemoryStore({ holds: "used subject tokens" });
     this.#limitSubject = options.limitSubject;
   }
 

@@ -5,7 +5,7 @@
  * published. The running service's view of it is key-store.ts.
  */
 import { randomUUID } from "node:crypto";
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { chmod, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { JWK } from "jose";
 import type { Clock } from "../clock.js";
@@ -86,9 +86,11 @@ export async function readKeyFile(file: string): Promise<KeyFile | undefined> {
   return parsed;
 }
 
-/** Written to a temporary file and renamed, so a crash never leaves half a key file. */
+/**
+ * Written to a temporary file and renamed, so a crash never leaves half a key file. The directory must
+ * exist: a missing one may be a volume not mounted, where a new key would be one instance's own.
+ */
 export async function writeKeyFile(file: string, content: KeyFile): Promise<void> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
   await chmod(tmp, 0o600);
@@ -126,6 +128,36 @@ export async function rotateKeys(
   return next;
 }
 
+/**
+ * What a start may do when the key file is missing: `create` it (one instance: a first start needs no
+ * setup); not when instances share `state.redis` (`shared`): each would create a key of its own and
+ * the key set served would depend on which instance answers, so `keys generate` creates it, once;
+ * never on a `reload` (a file that vanished is not a first start).
+ */
+export type MissingKeyFile = "create" | "shared" | "reload";
+
+/**
+ * Why a missing key file cannot be created now (naming `token.keys_file`), or undefined when it may be.
+ * A missing directory is never created: it may be a shared volume that is not mounted.
+ */
+export async function missingKeyFileProblem(
+  file: string,
+  missing: MissingKeyFile,
+): Promise<string | undefined> {
+  const dir = dirname(file);
+  const isDirectory = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDirectory)
+    return `token.keys_file: the directory ${dir} does not exist (a volume not mounted?); serve never creates it: create it, or correct the path`;
+  if (missing === "shared")
+    return `token.keys_file: ${file} does not exist; with state.redis set (several instances) serve never creates it, so no instance signs with a key of its own: run "ocient-sso keys generate --config FILE" once, where every instance reads it`;
+  if (missing === "reload")
+    return `token.keys_file: ${file} does not exist; a reload never creates one: run "ocient-sso keys generate"`;
+  return undefined;
+}
+
 /** When a key starts signing (seconds since the epoch). */
 export function signsFrom(key: StoredKey): number {
   return key.signs_from ?? key.created_at;
@@ -143,4 +175,35 @@ export function signingKeyAt(keys: readonly StoredKey[], alg: string, nowSec: nu
     if (!best || signsFrom(k) > signsFrom(best)) best = k;
   }
   return best;
+}
+
+export interface KeySchedule {
+  key: StoredKey;
+  signsFrom: number;
+  /** When it stopped or stops signing: the start of the key that replaced it, or its retirement. */
+  signsUntil: number | undefined;
+  retireAt: number | undefined;
+  state: "staged" | "signing" | "published" | "retired";
+}
+
+/** Each key's time line at `nowSec`, as the running service reads the file (signingKeyAt). */
+export function keySchedule(keys: readonly StoredKey[], nowSec: number): KeySchedule[] {
+  return keys.map((key, index) => {
+    const from = signsFrom(key);
+    // Of two keys that start together, signingKeyAt picks the one listed first.
+    const successor = keys
+      .filter((k, i) => k.alg === key.alg && (signsFrom(k) > from || (signsFrom(k) === from && i < index)))
+      .reduce<number | undefined>((first, k) => Math.min(first ?? signsFrom(k), signsFrom(k)), undefined);
+    const ends = [successor, key.retire_at].filter((t): t is number => t !== undefined);
+    const signsUntil = ends.length > 0 ? Math.min(...ends) : undefined;
+    const state =
+      key.retire_at !== undefined && key.retire_at <= nowSec
+        ? "retired"
+        : key === signingKeyAt(keys, key.alg, nowSec)
+          ? "signing"
+          : from > nowSec
+            ? "staged"
+            : "published";
+    return { key, signsFrom: from, signsUntil, retireAt: key.retire_at, state };
+  });
 }

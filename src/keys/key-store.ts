@@ -9,6 +9,8 @@ import { importPrivateJwk, importPublicJwk, signCompact, type VerificationKey } 
 import {
   generateStoredKey,
   type KeyFile,
+  type MissingKeyFile,
+  missingKeyFileProblem,
   publicJwk,
   readKeyFile,
   secondsOf,
@@ -52,15 +54,21 @@ export class KeyStore {
     this.#now = now;
   }
 
-  /** Loads the key file, creating it with one key when missing (`created` tells the caller to warn). */
+  /**
+   * Loads the key file; when missing, creates it with one key if `missing` allows (`created` tells the
+   * caller to warn), else throws naming the setting and what to do (key-file.ts).
+   */
   static async open(
     file: string,
     alg: string,
+    missing: MissingKeyFile,
     options: KeyStoreOptions = {},
   ): Promise<{ store: KeyStore; created: boolean }> {
     let content = await readKeyFile(file);
     const created = content === undefined;
     if (!content) {
+      const problem = await missingKeyFileProblem(file, missing);
+      if (problem) throw new Error(problem);
       content = { keys: [await generateStoredKey(alg, options.now)] };
       await writeKeyFile(file, content);
     }
@@ -171,6 +179,11 @@ export class KeyStore {
         .map((k) => k.jwk),
     };
   }
+}
+
+/** Instances sharing `state.redis` never create the key file (see MissingKeyFile). */
+export function missingKeyFileAtStart(config: { state: { redis?: unknown } }): MissingKeyFile {
+  return config.state.redis ? "shared" : "create";
 }
 
 /** A public key published until `until` (seconds since the epoch). */

@@ -39,12 +39,13 @@ export interface TokenGrant {
 
 /**
  * The session begins when the user signed in at the provider: the subject token's `auth_time` (OpenID
- * Connect Core §2) when it is a number, never later than now (a provider's clock ahead of ours must not
- * lengthen the session); without one, the session begins with this exchange.
+ * Connect Core §2) when it is a positive number, never later than now (a provider's clock ahead of ours
+ * must not lengthen the session); without one, the session begins with this exchange. Some providers
+ * send `"auth_time": 0` for "unknown": read as absent, not as a session that ended in 1970.
  */
 function authTimeOf(subject: VerifiedSubject, iat: number): number {
   const authTime = subject.claims.auth_time;
-  if (typeof authTime !== "number" || !Number.isFinite(authTime) || authTime < 0) return iat;
+  if (typeof authTime !== "number" || !Number.isFinite(authTime) || authTime <= 0) return iat;
   return Math.min(Math.floor(authTime), iat);
 }
 

@@ -24,11 +24,14 @@ export class Integration {
   readonly metadata: ProviderMetadataSource;
   readonly keys: RemoteKeySet;
   readonly opaque: OpaqueTokenChecker | undefined;
+  /** Where this integration's calls are reported, sign-in's included (sign-in-client.ts). */
+  readonly observer: ExchangeObserver;
 
   constructor(
     readonly config: IntegrationConfig,
     { now, observer = {}, cache }: IntegrationOptions,
   ) {
+    this.observer = observer;
     this.metadata = new ProviderMetadataSource(
       config.name,
       config.issuer,

@@ -147,7 +147,7 @@ export class OpaqueTokenChecker {
       timeoutMs: this.integration.http_timeout_ms,
     });
     if (response.status === 401 || response.status === 403) {
-      await response.body?.cancel();
+      await response.body.cancel();
       this.observer.providerCall?.("introspection", this.integration.name, "invalid");
       throw new InvalidProviderMetadata(
         "the identity provider refused this service's introspection credentials",
@@ -202,7 +202,7 @@ export class OpaqueTokenChecker {
       timeoutMs: this.integration.http_timeout_ms,
     });
     if (response.status === 401 || response.status === 403) {
-      await response.body?.cancel();
+      await response.body.cancel();
       this.observer.providerCall?.("userinfo", this.integration.name, "rejected");
       throw new InvalidAccessToken("the access_token was refused by its provider");
     }

@@ -8,7 +8,13 @@ import { isProviderUrl, PROVIDER_URL_RULE } from "../config/provider-url.js";
 import { InvalidProviderMetadata, ProviderUnavailable } from "../errors.js";
 import { isRecord } from "../lib/is-record.js";
 import type { ExchangeObserver } from "./observer.js";
-import { checkAnswerStatus, FailureBackoff, providerFetch, readJson } from "./provider-http.js";
+import {
+  checkAnswerStatus,
+  FailureBackoff,
+  type ProviderAnswer,
+  providerFetch,
+  readJson,
+} from "./provider-http.js";
 
 export interface ProviderMetadata {
   issuer: string;
@@ -96,7 +102,7 @@ export class ProviderMetadataSource {
   }
 
   async #fetch(): Promise<ProviderMetadata> {
-    let response: Response;
+    let response: ProviderAnswer;
     try {
       response = await providerFetch(this.discoveryUrl, { timeoutMs: this.timeoutMs });
     } catch (err) {

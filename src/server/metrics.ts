@@ -7,6 +7,7 @@ export interface Metrics {
   exchanges: Counter<"event" | "outcome" | "vendor_code" | "integration">;
   exchangeSeconds: Histogram<"outcome">;
   providerCalls: Counter<"call" | "integration" | "result">;
+  signInCalls: Counter<"call" | "integration" | "result">;
   cacheHits: Counter<"cache" | "integration">;
   /** 1 while the shared state (Redis) does not answer. */
   stateUnavailable: Gauge;
@@ -38,6 +39,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     labelNames: ["call", "integration", "result"] as const,
     registers: [registry],
   });
+  const signInCalls = new Counter({
+    name: "ocient_sso_sign_in_provider_requests_total",
+    help: "Sign-in calls to identity providers (token, device_authorization) by result: ok, the provider's OAuth error code (other_error when unregistered), unavailable or invalid",
+    labelNames: ["call", "integration", "result"] as const,
+    registers: [registry],
+  });
   const cacheHits = new Counter({
     name: "ocient_sso_cache_hits_total",
     help: "Opaque-token checks answered from the cache",
@@ -59,6 +66,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   });
   const observer: ExchangeObserver = {
     providerCall: (call, integration, result) => providerCalls.inc({ call, integration, result }),
+    signInCall: (call, integration, result) => signInCalls.inc({ call, integration, result }),
     cacheHit: (cache, integration) => cacheHits.inc({ cache, integration }),
   };
   return {
@@ -66,6 +74,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     exchanges,
     exchangeSeconds,
     providerCalls,
+    signInCalls,
     cacheHits,
     stateUnavailable,
     stateFallbacks,

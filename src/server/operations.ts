@@ -54,8 +54,11 @@ export interface OperationRoute<Id extends OperationId> {
    * request has one (a request without a body, or with an empty one, has none); `none`: the operation takes none.
    */
   body: "json" | "optional-json" | "none";
-  /** Taken from the per-client rate limit (`server.rate_limit`) before the body is read. */
-  rateLimited: boolean;
+  /**
+   * Taken from the per-client rate limit (`server.rate_limit`) before the body is read; `always`: also
+   * without it, by the default limit of sign-in starts (runtime.ts SIGN_IN_START_LIMIT).
+   */
+  rateLimited: boolean | "always";
   /**
    * The audit event of an operation that mints (its log line is the audit record, also when refused
    * early), or false.

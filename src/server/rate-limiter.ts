@@ -31,6 +31,8 @@ export interface RateLimiterOptions {
   redis?: { client: Redis; prefix: string; health: RedisHealth };
   /** Most keys counted in memory per window (default 50,000). */
   maxKeys?: number;
+  /** Names this limiter's Redis keys (`<prefix><namespace>:…`, default "ratelimit"): two limiters never share a count. */
+  namespace?: string;
 }
 
 interface Window {
@@ -99,7 +101,7 @@ export class RateLimiter {
         new RateLimiterRedis({
           ...w,
           storeClient: redis.client,
-          keyPrefix: `${redis.prefix}ratelimit:${name}`,
+          keyPrefix: `${redis.prefix}${options.namespace ?? "ratelimit"}:${name}`,
           // Not "ready" (reconnecting): straight to the insurance limiter, no wait.
           rejectIfRedisNotReady: true,
           // Once over the limit in a window, refused from memory for the rest of it: a flood costs Redis nothing.

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Middleware } from "koa";
+import { ProviderOAuthError } from "../signin/oauth-error.js";
 import { auditRecord } from "./audit-record.js";
 import type { RequestState } from "./handlers/types.js";
 import type { Logger } from "./logger.js";
@@ -42,6 +43,11 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
         auditRecord(line, ctx.state.auditEvent, ctx.state.audit, client, error, seconds, metrics);
       }
       if (error) line.reason = error.message;
+      // The provider's own words on a refused sign-in (cleaned and bounded in oauth-error.ts).
+      if (error?.cause instanceof ProviderOAuthError) {
+        line.provider_error = error.cause.error;
+        line.provider_error_description = error.cause.description;
+      }
       if (unexpected) logger.error({ ...line, err: describe(unexpected) }, "request failed");
       else logger.info(line, "request");
     }

@@ -95,9 +95,11 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
       ctx.state.audit = {};
       ctx.state.auditEvent = spec.audited;
     }
-    // Only awaited when a limiter is configured: `await undefined` would still cost a turn of the queue.
-    if (spec.rateLimited && current.limiter) {
-      const wait = await current.limiter.take(ctx.state.client);
+    // Only awaited when a limiter applies: `await undefined` would still cost a turn of the queue.
+    const limiter =
+      spec.rateLimited === "always" ? current.signInLimiter : spec.rateLimited && current.limiter;
+    if (limiter) {
+      const wait = await limiter.take(ctx.state.client);
       if (wait > 0) throw new RateLimited("too many requests from this client; retry later", wait);
     }
     let body: unknown;

@@ -40,7 +40,7 @@ export const OPERATIONS: OperationTable = {
   getOcientHttpQueryApiInfo: { ...probe, handler: getInfo },
   postOcientHttpQueryApiSsoDeviceGrant: {
     body: "optional-json",
-    rateLimited: true,
+    rateLimited: "always",
     audited: false,
     handler: postSsoDeviceGrant,
   },
@@ -52,7 +52,7 @@ export const OPERATIONS: OperationTable = {
   },
   postOcientHttpQueryApiSsoAuthentication: {
     body: "optional-json",
-    rateLimited: true,
+    rateLimited: "always",
     audited: false,
     handler: postSsoAuthentication,
   },

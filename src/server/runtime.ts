@@ -9,15 +9,20 @@ import { publicUrlOf } from "../config/public-url.js";
 import type { Config } from "../config/schema.js";
 import { ExchangeService } from "../exchange/exchange.js";
 import { RefreshService } from "../exchange/refresh.js";
-import { KeyStore } from "../keys/key-store.js";
+import { KeyStore, missingKeyFileAtStart } from "../keys/key-store.js";
 import type { ExchangeObserver } from "../provider/observer.js";
 import { BrowserFlow } from "../signin/browser-flow.js";
 import { DeviceGrant } from "../signin/device-grant.js";
 import { SignInClients } from "../signin/sign-in-client.js";
-import { MemoryStore } from "../state/memory-store.js";
+import { memoryTables, type StateTables } from "../state/memory-bounds.js";
 import type { SharedState } from "../state/shared-state.js";
-import type { StateStore } from "../state/store.js";
-import { RateLimiter } from "./rate-limiter.js";
+import { RateLimiter, type RateLimits } from "./rate-limiter.js";
+
+/**
+ * Sign-in starts (browser and device) when `server.rate_limit` is not set: anyone may start one and each
+ * holds state for minutes, so one client address gets 30 at once, then one a second.
+ */
+export const SIGN_IN_START_LIMIT: RateLimits = { requests_per_second: 1, burst: 30 };
 
 export interface Runtime {
   config: Config;
@@ -27,12 +32,14 @@ export interface Runtime {
   refresh: RefreshService;
   /** The exchange's limit per client address and per subject, when `server.rate_limit` is set. */
   limiter: RateLimiter | undefined;
+  /** Sign-in starts' limit per client address: `server.rate_limit`, else SIGN_IN_START_LIMIT. */
+  signInLimiter: RateLimiter;
   /** Where shared state lives (memory or Redis); one per process, kept across reloads. */
   state: SharedState | undefined;
   /** True when the key file was created by this load (the caller warns). */
   createdKeys: boolean;
-  /** Sign-in state (device codes, browser state, attempt counters); kept across reloads. */
-  store: StateStore;
+  /** Sign-in state, poll locks, attempt counters and used tokens; kept across reloads. */
+  tables: StateTables;
   signIn: { device: DeviceGrant; browser: BrowserFlow };
 }
 
@@ -49,27 +56,37 @@ export async function buildRuntime(
   options: RuntimeOptions,
   previous?: Runtime,
 ): Promise<Runtime> {
-  const { store, created } = await KeyStore.open(config.token.keys_file, config.token.algorithm, {
-    now: options.now,
-    previous: previous?.keys.carryOver(previous.config.token.ttl_seconds),
-  });
+  const { store, created } = await KeyStore.open(
+    config.token.keys_file,
+    config.token.algorithm,
+    previous ? "reload" : missingKeyFileAtStart(config),
+    { now: options.now, previous: previous?.keys.carryOver(previous.config.token.ttl_seconds) },
+  );
   const limits = config.server.rate_limit;
-  const limiter = limits && new RateLimiter(limits, { redis: options.state?.redis });
+  const redis = options.state?.redis;
+  const limiter = limits && new RateLimiter(limits, { redis });
+  const signInLimiter =
+    limiter ?? new RateLimiter(SIGN_IN_START_LIMIT, { redis, namespace: "ratelimit-sign-in" });
   const state = options.state;
+  // The tables every instance agrees on (state.redis), else this process's bounded tables, carried over
+  // a reload so that sign-ins in progress and used tokens survive it. Real time: entries expire.
+  const tables = state?.tables ?? previous?.tables ?? memoryTables();
   const exchange = new ExchangeService(config, store, {
     ...options,
-    // Without Redis each opaque-token checker keeps its own bounded map, as before.
-    state: state && { agreement: state.agreement, cache: state.redis ? state.cache : undefined },
+    state: { replay: tables.replay, cache: state?.cache },
     limitSubject: limiter && ((key) => limiter.take(key)),
   });
   const refresh = new RefreshService(exchange, store, { now: options.now });
-  // Pending sign-ins live in the store every instance agrees on; in process memory, one is carried
-  // over a reload so they survive it. Real time: entries expire and polls are spaced as time passes.
-  const signInState = state?.agreement ?? previous?.store ?? new MemoryStore();
   const clients = new SignInClients(exchange.policy);
   const signIn = {
-    device: new DeviceGrant(exchange, clients, signInState),
-    browser: new BrowserFlow(exchange, clients, signInState, publicUrlOf(config)),
+    device: new DeviceGrant(exchange, clients, tables),
+    browser: new BrowserFlow(
+      exchange,
+      clients,
+      tables.signIn,
+      publicUrlOf(config),
+      config.server.return_urls,
+    ),
   };
   return {
     config,
@@ -77,9 +94,10 @@ export async function buildRuntime(
     exchange,
     refresh,
     limiter,
+    signInLimiter,
     state,
     createdKeys: created,
-    store: signInState,
+    tables,
     signIn,
   };
 }

@@ -2,7 +2,7 @@
  * Runs the service: builds the runtime, listens over HTTP or HTTPS with header, request and keep-alive
  * timeouts (a slow client cannot hold the server), reloads on demand and shuts down gracefully.
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -10,12 +10,14 @@ import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import { watchKeyFile } from "../keys/watch-key-file.js";
 import type { ExchangeObserver } from "../provider/observer.js";
+import type { MemoryBounds } from "../state/memory-bounds.js";
 import { createSharedState, type SharedState, type StateEvents } from "../state/shared-state.js";
 import { createApp } from "./app.js";
 import { MAX_HEADER_LINES } from "./header-limit.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { buildRuntime, type RuntimeOptions, ServiceState } from "./runtime.js";
+import { loadTlsFiles } from "./tls-files.js";
 
 export interface ServeOptions {
   /** The service's clock (ms since the epoch); default `Date.now`. */
@@ -24,6 +26,8 @@ export interface ServeOptions {
   observer?: ExchangeObserver;
   logger?: Logger;
   metrics?: Metrics;
+  /** Bounds of the in-memory state tables without `state.redis` (default DEFAULT_MEMORY_BOUNDS); tests shrink them. */
+  memoryBounds?: Partial<MemoryBounds>;
 }
 
 export interface RunningServer {
@@ -64,21 +68,35 @@ function stateEvents(logger: Logger, metrics: Metrics): StateEvents {
   };
 }
 
+/** With its kid: the key every token from now on is signed with, to be told from any other instance's. */
+export function logCreatedKeyFile(logger: Logger, file: string, kid: string): void {
+  logger.warn({ keys_file: file, kid }, "no signing key file: created one with a new key");
+}
+
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.server.log_level);
   const metrics = options.metrics ?? createMetrics();
+  // First: a start that fails on them must not have created a key file.
+  const tlsFiles = config.server.tls && (await loadTlsFiles(config.server.tls));
   // One per process, kept across reloads: `state.redis` takes effect at start.
-  const state: SharedState = await createSharedState(config.state.redis, stateEvents(logger, metrics));
+  const state: SharedState = await createSharedState(
+    config.state.redis,
+    stateEvents(logger, metrics),
+    options.memoryBounds,
+  );
   metrics.stateUnavailable.set(0);
   const runtimeOptions: RuntimeOptions = {
     now: options.now ?? Date.now,
     observer: options.observer ?? metrics.observer,
     state,
   };
-  const [runtime] = await Promise.all([buildRuntime(config, runtimeOptions), state.ready()]);
-  if (runtime.createdKeys) {
-    logger.warn({ keys_file: config.token.keys_file }, "no signing key file: created one with a new key");
-  }
+  const [runtime] = await Promise.all([buildRuntime(config, runtimeOptions), state.ready()]).catch(
+    async (err: unknown) => {
+      await state.close();
+      throw err;
+    },
+  );
+  if (runtime.createdKeys) logCreatedKeyFile(logger, config.token.keys_file, runtime.keys.signer.kid);
   const mode = await exposedMode(config.token.keys_file);
   if (mode !== undefined) {
     logger.warn(
@@ -98,7 +116,6 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     },
   );
   const { app, warm } = await createApp({ service, logger, metrics });
-  const { tls } = config.server;
   const limits = {
     headersTimeout: config.server.headers_timeout_ms,
     requestTimeout: config.server.request_timeout_ms,
@@ -107,11 +124,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     // hold many sockets; check every second instead.
     connectionsCheckingInterval: 1000,
   };
-  const server: Server = tls
-    ? createHttpsServer(
-        { ...limits, cert: await readFile(tls.cert_file), key: await readFile(tls.key_file) },
-        app.callback(),
-      )
+  const server: Server = tlsFiles
+    ? createHttpsServer({ ...limits, ...tlsFiles }, app.callback())
     : createHttpServer(limits, app.callback());
   server.maxHeadersCount = MAX_HEADER_LINES;
   await new Promise<void>((resolve, reject) => {
@@ -126,7 +140,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   setTimeout(warm, 1000).unref();
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `${tls ? "https" : "http"}://${host}:${address.port}`;
+  const url = `${tlsFiles ? "https" : "http"}://${host}:${address.port}`;
 
   let closing: Promise<void> | undefined;
   return {

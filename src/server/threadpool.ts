@@ -1,7 +1,8 @@
 /**
  * libuv's thread pool runs the exchange's signature work (src/keys/jws.ts), and also DNS lookups
- * and file reads. Its size is read from UV_THREADPOOL_SIZE once, when the process starts, so a process
- * cannot size its own pool: the operator sets it, or the cluster primary sets it for the workers it forks.
+ * and file reads. Its size is read from UV_THREADPOOL_SIZE once, when the pool is first used, which for
+ * an ES module is before its first line runs: the executable's CommonJS entry (src/cli/entry.ts) sets the
+ * recommended size unless the operator set one, and the cluster primary sets it for the workers it forks.
  *
  * Measured on the bench (2 cores, 32 connections): with libuv's default of 4 threads the crypto threads
  * and the event loop outnumber the cores, and waking and preempting them costs the event loop more than
@@ -14,10 +15,16 @@ const LIBUV_DEFAULT = 4;
 /** libuv's upper bound. */
 const LIBUV_MAX = 1024;
 
+/**
+ * Set beside UV_THREADPOOL_SIZE by the executable's entry when it chose the size: tells the size it chose
+ * from one the operator set (which cluster workers inherit as it is).
+ */
+export const CHOSEN_BY_ENTRY = "OCIENT_SSO_THREADPOOL_SIZE_CHOSEN";
+
 export interface ThreadpoolSize {
   size: number;
-  /** Where the size comes from: the environment, or libuv's default. */
-  from: "UV_THREADPOOL_SIZE" | "libuv default";
+  /** Where the size comes from: the operator's environment, the executable's entry, or libuv's default. */
+  from: "UV_THREADPOOL_SIZE" | "ocient-sso" | "libuv default";
 }
 
 /** The pool size libuv uses for this environment (it parses the variable as C's atoi does). */
@@ -26,7 +33,17 @@ export function threadpoolSize(env: NodeJS.ProcessEnv = process.env): Threadpool
   if (value === undefined || value === "") return { size: LIBUV_DEFAULT, from: "libuv default" };
   const parsed = Number.parseInt(value.trim(), 10);
   const size = Number.isNaN(parsed) || parsed <= 0 ? 1 : Math.min(parsed, LIBUV_MAX);
-  return { size, from: "UV_THREADPOOL_SIZE" };
+  return { size, from: env[CHOSEN_BY_ENTRY] === value ? "ocient-sso" : "UV_THREADPOOL_SIZE" };
+}
+
+/** What the executable's entry adds to its environment before the pool is first used: nothing when the operator chose. */
+export function defaultThreadpoolEnv(
+  env: NodeJS.ProcessEnv,
+  cores = availableParallelism(),
+): Record<string, string> {
+  if (threadpoolSize(env).from !== "libuv default") return {};
+  const size = String(recommendedThreadpoolSize(cores, 1));
+  return { UV_THREADPOOL_SIZE: size, [CHOSEN_BY_ENTRY]: size };
 }
 
 /**
@@ -47,7 +64,8 @@ export function workerThreadpoolEnv(
   workers: number,
 ): Record<string, string> {
   if (threadpoolSize(env).from === "UV_THREADPOOL_SIZE") return {};
-  return { UV_THREADPOOL_SIZE: String(recommendedThreadpoolSize(cores, workers)) };
+  const size = String(recommendedThreadpoolSize(cores, workers));
+  return { UV_THREADPOOL_SIZE: size, [CHOSEN_BY_ENTRY]: size };
 }
 
 /** What the start-up log line says about the pool: its size, where it comes from, and a hint when it oversubscribes the cores. */

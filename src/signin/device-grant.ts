@@ -27,7 +27,8 @@ import {
 import type { ExchangeFacts, ExchangeResult, ExchangeService } from "../exchange/exchange.js";
 import { digest } from "../lib/digest.js";
 import { isRecord } from "../lib/is-record.js";
-import { parseEntry, type StateStore } from "../state/store.js";
+import type { StateTables } from "../state/memory-bounds.js";
+import { parseEntry } from "../state/store.js";
 import type { SignInClient, SignInClients } from "./sign-in-client.js";
 
 const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
@@ -118,7 +119,7 @@ export class DeviceGrant {
   constructor(
     private readonly exchange: ExchangeService,
     private readonly clients: SignInClients,
-    private readonly store: StateStore,
+    private readonly tables: Pick<StateTables, "signIn" | "locks" | "counters">,
     options: DeviceGrantOptions = {},
   ) {
     this.#now = options.now ?? Date.now;
@@ -133,8 +134,9 @@ export class DeviceGrant {
       throw new SignInNotConfigured("the identity provider offers no device endpoint");
     }
     const form = new URLSearchParams({ scope: signIn.config.scopes.join(" ") });
-    const { status, body } = await signIn.post(deviceAuthorization, form);
-    if (status !== 200) throw new GrantRefused("the identity provider refused the device authorization");
+    const { status, body, error } = await signIn.post("device_authorization", deviceAuthorization, form);
+    if (status !== 200)
+      throw new GrantRefused("the identity provider refused the device authorization", { cause: error });
     const answer = isRecord(body) ? body : {};
     const { device_code, user_code } = answer;
     const verificationUri = uriOf(answer.verification_uri);
@@ -165,7 +167,7 @@ export class DeviceGrant {
       expires_at: now + ttlS * 1000,
     };
     // A user code the provider hands out twice while the first is live cannot be told apart: refuse it.
-    if (!(await this.store.putIfAbsent(grantKey(user_code), JSON.stringify(state), ttlS * 1000))) {
+    if (!(await this.tables.signIn.putIfAbsent(grantKey(user_code), JSON.stringify(state), ttlS * 1000))) {
       throw new ProviderUnavailable("the identity provider handed out a user code already in use");
     }
     return {
@@ -178,7 +180,7 @@ export class DeviceGrant {
   }
 
   async verify(request: VerifyRequest, facts: ExchangeFacts = {}): Promise<ExchangeResult> {
-    const count = await this.store.increment(`device-verify:${request.client}`, this.#windowMs);
+    const count = await this.tables.counters.increment(`device-verify:${request.client}`, this.#windowMs);
     if (count > this.#attempts) {
       throw new RateLimited(
         "too many device verifications from this client; retry later",
@@ -187,7 +189,7 @@ export class DeviceGrant {
     }
     if (request.userCode.length > MAX_USER_CODE_LENGTH) throw new SignInStateUnknown(UNKNOWN);
     const key = grantKey(request.userCode);
-    const state = parseEntry<GrantState>(await this.store.get(key));
+    const state = parseEntry<GrantState>(await this.tables.signIn.get(key));
     // Someone else's code answers as an unknown one: a guess that hits a pending code learns nothing.
     if (state === undefined || state.client !== request.client || state.expires_at <= this.#now()) {
       throw new SignInStateUnknown(UNKNOWN);
@@ -198,7 +200,7 @@ export class DeviceGrant {
     facts.integration = integration.name;
     const lockKey = `device-poll:${key}`;
     const lockMs = request.timeoutSeconds * 1000 + integration.config.http_timeout_ms + 1000;
-    if (!(await this.store.putIfAbsent(lockKey, "1", lockMs))) {
+    if (!(await this.tables.locks.putIfAbsent(lockKey, "1", lockMs))) {
       throw new SignInPending("this user code is being verified by another request; call again");
     }
     try {
@@ -209,7 +211,7 @@ export class DeviceGrant {
         facts,
       );
     } finally {
-      await this.store.take(lockKey);
+      await this.tables.locks.take(lockKey);
     }
   }
 
@@ -226,7 +228,7 @@ export class DeviceGrant {
         new URLSearchParams({ grant_type: DEVICE_CODE_GRANT, device_code: state.device_code }),
       );
       if (answer.kind === "tokens") {
-        if ((await this.store.take(key)) === undefined) throw new SignInStateUnknown(UNKNOWN);
+        if ((await this.tables.signIn.take(key)) === undefined) throw new SignInStateUnknown(UNKNOWN);
         return answer.idToken;
       }
       switch (answer.error) {
@@ -240,23 +242,24 @@ export class DeviceGrant {
           break;
         case "access_denied":
         case "expired_token":
-          await this.store.take(key);
+          await this.tables.signIn.take(key);
           throw new AccessDenied(
             answer.error === "access_denied"
               ? "the sign-in was refused at the identity provider"
               : "the user code expired before the sign-in finished",
+            { cause: answer.cause },
           );
         default:
-          await this.store.take(key);
-          throw new GrantRefused("the identity provider refused the device code");
+          await this.tables.signIn.take(key);
+          throw new GrantRefused("the identity provider refused the device code", { cause: answer.cause });
       }
       state.next_poll_at = this.#now() + state.interval_s * 1000;
       const ttl = state.expires_at - this.#now();
       if (ttl <= 0) {
-        await this.store.take(key);
+        await this.tables.signIn.take(key);
         throw new SignInStateUnknown(UNKNOWN);
       }
-      await this.store.put(key, JSON.stringify(state), ttl);
+      await this.tables.signIn.put(key, JSON.stringify(state), ttl);
     }
   }
 }

@@ -7,11 +7,13 @@
  */
 
 import type { IntegrationConfig } from "../config/schema.js";
-import { GrantRefused, SignInNotConfigured } from "../errors.js";
+import { GrantRefused, ProviderUnavailable, SignInNotConfigured } from "../errors.js";
 import type { AccessPolicy } from "../exchange/access-policy.js";
 import { isRecord } from "../lib/is-record.js";
 import type { Integration } from "../provider/integration.js";
+import type { SignInCall } from "../provider/observer.js";
 import { checkAnswerStatus, providerFetch, readJson } from "../provider/provider-http.js";
+import { oauthErrorOf, type ProviderOAuthError } from "./oauth-error.js";
 
 export type SignInConfig = NonNullable<IntegrationConfig["sign_in"]>;
 
@@ -25,13 +27,13 @@ export interface SignInEndpoints {
   issInResponse: boolean;
 }
 
-/** What the token endpoint said: tokens, or an OAuth error code (RFC 6749 §5.2, RFC 8628 §3.5). */
+/**
+ * What the token endpoint said: tokens, or an OAuth error (RFC 6749 §5.2, RFC 8628 §3.5), which callers
+ * pass on as the `cause` of what they throw so that the request's log line names it.
+ */
 export type TokenAnswer =
   | { kind: "tokens"; idToken: string }
-  | { kind: "error"; error: string; interval?: number };
-
-/** A provider's answers to sign-in requests are small; a longer error code is not one. */
-const MAX_ERROR_LENGTH = 64;
+  | { kind: "error"; error: string; interval?: number; cause: ProviderOAuthError };
 
 export class SignInClient {
   constructor(
@@ -54,8 +56,36 @@ export class SignInClient {
     };
   }
 
-  /** POSTs a form with the client's authentication; the JSON answer (undefined when not JSON) and status. */
-  async post(url: string, form: URLSearchParams): Promise<{ status: number; body: unknown }> {
+  /**
+   * POSTs a form to a sign-in endpoint with the client's authentication and counts the call by result:
+   * `ok` on 200, the provider's OAuth error code, `unavailable` (no answer, 5xx, a redirect), or `invalid`
+   * (a refusal without a well-formed error). The JSON answer (undefined when not JSON) and status.
+   */
+  async post(
+    call: SignInCall,
+    url: string,
+    form: URLSearchParams,
+  ): Promise<{ status: number; body: unknown; error?: ProviderOAuthError }> {
+    const count = (result: string) =>
+      this.integration.observer.signInCall?.(call, this.integration.config.name, result);
+    try {
+      const { status, body } = await this.#post(url, form);
+      if (status === 200) {
+        count("ok");
+        return { status, body };
+      }
+      // Whatever this request sent must not come back in a log through the provider's description.
+      const sent = [...form.values(), this.config.client_secret ?? ""];
+      const error = oauthErrorOf(body, sent);
+      count(error?.result ?? "invalid");
+      return { status, body, ...(error && { error }) };
+    } catch (err) {
+      count(err instanceof ProviderUnavailable ? "unavailable" : "invalid");
+      throw err;
+    }
+  }
+
+  async #post(url: string, form: URLSearchParams): Promise<{ status: number; body: unknown }> {
     const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
     const { client_id, client_secret } = this.config;
     if (client_secret === undefined) form.set("client_id", client_id);
@@ -78,15 +108,15 @@ export class SignInClient {
   async token(form: URLSearchParams): Promise<TokenAnswer> {
     const { token } = await this.endpoints();
     if (token === undefined) throw new SignInNotConfigured("the identity provider offers no token endpoint");
-    const { status, body } = await this.post(token, form);
+    const { status, body, error } = await this.post("token", token, form);
     if (status === 200) {
       if (isRecord(body) && typeof body.id_token === "string")
         return { kind: "tokens", idToken: body.id_token };
       throw new GrantRefused("the identity provider's token endpoint answered without an id_token");
     }
-    if (isRecord(body) && typeof body.error === "string" && body.error.length <= MAX_ERROR_LENGTH) {
-      const interval = typeof body.interval === "number" ? body.interval : undefined;
-      return { kind: "error", error: body.error, ...(interval !== undefined && { interval }) };
+    if (error !== undefined) {
+      const interval = isRecord(body) && typeof body.interval === "number" ? body.interval : undefined;
+      return { kind: "error", error: error.error, cause: error, ...(interval !== undefined && { interval }) };
     }
     throw new GrantRefused("the identity provider's token endpoint refused the request");
   }

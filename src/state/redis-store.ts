@@ -6,10 +6,15 @@
  *
  * A failed, refused or timed-out command throws StateUnavailable and is never retried here: a retried
  * SET NX whose first reply was lost would tell the first writer that someone else came first.
+ *
+ * With `acks` (replica-acks.ts), what a failover must not undo, a first `putIfAbsent` and a `take` that
+ * found its value, counts only once the replicas hold it; `put` and `increment` (pending sign-in state,
+ * attempt counters) are not worth a wait: their loss refuses a sign-in, never repeats one.
  */
 import type { Redis } from "ioredis";
 import { StateUnavailable } from "../errors.js";
 import type { RedisHealth } from "./redis-health.js";
+import type { ReplicaAcks } from "./replica-acks.js";
 import type { StateStore } from "./store.js";
 
 export class RedisStore implements StateStore {
@@ -17,6 +22,7 @@ export class RedisStore implements StateStore {
     private readonly client: Redis,
     private readonly prefix: string,
     private readonly health?: RedisHealth,
+    private readonly acks?: ReplicaAcks,
   ) {}
 
   async put(key: string, value: string, ttlMs: number): Promise<void> {
@@ -27,7 +33,9 @@ export class RedisStore implements StateStore {
   async putIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     const px = checkTtl(ttlMs);
     const reply = await this.#run(() => this.client.set(this.prefix + key, value, "PX", px, "NX"));
-    return reply === "OK";
+    if (reply !== "OK") return false;
+    await this.#replicated();
+    return true;
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -35,7 +43,9 @@ export class RedisStore implements StateStore {
   }
 
   async take(key: string): Promise<string | undefined> {
-    return (await this.#run(() => this.client.getdel(this.prefix + key))) ?? undefined;
+    const value = (await this.#run(() => this.client.getdel(this.prefix + key))) ?? undefined;
+    if (value !== undefined) await this.#replicated();
+    return value;
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
@@ -47,6 +57,14 @@ export class RedisStore implements StateStore {
       throw new StateUnavailable("the shared state refused a counter", { cause: incr?.[0] ?? undefined });
     }
     return incr[1];
+  }
+
+  /** Redis answers, so the shared state stays usable for the rest; only this write does not count. */
+  async #replicated(): Promise<void> {
+    const acks = this.acks;
+    if (acks && !(await this.#run(() => acks.confirm()))) {
+      throw new StateUnavailable("the shared state (Redis) did not replicate the write in time");
+    }
   }
 
   async #run<T>(command: () => Promise<T>): Promise<T> {

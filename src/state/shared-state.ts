@@ -2,25 +2,26 @@
  * The one place that decides where state lives: in process memory without `state.redis`, in Redis with
  * it. Built once per process (a reload keeps it), shared by every runtime of that process.
  *
- * - `agreement`: device codes, browser sign-in state, used subject tokens. With Redis it is Redis only,
- *   and fails with StateUnavailable (503 -1220) while Redis is down: never a guess from local memory.
+ * - `tables`: what every instance must agree on, by kind (used subject tokens, sign-in state, the locks
+ *   of device polls, verify counters). With Redis each is Redis only, and fails with StateUnavailable
+ *   (503 -1220) while Redis is down: never a guess from local memory. In memory each kind is its own
+ *   bounded table (memory-bounds.ts), so filling one never touches another.
  * - `cache`: the opaque-token check cache. With Redis it falls back to process memory while Redis is down.
  * - `redis`: the connection for the rate limiter (rate-limiter.ts), which has its own in-memory insurance.
  */
 import type { Redis } from "ioredis";
+import type { RedisConfig } from "../config/schema.js";
 import { FallbackStore } from "./fallback-store.js";
+import { type MemoryBounds, memoryTables, type StateTables } from "./memory-bounds.js";
 import { MemoryStore } from "./memory-store.js";
+import { connectRedis } from "./redis-connection.js";
 import { RedisHealth, type StateEvents } from "./redis-health.js";
 import { RedisStore } from "./redis-store.js";
+import { ReplicaAcks } from "./replica-acks.js";
 import type { StateStore } from "./store.js";
 
+export type { MemoryBounds, StateTables } from "./memory-bounds.js";
 export type { StateEvents } from "./redis-health.js";
-
-export interface RedisStateConfig {
-  url: string;
-  prefix: string;
-  timeout_ms: number;
-}
 
 export interface SharedRedis {
   client: Redis;
@@ -29,33 +30,13 @@ export interface SharedRedis {
 }
 
 export interface SharedState {
-  agreement: StateStore;
-  cache: StateStore;
+  tables: StateTables;
+  /** The opaque-token check cache shared by every instance (Redis, else process memory while it is down). */
+  cache: StateStore | undefined;
   redis: SharedRedis | undefined;
   /** Resolves once Redis is connected, or after its timeout (the service starts while Redis is down). */
   ready(): Promise<void>;
   close(): Promise<void>;
-}
-
-/**
- * Every call is bounded: connecting and each command by `timeout_ms`; a command is never queued while
- * disconnected and never resent after a reconnection (either could apply a write twice or late).
- */
-export async function connectRedis(config: RedisStateConfig): Promise<Redis> {
-  // Loaded only when configured: a service without Redis never pays for the client at start.
-  const { Redis } = await import("ioredis");
-  return new Redis(config.url, {
-    connectTimeout: config.timeout_ms,
-    commandTimeout: config.timeout_ms,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    autoResendUnfulfilledCommands: false,
-    // Reconnect for ever, at most once a second: an instance never needs a restart after Redis returns.
-    retryStrategy: (times) => Math.min(100 * times, 1000),
-    connectionName: "ocient-sso",
-    // Commands issued in the same tick share one write: under load, fewer system calls per exchange.
-    enableAutoPipelining: true,
-  });
 }
 
 /** Resolves once `client` is connected, or after `timeoutMs` whatever its state. */
@@ -72,15 +53,21 @@ export function redisReady(client: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
+/** Replicas a write that needs agreement waits for: 1 behind sentinels (there is a replica to promote), else 0. */
+export function replicasToAck(config: RedisConfig): number {
+  return config.replicas_to_ack ?? (config.sentinels ? 1 : 0);
+}
+
 export async function createSharedState(
-  config: RedisStateConfig | undefined,
+  config: RedisConfig | undefined,
   events: StateEvents = {},
+  bounds?: Partial<MemoryBounds>,
 ): Promise<SharedState> {
   if (!config) {
-    const memory = new MemoryStore();
     return {
-      agreement: memory,
-      cache: memory,
+      tables: memoryTables(bounds),
+      // Without Redis each opaque-token checker keeps its own bounded map.
+      cache: undefined,
       redis: undefined,
       ready: async () => {},
       close: async () => {},
@@ -88,10 +75,16 @@ export async function createSharedState(
   }
   const client = await connectRedis(config);
   const health = new RedisHealth(client, events);
+  const wanted = replicasToAck(config);
+  // WAIT answers before the command timeout, so a replica that lags is a refusal, not a Redis failure.
+  const acks = wanted > 0 ? new ReplicaAcks(client, wanted, Math.ceil(config.timeout_ms / 2)) : undefined;
+  const agreement = new RedisStore(client, config.prefix, health, acks);
   const shared = new RedisStore(client, config.prefix, health);
   const cache = new FallbackStore(shared, new MemoryStore(), () => health.fellBack("cache"));
   return {
-    agreement: shared,
+    // A failover must not undo a replay record or the taking of a sign-in code; a lost poll lock or
+    // attempt counter refuses a sign-in at worst (replica-acks.ts).
+    tables: { replay: agreement, signIn: agreement, locks: shared, counters: shared },
     cache,
     redis: { client, prefix: config.prefix, health },
     ready: () => redisReady(client, config.timeout_ms),

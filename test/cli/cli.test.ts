@@ -167,14 +167,17 @@ describe("keys", () => {
     const rows = list.stdout.trim().split("\n").slice(2);
     expect(rows).toHaveLength(2);
     // The new key is published at once and signs after the default lead of 300 s; the old one signs until then.
-    expect(rows[0]).toMatch(new RegExp(`^${second}\\s+ES256\\s+\\S+\\s+- \\(signs from \\d{4}-\\S+\\)$`));
+    const signsFrom = rows[0]?.match(
+      new RegExp(`^${second}\\s+ES256\\s+\\S+\\s+(\\S+)\\s+-\\s+-\\s+staged$`),
+    )?.[1];
+    expect(signsFrom).toMatch(/^\d{4}-/);
     expect(rows[1]).toMatch(
-      new RegExp(`^${first}\\s+ES256\\s+\\S+\\s+\\d{4}-\\S+ \\(signing until then\\)$`),
+      new RegExp(`^${first}\\s+ES256\\s+\\S+\\s+\\S+\\s+${signsFrom}\\s+\\d{4}-\\S+\\s+signing$`),
     );
     const now = await runCliProcess(["keys", "rotate", "--file", file, "--lead", "0"]);
     const third = now.stdout.match(/new signing key: (\S+)/)?.[1];
     const after = (await runCliProcess(["keys", "list", "--file", file])).stdout.trim().split("\n").slice(2);
-    expect(after[0]).toMatch(new RegExp(`^${third}\\s+ES256\\s+\\S+\\s+- \\(signing\\)$`));
+    expect(after[0]).toMatch(new RegExp(`^${third}\\s+ES256\\s+\\S+\\s+\\S+\\s+-\\s+-\\s+signing$`));
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     for (const out of [gen.stdout, rot.stdout, list.stdout, now.stdout])
       expect(out).not.toMatch(/"d"|"x"|"y"/);

@@ -39,8 +39,8 @@ describe("serve with server.workers: 2", () => {
     const expected = recommendedThreadpoolSize(availableParallelism(), 2);
     const pools = [...cli.stdout.matchAll(/"threadpool":\{"size":(\d+),"from":"([^"]+)"/g)];
     expect(pools.map((m) => [Number(m[1]), m[2]])).toEqual([
-      [expected, "UV_THREADPOOL_SIZE"],
-      [expected, "UV_THREADPOOL_SIZE"],
+      [expected, "ocient-sso"],
+      [expected, "ocient-sso"],
     ]);
     if (existsSync("/proc/self/environ")) {
       for (const pid of pids) {

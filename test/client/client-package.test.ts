@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLIENT_PACKAGE_NAME, clientFiles, packClient } from "../../scripts/pack-client.js";
+import { CLIENT_IMPORT } from "../../src/dev/client-import.js";
 import { type Harness, startHarness } from "../support/harness.js";
 
 const run = promisify(execFile);
@@ -75,6 +76,13 @@ describe("the client-only package", () => {
   it("installs into an empty directory with nothing of the server", async () => {
     const installed = (await readdir(join(app, "node_modules"))).filter((name) => !name.startsWith("."));
     expect(installed.sort()).toEqual([CLIENT_PACKAGE_NAME, ...dependencies].sort());
+  });
+
+  it("the import line development mode prints works from the installed package", async () => {
+    expect(CLIENT_IMPORT).toContain(`"${CLIENT_PACKAGE_NAME}"`);
+    await writeFile(join(app, "printed.mjs"), `${CLIENT_IMPORT}\nconsole.log(typeof createSsoClient);\n`);
+    const { stdout } = await run(process.execPath, ["printed.mjs"], { cwd: app });
+    expect(stdout).toBe("function\n");
   });
 
   it("exchanges a token from plain ESM", async () => {

@@ -66,7 +66,7 @@ describe("check-config's printout", () => {
   it("hides the password of a Redis URL", async () => {
     const { redactSecrets } = await import("../../src/cli/redact.js");
     expect(redactSecrets({ url: "redis://default:hunter2-long@10.0.0.5:6379/0" })).toEqual({
-      url: "redis://default:[redacted]@10.0.0.5:6379/0",
+      url: "redis://[redacted]:[redacted]@10.0.0.5:6379/0",
     });
     expect(redactSecrets({ url: "redis://10.0.0.5:6379/0" })).toEqual({ url: "redis://10.0.0.5:6379/0" });
   });

@@ -84,7 +84,9 @@ interface Service {
 
 /** Composed as the server's runtime composes it: one key store, the exchange, the refresh beside it. */
 async function serviceWith(config: Config): Promise<Service> {
-  const { store: keys } = await KeyStore.open(config.token.keys_file, config.token.algorithm, { now });
+  const { store: keys } = await KeyStore.open(config.token.keys_file, config.token.algorithm, "create", {
+    now,
+  });
   const exchange = new ExchangeService(config, keys, { now });
   return { config, keys, exchange, refresh: new RefreshService(exchange, keys, { now }) };
 }

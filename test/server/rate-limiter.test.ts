@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { RateLimiter, windowsOf } from "../../src/server/rate-limiter.js";
+import { connectRedis } from "../../src/state/redis-connection.js";
 import { RedisHealth } from "../../src/state/redis-health.js";
-import { connectRedis, redisReady } from "../../src/state/shared-state.js";
+import { redisReady } from "../../src/state/shared-state.js";
 import { type RedisServer, startRedis } from "../support/redis.js";
 
 const takeAll = (limiter: RateLimiter, key: string, n: number) =>

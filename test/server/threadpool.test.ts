@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  CHOSEN_BY_ENTRY,
+  defaultThreadpoolEnv,
   describeThreadpool,
   recommendedThreadpoolSize,
   threadpoolSize,
@@ -28,9 +30,29 @@ describe("the libuv thread pool size", () => {
   });
 
   it("gives cluster workers the recommended size, or nothing when the operator set one they inherit", () => {
-    expect(workerThreadpoolEnv({}, 8, 2)).toEqual({ UV_THREADPOOL_SIZE: "3" });
-    expect(workerThreadpoolEnv({}, 2, 2)).toEqual({ UV_THREADPOOL_SIZE: "1" });
+    const chosen = (size: string) => ({ UV_THREADPOOL_SIZE: size, [CHOSEN_BY_ENTRY]: size });
+    expect(workerThreadpoolEnv({}, 8, 2)).toEqual(chosen("3"));
+    expect(workerThreadpoolEnv({}, 2, 2)).toEqual(chosen("1"));
     expect(workerThreadpoolEnv({ UV_THREADPOOL_SIZE: "6" }, 8, 2)).toEqual({});
+    // The size the executable's entry chose for one process is replaced by the one for `workers`.
+    expect(workerThreadpoolEnv(chosen("7"), 8, 2)).toEqual(chosen("3"));
+  });
+
+  it("lets the executable's entry choose the size only when the operator did not", () => {
+    expect(defaultThreadpoolEnv({}, 2)).toEqual({ UV_THREADPOOL_SIZE: "1", [CHOSEN_BY_ENTRY]: "1" });
+    expect(defaultThreadpoolEnv({ UV_THREADPOOL_SIZE: "" }, 8)).toEqual({
+      UV_THREADPOOL_SIZE: "7",
+      [CHOSEN_BY_ENTRY]: "7",
+    });
+    expect(defaultThreadpoolEnv({ UV_THREADPOOL_SIZE: "4" }, 2)).toEqual({});
+    expect(threadpoolSize({ UV_THREADPOOL_SIZE: "1", [CHOSEN_BY_ENTRY]: "1" })).toEqual({
+      size: 1,
+      from: "ocient-sso",
+    });
+    // An operator's size that differs from a stale choice in the environment is the operator's.
+    expect(threadpoolSize({ UV_THREADPOOL_SIZE: "2", [CHOSEN_BY_ENTRY]: "1" }).from).toBe(
+      "UV_THREADPOOL_SIZE",
+    );
   });
 
   it("hints at the recommended size only when libuv's default oversubscribes the cores", () => {

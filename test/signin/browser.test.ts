@@ -4,60 +4,35 @@
  * signs in on the real provider's login page, the provider sends the browser to the callback, and the
  * session cookie and the minted token are checked. Every request off loopback is blocked.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createRemoteJWKSet, jwtVerify } from "jose";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "../support/harness.js";
+import { type Browsers, browsers, signInAtProvider as signInAt } from "../support/chromium.js";
+import { type Harness, mintedToken, startHarness } from "../support/harness.js";
 import { leakedLines, rememberSecret, rememberToken } from "../support/log-collector.js";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { startEmbeddedProvider } from "../support/provider.js";
 
 let h: Harness;
-const dirs: string[] = [];
-const contexts: BrowserContext[] = [];
+const chromium: Browsers = browsers();
 
 beforeAll(async () => {
   h = await startHarness();
   rememberSecret(h.provider.signIn.clientSecret);
 });
 afterAll(async () => {
-  for (const context of contexts) await context.close();
+  await chromium.close();
   await h?.close();
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-/** A fresh browser profile; anything not on 127.0.0.1 is aborted. */
-async function browser(): Promise<{ context: BrowserContext; page: Page }> {
-  const dir = await mkdtemp(join(tmpdir(), "ocient-sso-chromium-"));
-  dirs.push(dir);
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: "/usr/bin/chromium",
-    args: CHROMIUM_ARGS,
-    headless: true,
-  });
-  contexts.push(context);
-  await context.route("**/*", (route) =>
-    new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort(),
-  );
-  const page = context.pages()[0] ?? (await context.newPage());
-  return { context, page };
-}
+const browser = () => chromium.open();
 
 /** What a web page of this service does: sso_authentication without redirect, then go to the provider. */
-async function startSignIn(page: Page, body: Record<string, unknown> = { database: "retail_analytics" }) {
-  await page.goto(`${h.url}/healthz`);
+async function startSignIn(
+  page: Page,
+  body: Record<string, unknown> = { database: "retail_analytics" },
+  at: Harness = h,
+) {
+  await page.goto(`${at.url}/healthz`);
   const answer = await page.evaluate(async (request) => {
     const r = await fetch("/v1/sso_authentication", {
       method: "POST",
@@ -70,30 +45,13 @@ async function startSignIn(page: Page, body: Record<string, unknown> = { databas
   await page.goto(answer.json.redirect_url);
 }
 
-/** Signs in on the provider's login page and consents, until the browser heads for the callback. */
-async function signInAtProvider(page: Page, account: string, callbackPath = "/v1/callback"): Promise<string> {
-  let reached: string | undefined;
-  const onRequest = (request: { url(): string }) => {
-    if (request.url().startsWith(`${h.url}${callbackPath}?`)) reached = request.url();
-  };
-  page.on("request", onRequest);
-  try {
-    for (let step = 0; step < 6 && !reached; step++) {
-      const before = page.url();
-      const login = page.locator('input[name="login"]');
-      if (await login.count()) {
-        await login.fill(account);
-        await page.locator('input[name="password"]').fill("any");
-      }
-      const left = page.waitForURL((url) => url.href !== before, { timeout: 5_000 }).catch(() => {});
-      await page.locator('button[type="submit"]').first().click();
-      await left;
-    }
-  } finally {
-    page.off("request", onRequest);
-  }
-  expect(reached).toBeDefined();
-  return reached as string;
+function signInAtProvider(
+  page: Page,
+  account: string,
+  callbackPath = "/v1/callback",
+  at: Harness = h,
+): Promise<string> {
+  return signInAt(page, account, `${at.url}${callbackPath}?`);
 }
 
 /**
@@ -219,6 +177,73 @@ describe("the browser flow in Chromium", () => {
     expect((await context.cookies(h.url)).map((c) => c.name)).not.toContain("ocient_sso_session");
     // And that state is spent.
     expect((await page.goto(injected.href))?.status()).toBe(400);
+  });
+
+  it("logs no token or secret", () => {
+    expect(leakedLines()).toEqual([]);
+  });
+});
+
+/**
+ * A provider that reports `"auth_time": 0` (seen from a real one's code flow): the session must begin at
+ * the exchange, not in 1970, so token_refresh works, through the browser flow and through the exchange.
+ */
+describe("a provider that reports auth_time 0", () => {
+  let zero: Harness;
+  beforeAll(async () => {
+    zero = await startHarness({ provider: await startEmbeddedProvider({ authTime: 0 }) });
+    rememberSecret(zero.provider.signIn.clientSecret);
+  });
+  afterAll(async () => {
+    await zero?.close();
+    await zero?.provider.close();
+  });
+
+  /** token_refresh with `token`: its status and the refreshed token's auth_time. */
+  async function refreshed(
+    token: string,
+  ): Promise<{ status: number; vendor_code: number; auth_time: unknown }> {
+    const r = await fetch(`${zero.url}/v1/token_refresh`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ database: "retail_analytics" }),
+    });
+    const json = (await r.json()) as { access_token?: string; status: { vendor_code: number } };
+    rememberToken(json.access_token);
+    return {
+      status: r.status,
+      vendor_code: json.status.vendor_code,
+      auth_time: json.access_token && decodeJwt(json.access_token).auth_time,
+    };
+  }
+
+  it("the provider does send auth_time 0", async () => {
+    const { id_token } = await zero.provider.issueTokens("alice");
+    rememberToken(id_token);
+    expect(decodeJwt(id_token).auth_time).toBe(0);
+  });
+
+  it("through the exchange: the session begins at the exchange, and token_refresh succeeds", async () => {
+    const { id_token } = await zero.provider.issueTokens("alice");
+    const before = Math.floor(Date.now() / 1000);
+    const token = mintedToken(await zero.post({ id_token, database: "retail_analytics" }));
+    expect(decodeJwt(token).auth_time).toBeGreaterThanOrEqual(before - 1);
+    const answer = await refreshed(token);
+    expect(answer).toEqual({ status: 200, vendor_code: 0, auth_time: decodeJwt(token).auth_time });
+  });
+
+  it("through the browser flow in Chromium: signed in, then token_refresh succeeds", async () => {
+    const { page } = await browser();
+    const callback = page.waitForResponse((r) => r.url().startsWith(`${zero.url}/v1/callback`));
+    const before = Math.floor(Date.now() / 1000);
+    await startSignIn(page, { database: "retail_analytics" }, zero);
+    await signInAtProvider(page, "alice", "/v1/callback", zero);
+    const response = await callback;
+    expect(response.status()).toBe(200);
+    const { access_token } = (await response.json()) as { access_token: string };
+    rememberToken(access_token);
+    expect(decodeJwt(access_token).auth_time).toBeGreaterThanOrEqual(before - 1);
+    expect(await refreshed(access_token)).toMatchObject({ status: 200, vendor_code: 0 });
   });
 
   it("logs no token or secret", () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStore } from "../../src/state/memory-store.js";
+import { StateFull } from "../../src/errors.js";
+import { MemoryStore, type MemoryStoreOptions } from "../../src/state/memory-store.js";
 
-function clocked(options: { maxEntries?: number } = {}) {
+function clocked(options: Omit<MemoryStoreOptions, "now"> = {}) {
   let now = 1_000_000;
   const store = new MemoryStore({ ...options, now: () => now });
   return { store, advance: (ms: number) => (now += ms) };
@@ -53,13 +54,40 @@ describe("MemoryStore", () => {
     await expect(store.increment("k", Number.NaN)).rejects.toThrow(RangeError);
   });
 
-  it("stays bounded: expired entries are swept first, then the oldest live ones", async () => {
+  it("stays bounded and never evicts a live entry: a new one is refused with StateFull", async () => {
     const { store, advance } = clocked({ maxEntries: 100 });
     for (let i = 0; i < 60; i++) await store.put(`old:${i}`, "v", 1_000);
     advance(1_000);
-    for (let i = 0; i < 500; i++) await store.put(`new:${i}`, "v", 60_000);
-    expect(store.size).toBeLessThanOrEqual(100);
+    // The expired ones make room; then the table is full of live entries.
+    for (let i = 0; i < 100; i++) await store.put(`new:${i}`, "v", 60_000);
+    const refused = await store.put("new:100", "v", 60_000).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(StateFull);
+    expect(refused).toMatchObject({ status: 503, vendorCode: -1256, retryAfter: 60 });
+    expect(await store.putIfAbsent("new:101", "v", 60_000).catch((err: unknown) => err)).toBeInstanceOf(
+      StateFull,
+    );
+    expect(store.size).toBe(100);
     expect(await store.get("old:0")).toBeUndefined();
-    expect(await store.get("new:499")).toBe("v");
+    for (let i = 0; i < 100; i++) expect(await store.get(`new:${i}`)).toBe("v");
+    // What is held may still change and go: a replaced or taken entry needs no room.
+    await store.put("new:0", "w", 60_000);
+    expect(await store.take("new:1")).toBe("v");
+    await store.put("new:100", "v", 60_000);
+    // Once entries expire, there is room again (the next sweep, a second later at most).
+    advance(60_000);
+    expect(await store.putIfAbsent("later", "v", 1_000)).toBe(true);
+  });
+
+  it("a full counter table counts newcomers under one overflow key, and keeps every counter it holds", async () => {
+    const { store } = clocked({ maxEntries: 3, overflowKey: "overflow" });
+    for (const k of ["a", "b", "c"]) await store.increment(k, 60_000);
+    expect(await store.increment("a", 60_000)).toBe(2);
+    expect(await store.increment("d", 60_000)).toBe(1);
+    expect(await store.increment("e", 60_000)).toBe(2);
+    expect(await store.increment("f", 60_000)).toBe(3);
+    expect(await store.increment("a", 60_000)).toBe(3);
+    expect(await store.increment("b", 60_000)).toBe(2);
+    expect(await store.get("d")).toBeUndefined();
+    expect(await store.get("overflow")).toBe("3");
   });
 });

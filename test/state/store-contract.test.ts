@@ -6,9 +6,10 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StateUnavailable } from "../../src/errors.js";
 import { MemoryStore } from "../../src/state/memory-store.js";
+import { connectRedis } from "../../src/state/redis-connection.js";
 import { RedisHealth } from "../../src/state/redis-health.js";
 import { RedisStore } from "../../src/state/redis-store.js";
-import { connectRedis, createSharedState, redisReady } from "../../src/state/shared-state.js";
+import { createSharedState, redisReady } from "../../src/state/shared-state.js";
 import type { StateStore } from "../../src/state/store.js";
 import { type RedisServer, startRedis } from "../support/redis.js";
 
@@ -151,22 +152,26 @@ describe("RedisStore on a real Redis", () => {
     );
     try {
       await state.ready();
-      await state.agreement.put("k", "v", 60_000);
+      await state.tables.signIn.put("k", "v", 60_000);
       own.pause();
-      await expect(state.agreement.get("k")).rejects.toBeInstanceOf(StateUnavailable);
+      await expect(state.tables.signIn.get("k")).rejects.toBeInstanceOf(StateUnavailable);
       // The circuit is open now: no second wait on the hanging server.
-      await expect(state.agreement.get("k")).rejects.toBeInstanceOf(StateUnavailable);
+      await expect(state.tables.signIn.get("k")).rejects.toBeInstanceOf(StateUnavailable);
       // Caches answer from process memory meanwhile.
-      await state.cache.put("c", "local", 60_000);
-      expect(await state.cache.get("c")).toBe("local");
+      const cache = state.cache;
+      if (cache === undefined) throw new Error("a Redis state has a cache");
+      await cache.put("c", "local", 60_000);
+      expect(await cache.get("c")).toBe("local");
       own.resume();
       await own.kill();
-      await expect(state.agreement.putIfAbsent("k2", "v", 60_000)).rejects.toBeInstanceOf(StateUnavailable);
+      await expect(state.tables.signIn.putIfAbsent("k2", "v", 60_000)).rejects.toBeInstanceOf(
+        StateUnavailable,
+      );
       await own.start();
-      await waitFor(async () => (await state.agreement.get("k").catch(() => "down")) !== "down");
+      await waitFor(async () => (await state.tables.signIn.get("k").catch(() => "down")) !== "down");
       // Without persistence the restarted Redis is empty: nothing is made up.
-      expect(await state.agreement.get("k")).toBeUndefined();
-      expect(await state.agreement.putIfAbsent("k2", "v", 60_000)).toBe(true);
+      expect(await state.tables.signIn.get("k")).toBeUndefined();
+      expect(await state.tables.signIn.putIfAbsent("k2", "v", 60_000)).toBe(true);
       expect(events.filter((e) => e === "unavailable")).toHaveLength(
         events.filter((e) => e === "available").length,
       );
@@ -223,7 +228,7 @@ describe("closing the shared state", () => {
       { unavailable: () => events.push("unavailable") },
     );
     await state.ready();
-    await state.agreement.put("k", "v", 1_000);
+    await state.tables.signIn.put("k", "v", 1_000);
     await state.close();
     expect(events).toEqual([]);
   });

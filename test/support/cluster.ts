@@ -34,7 +34,8 @@ export interface Cluster {
 
 export interface ClusterOptions extends Omit<HarnessOptions, "provider" | "state" | "token"> {
   provider: EmbeddedProvider;
-  redis: RedisServer;
+  /** One redis-server, or the `state.redis` settings of another setup (Sentinel: redis-sentinel.ts). */
+  redis: RedisServer | { settings: NonNullable<NonNullable<HarnessOptions["state"]>["redis"]> };
   size?: number;
   token?: HarnessOptions["token"];
   /** Prefix of this cluster's keys in Redis (default: one of its own). */
@@ -59,7 +60,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           provider,
           server: { trust_proxy: true, ...rest.server },
           token: { issuer: CLUSTER_ISSUER, keys_file: keysFile, ...options.token },
-          state: { redis: { url: redis.url, prefix, timeout_ms: 300 } },
+          state: {
+            redis: {
+              timeout_ms: 300,
+              ...("settings" in redis ? redis.settings : { url: redis.url }),
+              prefix,
+            },
+          },
         }),
       );
     }

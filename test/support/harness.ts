@@ -11,8 +11,9 @@ import type { Clock } from "../../src/clock.js";
 import { parseConfig } from "../../src/config/load.js";
 import type { Config, ConfigInput } from "../../src/config/schema.js";
 import { devIntegration, type IntegrationInput } from "../../src/dev/dev-integration.js";
+import { generateStoredKey, writeKeyFile } from "../../src/keys/key-file.js";
 import { createLogger } from "../../src/server/logger.js";
-import { type RunningServer, startServer } from "../../src/server/serve.js";
+import { type RunningServer, type ServeOptions, startServer } from "../../src/server/serve.js";
 import { collectLine, rememberSecret, rememberToken } from "./log-collector.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "./provider.js";
 
@@ -35,8 +36,12 @@ export interface HarnessOptions {
   token?: Partial<TokenInput>;
   /** The service's clock (ms since the epoch); freeze or move it where time matters. */
   now?: Clock;
+  /** Bounds of the in-memory state tables (default: the service's); a test shrinks them to fill them. */
+  memoryBounds?: ServeOptions["memoryBounds"];
   /** Shared state, e.g. `{ redis: { url } }` of a test's redis-server; process memory by default. */
   state?: ConfigInput["state"];
+  /** What the configuration's `${NAME}` placeholders read (default: nothing). */
+  env?: NodeJS.ProcessEnv;
 }
 
 type Schemas = components["schemas"];
@@ -170,6 +175,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const provider = options.provider ?? (await startEmbeddedProvider());
   const ownsProvider = options.provider === undefined;
   const dir = await mkdtemp(join(tmpdir(), "ocient-sso-test-"));
+  // Instances sharing Redis never create the key file: written first, as `keys generate` would.
+  if (options.state?.redis && options.token?.keys_file === undefined)
+    await writeKeyFile(join(dir, "keys.json"), {
+      keys: [await generateStoredKey(options.token?.algorithm ?? "ES256")],
+    });
   const logs: string[] = [];
   const input = (issuer: string, change: HarnessReload = {}): ConfigInput => ({
     server: { port: 0, host: "127.0.0.1", log_level: "info", ...options.server },
@@ -190,13 +200,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let config: Config;
   try {
     // The issuer is the server's own URL, known once it listens: start, then reload with it.
-    config = parseConfig(input(options.token?.issuer ?? "http://127.0.0.1:1/"));
+    config = parseConfig(input(options.token?.issuer ?? "http://127.0.0.1:1/"), "(harness)", options.env);
     server = await startServer(config, {
       now: options.now,
       logger: createLogger("info", lineCapture(logs)),
+      memoryBounds: options.memoryBounds,
     });
     if (options.token?.issuer === undefined) {
-      config = parseConfig(input(server.url));
+      config = parseConfig(input(server.url), "(harness)", options.env);
       await server.reload(config);
     }
   } catch (err) {
@@ -237,7 +248,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return toResponse<GetAnswer<typeof path>>(await fetch(`${url}${path}`));
     },
     async reload(change) {
-      const next = parseConfig(input(config.token.issuer, change));
+      const next = parseConfig(input(config.token.issuer, change), "(harness)", options.env);
       await server.reload(next);
       harness.config = next;
     },

@@ -13,6 +13,10 @@ import { type Program, runProgram, stopProgram, waitUntil } from "./programs.js"
 export interface RedisServerOptions {
   /** Keep data across `restart` in an append-only file (default false: nothing on disk). */
   appendonly?: boolean;
+  /** More redis-server settings, e.g. `["--requirepass", pw]`. */
+  args?: string[];
+  /** The password `ping` authenticates with (the default user's). */
+  password?: string;
 }
 
 export interface RedisServer {
@@ -33,8 +37,8 @@ export interface RedisServer {
   close(): Promise<void>;
 }
 
-/** True when something on `port` answers PING with PONG. */
-export function ping(port: number, timeoutMs = 500): Promise<boolean> {
+/** True when something on `port` answers PING with PONG (after AUTH with `password`). */
+export function ping(port: number, timeoutMs = 500, password?: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, "127.0.0.1");
     let reply = "";
@@ -44,9 +48,10 @@ export function ping(port: number, timeoutMs = 500): Promise<boolean> {
     };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once("error", () => done(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("connect", () => socket.write(`${password ? `AUTH ${password}\r\n` : ""}PING\r\n`));
     socket.on("data", (chunk) => {
       reply += chunk.toString();
+      if (password) reply = reply.replace(/^\+OK\r\n/, "");
       if (reply.includes("\r\n")) done(reply.startsWith("+PONG"));
     });
   });
@@ -71,11 +76,12 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     "--loglevel",
     "warning",
     ...(options.appendonly ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
+    ...(options.args ?? []),
   ];
   let program: Program | undefined;
   const start = async () => {
     program = runProgram("redis-server", args, dir);
-    await waitUntil(program, `redis-server on port ${port}`, () => ping(port));
+    await waitUntil(program, `redis-server on port ${port}`, () => ping(port, 500, options.password));
   };
   const running = (): Program => {
     if (!program) throw new Error("redis-server is not running");

@@ -19,6 +19,8 @@ export interface CliResult {
 }
 
 export interface CliOptions {
+  /** What node runs before the CLI's arguments (default: src/cli/main.ts under tsx's loader). */
+  program?: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   stdin?: string;
@@ -34,7 +36,7 @@ export interface RunningCli {
 }
 
 export function startCli(args: string[], options: CliOptions = {}): RunningCli {
-  const child = spawn(process.execPath, ["--import", tsxLoader, main, ...args], {
+  const child = spawn(process.execPath, [...(options.program ?? ["--import", tsxLoader, main]), ...args], {
     cwd: options.cwd ?? root,
     env: { ...process.env, ...options.env },
   });

@@ -1,27 +1,39 @@
 /**
- * `ocient-sso check-config`: validates a configuration file, resolves each provider's discovery, and
- * prints the effective configuration (defaults filled in, secrets redacted) and who serves which
- * database. An unreachable provider is reported but does not fail the check: the service starts
- * without it too.
+ * `ocient-sso check-config`: validates a configuration file, checks what serve needs at start (key
+ * file, TLS files, Redis: start-checks.ts), resolves each provider's discovery, and prints the effective
+ * configuration (defaults filled in, secrets redacted) and who serves which database. An unreachable
+ * provider or Redis is reported but does not fail the check: the service starts without them too.
  */
 import { stringify } from "yaml";
 import { configPathFrom, loadConfigFile } from "../../config/load.js";
+import { redactUrl } from "../../config/redact-url.js";
 import { type Config, type IntegrationConfig, integrationOfDatabase } from "../../config/schema.js";
 import { ProviderUnavailable, SsoError } from "../../errors.js";
 import { Integration } from "../../provider/integration.js";
-import { type Command, helpOption, parse, UsageError } from "../command.js";
+import { CliError, type Command, helpOption, parse, UsageError } from "../command.js";
 import type { Io } from "../io.js";
 import { redactSecrets } from "../redact.js";
+import { startChecks } from "../start-checks.js";
 import { formatTable } from "../table.js";
 
 const DISCOVERY_TIMEOUT_MS = 3000;
 
 const usage = `Usage: ocient-sso check-config FILE
 
-Validates FILE, fetches each integration's OpenID discovery document (3 s timeout), and prints the
-effective configuration (secrets redacted), what sign-in can use at each provider (device and token
-endpoints, PKCE methods) and which integration serves which database.
-Exit 1 when the configuration is invalid; an unreachable provider is reported, not fatal.
+Validates FILE (every problem at once, by its path), checks what serve needs at start, fetches each
+integration's OpenID discovery document (3 s timeout), and prints the effective configuration
+(secrets redacted), what sign-in can use at each provider (device and token endpoints, PKCE methods)
+and which integration serves which database.
+
+Start-up checks, as serve makes them:
+  token.keys_file  the file loads and has a signing key; or it is missing and serve would create it
+                   (a warning), or would refuse: its directory is missing, or state.redis is set
+  server.tls       the certificate and key files are readable and load together
+  state.redis      connects and sends PING, waiting state.redis.timeout_ms twice (at least 1 s)
+
+Exit 1 when the configuration is invalid or serve would not start with it (a missing key directory,
+unreadable TLS files, Redis refusing the password); an unreachable provider or Redis is reported,
+not fatal: serve starts without them.
 
 Options:
   -c, --config FILE   same as the FILE argument (default: $OCIENT_SSO_CONFIG)
@@ -64,7 +76,7 @@ async function checkProvider(cfg: IntegrationConfig): Promise<string> {
     return `ok (${[...parts, `${keys} signing key${keys === 1 ? "" : "s"}`].join(", ")})`;
   } catch (err) {
     if (err instanceof ProviderUnavailable)
-      return `unreachable: ${cfg.jwks_uri ?? cfg.issuer} (${unreachable(err)})`;
+      return `unreachable: ${redactUrl(cfg.jwks_uri ?? cfg.issuer)} (${unreachable(err)})`;
     if (err instanceof SsoError) return `error: ${err.message}`;
     throw err;
   }
@@ -127,7 +139,13 @@ async function run(args: string[], io: Io): Promise<number> {
   const config = await loadConfigFile(file, io.env);
   io.stdout(`${file}: configuration is valid\n\n`);
 
-  const results = await Promise.all(config.integrations.map(checkProvider));
+  const [checks, results] = await Promise.all([
+    startChecks(config),
+    Promise.all(config.integrations.map(checkProvider)),
+  ]);
+  io.stdout("Start-up checks:\n");
+  io.stdout(formatTable(["setting", "result"], checks.rows));
+  io.stdout("\n");
   io.stdout("Providers:\n");
   io.stdout(
     formatTable(
@@ -153,6 +171,9 @@ async function run(args: string[], io: Io): Promise<number> {
   io.stdout(formatTable(["database", "integration", "issuer", "granted to"], databaseRows(config)));
   io.stdout("\nEffective configuration:\n");
   io.stdout(stringify(redactSecrets(config)));
+  if (checks.errors.length > 0) {
+    throw new CliError(`${file}: serve would not start:\n${checks.errors.map((e) => `  - ${e}`).join("\n")}`);
+  }
   return 0;
 }
 

@@ -2,15 +2,17 @@
  * `ocient-sso keys generate|rotate|list`: the signing-key file (a private JWK Set, mode 0600).
  * Prints key ids and dates only, never key material.
  */
-import { access } from "node:fs/promises";
-import { loadConfigFile } from "../../config/load.js";
-import { type Config, SIGNING_ALGORITHMS } from "../../config/schema.js";
+import { access, mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { loadKeySettings } from "../../config/load.js";
+import { type KeySettings, SIGNING_ALGORITHMS } from "../../config/schema.js";
 import {
   generateStoredKey,
+  keySchedule,
   readKeyFile,
   rotateKeys,
   type StoredKey,
-  signingKeyAt,
+  secondsOf,
   writeKeyFile,
 } from "../../keys/key-file.js";
 import { CliError, type Command, helpOption, parse, UsageError, wholeNumber } from "../command.js";
@@ -37,11 +39,15 @@ Manages the private JWK Set the service signs with (written with mode 0600).
                 more (default: token.ttl_seconds of --config, else 3600, plus 300), so tokens
                 they signed keep verifying until they expire. Running services notice the
                 changed file by themselves within a few seconds
-  list          show each key's kid, algorithm, creation and retirement
+  list          show each key's kid, algorithm, creation, when it starts and stops signing,
+                when it is retired (no longer published), and its state now: staged
+                (published, signs later), signing, published (signed before; its tokens
+                still verify) or retired
 
 Options:
   -f, --file FILE            the key file (default with --config: token.keys_file)
-  -c, --config CONFIG        read keys_file, algorithm and ttl_seconds from this configuration
+  -c, --config CONFIG        read token.keys_file, algorithm, ttl_seconds and publish_lead_seconds
+                             from this configuration, and nothing else of it
       --alg ALG              ${SIGNING_ALGORITHMS.join(", ")} (default: token.algorithm, else ES256)
       --lead SECONDS         rotate: how long the new key is published before it signs
       --retire-after SECONDS how long rotated-out keys stay published
@@ -60,29 +66,25 @@ const options = {
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
-function algorithm(value: string | undefined, config: Config | undefined): string {
-  const alg = value ?? config?.token.algorithm ?? "ES256";
+function algorithm(value: string | undefined, config: KeySettings | undefined): string {
+  const alg = value ?? config?.algorithm ?? "ES256";
   if (!(SIGNING_ALGORITHMS as readonly string[]).includes(alg)) {
     throw new UsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(", ")}`);
   }
   return alg;
 }
 
-/** The service signs with the key of its algorithm that started signing last (as KeyStore picks). */
-function keyRows(keys: StoredKey[], alg: string): string[][] {
-  const now = Math.floor(Date.now() / 1000);
-  const signing = signingKeyAt(keys, alg, now);
-  return keys.map((k) => [
-    k.kid,
-    k.alg,
-    iso(k.created_at),
-    k.retire_at !== undefined
-      ? `${iso(k.retire_at)}${k === signing ? " (signing until then)" : ""}`
-      : k === signing
-        ? "- (signing)"
-        : k.signs_from !== undefined && k.signs_from > now
-          ? `- (signs from ${iso(k.signs_from)})`
-          : "- (active)",
+const at = (seconds: number | undefined) => (seconds === undefined ? "-" : iso(seconds));
+
+function keyRows(keys: StoredKey[]): string[][] {
+  return keySchedule(keys, secondsOf(Date.now)).map((k) => [
+    k.key.kid,
+    k.key.alg,
+    iso(k.key.created_at),
+    iso(k.signsFrom),
+    at(k.signsUntil),
+    at(k.retireAt),
+    k.state,
   ]);
 }
 
@@ -100,6 +102,8 @@ async function generate(file: string, alg: string, force: boolean, io: Io): Prom
     );
   }
   const key = await generateStoredKey(alg);
+  // Asked for by name: unlike serve, this command may create the directory.
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   await writeKeyFile(file, { keys: [key] });
   io.stdout(`created ${file} (mode 0600)\nkid: ${key.kid}\nalg: ${key.alg}\n`);
   return 0;
@@ -121,10 +125,15 @@ async function rotate(file: string, alg: string, retireAfter: number, lead: numb
   return 0;
 }
 
-async function list(file: string, alg: string, io: Io): Promise<number> {
+async function list(file: string, io: Io): Promise<number> {
   const content = await readKeyFile(file);
   if (!content) throw new CliError(`${file} does not exist`);
-  io.stdout(formatTable(["kid", "alg", "created", "retire_at"], keyRows(content.keys, alg)));
+  io.stdout(
+    formatTable(
+      ["kid", "alg", "created", "signs from", "signs until", "retired at", "state"],
+      keyRows(content.keys),
+    ),
+  );
   return 0;
 }
 
@@ -148,18 +157,20 @@ async function run(args: string[], io: Io): Promise<number> {
   }
   if (action !== "rotate" && values.lead !== undefined) throw new UsageError("--lead applies to rotate only");
   if (action !== "generate" && values.force) throw new UsageError("--force applies to generate only");
-  const config = values.config ? await loadConfigFile(values.config, io.env) : undefined;
-  const file = values.file ?? config?.token.keys_file;
+  const config = values.config ? await loadKeySettings(values.config, io.env) : undefined;
+  const file = values.file ?? config?.keys_file;
   if (!file) throw new UsageError("--file FILE (or --config CONFIG) is required");
 
+  if (action === "list") {
+    if (values.alg !== undefined) throw new UsageError("--alg applies to generate and rotate only");
+    return list(file, io);
+  }
   const alg = algorithm(values.alg, config);
-  if (action === "list") return list(file, alg, io);
   if (action === "generate") return generate(file, alg, values.force ?? false, io);
   const retireAfter =
     wholeNumber(values["retire-after"], "--retire-after") ??
-    (config?.token.ttl_seconds ?? DEFAULT_TTL_SECONDS) + RETIRE_MARGIN_SECONDS;
-  const lead =
-    wholeNumber(values.lead, "--lead") ?? config?.token.publish_lead_seconds ?? DEFAULT_LEAD_SECONDS;
+    (config?.ttl_seconds ?? DEFAULT_TTL_SECONDS) + RETIRE_MARGIN_SECONDS;
+  const lead = wholeNumber(values.lead, "--lead") ?? config?.publish_lead_seconds ?? DEFAULT_LEAD_SECONDS;
   return rotate(file, alg, retireAfter, lead, io);
 }
 

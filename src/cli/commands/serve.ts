@@ -6,12 +6,13 @@
 import { availableParallelism } from "node:os";
 import { ConfigError, configPathFrom, loadConfigFile } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
-import { KeyStore } from "../../keys/key-store.js";
+import { KeyStore, missingKeyFileAtStart } from "../../keys/key-store.js";
 import { isClusterWorker, shareMetricsWithPrimary, superviseWorkers } from "../../server/cluster.js";
 import { createLogger } from "../../server/logger.js";
 import { createMetrics } from "../../server/metrics.js";
-import { startServer } from "../../server/serve.js";
+import { logCreatedKeyFile, startServer } from "../../server/serve.js";
 import { describeThreadpool, workerThreadpoolEnv } from "../../server/threadpool.js";
+import { loadTlsFiles } from "../../server/tls-files.js";
 import { CliError, type Command, helpOption, parse, UsageError } from "../command.js";
 import { type Io, logSink, untilStopped } from "../io.js";
 
@@ -31,9 +32,9 @@ Signals:
   SIGHUP              re-read FILE; an invalid file is logged and the running configuration kept
 
 Environment:
-  UV_THREADPOOL_SIZE  threads that check and make signatures, read once at process start (libuv's
-                      default is 4); one per core the event loop leaves free is fastest, which the
-                      start-up log line recommends, and which workers get unless it is set
+  UV_THREADPOOL_SIZE  threads that check and make signatures, read once at process start; unset,
+                      the executable sets one per core the event loop leaves free (the fastest),
+                      and the primary one per core each worker's event loop leaves free
 `;
 
 /** Settings fixed when the server was created: a reload cannot change them. */
@@ -69,8 +70,16 @@ async function run(args: string[], io: Io): Promise<number> {
   let config = await loadConfigFile(file, io.env);
   const logger = createLogger(config.server.log_level, logSink(io));
   if (config.server.workers > 1 && !isClusterWorker()) {
+    // Checked first, as a worker would, so a failing start creates no key file.
+    if (config.server.tls) await loadTlsFiles(config.server.tls);
     // Created once here, so workers never race to create the key file.
-    await KeyStore.open(config.token.keys_file, config.token.algorithm);
+    const { token } = config;
+    const { store, created } = await KeyStore.open(
+      token.keys_file,
+      token.algorithm,
+      missingKeyFileAtStart(config),
+    );
+    if (created) logCreatedKeyFile(logger, token.keys_file, store.signer.kid);
     const { workers } = config.server;
     // A worker's pool is sized by its environment at start.
     const env = workerThreadpoolEnv(io.env, availableParallelism(), workers);
