@@ -16,10 +16,16 @@ import {
   PUBLISHED_DOCUMENT_PATH,
   PUBLISHED_PAGE_PATH,
 } from "./lib/doc-page.js";
+import { parsePublished } from "./lib/upstream.js";
+import { isObject, type JsonObject } from "./lib/walk-schemas.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Writes the published files under `root`; returns one line per file written. */
+/**
+ * Writes the published files under `root`; returns one line per file written. Each file is read as
+ * generation will read it first, so a file it cannot read (not JSON, not YAML, not an OpenAPI document)
+ * is refused, naming it, before anything is written.
+ */
 export function importPublished(root: string, page: string, document?: string): string[] {
   const pageBytes = readFileSync(page);
   const block = extractSpecBlock(pageBytes);
@@ -28,6 +34,20 @@ export function importPublished(root: string, page: string, document?: string): 
     [PAGE_SPEC_PATH, block],
   ];
   if (document !== undefined) written.push([PUBLISHED_DOCUMENT_PATH, readFileSync(document)]);
+  for (const [target, bytes] of written.slice(1)) {
+    const source = target === PAGE_SPEC_PATH ? `${page} (its yaml block)` : document;
+    let parsed: JsonObject;
+    try {
+      parsed = parsePublished(bytes.toString("utf8"), target);
+    } catch (err) {
+      throw new Error(`${source}: ${(err as Error).message}; nothing was written`);
+    }
+    if (typeof parsed.openapi !== "string" || !isObject(parsed.paths)) {
+      throw new Error(
+        `${source}: ${target} would hold no OpenAPI document (no \`openapi\` or \`paths\`); nothing was written`,
+      );
+    }
+  }
   return written.map(([target, bytes]) => {
     mkdirSync(path.dirname(path.join(root, target)), { recursive: true });
     writeFileSync(path.join(root, target), bytes);

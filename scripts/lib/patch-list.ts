@@ -15,7 +15,7 @@ export function renderPatchList(header: string, patches: readonly Patch[]): stri
 # The spec patches
 
 \`npm run generate\` applies these ${patches.length} patches to Ocient's published document, in this order
-(\`PATCHES\` in \`scripts/fix-spec.ts\`; each in \`scripts/patches/\`). Each declares the spots it overrides and
+(\`patchesFor\` in \`scripts/fix-spec.ts\`; each in \`scripts/patches/\`). Each declares the spots it overrides and
 what upstream says there today; see [regenerating.md](regenerating.md).
 
 ${items.join("\n")}

@@ -83,27 +83,51 @@ export interface PatchReport {
 export const DEFAULT_REMEDY =
   "drop this override to serve what upstream now says, or widen it to expect that, once the service does what the document will then say";
 
-/** The value at `at`, or undefined when a step is missing. */
+/**
+ * The value at `at`, or undefined when a step is missing. A local `$ref` met on the way, or at the end, is
+ * followed: a schema upstream moves behind a `$ref` means what it meant inline.
+ */
 export function valueAt(root: unknown, at: readonly string[]): unknown {
-  let node = root;
+  let node = resolveRef(root, root);
   for (const key of at) {
     if (!isObject(node) && !Array.isArray(node)) return undefined;
-    node = (node as Record<string, unknown>)[key];
+    node = resolveRef(root, (node as Record<string, unknown>)[key]);
   }
   return node;
 }
 
-/** Sets (or, for undefined, deletes) the value at `at`, creating objects on the way. */
+/**
+ * Sets (or, for undefined, deletes) the value at `at`, creating objects on the way. A local `$ref` on the
+ * way is followed, so the edit lands in the component it names (and every operation using it).
+ */
 export function setAt(root: JsonObject, at: readonly string[], value: unknown): void {
   let node: JsonObject = root;
   for (const key of at.slice(0, -1)) {
     // A list (such as `parameters`) is walked by index, never replaced by an object.
     if (!isObject(node[key]) && !Array.isArray(node[key])) node[key] = {};
-    node = node[key] as JsonObject;
+    node = resolveRef(root, node[key]) as JsonObject;
   }
   const last = at[at.length - 1] as string;
   if (value === undefined) delete node[last];
   else node[last] = structuredClone(value);
+}
+
+/** What a local `$ref` (`#/components/schemas/X`) names, followed to the end; anything else as it is. */
+export function resolveRef(root: unknown, node: unknown): unknown {
+  const seen = new Set<string>();
+  while (isObject(node) && typeof node.$ref === "string" && node.$ref.startsWith("#/")) {
+    if (seen.has(node.$ref)) return node;
+    seen.add(node.$ref);
+    let target: unknown = root;
+    for (const step of node.$ref.slice(2).split("/")) {
+      const key = decodeURIComponent(step).replaceAll("~1", "/").replaceAll("~0", "~");
+      target =
+        isObject(target) || Array.isArray(target) ? (target as Record<string, unknown>)[key] : undefined;
+    }
+    if (target === undefined) return node;
+    node = target;
+  }
+  return node;
 }
 
 /** Applies overrides checked beforehand; returns one line per spot. */

@@ -8,6 +8,7 @@
  * validate against it), and renders the list the server reads (`generated/request-keys.ts`).
  */
 import { operationsOf } from "./operations.js";
+import { resolveRef } from "./patch.js";
 import { formatLocation, isObject, type JsonObject } from "./walk-schemas.js";
 
 export interface PublishedKey {
@@ -31,10 +32,11 @@ export function publishedKeysOf(
   const keys: PublishedKey[] = [];
   for (const { path, method, route, operationId = "", operation } of operationsOf(published)) {
     if (!served(operationId)) continue;
-    const content = isObject(operation.requestBody) ? operation.requestBody.content : undefined;
+    const body = resolveRef(published, operation.requestBody);
+    const content = isObject(body) ? body.content : undefined;
     if (!isObject(content)) continue;
     for (const [media, entry] of Object.entries(content)) {
-      const schema = isObject(entry) ? entry.schema : undefined;
+      const schema = isObject(entry) ? resolveRef(published, entry.schema) : undefined;
       if (!isObject(schema)) continue;
       const at = ["paths", path, method, "requestBody", "content", media, "schema"];
       const nested = nestedWhitespaceKey(schema, at, true);
@@ -44,8 +46,8 @@ export function publishedKeysOf(
             "src/server/normalize-request.ts renames top-level keys only: extend it (and this check) first",
         );
       }
-      const properties = isObject(schema.properties) ? schema.properties : {};
-      for (const published of Object.keys(properties)) {
+      const properties = resolveRef(published, schema.properties);
+      for (const published of Object.keys(isObject(properties) ? properties : {})) {
         const key = published.trim();
         if (key === published) continue;
         if (!keys.some((k) => k.operationId === operationId && k.key === key)) {
@@ -89,22 +91,20 @@ function nestedWhitespaceKey(schema: unknown, at: readonly string[], top: boolea
 
 /**
  * Describes each published spelling in the served (fixed) document, as a deprecated property the
- * service accepts: a required property gets a sibling `oneOf` branch that requires the published
- * spelling instead; an optional one gets the spelling beside it, never both. Edits `document` in place;
- * returns one line per edit. The typed client is generated from the document before this step.
+ * service accepts: a schema requiring one of them gets a sibling `oneOf` branch with every published
+ * spelling of its operation instead (as a client generated from the published document sends them);
+ * an optional one in a schema requiring none gets the spelling beside it, never both. Edits `document`
+ * in place; returns one line per edit. The typed client is generated from the document before this step.
  */
 export function describePublishedKeys(document: JsonObject, keys: readonly PublishedKey[]): string[] {
   const fixed: string[] = [];
-  for (const published of keys) {
-    const found = operationsOf(document).find(
-      ({ operation }) => operation.operationId === published.operationId,
-    );
+  for (const operationId of new Set(keys.map((k) => k.operationId))) {
+    const group = keys.filter((k) => k.operationId === operationId);
+    const found = operationsOf(document).find(({ operation }) => operation.operationId === operationId);
     if (found === undefined) continue;
     const content = isObject(found.operation.requestBody) ? found.operation.requestBody.content : undefined;
     for (const entry of Object.values(isObject(content) ? content : {})) {
-      if (isObject(entry) && isObject(entry.schema)) {
-        describeIn(document, entry, "schema", published, fixed);
-      }
+      if (isObject(entry) && isObject(entry.schema)) describeIn(document, entry, "schema", group, fixed);
     }
   }
   return fixed;
@@ -112,90 +112,103 @@ export function describePublishedKeys(document: JsonObject, keys: readonly Publi
 
 const REF_PREFIX = "#/components/schemas/";
 
+/** The schema `node` names (through a local `$ref`), and that component's name. */
+function named(document: JsonObject, node: JsonObject): { schema: unknown; name?: string } {
+  const ref = typeof node.$ref === "string" && node.$ref.startsWith(REF_PREFIX) ? node.$ref : undefined;
+  if (ref === undefined) return { schema: node };
+  const name = ref.slice(REF_PREFIX.length);
+  const schemas =
+    isObject(document.components) && isObject(document.components.schemas) ? document.components.schemas : {};
+  return { schema: schemas[name], name };
+}
+
+/** The keys of `group` that `schema` has as allowed properties. */
+function present(schema: JsonObject, group: readonly PublishedKey[]): PublishedKey[] {
+  const properties = isObject(schema.properties) ? schema.properties : {};
+  return group.filter((k) => isObject(properties[k.key]) && !isForbidden(properties[k.key] as JsonObject));
+}
+
 function describeIn(
   document: JsonObject,
   holder: JsonObject | unknown[],
   slot: string | number,
-  published: PublishedKey,
+  group: readonly PublishedKey[],
   fixed: string[],
 ): void {
   const node = (holder as Record<string | number, unknown>)[slot];
   if (!isObject(node)) return;
-  const ref = typeof node.$ref === "string" && node.$ref.startsWith(REF_PREFIX) ? node.$ref : undefined;
-  const name = ref?.slice(REF_PREFIX.length);
-  const schemas =
-    isObject(document.components) && isObject(document.components.schemas) ? document.components.schemas : {};
-  const schema = name === undefined ? node : schemas[name];
+  const { schema, name } = named(document, node);
   if (!isObject(schema)) return;
   if (Array.isArray(schema.oneOf)) {
     const branches = schema.oneOf;
     for (let i = branches.length - 1; i >= 0; i--) {
-      const added = aliasBranch(document, branches[i], published);
+      const added = aliasBranch(document, branches[i], group);
       if (added !== undefined) {
         branches.splice(i + 1, 0, added.schema);
         fixed.push(`${added.line} in ${name ?? "the request body"}.oneOf`);
-      } else describeIn(document, branches, i, published, fixed);
+      } else describeIn(document, branches, i, group, fixed);
     }
     return;
   }
-  const properties = isObject(schema.properties) ? schema.properties : undefined;
-  const property = properties?.[published.key];
-  if (properties === undefined || !isObject(property) || isForbidden(property)) return;
-  const required = Array.isArray(schema.required) && schema.required.includes(published.key);
-  if (required) {
-    const added = aliasBranch(document, node, published);
-    if (added === undefined) return;
+  const added = aliasBranch(document, node, group);
+  if (added !== undefined) {
     (holder as Record<string | number, unknown>)[slot] = { oneOf: [node, added.schema] };
     fixed.push(added.line);
     return;
   }
-  properties[published.published] = deprecatedAlias(property, published);
-  const both = { required: [published.key, published.published] };
-  if ("not" in schema) schema.allOf = [...(Array.isArray(schema.allOf) ? schema.allOf : []), { not: both }];
-  else schema.not = both;
-  fixed.push(
-    `described ${JSON.stringify(published.published)} beside ${published.key} in ${name ?? published.route}, never both`,
-  );
+  const properties = schema.properties as JsonObject;
+  for (const published of present(schema, group)) {
+    properties[published.published] = deprecatedAlias(properties[published.key] as JsonObject, published);
+    const both = { not: { required: [published.key, published.published] } };
+    if ("not" in schema) schema.allOf = [...(Array.isArray(schema.allOf) ? schema.allOf : []), both];
+    else schema.not = both.not;
+    fixed.push(
+      `described ${JSON.stringify(published.published)} beside ${published.key} in ${name ?? published.route}, never both`,
+    );
+  }
 }
 
-/** A sibling branch requiring the published spelling, when `branch` requires the key; else undefined. */
+/**
+ * A sibling branch with every published spelling of `group` that `branch` has, when `branch` requires at
+ * least one of those keys; else undefined.
+ */
 function aliasBranch(
   document: JsonObject,
   branch: unknown,
-  published: PublishedKey,
+  group: readonly PublishedKey[],
 ): { schema: JsonObject; line: string } | undefined {
   if (!isObject(branch)) return undefined;
-  const ref = typeof branch.$ref === "string" && branch.$ref.startsWith(REF_PREFIX) ? branch.$ref : undefined;
-  const name = ref?.slice(REF_PREFIX.length);
-  const components = isObject(document.components) ? document.components : undefined;
-  const schemas = components && isObject(components.schemas) ? components.schemas : undefined;
-  const schema = name === undefined ? branch : schemas?.[name];
-  if (!isObject(schema) || !Array.isArray(schema.required) || !schema.required.includes(published.key)) {
-    return undefined;
-  }
-  const properties = isObject(schema.properties) ? schema.properties : {};
-  const property = properties[published.key];
-  if (!isObject(property) || isForbidden(property)) return undefined;
+  const { schema, name } = named(document, branch);
+  if (!isObject(schema) || !Array.isArray(schema.required)) return undefined;
+  const required = schema.required;
+  const spelled = present(schema, group);
+  if (!spelled.some((k) => required.includes(k.key))) return undefined;
+  const published = new Map(spelled.map((k) => [k.key, k]));
+  const properties = schema.properties as JsonObject;
+  const spellings = spelled.map((k) => JSON.stringify(k.published)).join(", ");
+  const sent = spelled.map((k) => `\`${k.key}\` sent under its published key ${JSON.stringify(k.published)}`);
   const alias: JsonObject = {
     ...schema,
-    description: `Deprecated: as ${name ?? "the branch before"}, with \`${published.key}\` sent under its published key ${JSON.stringify(published.published)}. Send \`${published.key}\`.`,
+    description: `Deprecated: as ${name ?? "the branch before"}, with ${sent.join(" and ")}. Send ${spelled.map((k) => `\`${k.key}\``).join(" and ")}.`,
     deprecated: true,
-    required: schema.required.map((key) => (key === published.key ? published.published : key)),
+    required: required.map((key) => published.get(key as string)?.published ?? key),
     properties: Object.fromEntries(
-      Object.entries(properties).flatMap(([key, value]) =>
-        key === published.key
-          ? [
-              [published.published, deprecatedAlias(property, published)],
-              [
-                key,
-                { not: {}, description: `Not allowed together with ${JSON.stringify(published.published)}.` },
-              ],
-            ]
-          : [[key, value]],
-      ),
+      Object.entries(properties).flatMap(([key, value]) => {
+        const spelling = published.get(key);
+        if (spelling === undefined) return [[key, value]];
+        return [
+          [spelling.published, deprecatedAlias(value as JsonObject, spelling)],
+          [key, { not: {}, description: `Not allowed together with ${JSON.stringify(spelling.published)}.` }],
+        ];
+      }),
     ),
   };
-  const line = `described ${JSON.stringify(published.published)} as a deprecated branch of ${published.route}`;
+  const route = spelled[0]?.route ?? "";
+  const line = `described ${spellings} as a deprecated branch of ${route}`;
+  const schemas =
+    isObject(document.components) && isObject(document.components.schemas)
+      ? document.components.schemas
+      : undefined;
   if (name === undefined || schemas === undefined) return { schema: alias, line };
   const aliasName = `${name}AsPublished`;
   if (aliasName in schemas) throw new Error(`components.schemas.${aliasName} already exists`);
@@ -232,9 +245,10 @@ export function renderRequestKeys(header: string, keys: readonly PublishedKey[])
   return `// ${header}
 
 /**
- * Request body properties whose published key has surrounding whitespace, by operationId. The server
- * accepts a request key that is one of these names once its surrounding whitespace is removed, whatever
- * that whitespace is; two keys that name the same property are refused. As published:
+ * Request body properties whose published key has surrounding whitespace, by operationId, as decided in
+ * PUBLISHED_SPELLINGS (scripts/fix-spec.ts). The server accepts a request key that is one of these names
+ * once its surrounding whitespace is removed, whatever that whitespace is; two keys that name the same
+ * property are refused. As published:
 ${published || " *   (none)"}
  */
 export const whitespaceKeys: Readonly<Record<string, readonly string[]>> = {

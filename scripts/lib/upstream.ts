@@ -23,10 +23,19 @@ export function loadPublished(root: string, file: string): JsonObject {
   } catch (err) {
     throw new Error(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  text = text.replace(/^\uFEFF/, "").replaceAll("\r\n", "\n");
+  return parsePublished(text, file);
+}
+
+/**
+ * The text of a published file, parsed as `file`'s extension says (JSON, else YAML), the way generation
+ * reads it: a leading BOM is dropped, and CRLF line endings read as LF. Throws naming `file` when it is
+ * not an object of that format.
+ */
+export function parsePublished(text: string, file: string): JsonObject {
+  const clean = text.replace(/^\uFEFF/, "").replaceAll("\r\n", "\n");
   let document: unknown;
   try {
-    document = file.endsWith(".json") ? JSON.parse(text) : parse(text);
+    document = file.endsWith(".json") ? JSON.parse(clean) : parse(clean);
   } catch (err) {
     throw new Error(
       `${file}: not valid ${file.endsWith(".json") ? "JSON" : "YAML"} (${(err as Error).message})`,

@@ -40,6 +40,19 @@ export function classify(
       ...Object.entries(served).filter(([, r]) => r === route),
       ...Object.entries(notServed).filter(([, entry]) => entry.route === route),
     ].map(([id]) => id);
+  // An operationId names one operation (OpenAPI); two with one id are upstream's mistake, not a move.
+  const duplicated = new Set<string>();
+  for (const id of new Set(ops.map((op) => op.operationId))) {
+    const routes = ops.filter((op) => id !== undefined && op.operationId === id).map((op) => op.route);
+    if (id === undefined || routes.length < 2) continue;
+    duplicated.add(id);
+    fail(
+      routes.join(", "),
+      `operationId ${id} names ${routes.length} operations: ${routes.join(", ")}`,
+      "each operationId naming one operation",
+      `ask upstream which operation ${id} is; until then, pin the published files of the last release (git checkout openapi/)`,
+    );
+  }
   const classes = ops.map((op): Classification => {
     const id = op.operationId ?? "";
     const isServed = Object.hasOwn(served, id);
@@ -53,7 +66,7 @@ export function classify(
       );
     }
     const route = isServed ? served[id] : listed?.route;
-    if (route !== undefined && route !== op.route) {
+    if (route !== undefined && route !== op.route && !duplicated.has(id)) {
       fail(
         op.route,
         `${id} at ${op.route}`,

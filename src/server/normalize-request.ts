@@ -3,7 +3,7 @@
  * whitespace. The published document spells some keys with whitespace (`"access_token\t"`), and clients
  * generated from it send that key, or what their generator made of it (openapi-typescript-codegen writes
  * the TAB as four spaces). For every property whose published key needed the fix (generated/request-keys.ts,
- * derived from the published document), such a key is accepted as the property. Two keys naming the same
+ * as PUBLISHED_SPELLINGS in scripts/fix-spec.ts decides), such a key is accepted as the property. Two keys naming the same
  * property are refused, never merged. The exactly-one-token rule is checked here too, for a clearer
  * reason than a schema's `oneOf` failure gives.
  */

@@ -1,18 +1,23 @@
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyPatches, PATCHES } from "../../scripts/fix-spec.js";
+import {
+  applyPatches,
+  NOT_SERVED_OPERATIONS,
+  PATCHES,
+  REQUEST_PROPERTIES,
+  SERVED_OPERATIONS,
+} from "../../scripts/fix-spec.js";
 import { ROOT } from "../../scripts/generate.js";
 import { PUBLISHED_DOCUMENT_PATH } from "../../scripts/lib/doc-page.js";
 import { type Patch, runPatches } from "../../scripts/lib/patch.js";
+import { loadPublished } from "../../scripts/lib/upstream.js";
 import type { JsonObject } from "../../scripts/lib/walk-schemas.js";
 import { normalizePropertyKeys } from "../../scripts/patches/property-keys.js";
+import { requestProperties } from "../../scripts/patches/request-properties.js";
 import { exactlyOneToken } from "../../scripts/patches/sso-token.js";
 
-const text = readFileSync(path.join(ROOT, PUBLISHED_DOCUMENT_PATH), "utf8");
-const loadUpstream = (): JsonObject => JSON.parse(text);
+/** Read as generation reads it, so a new release's BOM or line endings change nothing here. */
+const loadUpstream = (): JsonObject => loadPublished(ROOT, PUBLISHED_DOCUMENT_PATH);
 const run = (document: JsonObject, ...patches: Patch[]) => runPatches(document, patches);
-const REQUEST = "paths./v1/sso_token.post.requestBody.content.application/json.schema";
 
 describe("patches", () => {
   it("each has a name and a reason", () => {
@@ -34,7 +39,10 @@ describe("patches", () => {
         /^fixed key "sso_callback_path\\t" -> "sso_callback_path" at paths\.\/v1\/sso_authentication\./,
       ],
     ],
-    ["not-served-operations", [/^removed 9 operations not served: GET \/v1\/execute\/\{database\}, /]],
+    [
+      "not-served-operations",
+      [new RegExp(`^removed ${Object.keys(NOT_SERVED_OPERATIONS).length} operations not served: `)],
+    ],
     [
       "local-servers",
       [
@@ -98,38 +106,43 @@ describe("patches", () => {
 });
 
 describe("exactly-one-token", () => {
+  /** A property no release has: what upstream adds here. */
+  const ADDED = "added_upstream";
   const withClientId = (): JsonObject => {
     const document = loadUpstream();
     const sso = (document.paths as JsonObject)["/v1/sso_token"] as { post: { requestBody: JsonObject } };
     const schema = (sso.post.requestBody.content as Record<string, { schema: { properties: JsonObject } }>)[
       "application/json"
     ]?.schema;
-    if (schema)
-      schema.properties.client_id = { type: "string", maxLength: 64, description: "upstream's words" };
+    if (schema) schema.properties[ADDED] = { type: "string", maxLength: 64, description: "upstream's words" };
     return document;
   };
 
+  const properties = (reads: readonly string[]) =>
+    requestProperties(SERVED_OPERATIONS, { ...REQUEST_PROPERTIES, postOcientHttpQueryApiSsoToken: reads });
+
   it("finds a request property the exchange does not read, with what upstream now lists", () => {
-    const { findings } = run(withClientId(), normalizePropertyKeys, exactlyOneToken());
+    const reads = REQUEST_PROPERTIES.postOcientHttpQueryApiSsoToken ?? [];
+    const { findings } = run(withClientId(), normalizePropertyKeys, properties(reads), exactlyOneToken());
     expect(findings).toEqual([
       expect.objectContaining({
-        patch: "exactly-one-token",
-        at: `${REQUEST}.properties`,
-        says: "the properties [database, id_token, access_token, client_id]",
-        expected: "the properties the exchange reads: [database, id_token, access_token]",
-        remedy: expect.stringContaining("`reads`"),
+        patch: "request-properties",
+        at: "POST /v1/sso_token",
+        says: `postOcientHttpQueryApiSsoToken request properties [${[...reads, ADDED].join(", ")}]: upstream adds ${ADDED}`,
+        expected: `the properties its handler is written against: [${reads.join(", ")}]`,
+        remedy: expect.stringContaining("REQUEST_PROPERTIES.postOcientHttpQueryApiSsoToken"),
       }),
     ]);
   });
 
-  it("serves a property, once listed in `reads`, as upstream describes it, in both branches", () => {
+  it("serves a property, once listed in REQUEST_PROPERTIES, as upstream describes it, in both branches", () => {
     const document = withClientId();
-    const reads = ["database", "id_token", "access_token", "client_id"];
-    const { findings } = run(document, normalizePropertyKeys, exactlyOneToken(reads));
+    const reads = [...(REQUEST_PROPERTIES.postOcientHttpQueryApiSsoToken ?? []), ADDED];
+    const { findings } = run(document, normalizePropertyKeys, properties(reads), exactlyOneToken());
     expect(findings).toEqual([]);
     const schemas = (document.components as { schemas: Record<string, { properties: JsonObject }> }).schemas;
     for (const name of ["SsoTokenRequestWithIdToken", "SsoTokenRequestWithAccessToken"]) {
-      expect(schemas[name]?.properties.client_id).toEqual({
+      expect(schemas[name]?.properties[ADDED]).toEqual({
         type: "string",
         maxLength: 64,
         description: "upstream's words",

@@ -11,9 +11,11 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { PUBLISHED_SPELLINGS, REQUEST_PROPERTIES } from "../../scripts/fix-spec.js";
 import { generate, ROOT } from "../../scripts/generate.js";
 import { PAGE_SPEC_PATH, PUBLISHED_DOCUMENT_PATH } from "../../scripts/lib/doc-page.js";
 import { type Finding, GenerationFailed } from "../../scripts/lib/patch.js";
+import { loadPublished } from "../../scripts/lib/upstream.js";
 import type { JsonObject } from "../../scripts/lib/walk-schemas.js";
 import { trimRequestKeys } from "../../src/server/normalize-request.js";
 
@@ -60,7 +62,7 @@ type Upstream = JsonObject & { paths: Record<string, Record<string, Operation>> 
 function upstreamChanged(edit: (document: Upstream) => void, { page = true } = {}): string {
   const root = copyOfRepository();
   const file = path.join(root, PUBLISHED_DOCUMENT_PATH);
-  const document = JSON.parse(readFileSync(file, "utf8")) as Upstream;
+  const document = loadPublished(root, PUBLISHED_DOCUMENT_PATH) as Upstream;
   edit(document);
   writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
   if (page) {
@@ -91,6 +93,14 @@ async function findingsOf(root: string): Promise<Finding[]> {
   return [...(failed as GenerationFailed).findings];
 }
 
+/** A property no release has: what upstream adds in these cases. */
+const ADDED = "added_upstream";
+/** The reads of sso_token decided today. */
+const reads = REQUEST_PROPERTIES.postOcientHttpQueryApiSsoToken ?? [];
+/** The property named `name` once trimmed, whichever spelling this release publishes. */
+const propertyNamed = (properties: JsonObject, name: string) =>
+  Object.entries(properties).find(([key]) => key.trim() === name)?.[1];
+
 const served = (files: Map<string, string>) => JSON.parse(files.get("generated/openapi.json") ?? "{}");
 const REQUEST = "paths./v1/sso_token.post.requestBody.content.application/json.schema";
 
@@ -107,29 +117,56 @@ describe("a maintainer regenerates after an upstream release", () => {
   ])("the files arrive with %s: the same generation", async (_, recode) => {
     const root = copyOfRepository();
     for (const file of [PUBLISHED_DOCUMENT_PATH, PAGE_SPEC_PATH]) {
-      writeFileSync(path.join(root, file), recode(readFileSync(path.join(root, file), "utf8")));
+      // Recoded from the text as generation reads it, whatever bytes this release arrived with.
+      const text = readFileSync(path.join(root, file), "utf8")
+        .replace(/^\uFEFF/, "")
+        .replaceAll("\r\n", "\n");
+      writeFileSync(path.join(root, file), recode(text));
     }
     const files = await generate({ root });
     for (const file of GENERATED) expect(files.get(file), file).toBe(committed(file));
   });
 
-  it("upstream fixes a quirk: the published spelling is neither aliased nor described any more", async () => {
-    const root = upstreamChanged((d) => {
+  /** Upstream's next release spells sso_token's access token key without the TAB. */
+  const fixedAccessToken = () =>
+    upstreamChanged((d) => {
       const schema = requestSchema(ssoToken(d));
       schema.properties = Object.fromEntries(
         Object.entries(schema.properties).map(([key, value]) => [key.trim(), value]),
       );
     });
+
+  it("upstream fixes one quirk only: a finding naming it, since the server would stop accepting the old spelling", async () => {
+    expect(await findingsOf(fixedAccessToken())).toEqual([
+      {
+        patch: "published-spellings",
+        at: 'POST /v1/sso_token "access_token\\t"',
+        says: 'POST /v1/sso_token now spells access_token without whitespace (upstream fixed "access_token\\t")',
+        expected: expect.stringContaining("PUBLISHED_SPELLINGS.postOcientHttpQueryApiSsoToken"),
+        remedy: expect.stringMatching(
+          /keep accepting it by writing "access_token\\t": \{ kept: "why" \}.*or stop/,
+        ),
+      },
+    ]);
+  });
+
+  it("upstream fixes a quirk and the maintainer keeps the old spelling: still read and described", async () => {
+    const kept = { "access_token\t": { kept: "clients generated from 1.0.0" } } as const;
+    const spellings = { ...PUBLISHED_SPELLINGS, postOcientHttpQueryApiSsoToken: kept };
+    const files = await generate({ root: fixedAccessToken(), decisions: { spellings } });
+    expect(files.get("generated/request-keys.ts")).toBe(committed("generated/request-keys.ts"));
+    expect(files.get("generated/openapi.json")).toBe(committed("generated/openapi.json"));
+  });
+
+  it("upstream fixes a quirk and the maintainer stops accepting it: neither read nor described", async () => {
+    const { postOcientHttpQueryApiSsoToken: _, ...spellings } = PUBLISHED_SPELLINGS;
     const lines: string[] = [];
-    const files = await generate({ root, log: (line) => lines.push(line) });
+    const root = fixedAccessToken();
+    const files = await generate({ root, decisions: { spellings }, log: (line) => lines.push(line) });
     expect(files.get("generated/request-keys.ts")).not.toContain("postOcientHttpQueryApiSsoToken");
     expect(files.get("generated/openapi.json")).not.toContain("AsPublished");
     // The typed client is what it was: it never had the published spelling.
     expect(files.get("generated/types.ts")).toBe(committed("generated/types.ts"));
-    // The same rule still fixes the whole document's other quirk.
-    expect(lines.find((l) => l.startsWith("🩹 normalize-property-keys"))).toMatch(
-      /^[^;]*sso_callback_path[^;]*$/,
-    );
     expect(lines).toContainEqual(
       expect.stringMatching(/✔ served +POST \/v1\/sso_token .*\(changed upstream\)$/),
     );
@@ -137,18 +174,38 @@ describe("a maintainer regenerates after an upstream release", () => {
 
   it("upstream adds a request property to sso_token: a finding until the exchange reads it", async () => {
     const root = upstreamChanged((d) => {
-      requestSchema(ssoToken(d)).properties.client_id = { type: "string" };
+      requestSchema(ssoToken(d)).properties[ADDED] = { type: "string" };
     });
     expect(await findingsOf(root)).toEqual([
       {
-        patch: "exactly-one-token",
-        at: `${REQUEST}.properties`,
-        says: "the properties [database, id_token, access_token, client_id]",
-        expected: "the properties the exchange reads: [database, id_token, access_token]",
+        patch: "request-properties",
+        at: "POST /v1/sso_token",
+        says: `postOcientHttpQueryApiSsoToken request properties [${[...reads, ADDED].join(", ")}]: upstream adds ${ADDED}`,
+        expected: `the properties its handler is written against: [${reads.join(", ")}]`,
         remedy: expect.stringMatching(
-          /make the exchange read what upstream now lists, then list it in .*`reads`/,
+          /make the handler of postOcientHttpQueryApiSsoToken read what upstream now lists/,
         ),
       },
+    ]);
+  });
+
+  it("upstream renames a request property of another served operation: a finding naming both", async () => {
+    const root = upstreamChanged((d) => {
+      const schema = requestSchema(d.paths["/v1/sso_authentication"]?.post as Operation);
+      schema.properties = Object.fromEntries(
+        Object.entries(schema.properties).map(([key, value]) => [
+          key === "do_redirect" ? "redirect" : key,
+          value,
+        ]),
+      );
+    });
+    expect(await findingsOf(root)).toEqual([
+      expect.objectContaining({
+        patch: "request-properties",
+        at: "POST /v1/sso_authentication",
+        says: expect.stringContaining("upstream adds redirect and drops do_redirect"),
+        remedy: expect.stringContaining("REQUEST_PROPERTIES.postOcientHttpQueryApiSsoAuthentication"),
+      }),
     ]);
   });
 
@@ -172,20 +229,20 @@ describe("a maintainer regenerates after an upstream release", () => {
   it("upstream adds a response property and a response limit: both are served as upstream says", async () => {
     const root = upstreamChanged((d) => {
       const schema = responseSchema(ssoToken(d));
-      schema.properties.username = { type: "string", description: "The mapped user." };
-      (schema.properties.database as JsonObject).maxLength = 128;
+      schema.properties[ADDED] = { type: "string", description: "The mapped user." };
+      (propertyNamed(schema.properties, "database") as JsonObject).maxLength = 128;
     });
     const files = await generate({ root });
     const response = served(files).components.schemas.SsoTokenResponse;
-    expect(response.properties.username).toEqual({ type: "string", description: "The mapped user." });
+    expect(response.properties[ADDED]).toEqual({ type: "string", description: "The mapped user." });
     expect(response.properties.database.maxLength).toBe(128);
-    expect(response.required).not.toContain("username");
-    expect(files.get("generated/types.ts")).toMatch(/username\?: string;/);
+    expect(response.required).not.toContain(ADDED);
+    expect(files.get("generated/types.ts")).toContain(`${ADDED}?: string;`);
   });
 
   it("upstream adds a limit that a patch overrides: a finding at that spot", async () => {
     const root = upstreamChanged((d) => {
-      (requestSchema(ssoToken(d)).properties.database as JsonObject).maxLength = 64;
+      (propertyNamed(requestSchema(ssoToken(d)).properties, "database") as JsonObject).maxLength = 64;
     });
     expect(await findingsOf(root)).toEqual([
       {
@@ -232,6 +289,41 @@ describe("a maintainer regenerates after an upstream release", () => {
     ]);
   });
 
+  it("upstream gives two operations one operationId: named as a duplicate, not as a move", async () => {
+    const root = upstreamChanged(
+      (d) => {
+        d.paths["/v1/about"] = { get: structuredClone(d.paths["/v1/info"]?.get) } as never;
+      },
+      { page: false },
+    );
+    expect(await findingsOf(root)).toEqual([
+      {
+        patch: "not-served-operations",
+        at: "GET /v1/info, GET /v1/about",
+        says: "operationId getOcientHttpQueryApiInfo names 2 operations: GET /v1/info, GET /v1/about",
+        expected: "each operationId naming one operation",
+        remedy: expect.stringContaining("ask upstream which operation getOcientHttpQueryApiInfo is"),
+      },
+    ]);
+  });
+
+  it("upstream moves a schema behind a $ref with the same meaning: the same served answer, extensions included", async () => {
+    const root = upstreamChanged(
+      (d) => {
+        const media = d.paths["/v1/sso_device_grant"]?.post?.responses["200"]?.content["application/json"];
+        d.components = { schemas: { DeviceGrantAnswer: media?.schema as JsonObject } };
+        if (media) media.schema = { $ref: "#/components/schemas/DeviceGrantAnswer" } as never;
+      },
+      { page: false },
+    );
+    const document = served(await generate({ root }));
+    const before = JSON.parse(committed("generated/openapi.json"));
+    const answer = (doc: typeof document) =>
+      doc.paths["/v1/sso_device_grant"].post.responses["200"].content["application/json"].schema;
+    expect(answer(document)).toEqual({ $ref: "#/components/schemas/DeviceGrantAnswer" });
+    expect(document.components.schemas.DeviceGrantAnswer).toEqual(answer(before));
+  });
+
   it("upstream renames an operationId: both ends of the rename are named, with the remedy", async () => {
     const root = upstreamChanged((d) => {
       ssoToken(d).operationId = "postOcientHttpQueryApiSsoTokenExchange";
@@ -248,7 +340,7 @@ describe("a maintainer regenerates after an upstream release", () => {
     }
   });
 
-  it("upstream introduces a new whitespace quirk: fixed by the same rule, aliased and described", async () => {
+  it("upstream introduces a new whitespace quirk: a finding until decided, then fixed by the same rule, aliased and described", async () => {
     const root = upstreamChanged((d) => {
       const schema = requestSchema(ssoToken(d));
       schema.properties = Object.fromEntries(
@@ -258,7 +350,18 @@ describe("a maintainer regenerates after an upstream release", () => {
         ]),
       );
     });
-    const files = await generate({ root });
+    expect(await findingsOf(root)).toEqual([
+      expect.objectContaining({
+        patch: "published-spellings",
+        at: 'POST /v1/sso_token " id_token\\t"',
+        remedy: expect.stringContaining('add " id_token\\t": "published" to PUBLISHED_SPELLINGS'),
+      }),
+    ]);
+    const spellings = {
+      ...PUBLISHED_SPELLINGS,
+      postOcientHttpQueryApiSsoToken: { " id_token\t": "published", "access_token\t": "published" },
+    } as const;
+    const files = await generate({ root, decisions: { spellings } });
     const module = path.join(root, "generated/request-keys.ts");
     writeFileSync(module, files.get("generated/request-keys.ts") ?? "");
     const { whitespaceKeys } = (await import(/* @vite-ignore */ pathToFileURL(module).href)) as {
@@ -270,12 +373,35 @@ describe("a maintainer regenerates after an upstream release", () => {
     });
     expect(
       trimRequestKeys({ "id_token  ": "t", database: "d" }, whitespaceKeys.postOcientHttpQueryApiSsoToken),
-    ).toEqual({
-      id_token: "t",
-      database: "d",
-    });
+    ).toEqual({ id_token: "t", database: "d" });
     expect(Object.keys(served(files).components.schemas)).toContain("SsoTokenRequestWithIdTokenAsPublished");
     expect(files.get("generated/types.ts")).toBe(committed("generated/types.ts"));
+  });
+
+  it("two whitespace quirks in one operation, once decided: one deprecated branch per branch, with both spellings", async () => {
+    const root = upstreamChanged((d) => {
+      const schema = requestSchema(ssoToken(d));
+      schema.properties = Object.fromEntries(
+        Object.entries(schema.properties).map(([key, value]) => [
+          key === "database" ? "database " : key,
+          value,
+        ]),
+      );
+      schema.required = ["database "];
+    });
+    expect((await findingsOf(root)).map(({ patch, at }) => [patch, at])).toEqual([
+      ["published-spellings", 'POST /v1/sso_token "database "'],
+    ]);
+    const spellings = {
+      ...PUBLISHED_SPELLINGS,
+      postOcientHttpQueryApiSsoToken: { "database ": "published", "access_token\t": "published" },
+    } as const;
+    const schemas = served(await generate({ root, decisions: { spellings } })).components.schemas;
+    expect(schemas.SsoTokenRequestWithAccessTokenAsPublished.required).toEqual([
+      "database ",
+      "access_token\t",
+    ]);
+    expect(schemas.SsoTokenRequestWithIdTokenAsPublished.required).toEqual(["database ", "id_token"]);
   });
 
   it.each([

@@ -15,6 +15,8 @@ import { generate as generateCodegenClient } from "openapi-typescript-codegen";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../scripts/generate.js";
 import { PAGE_SPEC_PATH } from "../../scripts/lib/doc-page.js";
+import { valueAt } from "../../scripts/lib/patch.js";
+import { loadPublished } from "../../scripts/lib/upstream.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { rememberToken } from "../support/log-collector.js";
 
@@ -71,12 +73,19 @@ async function verified(answer: SsoTokenAnswer) {
 }
 
 describe("openapi-typescript-codegen client, generated from the verbatim published spec", () => {
-  it("declares the published TAB key as four spaces", () => {
-    expect(declaredKeys()).toEqual(["database", "id_token", "access_token    "]);
+  it("declares the published keys, a TAB as four spaces", () => {
+    // The page's keys as generation reads them, whatever this release's quirks are.
+    const published = Object.keys(
+      valueAt(loadPublished(ROOT, PAGE_SPEC_PATH), [
+        ...["paths", "/v1/sso_token", "post", "requestBody", "content", "application/json"],
+        ...["schema", "properties"],
+      ]) as object,
+    );
+    expect(declaredKeys()).toEqual(published.map((key) => key.replaceAll("\t", "    ")));
   });
 
   it("exchanges an access_token sent under the key it declares", async () => {
-    const key = declaredKeys()[2] ?? "";
+    const key = declaredKeys().find((k) => k.trim() === "access_token") ?? "";
     const { access_token } = await h.provider.issueTokens("alice", { accessToken: "jwt" });
     rememberToken(access_token);
     const answer = await client.OcientHttpQueryApiService.postOcientHttpQueryApiSsoToken({

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { PUBLISHED_SPELLINGS } from "../../scripts/fix-spec.js";
 import { ROOT } from "../../scripts/generate.js";
 import { importPublished } from "../../scripts/import-published.js";
 import {
@@ -11,6 +11,8 @@ import {
   PUBLISHED_DOCUMENT_PATH,
   PUBLISHED_PAGE_PATH,
 } from "../../scripts/lib/doc-page.js";
+import { valueAt } from "../../scripts/lib/patch.js";
+import { loadPublished } from "../../scripts/lib/upstream.js";
 
 const read = (root: string, file: string) => readFileSync(path.join(root, file));
 
@@ -19,23 +21,69 @@ describe("the published files kept in the repository", () => {
     expect(read(ROOT, PAGE_SPEC_PATH).equals(extractSpecBlock(read(ROOT, PUBLISHED_PAGE_PATH)))).toBe(true);
   });
 
-  it("keeps the published quirk: a request property key ending in a TAB", () => {
-    const block = parse(read(ROOT, PAGE_SPEC_PATH).toString("utf8"));
-    const schema = block.paths["/v1/sso_token"].post.requestBody.content["application/json"].schema;
-    expect(Object.keys(schema.properties)).toEqual(["database", "id_token", "access_token\t"]);
+  // The quirks the kept files hold are those PUBLISHED_SPELLINGS says upstream publishes today.
+  const published = (operationId: string) =>
+    Object.entries(PUBLISHED_SPELLINGS[operationId] ?? {})
+      .filter(([, state]) => state === "published")
+      .map(([spelling]) => spelling);
+
+  it("keeps the published quirks of sso_token in the page's block: its keys as published", () => {
+    const block = loadPublished(ROOT, PAGE_SPEC_PATH);
+    const properties = valueAt(block, [
+      ...["paths", "/v1/sso_token", "post", "requestBody", "content", "application/json"],
+      ...["schema", "properties"],
+    ]);
+    for (const spelling of published("postOcientHttpQueryApiSsoToken")) {
+      expect(Object.keys(properties as object)).toContain(spelling);
+    }
   });
 
   it("the whole published document is kept verbatim, with its quirks", () => {
     const text = read(ROOT, PUBLISHED_DOCUMENT_PATH).toString("utf8");
-    expect(text).toContain('"access_token\\t"');
-    expect(text).toContain('"sso_callback_path\\t"');
-    expect(Object.keys(JSON.parse(text).paths)).toContain("/v1/sso_token");
+    for (const spelling of Object.keys(PUBLISHED_SPELLINGS).flatMap(published)) {
+      expect(text).toContain(JSON.stringify(spelling));
+    }
+    expect(Object.keys(loadPublished(ROOT, PUBLISHED_DOCUMENT_PATH).paths as object)).toContain(
+      "/v1/sso_token",
+    );
   });
 });
 
 describe("scripts/import-published.ts", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "ocient-sso-import-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ["a document that is not JSON", '{ "openapi": ', /generated-api-methods\.json: not valid JSON/],
+    ["a document that is no OpenAPI document", '{ "swagger": "2.0" }', /no `openapi` or `paths`/],
+    ["a BOM and CRLF but no paths", '\uFEFF{ "openapi": "3.1.0" }\r\n', /no `openapi` or `paths`/],
+  ])("refuses %s before writing anything, naming it", (_, text, message) => {
+    const target = mkdtempSync(path.join(tmpdir(), "ocient-sso-import-refused-"));
+    const release = path.join(dir, "release.json");
+    writeFileSync(release, text);
+    try {
+      expect(() => importPublished(target, path.join(ROOT, PUBLISHED_PAGE_PATH), release)).toThrow(
+        new RegExp(`${release}: .*${message.source}.*; nothing was written`),
+      );
+      expect(readdirSync(target)).toEqual([]);
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a page whose yaml block is not YAML before writing anything", () => {
+    const target = mkdtempSync(path.join(tmpdir(), "ocient-sso-import-refused-"));
+    const page = path.join(dir, "page.txt");
+    writeFileSync(page, "intro\n````yaml\npaths: [\n````\n");
+    try {
+      expect(() => importPublished(target, page)).toThrow(
+        /ocient-sso-token\.yaml: not valid YAML.*nothing was written/s,
+      );
+      expect(readdirSync(target)).toEqual([]);
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  });
 
   it("writes the page, its block and the whole document byte for byte, as kept in the repository", () => {
     const lines = importPublished(
