@@ -3,20 +3,7 @@
  * measures a bare Koa baseline, the exchange, the refresh, the device grant's verify, the crypto floors
  * and oidc-provider's token endpoint, with the server's CPU time per request of each; prints the table,
  * the efficiency against the floor and the targets, writes bench/results/latest.json and bench/README.md.
- *   --long       also 100,000 exchanges on a fresh server, RSS sampled (or BENCH_LONG=1)
- *   --profile    only the exchange, under node --cpu-prof; prints the top self-time entries
- *   --perf       only the exchange, under Linux perf (on-CPU samples per thread); prints the top entries
- *   --ha         only the single process beside nginx in front of 2 instances sharing Redis rate limits,
- *                with the server CPU per request of each, and the same with replay records in a Redis with
- *                a replica, waiting for it (WAIT) or not (the full run includes them)
- *   --device     only the device grant's verify, the user already finished (the full run includes it);
- *                with --profile, under node --cpu-prof, printing the top self-time entries
- *   --device-grants N  grants verified in its measured window (default 600; 10% more, at least 64, warm it up)
- *   --refresh --profile  only the refresh, under node --cpu-prof; prints the top self-time entries
- *   --refresh-tokens N tokens minted through the exchange for the refresh (default 30000)
- *   --duration S measured seconds per scenario (default 8); --warmup S (default 2)
- *   --rounds N   baseline/exchange pairs, alternated; the ratio is the median pair's (default 3)
- *   --tokens N   id_tokens in the pool (default 200000, enough for every request of a scenario to carry its own)
+ * Options: USAGE below (`npm run bench -- --help`).
  */
 
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -25,7 +12,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { recommendedThreadpoolSize } from "../src/server/threadpool.js";
 import { buildTargets, ROOT } from "./lib/build.js";
+import { runCelPairs } from "./lib/cel-runs.js";
 import { freePort, round, stopTarget } from "./lib/child.js";
+import { argError, readArgs } from "./lib/cli-args.js";
 import { type DeviceResult, runDeviceVerify } from "./lib/device-runs.js";
 import {
   type ExchangeResult,
@@ -55,25 +44,56 @@ import { AUDIENCE, DATABASE, exchangeBodies, GROUP, prepareExchange } from "./li
 const LONG_EXCHANGES = 100_000;
 const START_SAMPLES = 5;
 
-const { values: args } = parseArgs({
-  options: {
-    long: { type: "boolean", default: process.env.BENCH_LONG === "1" },
-    profile: { type: "boolean", default: false },
-    perf: { type: "boolean", default: false },
-    ha: { type: "boolean", default: false },
-    device: { type: "boolean", default: false },
-    refresh: { type: "boolean", default: false },
-    "device-grants": { type: "string", default: "600" },
-    "refresh-tokens": { type: "string", default: "30000" },
-    duration: { type: "string", default: "8" },
-    rounds: { type: "string", default: "3" },
-    warmup: { type: "string", default: "2" },
-    tokens: { type: "string", default: "200000" },
-  },
-});
+const USAGE = `Usage: npm run bench -- [options]
+
+\`npm run bench\` (issues #5, #11, #12): on loopback, with one load generator (autocannon, 32 connections),
+measures a bare Koa baseline, the exchange, the refresh, the device grant's verify, the crypto floors
+and oidc-provider's token endpoint, with the server's CPU time per request of each; prints the table,
+the efficiency against the floor and the targets, writes bench/results/latest.json and bench/README.md.
+
+Options:
+  --long       also 100,000 exchanges on a fresh server, RSS sampled (or BENCH_LONG=1)
+  --profile    only the exchange, under node --cpu-prof; prints the top self-time entries
+  --perf       only the exchange, under Linux perf (on-CPU samples per thread); prints the top entries
+  --ha         only the single process beside nginx in front of 2 instances sharing Redis rate limits,
+               with the server CPU per request of each, and the same with replay records in a Redis with
+               a replica, waiting for it (WAIT) or not (the full run includes them)
+  --device     only the device grant's verify, the user already finished (the full run includes it);
+               with --profile, under node --cpu-prof, printing the top self-time entries
+  --cel        only the exchange beside the exchange through a binding with CEL conditions, alternated
+               --rounds times, with the server CPU per request of each
+  --refresh --profile  only the refresh, under node --cpu-prof; prints the top self-time entries
+  --device-grants N  grants verified in its measured window (default 600; 10% more, at least 64, warm it up)
+  --refresh-tokens N tokens minted through the exchange for the refresh (default 30000)
+  --duration S measured seconds per scenario (default 8); --warmup S (default 2)
+  --rounds N   baseline/exchange pairs, alternated; the ratio is the median pair's (default 3)
+  --tokens N   id_tokens in the pool (default 200000, enough for every request of a scenario to carry its own)
+  --help       this text
+`;
+const args = readArgs(
+  USAGE,
+  () =>
+    parseArgs({
+      options: {
+        long: { type: "boolean", default: process.env.BENCH_LONG === "1" },
+        profile: { type: "boolean", default: false },
+        perf: { type: "boolean", default: false },
+        ha: { type: "boolean", default: false },
+        device: { type: "boolean", default: false },
+        refresh: { type: "boolean", default: false },
+        cel: { type: "boolean", default: false },
+        "device-grants": { type: "string", default: "600" },
+        "refresh-tokens": { type: "string", default: "30000" },
+        duration: { type: "string", default: "8" },
+        rounds: { type: "string", default: "3" },
+        warmup: { type: "string", default: "2" },
+        tokens: { type: "string", default: "200000" },
+      },
+    }).values,
+);
 function positive(name: string, value: string | undefined): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new TypeError(`--${name} must be a positive number, got ${value}`);
+  if (!Number.isFinite(n) || n <= 0) argError(USAGE, `--${name} must be a positive number, got ${value}`);
   return n;
 }
 const timing: Timing = {
@@ -116,7 +136,7 @@ const setup = await prepareExchange(issuer);
 // weigh on the start they time.
 const starts: number[] = [];
 let readyRss: number | undefined;
-const profiling = args.profile || args.perf || args.ha || args.device || args.refresh;
+const profiling = args.profile || args.perf || args.ha || args.device || args.cel || args.refresh;
 if (!profiling) {
   for (let i = 0; i < START_SAMPLES; i++) {
     const sample = await startExchange(setup.configFile, setup.url);
@@ -143,6 +163,8 @@ try {
     printTable(haRows(runs));
     console.log(`\n${haSummary(runs)}\n`);
     printTargets([haTarget(runs)]);
+  } else if (args.cel) {
+    await runCelStep();
   } else if (args.device && args.profile) {
     await runDeviceProfile();
   } else if (args.device) {
@@ -241,6 +263,33 @@ function deviceTarget(device: DeviceResult): TargetCheck {
     value: `${device.cpu_us_per_request} µs`,
     pass: device.cpu_us_per_request === null ? null : device.cpu_us_per_request <= 500,
   };
+}
+
+async function runCelStep(): Promise<void> {
+  step(
+    `exchange, plain and through a binding with CEL conditions, ${rounds} alternated rounds, server CPU per request`,
+  );
+  const pairs = await runCelPairs(setup, bodies, timing, rounds);
+  const rows: Row[] = pairs.flatMap(({ plain, cel }, i) => [
+    { scenario: `exchange, round ${i + 1}`, ...plain },
+    { scenario: `exchange with a CEL binding, round ${i + 1}`, ...cel },
+  ]);
+  printTable(rows);
+  const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  const plainUs = median(pairs.map((p) => p.plain.cpu_us_per_request));
+  const celUs = median(pairs.map((p) => p.cel.cpu_us_per_request));
+  console.log(
+    `\nexchange with a CEL binding: ${celUs} µs server CPU per request against ${plainUs} µs plain (median of ${rounds}): ` +
+      `${round(celUs - plainUs, 1)} µs for the binding (${round(celUs / plainUs, 3)}×)`,
+  );
+  for (const { plain, cel } of pairs) {
+    for (const r of [plain, cel]) {
+      if (r.errors > 0 || r.minted_check.valid !== r.minted_check.checked) {
+        console.error(`FAIL: correctness: ${r.errors} errors, ${JSON.stringify(r.minted_check.failures)}`);
+        process.exitCode = 1;
+      }
+    }
+  }
 }
 
 async function runDeviceStep(): Promise<DeviceResult> {
@@ -595,7 +644,7 @@ async function main(): Promise<void> {
     ...(long && { long }),
   };
   await writeFile(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(report, null, 2)}\n`);
-  for (const readme of ["bench/README.md", "README.md"]) {
+  for (const readme of ["bench/README.md", "docs/benchmark.md"]) {
     await updateReadme(
       join(ROOT, readme),
       `Latest figures: ${date.slice(0, 10)}, ${machine.cores} cores (${machine.cpu}), node ${machine.node}, load average ${machine.loadavg_start[0]} at start.`,
@@ -610,5 +659,5 @@ async function main(): Promise<void> {
       ],
     );
   }
-  step("wrote bench/results/latest.json and the figures in bench/README.md and README.md");
+  step("wrote bench/results/latest.json and the figures in bench/README.md and docs/benchmark.md");
 }

@@ -3,9 +3,7 @@
  * valid and hostile exchanges for a fixed time. Prints requests, status counts, the 5xx count and
  * memory at start and end, and exits 1 when a 5xx was answered, a valid exchange was not minted, a
  * hostile one was, a log line carries a token, or the heap grew past its bound.
- *
- *   tsx bench/soak.ts                              60 s, 16 connections
- *   tsx bench/soak.ts --seconds 10 --connections 8
+ * Options: USAGE below (`npm run soak -- --help`).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -19,6 +17,7 @@ import { Pool } from "undici";
 import { parseConfig } from "../src/config/load.js";
 import { createLogger } from "../src/server/logger.js";
 import { startServer } from "../src/server/serve.js";
+import { argError, readArgs } from "./lib/cli-args.js";
 import { FAKE_AUDIENCE, startFakeProvider } from "./lib/fake-provider.js";
 import { tokenFragments } from "./lib/token-fragments.js";
 
@@ -26,16 +25,31 @@ import { tokenFragments } from "./lib/token-fragments.js";
 const HEAP_GROWTH_BOUND_MB = 64;
 const WARM_UP_MS = 3000;
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: "string", default: "60" },
-    connections: { type: "string", default: "16" },
-  },
-});
+const USAGE = `Usage: npm run soak -- [--seconds S] [--connections N]
+
+A bounded soak of the real server against a fake OpenID provider on 127.0.0.1, under mixed valid and
+hostile exchanges; exits 1 on a 5xx, a refused valid exchange, a minted hostile one, a leaked token in
+a log line or heap growth past ${HEAP_GROWTH_BOUND_MB} MB.
+
+Options:
+  --seconds S       how long the load runs, in (0, 600] (default 60)
+  --connections N   concurrent connections, in (0, 256] (default 16)
+  --help            this text
+`;
+const values = readArgs(
+  USAGE,
+  () =>
+    parseArgs({
+      options: {
+        seconds: { type: "string", default: "60" },
+        connections: { type: "string", default: "16" },
+      },
+    }).values,
+);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 if (!(seconds > 0 && seconds <= 600) || !(connections > 0 && connections <= 256)) {
-  throw new TypeError("--seconds must be in (0, 600] and --connections in (0, 256]");
+  argError(USAGE, "--seconds must be in (0, 600] and --connections in (0, 256]");
 }
 
 setFlagsFromString("--expose-gc");

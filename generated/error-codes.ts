@@ -3,6 +3,8 @@
 /** Every stable code the service answers with (src/errors.ts). */
 export type ServiceErrorCode =
   | "ERR_INVALID_REQUEST"
+  | "ERR_UNSUPPORTED_GRANT_TYPE"
+  | "ERR_INVALID_TARGET"
   | "ERR_ROUTE_NOT_FOUND"
   | "ERR_METHOD_NOT_ALLOWED"
   | "ERR_PAYLOAD_TOO_LARGE"

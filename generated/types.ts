@@ -202,6 +202,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth2/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RFC 8693 token exchange
+         * @description An addition of this service, not part of Ocient's document: the exchange of `POST /v1/sso_token` (the same verification, bindings, access policy, limits and minting) as an OAuth 2.0 token endpoint speaking the token-exchange grant (RFC 8693). The database is named by `audience` (RFC 8693 §2.1: the logical name of the target service); `resource` is not taken. A `subject_token_type` of `id_token` or `jwt` is verified as an id_token (a token typed `at+jwt` is refused as such), `access_token` as an access token (RFC 9068 JWT, or opaque where the integration checks opaque tokens). Errors follow RFC 6749 §5.2 (`error`, `error_description`) with the Ocient `status` body alongside; client errors answer 400. No client authentication: the subject token is the credential.
+         */
+        post: operations["postOauth2Token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -311,7 +331,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Ready when the configuration is loaded and the signing key is usable. Identity providers are not checked: they are contacted lazily, and only exchanges that need a provider that is down fail (503).
+         * @description Ready until a shutdown begins; then 503, so a load balancer stops sending requests while the ones in flight finish. The service answers only once its configuration validated and its signing key signed a probe, so those always read `ok`. Identity providers and Redis are not checked: providers are contacted lazily, and only the requests that need one that is down fail (503).
          */
         get: operations["getReadyz"];
         put?: never;
@@ -396,6 +416,44 @@ export interface components {
              */
             token_type: "Bearer";
         };
+        /** @description RFC 8693 §2.1, form-encoded. Unknown parameters are ignored (RFC 6749 §3.2). */
+        TokenExchangeRequest: {
+            /** @description `urn:ietf:params:oauth:grant-type:token-exchange` */
+            grant_type: string;
+            /** @description The provider's token to exchange. */
+            subject_token: string;
+            /** @enum {string} */
+            subject_token_type: "urn:ietf:params:oauth:token-type:id_token" | "urn:ietf:params:oauth:token-type:jwt" | "urn:ietf:params:oauth:token-type:access_token";
+            /** @description The database the minted token opens (required; one). */
+            audience?: string;
+            /** @description Not taken; answered `invalid_target` (name the database by `audience`). */
+            resource?: string;
+            /** @description `urn:ietf:params:oauth:token-type:access_token` or `…:jwt` when given. */
+            requested_token_type?: string;
+            /** @description Ignored. */
+            scope?: string;
+            /** @description Ignored; the client is the subject token's. */
+            client_id?: string;
+        };
+        /** @description RFC 8693 §2.2.1. */
+        TokenExchangeResponse: {
+            /** @description The minted Ocient token (a JWT, `typ` at+jwt), the same as `POST /v1/sso_token` mints. */
+            access_token: string;
+            /** @enum {string} */
+            issued_token_type: "urn:ietf:params:oauth:token-type:access_token";
+            /** @enum {string} */
+            token_type: "Bearer";
+            /** @description Seconds until the token expires. */
+            expires_in: number;
+        };
+        /** @description RFC 6749 §5.2, with the Ocient status body alongside (its `vendor_code`). */
+        OAuthError: {
+            /** @enum {string} */
+            error: "invalid_request" | "invalid_grant" | "invalid_target" | "unsupported_grant_type" | "temporarily_unavailable" | "server_error";
+            /** @description For people; never echoes token contents. */
+            error_description: string;
+            status: components["schemas"]["OcientStatus"]["status"];
+        };
         /** @description The Ocient-shaped error body, read by Ocient clients as any other Ocient error. `vendor_code` is the stable machine code; `reason` is for people and never echoes internals or token contents. */
         OcientStatus: {
             status: {
@@ -432,8 +490,10 @@ export interface components {
             issuer: string;
             /** @description The URL of `GET /.well-known/jwks.json`. */
             jwks_uri: string;
-            /** @description The URL of `POST /v1/sso_token`. */
+            /** @description The URL of `POST /oauth2/token`, the RFC 8693 token exchange. */
             token_endpoint: string;
+            /** @description `urn:ietf:params:oauth:grant-type:token-exchange` */
+            grant_types_supported?: string[];
             response_types_supported: string[];
             subject_types_supported: string[];
             /** @description The algorithms minted tokens are signed with (`token.algorithm`). */
@@ -446,9 +506,14 @@ export interface components {
         Readiness: {
             /** @enum {string} */
             status: "ready" | "not_ready";
-            /** @description The outcome of each readiness check, by name (`config`, `signing_key`). */
+            /** @description The readiness checks, by name. Only `accepting_requests` can fail (once a shutdown has begun); `config` and `signing_key` passed before the service began to answer. */
             checks: {
-                [key: string]: "ok" | "failed";
+                /** @enum {string} */
+                config: "ok";
+                /** @enum {string} */
+                signing_key: "ok";
+                /** @enum {string} */
+                accepting_requests: "ok" | "failed";
             };
         };
     };
@@ -610,6 +675,8 @@ export interface operations {
                      *     If you have no SSO configuration for the database, an error occurs if this parameter value is set to true. Otherwise, the request returns an empty redirect.
                      */
                     do_redirect?: boolean;
+                    /** @description Extension: where the browser lands after the callback, exactly one of `server.return_urls` (else 400 -1254). The callback then answers 303 there, with no token in the URL. */
+                    return_to?: string;
                 };
             };
         };
@@ -801,6 +868,15 @@ export interface operations {
                         token_type?: "Bearer";
                     };
                 };
+            };
+            /** @description Extension: signed in, back to the `return_to` the sign-in started with; the session cookie is set. */
+            303: {
+                headers: {
+                    /** @description The `return_to` URL. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /**
              * @description Bad Request.
@@ -1581,6 +1657,97 @@ export interface operations {
             };
         };
     };
+    postOauth2Token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["TokenExchangeRequest"];
+            };
+        };
+        responses: {
+            /** @description The minted Ocient access token (RFC 8693 §2.2.1). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenExchangeResponse"];
+                };
+            };
+            /** @description `invalid_request` (malformed, a parameter missing or repeated, an unknown subject_token_type), `unsupported_grant_type`, `invalid_grant` (the subject token is refused: expired, bad signature, wrong audience, an unknown issuer, used before), or `invalid_target` (the database is unknown or not granted, or the token matches no binding: one answer for all). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description `invalid_request`: the body or the subject token is over the size cap. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description `invalid_request`: the body is not application/x-www-form-urlencoded. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description `temporarily_unavailable`: rate limited; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description `server_error`: anything unexpected; the description is generic. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description `server_error`: the provider answered with an invalid discovery document or key set. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description `temporarily_unavailable`: a provider or the shared state is unreachable. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
     getJwks: {
         parameters: {
             query?: never;
@@ -1701,14 +1868,15 @@ export interface operations {
                      *       "status": "ready",
                      *       "checks": {
                      *         "config": "ok",
-                     *         "signing_key": "ok"
+                     *         "signing_key": "ok",
+                     *         "accepting_requests": "ok"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description Not ready; `checks` names what failed. */
+            /** @description Shutting down; `accepting_requests` is `failed`. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1719,7 +1887,8 @@ export interface operations {
                      *       "status": "not_ready",
                      *       "checks": {
                      *         "config": "ok",
-                     *         "signing_key": "failed"
+                     *         "signing_key": "ok",
+                     *         "accepting_requests": "failed"
                      *       }
                      *     }
                      */

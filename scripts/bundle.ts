@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 export const BUNDLE = "dist/ocient-sso.mjs";
-/** The executable: what `npx ocient-sso`, the container image and the systemd unit run. */
+/** The executable: what the installed `ocient-sso` command, the container image and the systemd unit run. */
 export const ENTRY = "dist/ocient-sso.cjs";
 
 /** Writes the program to `outfile` and its entry beside it (same name, .cjs). */

@@ -7,6 +7,7 @@
  */
 import { type Finding, type Patch, type PatchReport, runPatches } from "./lib/patch.js";
 import type { JsonObject } from "./lib/walk-schemas.js";
+import { browserReturn } from "./patches/browser-return.js";
 import { errorResponses } from "./patches/error-responses.js";
 import { localServers } from "./patches/local-servers.js";
 import {
@@ -15,6 +16,7 @@ import {
   type ServedOperations,
 } from "./patches/operations.js";
 import { normalizePropertyKeys } from "./patches/property-keys.js";
+import { requestFieldRules } from "./patches/request-fields.js";
 import { refreshHeaders, refreshResponse } from "./patches/session.js";
 import { browserFlowResponses, deviceGrantResponses } from "./patches/sign-in.js";
 import { exactlyOneToken, requestBodyRequired, responseExtension } from "./patches/sso-token.js";
@@ -68,6 +70,8 @@ export const PATCHES: readonly Patch[] = [
   refreshResponse,
   deviceGrantResponses,
   browserFlowResponses,
+  browserReturn,
+  requestFieldRules,
   errorResponses(SERVED_OPERATIONS),
 ];
 

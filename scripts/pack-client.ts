@@ -1,18 +1,17 @@
 /**
  * The client-only package: the emitted client (`dist/src/client`) and the generated files it reaches, with
- * a package.json of its own whose only dependency is openapi-fetch. An application that wants `exchange()`
- * installs this instead of the whole service (Koa, openapi-backend, pino, prom-client and the rest).
- * Runs after `tsc -p tsconfig.build.json`; writes `dist/client-package/` and its tarball in `dist/`.
+ * a package.json of its own whose only dependency is openapi-fetch: `@ocient-sso/client`. An application that
+ * wants `exchange()` installs this instead of the service (Koa, openapi-backend, pino, prom-client and the
+ * rest). Runs after `tsc -p tsconfig.build.json`; writes `dist/client-package/` and
+ * `dist/ocient-sso-client-<version>.tgz`.
  */
-import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { DIST, ROOT, SCOPE, sharedManifest, writePackage } from "./lib/package-dir.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const DIST = path.join(ROOT, "dist");
 export const CLIENT_PACKAGE_DIR = path.join(DIST, "client-package");
-export const CLIENT_PACKAGE_NAME = "ocient-sso-client";
+export const CLIENT_PACKAGE_NAME = `${SCOPE}/client`;
 const ENTRY = "src/client/index";
 
 /** Every module specifier of an emitted module or declaration file (static, re-export, dynamic, type imports). */
@@ -63,37 +62,26 @@ export function packClient(): string {
   const { files, packages } = clientFiles(DIST);
   if (!files.includes(`${ENTRY}.js`))
     throw new Error(`dist/${ENTRY}.js is missing: run tsc -p tsconfig.build.json first`);
-  rmSync(CLIENT_PACKAGE_DIR, { recursive: true, force: true });
-  for (const file of files) {
-    mkdirSync(path.dirname(path.join(CLIENT_PACKAGE_DIR, file)), { recursive: true });
-    copyFileSync(path.join(DIST, file), path.join(CLIENT_PACKAGE_DIR, file));
-  }
-  const root = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
-  const manifest = {
-    name: CLIENT_PACKAGE_NAME,
-    version: root.version,
-    description: "Typed fetch client of ocient-sso (Ocient's SSO operations of the HTTP Query API)",
-    license: root.license,
-    type: "module",
-    engines: root.engines,
-    exports: {
-      ".": { types: `./${ENTRY}.d.ts`, default: `./${ENTRY}.js` },
-      "./package.json": "./package.json",
+  return writePackage({
+    dir: CLIENT_PACKAGE_DIR,
+    files: {
+      ...Object.fromEntries(files.map((file) => [file, path.join("dist", file)])),
+      "README.md": "packages/client/README.md",
     },
-    types: `./${ENTRY}.d.ts`,
-    dependencies: Object.fromEntries(packages.map((name) => [name, dependencyVersion(name)])),
-    sideEffects: false,
-  };
-  writeFileSync(path.join(CLIENT_PACKAGE_DIR, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileSync(
-    path.join(CLIENT_PACKAGE_DIR, "README.md"),
-    `# ${CLIENT_PACKAGE_NAME}\n\nThe typed client of ocient-sso, without the server. See the ocient-sso README, "The typed client".\n`,
-  );
-  const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", DIST], {
-    cwd: CLIENT_PACKAGE_DIR,
-    encoding: "utf8",
+    manifest: {
+      name: CLIENT_PACKAGE_NAME,
+      description: "Typed fetch client of ocient-sso (Ocient's SSO operations of the HTTP Query API)",
+      ...sharedManifest(),
+      exports: {
+        ".": { types: `./${ENTRY}.d.ts`, default: `./${ENTRY}.js` },
+        "./package.json": "./package.json",
+      },
+      types: `./${ENTRY}.d.ts`,
+      files: [...new Set(files.map((file) => file.split("/")[0]))],
+      dependencies: Object.fromEntries(packages.map((name) => [name, dependencyVersion(name)])),
+      sideEffects: false,
+    },
   });
-  return path.join(DIST, out.trim().split("\n").at(-1) as string);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

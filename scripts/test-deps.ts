@@ -1,6 +1,7 @@
 /**
  * The programs the test suite starts besides Node: Debian's redis-server (shared state), nginx (the load
- * balancer in front of several instances), redis-sentinel (the failover test) and chromium (the browser sign-in). Run before the tests
+ * balancer in front of several instances), redis-sentinel (the failover test), chromium (the browser sign-in)
+ * and tmux (the CLI login in a real terminal). Run before the tests
  * (`npm test`'s pretest, `.ci/run`): installs what is missing with apt-get when running as root, and
  * otherwise prints the exact command to run and fails, so no test ever skips for want of a program.
  */
@@ -14,6 +15,7 @@ export const TEST_PROGRAMS = {
   "redis-sentinel": "/usr/bin/redis-sentinel",
   nginx: "/usr/sbin/nginx",
   chromium: "/usr/bin/chromium",
+  tmux: "/usr/bin/tmux",
 } as const;
 
 export type TestPackage = keyof typeof TEST_PROGRAMS;

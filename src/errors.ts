@@ -1,7 +1,7 @@
 /**
  * Every error a client can see, written once: `ERRORS` holds, per stable `code`, the HTTP status, the
  * Ocient `vendor_code` and `sql_state`, the response headers and a description. One class per code
- * throws it. The served document's error responses, the README's error table and the typed client's
+ * throws it. The served document's error responses, the error reference (docs/errors.md) and the typed client's
  * code names (`generated/error-codes.ts`) are generated from this table (`npm run generate`).
  *
  * `expose` is true below 500 (and for provider failures, which say nothing internal); the error
@@ -35,7 +35,7 @@ export interface ErrorEntry {
   readonly sqlState: string;
   /** Response headers sent with it. */
   readonly headers?: readonly ErrorHeader[];
-  /** The case, for people: a row of the README's error table and of the served document. */
+  /** The case, for people: a row of docs/errors.md and of the served document. */
   readonly description: string;
   /** A reason the service sends in this case, word for word: the served document's example. */
   readonly example: string;
@@ -75,7 +75,7 @@ const AT_PROVIDER: readonly OperationId[] = [
 ];
 
 /**
- * The error table, in the order the README lists it. Several codes share a vendor_code (-1254); the
+ * The error table, in the order docs/errors.md lists it. Several codes share a vendor_code (-1254); the
  * client names a vendor_code by the first code that has it.
  */
 export const ERRORS = {
@@ -88,6 +88,24 @@ export const ERRORS = {
       "an unknown key, a value of the wrong type, a repeated JSON key",
     example: "provide exactly one of id_token and access_token",
     operations: [...WITH_BODY, CALLBACK],
+  },
+  ERR_UNSUPPORTED_GRANT_TYPE: {
+    status: 400,
+    vendorCode: -1254,
+    sqlState: "08004",
+    description:
+      "`POST /oauth2/token`: a `grant_type` other than token exchange (OAuth `unsupported_grant_type`)",
+    example: "grant_type must be urn:ietf:params:oauth:grant-type:token-exchange",
+    operations: [],
+  },
+  ERR_INVALID_TARGET: {
+    status: 400,
+    vendorCode: -1254,
+    sqlState: "08004",
+    description:
+      "`POST /oauth2/token`: a target named by `resource` rather than `audience` (OAuth `invalid_target`)",
+    example: "resource is not taken: name the database by audience",
+    operations: [],
   },
   ERR_ROUTE_NOT_FOUND: {
     status: 404,
@@ -432,6 +450,18 @@ export class MethodNotAllowed extends InvalidRequest {
   override headers(): Record<string, string> {
     return this.allow.length > 0 ? { allow: this.allow.join(", ") } : {};
   }
+}
+
+/** The OAuth token endpoint (RFC 6749 §5.2): a grant type other than token exchange. */
+export class UnsupportedGrantType extends InvalidRequest {
+  override readonly code = "ERR_UNSUPPORTED_GRANT_TYPE";
+  readonly oauthError = "unsupported_grant_type" as const;
+}
+
+/** The OAuth token endpoint (RFC 8693 §2.2.2): a target named in a form it does not take. */
+export class InvalidTarget extends InvalidRequest {
+  override readonly code = "ERR_INVALID_TARGET";
+  readonly oauthError = "invalid_target" as const;
 }
 
 /** Body or token over the size cap; refused unread. */

@@ -50,21 +50,11 @@ export const deviceGrantResponses: Patch = {
   why:
     "The device grant's answers are published without the lifetimes a client needs: how long the user code " +
     "lives and how often to poll (RFC 8628 §3.2 `expires_in`, `interval`), and the minted token's `expires_in` " +
-    "and `token_type`. They are a documented extension. `timeout` is published as a string; a number of seconds " +
-    "is accepted too, as the published text allows either.",
+    "and `token_type`. They are a documented extension.",
   apply(document, context) {
     const guards: Guard[] = [
       { at: [...okProperties(DEVICE), "user_code"], upstream: stringProperty },
       { at: [...okProperties(VERIFY), "access_token"], upstream: stringProperty },
-    ];
-    const timeout = [
-      ...VERIFY,
-      "requestBody",
-      "content",
-      "application/json",
-      "schema",
-      "properties",
-      "timeout",
     ];
     const overrides: Override[] = [
       {
@@ -82,12 +72,6 @@ export const deviceGrantResponses: Patch = {
         },
       },
       ...MINTED(VERIFY),
-      { at: [...timeout, "type"], upstream: is("string"), served: undefined },
-      {
-        at: [...timeout, "oneOf"],
-        upstream: nothing,
-        served: [{ type: "string", pattern: "^[0-9]{1,3}$" }, { type: "integer" }],
-      },
     ];
     if (!context.check(document, [...guards, ...overrides])) return [];
     return applyOverrides(document, overrides);

@@ -1,6 +1,7 @@
 /**
  * The shape of a command and its argument parsing. Exit codes: 0 success, 1 the command failed
- * (message on stderr), 2 the command line was wrong (usage on stderr).
+ * (message on stderr), 2 the command line was wrong (usage on stderr), 3 no session: sign in first
+ * (`ocient-sso login`), so scripts can tell "log in again" from any other failure.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { Io } from "./io.js";
@@ -19,7 +20,14 @@ export class UsageError extends Error {
 
 /** The command failed: printed alone on stderr, exit 1. */
 export class CliError extends Error {
-  readonly code = "ERR_CLI";
+  readonly code: string = "ERR_CLI";
+  readonly exitCode: number = 1;
+}
+
+/** No session to take a token from (never signed in, logged out, or the session ended): exit 3. */
+export class SignInNeeded extends CliError {
+  override readonly code = "ERR_SIGN_IN_NEEDED";
+  override readonly exitCode = 3;
 }
 
 /** Every command's `--help`; spread into its `parseArgs` options. */

@@ -55,3 +55,10 @@ export function untilStopped(signals: SignalSource): Promise<SignalName> {
     signals.on("SIGINT", onInt);
   });
 }
+
+/** A whole stream (stdin) as UTF-8 text. */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString("utf8");
+}

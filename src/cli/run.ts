@@ -1,6 +1,7 @@
 /** Dispatches `ocient-sso COMMAND ...` and turns failures into exit codes and stderr messages. */
 import { ConfigError } from "../config/load.js";
-import { type Command, UsageError } from "./command.js";
+import { VERSION } from "../version.js";
+import { CliError, type Command, UsageError } from "./command.js";
 import type { Io } from "./io.js";
 
 /** Each command is loaded when run, so `serve` starts without loading what only the others use. */
@@ -22,6 +23,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import("./commands/check-config.js")).checkConfig,
   },
   {
+    name: "explain",
+    summary: "show what the service would decide for a token (integration, bindings, grant), minting nothing",
+    load: async () => (await import("./commands/explain.js")).explain,
+  },
+  {
     name: "keys",
     summary: "generate, rotate or list signing keys",
     load: async () => (await import("./commands/keys.js")).keys,
@@ -30,6 +36,26 @@ export const commands: readonly CommandEntry[] = [
     name: "exchange",
     summary: "exchange an id_token or access_token with the typed client",
     load: async () => (await import("./commands/exchange.js")).exchange,
+  },
+  {
+    name: "login",
+    summary: "sign in with the device grant and keep the token in a profile",
+    load: async () => (await import("./commands/login.js")).login,
+  },
+  {
+    name: "token",
+    summary: "print a valid token of a profile, refreshed when past half its life",
+    load: async () => (await import("./commands/token.js")).token,
+  },
+  {
+    name: "logout",
+    summary: "forget the token of a profile (or of all)",
+    load: async () => (await import("./commands/logout.js")).logout,
+  },
+  {
+    name: "profiles",
+    summary: "list the signed-in profiles",
+    load: async () => (await import("./commands/profiles.js")).profiles,
   },
   {
     name: "dev",
@@ -47,7 +73,7 @@ Exchanges OpenID Connect tokens for Ocient access tokens (POST /v1/sso_token).
 Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
-Run "ocient-sso COMMAND --help" for a command's options.
+Run "ocient-sso COMMAND --help" for a command's options; "ocient-sso --version" prints the version.
 `;
 }
 
@@ -56,6 +82,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? io.stderr : io.stdout)(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.stdout(`ocient-sso ${VERSION} (node ${process.version})\n`);
+    return 0;
   }
   const entry = commands.find((c) => c.name === name);
   if (!entry) {
@@ -77,6 +107,6 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       return 1;
     }
     io.stderr(`ocient-sso ${name}: ${(err as Error)?.message ?? String(err)}\n`);
-    return 1;
+    return err instanceof CliError ? err.exitCode : 1;
   }
 }

@@ -4,7 +4,10 @@
  */
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../../generated/types.js";
-import { badResponse, errorFromResponse, networkError } from "./exchange-error.js";
+import { type BrowserSignInInput, type BrowserSignInResult, browserSignIn } from "./browser-sign-in.js";
+import { call } from "./call.js";
+import { type DeviceSignInInput, type SignInResult, signInWithDevice } from "./device-sign-in.js";
+import { badResponse } from "./exchange-error.js";
 
 export interface SsoClientOptions {
   /** Base URL of the service, e.g. "https://sso.example.com" (http or https). Required. */
@@ -16,6 +19,11 @@ export interface SsoClientOptions {
   fetch?: (input: Request) => Promise<Response>;
   /** Headers sent with every request (default: none besides `Content-Type`). */
   headers?: Record<string, string>;
+  /**
+   * In a browser: `"include"` lets a web app on another origin of the same site receive the sign-in
+   * cookies and use the session cookie (see docs/sign-in.md). Default: the `fetch` default.
+   */
+  credentials?: "include" | "same-origin" | "omit";
 }
 
 /** `database` and exactly one of `idToken` / `accessToken`; both or neither does not compile. */
@@ -69,6 +77,17 @@ export interface SsoClient {
   refresh(input: RefreshInput): Promise<RefreshResult>;
   /** `GET /v1/info`: the default database and the served document's version. */
   info(): Promise<InfoResult>;
+  /**
+   * Signs a person in with the device grant (RFC 8628): starts it, hands the prompt to `onPrompt`, then
+   * waits for the person as published (see {@link DeviceSignInInput}). Rejects with `signal.reason` when
+   * cancelled, and with {@link SsoExchangeError} (`operation` "signInWithDevice") otherwise.
+   */
+  signInWithDevice(input: DeviceSignInInput): Promise<SignInResult>;
+  /**
+   * Starts the browser flow without a redirect (`do_redirect: false`) and answers the provider's URL for
+   * the app to open; in a browser, pass `credentials: "include"` so the binding cookie is kept.
+   */
+  browserSignIn(input?: BrowserSignInInput): Promise<BrowserSignInResult>;
 }
 
 function checkOptions(options: SsoClientOptions): void {
@@ -86,11 +105,6 @@ function checkOptions(options: SsoClientOptions): void {
   }
 }
 
-/** A 3xx as Node's fetch gives it with `redirect: "manual"`, or a browser's opaque redirect (status 0). */
-function isRedirect(response: Response): boolean {
-  return response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400);
-}
-
 export function createSsoClient(options: SsoClientOptions): SsoClient {
   checkOptions(options);
   const raw = createClient<paths>({
@@ -99,47 +113,15 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
     headers: options.headers,
     // Following one would send the subject token again to wherever `Location` points.
     redirect: "manual",
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   });
-
-  /**
-   * One call through openapi-fetch, with every failure as an SsoExchangeError: no answer, a body that
-   * is not JSON, a redirect (never followed), an error answer.
-   */
-  async function call<T>(
-    send: (onResponse: { onResponse(arg: { response: Response }): void }) => Promise<{
-      data?: T;
-      error?: unknown;
-      response: Response;
-    }>,
-  ): Promise<{ data: T | undefined; response: Response }> {
-    // Remembers whether an answer arrived, to tell "no answer" from "an answer that is not JSON".
-    let answered: Response | undefined;
-    const watch = {
-      onResponse({ response }: { response: Response }) {
-        answered = response;
-      },
-    };
-    const { data, error, response } = await send(watch).catch((err: unknown) => {
-      throw answered
-        ? badResponse(answered, "the service answered a body that is not JSON", err)
-        : networkError(err);
-    });
-    if (isRedirect(response)) {
-      throw badResponse(
-        response,
-        "the service answered with a redirect, which this client does not follow: the token was sent nowhere else",
-      );
-    }
-    if (error !== undefined || !response.ok) throw errorFromResponse(response, error);
-    return { data, response };
-  }
 
   async function exchange(input: ExchangeInput): Promise<ExchangeResult> {
     const body =
       input.idToken !== undefined
         ? { database: input.database, id_token: input.idToken }
         : { database: input.database, access_token: input.accessToken };
-    const { data, response } = await call((watch) =>
+    const { data, response } = await call("exchange", (watch) =>
       raw.POST("/v1/sso_token", { body, middleware: [watch] }),
     );
     if (
@@ -148,13 +130,13 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
       typeof data.database !== "string" ||
       typeof data.expires_in !== "number"
     ) {
-      throw badResponse(response, "the service answered 2xx without a minted token");
+      throw badResponse("exchange", response, "the service answered 2xx without a minted token");
     }
     return { token: data.id_token, database: data.database, expiresIn: data.expires_in, tokenType: "Bearer" };
   }
 
   async function refresh(input: RefreshInput): Promise<RefreshResult> {
-    const { data, response } = await call((watch) =>
+    const { data, response } = await call("refresh", (watch) =>
       raw.POST("/v1/token_refresh", {
         params: { header: { Authorization: `Bearer ${input.token}`, "Content-Type": "application/json" } },
         body: input.database === undefined ? {} : { database: input.database },
@@ -168,7 +150,7 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
       typeof data.username !== "string" ||
       typeof data.expires_in !== "number"
     ) {
-      throw badResponse(response, "the service answered 2xx without a refreshed token");
+      throw badResponse("refresh", response, "the service answered 2xx without a refreshed token");
     }
     return {
       token: data.access_token,
@@ -180,12 +162,19 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
   }
 
   async function info(): Promise<InfoResult> {
-    const { data, response } = await call((watch) => raw.GET("/v1/info", { middleware: [watch] }));
+    const { data, response } = await call("info", (watch) => raw.GET("/v1/info", { middleware: [watch] }));
     if (!data || typeof data.default_database !== "string" || typeof data.openapi_version !== "string") {
-      throw badResponse(response, "the service answered 2xx without its info");
+      throw badResponse("info", response, "the service answered 2xx without its info");
     }
     return { defaultDatabase: data.default_database, openapiVersion: data.openapi_version };
   }
 
-  return { raw, exchange, refresh, info };
+  return {
+    raw,
+    exchange,
+    refresh,
+    info,
+    signInWithDevice: (input) => signInWithDevice(raw, input),
+    browserSignIn: (input = {}) => browserSignIn(raw, input),
+  };
 }

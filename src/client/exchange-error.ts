@@ -1,5 +1,5 @@
 /**
- * The one error class `exchange()` throws. It mirrors the service's Ocient-shaped error body
+ * The one error class every client operation throws, naming the operation that failed. It mirrors the service's Ocient-shaped error body
  * (`{"status": {"reason", "sql_state", "vendor_code"}}`) and adds two client-side cases:
  *
  * - the service could not be reached (connection refused, DNS, TLS, aborted): `httpStatus` 0,
@@ -20,7 +20,20 @@ type OcientStatus = components["schemas"]["OcientStatus"];
 export type ClientErrorCode = "ERR_NETWORK" | "ERR_BAD_RESPONSE" | "ERR_SSO_EXCHANGE";
 export type SsoExchangeErrorCode = ServiceErrorCode | ClientErrorCode;
 
+/** The client operation that failed, as its message names it. */
+export type SsoOperation = "exchange" | "refresh" | "info" | "signInWithDevice" | "browserSignIn";
+
+const OPERATION_WORDS: Record<SsoOperation, string> = {
+  exchange: "token exchange",
+  refresh: "token refresh",
+  info: "info",
+  signInWithDevice: "device sign-in",
+  browserSignIn: "browser sign-in",
+};
+
 export interface SsoExchangeErrorInit {
+  /** Default "exchange". */
+  operation?: SsoOperation;
   httpStatus: number;
   vendorCode: number;
   sqlState: string;
@@ -39,6 +52,8 @@ export class SsoExchangeError extends Error {
    * "ERR_NETWORK" or "ERR_BAD_RESPONSE" for the client-side cases.
    */
   readonly code: SsoExchangeErrorCode;
+  /** The client operation that failed. */
+  readonly operation: SsoOperation;
   /** HTTP status of the answer; 0 when no answer arrived. */
   readonly httpStatus: number;
   /** Ocient `vendor_code`, e.g. -1251 (access denied). */
@@ -52,9 +67,11 @@ export class SsoExchangeError extends Error {
 
   constructor(init: SsoExchangeErrorInit) {
     const where = init.httpStatus === 0 ? "no response" : `HTTP ${init.httpStatus}`;
-    super(`token exchange failed (${where}, vendor_code ${init.vendorCode}): ${init.reason}`, {
+    const operation = init.operation ?? "exchange";
+    super(`${OPERATION_WORDS[operation]} failed (${where}, vendor_code ${init.vendorCode}): ${init.reason}`, {
       cause: init.cause,
     });
+    this.operation = operation;
     this.code = init.code ?? SERVICE_ERROR_CODES[String(init.vendorCode)] ?? "ERR_SSO_EXCHANGE";
     this.httpStatus = init.httpStatus;
     this.vendorCode = init.vendorCode;
@@ -79,11 +96,16 @@ function retryAfterOf(response: Response): number | undefined {
 }
 
 /** An error answer from the service; `body` is what openapi-fetch parsed (JSON, or the raw text). */
-export function errorFromResponse(response: Response, body: unknown): SsoExchangeError {
+export function errorFromResponse(
+  operation: SsoOperation,
+  response: Response,
+  body: unknown,
+): SsoExchangeError {
   const retryAfter = retryAfterOf(response);
   if (isOcientStatus(body)) {
     const { reason, sql_state, vendor_code } = body.status;
     return new SsoExchangeError({
+      operation,
       httpStatus: response.status,
       vendorCode: vendor_code,
       sqlState: sql_state,
@@ -91,11 +113,21 @@ export function errorFromResponse(response: Response, body: unknown): SsoExchang
       retryAfter,
     });
   }
-  return badResponse(response, `the service answered HTTP ${response.status} without an Ocient status body`);
+  return badResponse(
+    operation,
+    response,
+    `the service answered HTTP ${response.status} without an Ocient status body`,
+  );
 }
 
-export function badResponse(response: Response, reason: string, cause?: unknown): SsoExchangeError {
+export function badResponse(
+  operation: SsoOperation,
+  response: Response,
+  reason: string,
+  cause?: unknown,
+): SsoExchangeError {
   return new SsoExchangeError({
+    operation,
     httpStatus: response.status,
     vendorCode: -1255,
     sqlState: "58005",
@@ -106,8 +138,9 @@ export function badResponse(response: Response, reason: string, cause?: unknown)
   });
 }
 
-export function networkError(cause: unknown): SsoExchangeError {
+export function networkError(operation: SsoOperation, cause: unknown): SsoExchangeError {
   return new SsoExchangeError({
+    operation,
     httpStatus: 0,
     vendorCode: -1220,
     sqlState: "08001",

@@ -1,4 +1,5 @@
 export type { components, paths } from "../../generated/types.js";
+export type { BrowserSignInInput, BrowserSignInResult } from "./browser-sign-in.js";
 export {
   createSsoClient,
   type ExchangeInput,
@@ -9,5 +10,6 @@ export {
   type SsoClient,
   type SsoClientOptions,
 } from "./create-client.js";
-export { SsoExchangeError, type SsoExchangeErrorInit } from "./exchange-error.js";
+export type { DevicePrompt, DeviceSignInInput, SignInResult } from "./device-sign-in.js";
+export { SsoExchangeError, type SsoExchangeErrorInit, type SsoOperation } from "./exchange-error.js";
 export { type FreshToken, type FreshTokenOptions, keepFresh } from "./keep-fresh.js";

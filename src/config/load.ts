@@ -46,7 +46,10 @@ function validate<T>(
   if (!result.success) {
     for (const issue of result.error.issues) {
       const where = formatPath(issue.path);
-      if (!substitution.reported.has(where)) problems.push(`${where}: ${issue.message}`);
+      // A record key's own rule says more than zod's "Invalid key in record".
+      const message =
+        issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+      if (!substitution.reported.has(where)) problems.push(`${where}: ${message}`);
     }
   }
   problems.push(...references(substitution.value));

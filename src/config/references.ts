@@ -4,6 +4,7 @@
  * malformed to read is left to the shape problems, the rest is checked.
  */
 import { z } from "zod";
+import { unpinned } from "./bindings-schema.js";
 import { integrationOfDatabase } from "./schema.js";
 
 const text = z.string().optional().catch(undefined);
@@ -15,6 +16,21 @@ const lenient = z.object({
           name: text,
           issuer: text,
           jwks_uri: text,
+          jwks: z.unknown().optional(),
+          jwks_file: text,
+          conditions: z.record(z.string(), z.unknown()).optional().catch(undefined),
+          bindings: z
+            .array(
+              z
+                .object({
+                  name: text,
+                  when: z.record(z.string(), z.unknown()).optional().catch(undefined),
+                  databases: z.array(z.string()).optional().catch(undefined),
+                })
+                .catch({}),
+            )
+            .optional()
+            .catch(undefined),
           access_tokens: z
             .object({
               introspection: z.object({ endpoint: text }).optional().catch(undefined),
@@ -41,23 +57,33 @@ export function referenceProblems(input: unknown): string[] {
   const names = new Set<string>();
   const issuers = new Set<string>();
   integrations?.forEach((integration, i) => {
-    const { name, issuer, jwks_uri, access_tokens: opaque } = integration;
+    const { name, issuer, access_tokens: opaque } = integration;
+    const keySource = integration.jwks_uri
+      ? "jwks_uri"
+      : integration.jwks !== undefined
+        ? "jwks"
+        : integration.jwks_file
+          ? "jwks_file"
+          : undefined;
     if (name !== undefined && names.has(name))
       problems.push(`integrations[${i}].name: duplicate name "${name}"`);
     if (issuer !== undefined && issuers.has(issuer))
       problems.push(`integrations[${i}].issuer: another integration already trusts this issuer`);
     if (name !== undefined) names.add(name);
     if (issuer !== undefined) issuers.add(issuer);
-    if (opaque?.introspection && opaque.introspection.endpoint === undefined && jwks_uri) {
+    if (opaque?.introspection && opaque.introspection.endpoint === undefined && keySource) {
       problems.push(
-        `integrations[${i}].access_tokens.introspection.endpoint: required when jwks_uri is set (discovery is not used)`,
+        `integrations[${i}].access_tokens.introspection.endpoint: required when ${keySource} is set (discovery is not used)`,
       );
     }
-    if (opaque?.userinfo === true && jwks_uri) {
+    if (opaque?.userinfo === true && keySource) {
       problems.push(
-        `integrations[${i}].access_tokens.userinfo: needs discovery, so jwks_uri must not be set`,
+        `integrations[${i}].access_tokens.userinfo: needs discovery, so ${keySource} must not be set`,
       );
     }
+  });
+  integrations?.forEach((integration, i) => {
+    problems.push(...bindingProblems(integration, i, databases));
   });
   // Without a list of integrations (its own problem), every reference would dangle: nothing to add.
   if (integrations === undefined || databases === undefined) return problems;
@@ -68,5 +94,45 @@ export function referenceProblems(input: unknown): string[] {
       problems.push(`databases.${name}.integration: no integration is named "${db.integration}"`);
     }
   }
+  return problems;
+}
+
+type LenientIntegration = NonNullable<z.output<typeof lenient>["integrations"]>[number];
+
+/**
+ * A shared issuer's bindings must each pin an owner (with the integration's conditions); binding names
+ * are unique; a binding's databases must be served by its integration.
+ */
+function bindingProblems(
+  integration: LenientIntegration,
+  i: number,
+  databases: Record<string, { integration?: string }> | undefined,
+): string[] {
+  const { bindings, issuer, name } = integration;
+  const conditions = integration.conditions ?? {};
+  if (issuer === undefined) return [];
+  const problems: string[] = [];
+  if (bindings === undefined) {
+    const reason = unpinned(issuer, conditions, {});
+    if (reason) problems.push(`integrations[${i}].bindings: required: ${reason}`);
+    return problems;
+  }
+  const names = new Set<string>();
+  bindings.forEach((binding, b) => {
+    const at = `integrations[${i}].bindings[${b}]`;
+    if (binding.name !== undefined && names.has(binding.name))
+      problems.push(`${at}.name: duplicate name "${binding.name}"`);
+    if (binding.name !== undefined) names.add(binding.name);
+    const reason = unpinned(issuer, conditions, binding.when ?? {});
+    if (reason) problems.push(`${at}.when: ${reason}`);
+    binding.databases?.forEach((database, d) => {
+      const served =
+        databases !== undefined &&
+        Object.hasOwn(databases, database) &&
+        integrationOfDatabase(databases, database).name === name;
+      if (!served)
+        problems.push(`${at}.databases[${d}]: no database "${database}" is served by integration "${name}"`);
+    });
+  });
   return problems;
 }

@@ -1,8 +1,10 @@
 /**
- * The whole configuration surface in one place. Every field carries its default and unit in its
- * description; the README's configuration table is generated from these descriptions.
+ * The whole configuration surface in one place. Every field carries its default (`.default(…)`, written
+ * only there) and its meaning (`.describe(…)`); docs/configuration.md is generated from them, with the
+ * unit taken from the field's name (`_seconds`, `_ms`, `_bytes`).
  */
 import { z } from "zod";
+import { bindingSchema, claimPath, conditionsSchema } from "./bindings-schema.js";
 import { isPlainPath } from "./callback-path.js";
 import { isProviderUrl, PROVIDER_URL_RULE } from "./provider-url.js";
 
@@ -10,13 +12,18 @@ const nonEmpty = z.string().min(1, "must be a non-empty string");
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 /** Where keys, claims or tokens travel: the rule discovered endpoints follow too (provider-url.ts). */
 const providerUrl = url.refine(isProviderUrl, { error: PROVIDER_URL_RULE });
+/** A browser origin as the `Origin` header writes it: no path, query, fragment, credentials or wildcard. */
+const webOrigin = providerUrl.refine((u) => new URL(u).origin === u, {
+  error: "must be an origin exactly as browsers send it, scheme://host[:port] with no path or trailing slash",
+});
+const returnUrl = providerUrl.refine(
+  (u) => !u.includes("#") && !new URL(u).username && !new URL(u).password,
+  {
+    error: "must have no fragment and no credentials",
+  },
+);
 const seconds = (d: number, what: string) =>
-  z
-    .number()
-    .int("must be a whole number")
-    .min(0, "must not be negative")
-    .default(d)
-    .describe(`${what} (seconds, default ${d})`);
+  z.number().int("must be a whole number").min(0, "must not be negative").default(d).describe(what);
 
 /** Signature algorithms a provider may use; `none` and HMAC are never accepted (RFC 8725 §3.1). */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -48,30 +55,22 @@ const tlsSchema = z
 
 const serverSchema = z
   .object({
-    host: z.string().default("127.0.0.1").describe("address to listen on (default 127.0.0.1)"),
-    port: z
-      .number()
-      .int()
-      .min(0)
-      .max(65535)
-      .default(8080)
-      .describe("TCP port (default 8080; 0 picks a free one)"),
+    host: z.string().default("127.0.0.1").describe("address to listen on"),
+    port: z.number().int().min(0).max(65535).default(8080).describe("TCP port; 0 picks a free one"),
     max_body_bytes: z
       .number()
       .int()
       .min(256)
       .max(1_048_576)
       .default(16384)
-      .describe("largest request body accepted, bytes (default 16384); larger answers 413"),
+      .describe("largest request body accepted; larger answers 413"),
     max_token_bytes: z
       .number()
       .int()
       .min(256)
       .max(16384, "must be at most 16384, the token length cap of the request schema")
       .default(12288)
-      .describe(
-        "largest subject token accepted, bytes (default 12288, at most 16384); larger answers 413 unread",
-      ),
+      .describe("largest subject token accepted (at most 16384); larger answers 413 unread"),
     tls: tlsSchema.optional().describe("serve HTTPS with this certificate; plain HTTP without it"),
     headers_timeout_ms: z
       .number()
@@ -79,65 +78,75 @@ const serverSchema = z
       .min(100)
       .max(MAX_TIMER_MS, TIMER_RULE)
       .default(10000)
-      .describe("time to receive request headers (ms, default 10000; at most request_timeout_ms)"),
+      .describe("time to receive request headers (at most request_timeout_ms)"),
     request_timeout_ms: z
       .number()
       .int()
       .min(100)
       .max(MAX_TIMER_MS, TIMER_RULE)
       .default(30000)
-      .describe("time to receive a whole request (ms, default 30000)"),
+      .describe("time to receive a whole request"),
     keep_alive_timeout_ms: z
       .number()
       .int()
       .min(0)
       .max(MAX_TIMER_MS, TIMER_RULE)
       .default(5000)
-      .describe("idle keep-alive connection timeout (ms, default 5000)"),
+      .describe("idle keep-alive connection timeout"),
     shutdown_timeout_ms: z
       .number()
       .int()
       .min(0)
       .max(MAX_TIMER_MS, TIMER_RULE)
       .default(10000)
-      .describe(
-        "on SIGTERM, how long in-flight requests may take before the process exits (ms, default 10000)",
-      ),
+      .describe("on SIGTERM, how long in-flight requests may take before the process exits"),
     workers: z
       .number()
       .int()
       .min(1)
       .max(64)
       .default(1)
-      .describe("worker processes sharing the port (node cluster; default 1)"),
+      .describe("worker processes sharing the port (node cluster)"),
     log_level: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info")
-      .describe("log level (default info)"),
+      .describe("log level"),
     rate_limit: z
       .object({
         requests_per_second: z
           .number()
           .positive()
-          .describe("sustained exchanges per client address, and per subject (per second)"),
+          .describe("sustained exchanges per client address, and per subject"),
         burst: z.number().int().min(1).describe("exchanges a client may make at once"),
       })
       .strict()
       .optional()
       .describe(
-        "limit on POST /v1/sso_token per client address and per subject, answered 429 with Retry-After (off when unset); shared by every instance through state.redis, else per process",
+        "limit per client address on POST /v1/sso_token, /v1/token_refresh, the device grant, its verification and /v1/sso_authentication, and per subject on every exchange, answered 429 with Retry-After (off when unset, but for sign-in starts, limited by default to 30 at once then 1 a second per address); shared by every instance through state.redis, else per process",
       ),
     trust_proxy: z
       .boolean()
       .default(false)
       .describe(
-        "behind a proxy: the client address (audit records, rate limit) is the X-Forwarded-For hop the proxy appended (default false)",
+        "behind a proxy: the client address (audit records, rate limit) is the X-Forwarded-For hop the proxy appended",
       ),
     public_url: providerUrl
       .refine((u) => !/[?#]/.test(u), { error: "must have no query or fragment" })
       .optional()
       .describe(
         "where browsers and providers reach this service, the base of sign-in callback URLs; https, or http on loopback (default: token.issuer)",
+      ),
+    cors_origins: z
+      .array(webOrigin)
+      .default([])
+      .describe(
+        "origins of web apps that may call the service from a browser, with credentials (CORS): exact scheme://host[:port], https or http on loopback, never a wildcard (default none)",
+      ),
+    return_urls: z
+      .array(returnUrl)
+      .default([])
+      .describe(
+        "where a browser sign-in may send the person back (sso_authentication `return_to`), compared exactly; https or http on loopback (default none: the callback answers JSON)",
       ),
   })
   .strict()
@@ -158,26 +167,17 @@ const tokenSchema = z
       "`iss` of minted tokens; also where /.well-known/openid-configuration says the keys are: https, or http on loopback",
     ),
     audience: nonEmpty.optional().describe("`aud` of minted tokens (default: the issuer)"),
-    ttl_seconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(86400)
-      .default(3600)
-      .describe("lifetime of minted tokens (seconds, default 3600)"),
-    algorithm: z
-      .enum(SIGNING_ALGORITHMS)
-      .default("ES256")
-      .describe("signature algorithm of minted tokens (default ES256)"),
+    ttl_seconds: z.number().int().min(1).max(86400).default(3600).describe("lifetime of minted tokens"),
+    algorithm: z.enum(SIGNING_ALGORITHMS).default("ES256").describe("signature algorithm of minted tokens"),
     keys_file: nonEmpty
       .default("./data/signing-keys.json")
       .describe(
-        "private JWKS of the signing keys (default ./data/signing-keys.json); its directory must exist. Created on first start when missing, except with state.redis (several instances): then create it once with `ocient-sso keys generate`",
+        "private JWKS of the signing keys; its directory must exist. Created on first start when missing, except with state.redis (several instances): then create it once with `ocient-sso keys generate`",
       ),
     bind_to_subject_expiry: z
       .boolean()
       .default(true)
-      .describe("never let a minted token outlive the subject token (default true)"),
+      .describe("never let a minted token outlive the subject token"),
     authorized_party: nonEmpty
       .optional()
       .describe(
@@ -205,21 +205,18 @@ const introspectionSchema = z
     auth_method: z
       .enum(["client_secret_basic", "client_secret_post"])
       .default("client_secret_basic")
-      .describe("client authentication (default client_secret_basic)"),
+      .describe("client authentication"),
   })
   .strict();
 
 const accessTokensSchema = z
   .object({
     introspection: introspectionSchema.optional().describe("check opaque access tokens by introspection"),
-    userinfo: z
-      .boolean()
-      .default(false)
-      .describe("check opaque access tokens at the userinfo endpoint (default false)"),
+    userinfo: z.boolean().default(false).describe("check opaque access tokens at the userinfo endpoint"),
     require_at_jwt_typ: z
       .boolean()
       .default(true)
-      .describe("JWT access tokens must carry typ at+jwt, RFC 9068 (default true)"),
+      .describe("JWT access tokens must carry typ at+jwt, RFC 9068"),
     cache_ttl_seconds: seconds(
       60,
       "longest time an opaque token's check is reused, never past its exp; also the longest life of a token minted from an opaque token whose expiry the provider does not tell (userinfo)",
@@ -244,7 +241,7 @@ const signInSchema = z
       .min(1, "must be a non-empty list")
       .refine((s) => s.includes("openid"), { error: "must include openid" })
       .default(["openid", "profile", "email"])
-      .describe("scopes requested at sign-in (default [openid, profile, email]); must include openid"),
+      .describe("scopes requested at sign-in; must include openid"),
     callback_paths: z
       .array(
         nonEmpty.refine(isPlainPath, { error: "must be a plain absolute path (no host, %, \\, . or ..)" }),
@@ -252,7 +249,7 @@ const signInSchema = z
       .min(1, "must be a non-empty list")
       .default(["/v1/callback"])
       .describe(
-        "paths a browser sign-in may name as sso_callback_path, appended to server.public_url as redirect_uri; the first is the default (default [/v1/callback])",
+        "paths a browser sign-in may name as sso_callback_path, appended to server.public_url as redirect_uri; the first is the one used when a request names none",
       ),
   })
   .strict();
@@ -269,24 +266,44 @@ const integrationSchema = z
       .min(1, "must be a non-empty list")
       .describe("accepted `aud` values (your client ids)"),
     jwks_uri: providerUrl.optional().describe("key set URL (default: discovered from the issuer)"),
+    jwks: z
+      .object({
+        keys: z
+          .array(z.record(z.string(), z.unknown()))
+          .min(1, "must be a non-empty list")
+          .describe("public JWKs (RSA, EC or OKP)"),
+      })
+      .optional()
+      .describe(
+        "the issuer's public key set, inline, for an issuer this service cannot reach (no discovery)",
+      ),
+    jwks_file: nonEmpty
+      .optional()
+      .describe(
+        "a file holding the issuer's public key set (e.g. `kubectl get --raw /openid/v1/jwks`); read again on SIGHUP and when it changes (no discovery)",
+      ),
     algorithms: z
       .array(z.enum(ASYMMETRIC_ALGORITHMS))
       .min(1, "must be a non-empty list")
       .default(["RS256", "ES256"])
-      .describe("accepted signature algorithms (default [RS256, ES256]); never none or HMAC"),
-    user_claim: nonEmpty.default("sub").describe("claim naming the Ocient user (default sub)"),
-    groups_claim: nonEmpty.optional().describe("claim listing the user's groups"),
+      .describe("accepted signature algorithms; never none or HMAC"),
+    user_claim: claimPath.default("sub").describe("claim naming the Ocient user, a name or a JSON pointer"),
+    groups_claim: claimPath.optional().describe("claim listing the user's groups, a name or a JSON pointer"),
     clock_skew_seconds: seconds(60, "leeway for exp, nbf and iat"),
-    max_token_age_seconds: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .describe("refuse tokens whose iat is older (seconds)"),
+    max_token_age_seconds: z.number().int().min(1).optional().describe("refuse tokens whose iat is older"),
     required_claims: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
       .optional()
       .describe("claims every token must carry with exactly this value (a list claim must contain it)"),
+    conditions: conditionsSchema
+      .default({})
+      .describe("conditions every token of this integration must meet (see docs/workloads.md)"),
+    bindings: z
+      .array(bindingSchema)
+      .optional()
+      .describe(
+        "workload bindings: the first whose conditions hold says who the token acts as; a token matching none is refused (see docs/workloads.md)",
+      ),
     access_tokens: accessTokensSchema
       .optional()
       .describe("how access tokens are checked (JWT always; opaque only when set)"),
@@ -296,7 +313,7 @@ const integrationSchema = z
       .min(50)
       .max(60000)
       .default(3000)
-      .describe("timeout of each call to the provider (ms, default 3000)"),
+      .describe("timeout of each call to the provider"),
     jwks_cooldown_seconds: seconds(30, "least time between two key-set fetches for unknown kids"),
     jwks_max_age_seconds: seconds(600, "key set refreshed after this age"),
     jwks_max_stale_seconds: seconds(3600, "how long known keys keep working while the provider is down"),
@@ -307,10 +324,14 @@ const integrationSchema = z
       .enum(["allow", "once"])
       .default("allow")
       .describe(
-        "`once`: a subject token is exchanged at most once, remembered by its hash until its exp (shared through state.redis; while Redis is down such exchanges answer 503) (default allow)",
+        "`once`: a subject token is exchanged at most once, remembered by its hash until its exp (shared through state.redis; while Redis is down such exchanges answer 503)",
       ),
   })
   .strict()
+  .refine((i) => [i.jwks_uri, i.jwks, i.jwks_file].filter((k) => k !== undefined).length <= 1, {
+    error: "choose at most one of jwks_uri, jwks and jwks_file",
+    path: ["jwks_uri"],
+  })
   .refine((i) => i.sign_in === undefined || i.audiences.includes(i.sign_in.client_id), {
     error: "sign_in.client_id must be one of audiences: sign-in id_tokens are verified as any other",
     path: ["sign_in", "client_id"],
@@ -345,7 +366,7 @@ const redisTlsSchema = z
 const sentinelSchema = z
   .object({
     host: nonEmpty.describe("sentinel host"),
-    port: z.number().int().min(1).max(65535).default(26379).describe("sentinel port (default 26379)"),
+    port: z.number().int().min(1).max(65535).default(26379).describe("sentinel port"),
   })
   .strict();
 
@@ -391,7 +412,7 @@ const redisSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1-64 letters, digits, '_', '.', ':', '-'")
       .default("ocient-sso:")
-      .describe("prefix of every key this service writes (default ocient-sso:)"),
+      .describe("prefix of every key this service writes"),
     timeout_ms: z
       .number()
       .int()
@@ -399,7 +420,7 @@ const redisSchema = z
       .max(10000)
       .default(500)
       .describe(
-        "bound of connecting and of each Redis command (ms, default 500); keep it well below the providers' http_timeout_ms",
+        "bound of connecting and of each Redis command; keep it well below the providers' http_timeout_ms",
       ),
   })
   .strict()

@@ -4,16 +4,23 @@
  * demo accounts that sign in without a password, plain HTTP.
  */
 
-import { mkdir } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
+import type { DevShape } from "../config/dev-shape.js";
 import { parseConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../server/logger.js";
 import { type RunningServer, startServer } from "../server/serve.js";
 import { devIntegration } from "./dev-integration.js";
-import { demoAccounts, type EmbeddedProvider, startEmbeddedProvider } from "./embedded-provider.js";
+import { startLauncher } from "./dev-launcher.js";
+import {
+  type DemoAccount,
+  demoAccounts,
+  type EmbeddedProvider,
+  startEmbeddedProvider,
+} from "./embedded-provider.js";
 
 const HOST = "127.0.0.1";
 export const DEMO_ACCOUNT = "alice";
@@ -26,8 +33,23 @@ export interface DevOptions {
   providerPort?: number;
   /** The throwaway signing-key file. Default ./data/dev-signing-keys.json (created when missing). */
   keysFile?: string;
+  /** Port of the browser sign-in launcher and `dev token` (dev-launcher.ts). Default 0: a free one. */
+  browserPort?: number;
+  /** Users, groups and databases (default: the demo accounts and retail_analytics for analysts). */
+  shape?: DevShape;
+  /**
+   * Where `ocient-sso dev token` finds this environment (the launcher's URL), written 0600 on start.
+   * Default ./data/dev-environment.json.
+   */
+  environmentFile?: string;
   /** Default: the service's own logger at info. */
   logger?: Logger;
+}
+
+/** What `ocient-sso dev token` reads to reach a running development mode. */
+export interface DevEnvironmentFile {
+  url: string;
+  launcher: string;
 }
 
 export interface DevEnvironment {
@@ -36,6 +58,10 @@ export interface DevEnvironment {
   provider: EmbeddedProvider;
   server: RunningServer;
   config: Config;
+  /** The provider's accounts. */
+  accounts: DemoAccount[];
+  /** The file `ocient-sso dev token` reads. */
+  environmentFile: string;
   /** A fresh id_token of the demo account, for the printed examples. */
   demo: { account: string; database: string; idToken: string; expiresIn: number };
   /** A device grant already started from this machine (127.0.0.1, as a pasted curl is), for the walk-through. */
@@ -56,33 +82,65 @@ export class DevPortInUse extends Error {
   }
 }
 
-function devConfig(provider: EmbeddedProvider, issuer: string, port: number, keysFile: string): Config {
+type Databases = NonNullable<DevShape["databases"]>;
+
+function devConfig(
+  provider: EmbeddedProvider,
+  databases: Databases,
+  issuer: string,
+  port: number,
+  keysFile: string,
+): Config {
   return parseConfig(
     {
       server: { host: HOST, port, log_level: "info" },
       token: { issuer, keys_file: keysFile },
       integrations: [devIntegration(provider)],
-      databases: { system: { integration: "dev" }, [DEMO_DATABASE]: { groups: ["analysts"] } },
+      databases: { ...databases, system: { ...databases.system, integration: "dev" } },
     },
     "(development mode)",
   );
 }
 
+function accountsOf(shape: DevShape | undefined): DemoAccount[] {
+  if (shape?.users === undefined) return demoAccounts;
+  return Object.entries(shape.users).map(([name, groups]) => ({
+    sub: name,
+    preferred_username: name,
+    email: `${name}@example.com`,
+    email_verified: true,
+    groups,
+  }));
+}
+
+async function writeEnvironmentFile(file: string, content: DevEnvironmentFile): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+}
+
 export async function startDev(options: DevOptions = {}): Promise<DevEnvironment> {
   const port = options.port ?? 8080;
   const keysFile = options.keysFile ?? "./data/dev-signing-keys.json";
+  const environmentFile = options.environmentFile ?? "./data/dev-environment.json";
+  const accounts = accountsOf(options.shape);
+  const databases: Databases = options.shape?.databases ?? {
+    [DEMO_DATABASE]: { users: [], groups: ["analysts"] },
+  };
+  const demoAccount = accounts[0]?.sub ?? DEMO_ACCOUNT;
+  const demoDatabase = Object.keys(databases).find((d) => d !== "system") ?? "system";
   // Nothing to set up: unlike serve, development mode makes the directory of its throwaway keys.
   await mkdir(dirname(keysFile), { recursive: true, mode: 0o700 });
-  const provider = await startEmbeddedProvider({ host: HOST, port: options.providerPort ?? 0 });
+  const provider = await startEmbeddedProvider({ host: HOST, port: options.providerPort ?? 0, accounts });
   let server: RunningServer;
   let config: Config;
   try {
     // The issuer is the service's own URL; with port 0 it is known only once listening, so the
     // service starts with a provisional issuer and swaps in the real one before anyone can call it.
-    config = devConfig(provider, `http://${HOST}:${port || 8080}`, port, keysFile);
+    config = devConfig(provider, databases, `http://${HOST}:${port || 8080}`, port, keysFile);
     server = await startServer(config, { logger: options.logger });
     if (port === 0) {
-      config = devConfig(provider, server.url, port, keysFile);
+      config = devConfig(provider, databases, server.url, port, keysFile);
       await server.reload(config);
     }
   } catch (err) {
@@ -90,12 +148,22 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new DevPortInUse(port);
     throw err;
   }
-  const issued = await provider.issueTokens(DEMO_ACCOUNT);
   let launcher: Server;
   let device: DevEnvironment["device"];
+  let issued: Awaited<ReturnType<EmbeddedProvider["issueTokens"]>>;
   try {
-    device = await startDeviceGrant(server.url);
-    launcher = await startBrowserLauncher(server.url);
+    issued = await provider.issueTokens(demoAccount);
+    device = await startDeviceGrant(server.url, demoDatabase);
+    launcher = await startLauncher({
+      url: server.url,
+      database: demoDatabase,
+      provider,
+      accounts: accounts.map((a) => a.sub),
+      host: HOST,
+      port: options.browserPort ?? 0,
+    });
+    const launcherUrl = `http://${HOST}:${(launcher.address() as AddressInfo).port}`;
+    await writeEnvironmentFile(environmentFile, { url: server.url, launcher: launcherUrl });
   } catch (err) {
     await server.close();
     await provider.close();
@@ -107,9 +175,11 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     provider,
     server,
     config,
+    accounts,
+    environmentFile,
     demo: {
-      account: DEMO_ACCOUNT,
-      database: DEMO_DATABASE,
+      account: demoAccount,
+      database: demoDatabase,
       idToken: issued.id_token,
       expiresIn: issued.expires_in,
     },
@@ -129,11 +199,11 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
 const JSON_HEADERS = { "content-type": "application/json" };
 
 /** Starts a device grant for the demo database, as the printed curl would. */
-async function startDeviceGrant(url: string): Promise<DevEnvironment["device"]> {
+async function startDeviceGrant(url: string, database: string): Promise<DevEnvironment["device"]> {
   const response = await fetch(`${url}/v1/sso_device_grant`, {
     method: "POST",
     headers: JSON_HEADERS,
-    body: JSON.stringify({ database: DEMO_DATABASE }),
+    body: JSON.stringify({ database }),
   });
   const body = (await response.json()) as Record<string, unknown>;
   if (response.status !== 200)
@@ -143,91 +213,4 @@ async function startDeviceGrant(url: string): Promise<DevEnvironment["device"]> 
     verificationUriComplete: String(body.verification_uri_complete),
     expiresIn: Number(body.expires_in),
   };
-}
-
-/**
- * A browser cannot POST JSON from its address bar, so development mode serves one URL that does it: each
- * visit calls sso_authentication (do_redirect false) and sends the browser on to the provider with the
- * binding cookie the service set. Cookies belong to a host, not a port, so the service's callback on
- * 127.0.0.1 receives it.
- */
-async function startBrowserLauncher(url: string): Promise<Server> {
-  const launcher = createServer((_req, res) => {
-    fetch(`${url}/v1/sso_authentication`, {
-      method: "POST",
-      headers: JSON_HEADERS,
-      body: JSON.stringify({ database: DEMO_DATABASE, do_redirect: false }),
-    })
-      .then(async (response) => {
-        const body = (await response.json()) as { redirect_url?: string };
-        if (response.status !== 200 || body.redirect_url === undefined) {
-          res.writeHead(502, { "content-type": "application/json" }).end(JSON.stringify(body));
-          return;
-        }
-        res
-          .writeHead(302, {
-            location: body.redirect_url,
-            "set-cookie": response.headers.getSetCookie(),
-            "cache-control": "no-store",
-          })
-          .end();
-      })
-      .catch(() => res.writeHead(502).end());
-  });
-  await new Promise<void>((resolve, reject) => {
-    launcher.once("error", reject);
-    launcher.listen(0, HOST, () => resolve());
-  });
-  return launcher;
-}
-
-const RULE = "=".repeat(78);
-
-/** What `npm start` prints: the warning, what runs where, a demo token and ready-to-run exchanges. */
-export function devBanner(env: DevEnvironment): string {
-  const { url, provider, config, demo, device } = env;
-  const accounts = demoAccounts
-    .map((a) => `${a.preferred_username}${a.groups.length ? ` [${a.groups.join(", ")}]` : ""}`)
-    .join(", ");
-  // A JWS and a database name need no JSON escaping.
-  const body = `{"id_token": "${demo.idToken}", "database": "${demo.database}"}`;
-  return `
-${RULE}
-  WARNING: DEVELOPMENT MODE. NOT FOR PRODUCTION.
-  - an embedded OpenID provider whose demo accounts sign in without a password
-  - throwaway signing keys in ${config.token.keys_file}
-  - plain HTTP on loopback, no TLS
-  Use "ocient-sso serve --config FILE" with your own provider in production.
-${RULE}
-
-ocient-sso (development)   ${url}
-embedded OpenID provider   ${provider.issuer}   accounts: ${accounts}
-databases                  system -> integration "dev"; ${demo.database} -> group analysts
-
-Demo id_token for ${demo.account} (valid ${demo.expiresIn} s):
-${demo.idToken}
-
-Exchange it with curl:
-curl -X POST ${url}/v1/sso_token -H "Content-Type: application/json" -d '${body}'
-
-or with the CLI:
-npx ocient-sso exchange --url ${url} --database ${demo.database} --id-token ${demo.idToken}
-
-or with the typed client:
-import { createSsoClient } from "ocient-sso/client";
-const sso = createSsoClient({ baseUrl: "${url}" });
-const { token } = await sso.exchange({ database: "${demo.database}", idToken: process.env.ID_TOKEN });
-
-Sign in without a token, with the device grant (RFC 8628). One is started for you; open
-${device.verificationUriComplete}
-sign in as ${demo.account} (any password), then within ${Math.floor(device.expiresIn / 60)} minutes:
-curl -X POST ${url}/v1/sso_device_grant_verify -H "Content-Type: application/json" -d '{"user_code": "${device.userCode}", "database": "${demo.database}", "timeout": 60}'
-
-A new one starts with:
-curl -X POST ${url}/v1/sso_device_grant -H "Content-Type: application/json" -d '{"database": "${demo.database}"}'
-
-Sign in with the browser flow: open ${env.browserSignInUrl}
-
-Press Ctrl-C to stop.
-`;
 }

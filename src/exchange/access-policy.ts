@@ -3,7 +3,8 @@
  * one of `system`, which other databases inherit (as in Ocient). Unknown databases and databases not
  * granted to the user get the same answer, so a caller cannot enumerate them.
  */
-import { type DatabaseConfig, type IntegrationConfig, integrationOfDatabase } from "../config/schema.js";
+import type { BindingDecision, BindingGrant } from "../bindings/binding-set.js";
+import { type DatabaseConfig, integrationOfDatabase } from "../config/schema.js";
 import { AccessDenied, InvalidAccessToken, InvalidClaim } from "../errors.js";
 import type { Integration, IntegrationRegistry } from "../provider/integration.js";
 import type { OpaqueTokenChecker } from "../provider/opaque-token-checker.js";
@@ -16,29 +17,32 @@ export interface Identity {
 
 export const DENIED = "the database does not exist or the user may not open it";
 
-/** The Ocient user and groups a verified token maps to, after the integration's `required_claims`. */
-export function identityOf(subject: VerifiedSubject): Identity {
-  const cfg: IntegrationConfig = subject.integration.config;
+/** The integration's `required_claims` hold on every token (a list claim must contain the value). */
+export function checkRequiredClaims(subject: VerifiedSubject): void {
   const { claims } = subject;
-  for (const [claim, expected] of Object.entries(cfg.required_claims ?? {})) {
+  for (const [claim, expected] of Object.entries(subject.integration.config.required_claims ?? {})) {
     const actual = claims[claim];
     const holds = Array.isArray(actual) ? actual.includes(expected) : actual === expected;
     if (!holds)
       throw new InvalidClaim(`the ${subject.kind} does not satisfy the required claim "${claim}"`, claim);
   }
-  const user = claims[cfg.user_claim];
-  if (typeof user !== "string" || user === "") {
-    throw new InvalidClaim(`the ${subject.kind} has no usable "${cfg.user_claim}" claim`, cfg.user_claim);
-  }
-  return { user, groups: groupsOf(claims, cfg.groups_claim) };
 }
 
-function groupsOf(claims: Record<string, unknown>, claim: string | undefined): string[] {
-  if (claim === undefined) return [];
-  const value = claims[claim];
-  if (typeof value === "string") return value === "" ? [] : [value];
-  if (Array.isArray(value)) return value.filter((g): g is string => typeof g === "string" && g !== "");
-  return [];
+/**
+ * The identity a verified token acts as: required claims, then the integration's conditions and
+ * bindings. A token that meets no binding or condition is refused as an ungranted database is (the
+ * same 403 for every database, so nothing is enumerated); `decision.refusal.rule` tells which rule.
+ */
+export function identityOf(subject: VerifiedSubject, decision: BindingDecision): Identity {
+  checkRequiredClaims(subject);
+  const { refusal, identity } = decision;
+  if (refusal?.rule === "identity" || (!refusal && !identity))
+    throw new InvalidClaim(
+      `the ${subject.kind} ${refusal?.reason ?? "gives no user"}`,
+      refusal?.claim ?? "sub",
+    );
+  if (refusal || !identity) throw new AccessDenied(DENIED);
+  return identity;
 }
 
 /** Who checks an opaque token: the integration a verified one then belongs to, and its checker. */
@@ -88,9 +92,11 @@ export class AccessPolicy {
     throw new InvalidAccessToken("invalid access_token: opaque access tokens are not accepted");
   }
 
-  authorize(subject: VerifiedSubject, identity: Identity, database: string): void {
+  /** A binding narrows the grant to its databases; the grant itself still comes from `databases`. */
+  authorize(subject: VerifiedSubject, identity: Identity, database: string, binding?: BindingGrant): void {
     const db = this.#databases.get(database);
     if (!db || this.integrationOf(database) !== subject.integration) throw new AccessDenied(DENIED);
+    if (binding?.databases && !binding.databases.includes(database)) throw new AccessDenied(DENIED);
     const granted = db.users.includes(identity.user) || identity.groups.some((g) => db.groups.includes(g));
     if (!granted) throw new AccessDenied(DENIED);
   }

@@ -2,9 +2,11 @@
  * The exchange core: verify the subject token, check access, mint. It knows nothing of HTTP; the
  * server's handler adapts it to HTTP.
  */
+
+import type { RuleClass } from "../bindings/binding-set.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
-import { InvalidClaim, InvalidIdToken, PayloadTooLarge, RateLimited, UnknownIssuer } from "../errors.js";
+import { InvalidClaim, InvalidIdToken, PayloadTooLarge, RateLimited } from "../errors.js";
 import type { KeyStore } from "../keys/key-store.js";
 import { TokenMinter } from "../keys/mint-token.js";
 import { digest } from "../lib/digest.js";
@@ -12,12 +14,18 @@ import { type Integration, IntegrationRegistry } from "../provider/integration.j
 import type { ExchangeObserver } from "../provider/observer.js";
 import { MemoryStore } from "../state/memory-store.js";
 import type { StateStore } from "../state/store.js";
-import { AccessPolicy, identityOf } from "./access-policy.js";
+import { AccessPolicy } from "./access-policy.js";
 import { claimOnce } from "./replay-guard.js";
 import { checkSize } from "./token-size.js";
 import type { VerifiedSubject } from "./verified-subject.js";
-import { verifyAccessToken } from "./verify-access-token.js";
 import { type IdTokenExpectations, verifyIdToken } from "./verify-id-token.js";
+import {
+  authorizeDatabase,
+  decideBinding,
+  identityFrom,
+  type SubjectContext,
+  verifySubject,
+} from "./verify-subject.js";
 
 export type ExchangeRequest =
   | { database: string; id_token: string; access_token?: undefined }
@@ -41,6 +49,10 @@ export interface SignInSubject extends IdTokenExpectations {
 export interface ExchangeFacts {
   database?: string;
   integration?: string;
+  /** The workload binding the token matched. */
+  binding?: string;
+  /** Which rule class refused the token (conditions, binding, identity, database). */
+  rule?: RuleClass;
   user?: string;
   jti?: string;
   /** The refreshed token's `jti`, once its signature verified. */
@@ -86,30 +98,22 @@ export class ExchangeService {
     this.#limitSubject = options.limitSubject;
   }
 
-  readonly #integrationFor = (iss: string): Integration => {
-    const integration = this.integrations.byIssuer(iss);
-    if (!integration) throw new UnknownIssuer("the token's issuer is not trusted");
-    return integration;
-  };
+  /** What verification and the access decision need: the integrations, the policy, the size cap. */
+  get subjectContext(): SubjectContext {
+    return { integrations: this.integrations, policy: this.policy, maxTokenBytes: this.#maxTokenBytes };
+  }
 
   async fromSubjectToken(request: ExchangeRequest, facts: ExchangeFacts = {}): Promise<ExchangeResult> {
     // The request's shape (a database, exactly one token) is the operation's schema, checked before here.
-    const { database } = request;
-    facts.database = database;
-    const hasId = request.id_token !== undefined;
-    const token = request.id_token ?? request.access_token;
-    checkSize(token, this.#maxTokenBytes);
     const now = this.#now();
-    // Known as soon as the token's issuer picks it, so the audit record of a refusal names it too.
-    const integrationFor = (iss: string): Integration => {
-      const integration = this.#integrationFor(iss);
-      facts.integration = integration.name;
-      return integration;
-    };
-    const subject: VerifiedSubject = hasId
-      ? await verifyIdToken(token, integrationFor, now)
-      : await verifyAccessToken(token, integrationFor, () => this.policy.opaqueCheckOf(database), now);
-    return this.#authorizeAndMint(subject, token, database, facts, now);
+    const subject = await verifySubject(this.subjectContext, request, facts, now);
+    return this.#authorizeAndMint(
+      subject,
+      request.id_token ?? request.access_token,
+      request.database,
+      facts,
+      now,
+    );
   }
 
   /**
@@ -148,19 +152,19 @@ export class ExchangeService {
     facts: ExchangeFacts,
     now: number,
   ): Promise<ExchangeResult> {
-    facts.integration = subject.integration.name;
-    const identity = identityOf(subject);
-    facts.user = identity.user;
+    const decision = decideBinding(subject, facts);
+    const identity = identityFrom(subject, decision, facts);
     if (this.#limitSubject) {
       // Hashed: a user claim may be long, and the key lands in Redis.
       const key = digest(`${subject.integration.name}\0${identity.user}`);
       const wait = await this.#limitSubject(`sub:${key}`);
       if (wait > 0) throw new RateLimited("too many token exchanges for this user; retry later", wait);
     }
-    this.policy.authorize(subject, identity, database);
+    authorizeDatabase(this.policy, subject, identity, database, decision, facts);
+    const replay = decision.binding?.replay ?? subject.integration.config.replay;
     // Last before minting: a refused exchange never uses the token up.
-    if (subject.integration.config.replay === "once") await claimOnce(this.#used, subject, token, now);
-    const minted = await this.#minter.mint(subject, identity, database, now);
+    if (replay === "once") await claimOnce(this.#used, subject, token, now);
+    const minted = await this.#minter.mint(subject, identity, database, now, decision.binding);
     facts.jti = minted.jti;
     return {
       token: minted.token,

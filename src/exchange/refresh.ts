@@ -12,7 +12,6 @@ import {
   BearerKeyUnknown,
   BearerSignatureMismatch,
   InvalidBearerToken,
-  InvalidRequest,
   MissingBearerToken,
   SessionExpired,
 } from "../errors.js";
@@ -56,6 +55,7 @@ interface OwnClaims {
   exp: number;
   auth_time: number;
   jti: string | undefined;
+  binding: string | undefined;
 }
 
 const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
@@ -63,7 +63,7 @@ const isString = (v: unknown): v is string => typeof v === "string" && v !== "";
 
 /** Our own claims, checked after the signature: a token we signed carries each of them, well formed. */
 function ownClaims(payload: Record<string, unknown>): OwnClaims {
-  const { sub, idp, groups, client_id, exp, auth_time, jti } = payload;
+  const { sub, idp, groups, client_id, exp, auth_time, jti, binding } = payload;
   const groupList = groups === undefined ? [] : groups;
   if (
     !isString(sub) ||
@@ -73,11 +73,12 @@ function ownClaims(payload: Record<string, unknown>): OwnClaims {
     (client_id !== undefined && typeof client_id !== "string") ||
     !isNumber(exp) ||
     !isNumber(auth_time) ||
-    (jti !== undefined && typeof jti !== "string")
+    (jti !== undefined && typeof jti !== "string") ||
+    (binding !== undefined && !isString(binding))
   ) {
     throw notOurs("is missing claims this service always sets");
   }
-  return { sub, idp, groups: groupList, client_id, exp, auth_time, jti };
+  return { sub, idp, groups: groupList, client_id, exp, auth_time, jti, binding };
 }
 
 export class RefreshService {
@@ -109,7 +110,6 @@ export class RefreshService {
     database: string = DEFAULT_DATABASE,
     facts: ExchangeFacts = {},
   ): Promise<RefreshResult> {
-    if (typeof database !== "string" || database === "") throw new InvalidRequest("database is required");
     facts.database = database;
     if (token === undefined || token === "") throw new MissingBearerToken("a bearer token is required");
     const nowSec = Math.floor(this.#now() / 1000);
@@ -140,7 +140,11 @@ export class RefreshService {
       clientId: own.client_id,
     };
     const identity: Identity = { user: own.sub, groups: own.groups };
-    this.#exchange.policy.authorize(subject, identity, database);
+    // A token minted through a binding stays within today's binding of that name: its databases, its lifetime.
+    const binding = own.binding === undefined ? undefined : integration.bindings.grantNamed(own.binding);
+    if (own.binding !== undefined && !binding) throw new AccessDenied(DENIED);
+    this.#exchange.policy.authorize(subject, identity, database, binding);
+    const maxTtl = binding?.maxTtlSeconds ?? ttl;
 
     const minted = await this.#minter.issue(
       {
@@ -150,9 +154,10 @@ export class RefreshService {
         clientId: own.client_id,
         database,
         authTime: own.auth_time,
+        ...(binding && { binding: binding.name }),
       },
       nowSec,
-      Math.min(nowSec + ttl, sessionEnd),
+      Math.min(nowSec + Math.min(ttl, maxTtl), sessionEnd),
     );
     facts.jti = minted.jti;
     return { access_token: minted.token, username: own.sub, database, expires_in: minted.expiresIn };

@@ -1,5 +1,6 @@
 /**
- * `replay: once`: a subject token is exchanged at most once. What is remembered is the SHA-256 of the
+ * `replay: once` (of the integration, or of the binding the token matched): a subject token is exchanged
+ * at most once. What is remembered is the SHA-256 of the
  * token (never the token), until the token's `exp` plus the integration's leeway, since until then it
  * would still be accepted. The record is written before minting, with set-if-absent, so of two
  * instances given the same token at the same moment exactly one mints. A token without a known expiry
@@ -24,7 +25,6 @@ export async function claimOnce(
   nowMs: number,
 ): Promise<void> {
   const { integration } = subject;
-  if (integration.config.replay !== "once") return;
   const hash = digest(token);
   const ttlMs =
     subject.exp === undefined

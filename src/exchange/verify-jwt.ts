@@ -4,9 +4,11 @@
  * with the integration's leeway. The order is that of jose's jwtVerify: nothing about the claims is
  * said before the signature verifies.
  */
+
+import type { IntegrationConfig } from "../config/schema.js";
 import { InvalidAudience, InvalidClaim, InvalidSignature, TokenExpired } from "../errors.js";
-import { verifiesWith } from "../keys/jws.js";
-import type { Integration } from "../provider/integration.js";
+import { type VerificationKey, verifiesWith } from "../keys/jws.js";
+import type { KeySelector } from "../provider/remote-key-set.js";
 import type { InspectedJwt, TokenKind } from "./inspect-token.js";
 
 export interface JwtProfile {
@@ -20,6 +22,18 @@ export interface JwtProfile {
 
 export type JwtClaims = InspectedJwt["payload"];
 
+/**
+ * What a token is verified against: an integration's configuration and its key set (a provider's
+ * `RemoteKeySet` in the service; any set that selects keys by header, such as a local one, in tests).
+ */
+export interface VerifyingIntegration {
+  readonly config: IntegrationConfig;
+  readonly keys: {
+    freshCandidates(selector: KeySelector): VerificationKey[] | undefined;
+    candidates(selector: KeySelector): Promise<VerificationKey[]>;
+  };
+}
+
 function normalizeTyp(typ: unknown): string | undefined {
   return typeof typ === "string" ? typ.toLowerCase().replace(/^application\//, "") : undefined;
 }
@@ -27,7 +41,7 @@ function normalizeTyp(typ: unknown): string | undefined {
 async function checkSignature(
   token: string,
   inspected: InspectedJwt,
-  integration: Integration,
+  integration: VerifyingIntegration,
   kind: TokenKind,
 ) {
   const { alg, kid } = inspected.header;
@@ -52,7 +66,7 @@ function numericDate(claims: JwtClaims, claim: string, kind: TokenKind): number 
 export async function verifySignedJwt(
   token: string,
   inspected: InspectedJwt,
-  integration: Integration,
+  integration: VerifyingIntegration,
   profile: JwtProfile,
   nowMs: number,
 ): Promise<JwtClaims> {

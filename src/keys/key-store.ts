@@ -25,11 +25,13 @@ export interface Signer {
   key: KeyObject;
   /** The base64url protected header of every token this key signs: `{alg, typ: "at+jwt", kid}`. */
   encodedHeader: string;
+  /** Unix seconds since which it signs (its `signs_from`, else when it was created). */
+  from: number;
 }
 
 interface KeyStoreState {
   /** Every key that signs now or will, newest start first. */
-  signers: ReadonlyArray<Signer & { from: number }>;
+  signers: ReadonlyArray<Signer>;
   published: ReadonlyArray<{ jwk: JWK; retireAt: number | undefined }>;
   /** The published keys by kid, imported once, to check this service's own tokens (token_refresh). */
   verifiers: ReadonlyMap<string, { key: VerificationKey; retireAt: number | undefined }>;

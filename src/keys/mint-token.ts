@@ -3,6 +3,7 @@
  * the signer's, encoded once; signing runs on node:crypto's thread pool (see jws.ts).
  */
 import { randomUUID } from "node:crypto";
+import type { BindingGrant } from "../bindings/binding-set.js";
 import type { Config } from "../config/schema.js";
 import { TokenExpired } from "../errors.js";
 import type { Identity } from "../exchange/access-policy.js";
@@ -35,6 +36,8 @@ export interface TokenGrant {
   database: string;
   /** When the session began, at sign-in (seconds since the epoch): `auth_time`. */
   authTime: number;
+  /** The workload binding the subject token matched (`binding`). */
+  binding?: string;
 }
 
 /**
@@ -62,9 +65,15 @@ export class TokenMinter {
   }
 
   /** Not async: it hands on issue()'s promise; a refusal throws before anything is signed. */
-  mint(subject: VerifiedSubject, identity: Identity, database: string, nowMs: number): Promise<MintedToken> {
+  mint(
+    subject: VerifiedSubject,
+    identity: Identity,
+    database: string,
+    nowMs: number,
+    binding?: Pick<BindingGrant, "name" | "maxTtlSeconds">,
+  ): Promise<MintedToken> {
     const iat = Math.floor(nowMs / 1000);
-    let exp = iat + this.cfg.ttl_seconds;
+    let exp = iat + Math.min(this.cfg.ttl_seconds, binding?.maxTtlSeconds ?? Number.POSITIVE_INFINITY);
     if (this.cfg.bind_to_subject_expiry)
       exp = Math.min(
         exp,
@@ -79,6 +88,7 @@ export class TokenMinter {
       clientId: subject.clientId,
       database,
       authTime: authTimeOf(subject, iat),
+      ...(binding && { binding: binding.name }),
     };
     return this.issue(grant, iat, exp);
   }
@@ -95,6 +105,7 @@ export class TokenMinter {
       azp: this.#azp,
       database: grant.database,
       idp: grant.integration,
+      ...(grant.binding !== undefined && { binding: grant.binding }),
       ...(grant.groups.length > 0 && { groups: grant.groups }),
       ...(grant.clientId !== undefined && { client_id: grant.clientId }),
       iat,

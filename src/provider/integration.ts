@@ -3,7 +3,7 @@
  * set, each fetched lazily. Keys are bound to their issuer: a token is only ever checked against the
  * key set of the integration its `iss` names.
  */
-
+import { BindingSet } from "../bindings/binding-set.js";
 import type { Clock } from "../clock.js";
 import type { IntegrationConfig } from "../config/schema.js";
 import type { StateStore } from "../state/store.js";
@@ -11,6 +11,10 @@ import type { ExchangeObserver } from "./observer.js";
 import { OpaqueTokenChecker } from "./opaque-token-checker.js";
 import { ProviderMetadataSource } from "./provider-metadata.js";
 import { RemoteKeySet } from "./remote-key-set.js";
+import { StaticKeySet, type StaticKeySource } from "./static-key-set.js";
+
+/** How often a `jwks_file` is looked at for changes (ms). */
+const JWKS_FILE_RECHECK_MS = 2000;
 
 export interface IntegrationOptions {
   /** The clock of every cache, cooldown and backoff of this integration. */
@@ -22,8 +26,10 @@ export interface IntegrationOptions {
 
 export class Integration {
   readonly metadata: ProviderMetadataSource;
-  readonly keys: RemoteKeySet;
+  readonly keys: RemoteKeySet | StaticKeySet;
   readonly opaque: OpaqueTokenChecker | undefined;
+  /** The integration's conditions and bindings, compiled as the configuration loads. */
+  readonly bindings: BindingSet;
   /** Where this integration's calls are reported, sign-in's included (sign-in-client.ts). */
   readonly observer: ExchangeObserver;
 
@@ -40,16 +46,25 @@ export class Integration {
       observer,
     );
     const configured = config.jwks_uri;
-    this.keys = new RemoteKeySet({
-      integration: config.name,
-      url: configured ? async () => configured : async () => (await this.metadata.get()).jwks_uri,
-      timeoutMs: config.http_timeout_ms,
-      cooldownMs: config.jwks_cooldown_seconds * 1000,
-      maxAgeMs: config.jwks_max_age_seconds * 1000,
-      maxStaleMs: config.jwks_max_stale_seconds * 1000,
-      now,
-      observer,
-    });
+    const source: StaticKeySource | undefined =
+      config.jwks !== undefined
+        ? { jwks: config.jwks }
+        : config.jwks_file !== undefined
+          ? { file: config.jwks_file }
+          : undefined;
+    this.keys = source
+      ? new StaticKeySet({ integration: config.name, source, recheckMs: JWKS_FILE_RECHECK_MS, now, observer })
+      : new RemoteKeySet({
+          integration: config.name,
+          url: configured ? async () => configured : async () => (await this.metadata.get()).jwks_uri,
+          timeoutMs: config.http_timeout_ms,
+          cooldownMs: config.jwks_cooldown_seconds * 1000,
+          maxAgeMs: config.jwks_max_age_seconds * 1000,
+          maxStaleMs: config.jwks_max_stale_seconds * 1000,
+          now,
+          observer,
+        });
+    this.bindings = new BindingSet(config);
     const access = config.access_tokens;
     this.opaque =
       access && (access.introspection || access.userinfo)

@@ -32,7 +32,7 @@ export interface KeySelector {
   kid?: unknown;
 }
 
-function select(keys: readonly VerificationKey[], { alg, kid }: KeySelector): VerificationKey[] {
+export function select(keys: readonly VerificationKey[], { alg, kid }: KeySelector): VerificationKey[] {
   return keys.filter((k) => (kid === undefined || k.kid === kid) && keyFits(k, alg));
 }
 
@@ -134,7 +134,7 @@ export class RemoteKeySet {
 }
 
 /** The keys of a JWK Set that can verify signatures; keys of other uses or unknown types are skipped. */
-function toVerificationKeys(jwks: unknown): VerificationKey[] {
+export function toVerificationKeys(jwks: unknown): VerificationKey[] {
   if (!isRecord(jwks) || !Array.isArray(jwks.keys)) {
     throw new InvalidProviderKeySet("the identity provider's key set is not a JWK Set");
   }

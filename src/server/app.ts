@@ -4,6 +4,7 @@
  */
 import Koa from "koa";
 import { document } from "../../generated/openapi.js";
+import { cors } from "./cors.js";
 import { errorHandler } from "./error-handler.js";
 import type { HandlerDeps, KoaContext, RequestState } from "./handlers/types.js";
 import { headerLimit } from "./header-limit.js";
@@ -36,6 +37,8 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
   app.maxIpsCount = 1;
   app.use(requestLog(logger, metrics, app.proxy));
   app.use(unreadBody());
+  // Before the error middleware, so error answers carry the CORS headers a listed app needs to read them.
+  app.use(cors(service, deps.document));
   app.use(errorHandler());
   app.use(headerLimit());
   // Paths are matched exactly as the served document writes them: a trailing slash is another path (404).

@@ -1,6 +1,7 @@
 /**
- * The audit record of an operation that mints (exchange, refresh, sign-in): outcome, integration, user,
- * database, minted `jti` (and the refreshed token's, `presented_jti`), client address and `vendor_code`, on the request's log line; and its metrics.
+ * The audit record of an operation that mints (exchange, refresh, sign-in): outcome, integration, binding,
+ * the rule class that refused, user, database, minted `jti` (and the refreshed token's, `presented_jti`),
+ * client address and `vendor_code`, on the request's log line; and its metrics.
  * Never a token.
  */
 import type { SsoError } from "../errors.js";
@@ -25,6 +26,9 @@ export function auditRecord(
   line.event = event;
   line.outcome = outcome;
   line.integration = integration;
+  line.binding = facts.binding;
+  // Only the rule's class, never the claim that failed it: the audit carries no claim values.
+  line.rule = error ? facts.rule : undefined;
   line.user = facts.user;
   line.database = facts.database;
   line.jti = facts.jti;

@@ -1,6 +1,7 @@
 /** Prometheus metrics on a registry of their own, so several apps in one process (tests) never collide. */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { ExchangeObserver } from "../provider/observer.js";
+import { VERSION } from "../version.js";
 
 export interface Metrics {
   registry: Registry;
@@ -13,6 +14,8 @@ export interface Metrics {
   stateUnavailable: Gauge;
   stateFallbacks: Counter<"use">;
   observer: ExchangeObserver;
+  /** Names where the signing key metric reads when the current key began signing (unix seconds). */
+  watchSigningKey(since: () => number): void;
   /** In a cluster worker: the metrics of every worker, gathered by the primary (cluster.ts). */
   clusterText?: () => Promise<string>;
 }
@@ -64,6 +67,25 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     labelNames: ["use"] as const,
     registers: [registry],
   });
+  // Always 1: the labels say which release and runtime answer, for dashboards and upgrade checks.
+  new Gauge({
+    name: "ocient_sso_build_info",
+    help: "The running release (version) and Node.js runtime (node_version); always 1",
+    labelNames: ["version", "node_version"] as const,
+    registers: [registry],
+    // Every cluster worker runs the same build: report it once, not summed.
+    aggregator: "first",
+  }).set({ version: VERSION, node_version: process.version }, 1);
+  let signingSince: (() => number) | undefined;
+  new Gauge({
+    name: "ocient_sso_signing_key_since_seconds",
+    help: "Unix time since which the current signing key signs: alert when it is older than the rotation period",
+    registers: [registry],
+    aggregator: "max",
+    collect() {
+      if (signingSince) this.set(signingSince());
+    },
+  });
   const observer: ExchangeObserver = {
     providerCall: (call, integration, result) => providerCalls.inc({ call, integration, result }),
     signInCall: (call, integration, result) => signInCalls.inc({ call, integration, result }),
@@ -79,5 +101,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     stateUnavailable,
     stateFallbacks,
     observer,
+    watchSigningKey(since) {
+      signingSince = since;
+    },
   };
 }

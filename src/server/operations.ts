@@ -19,11 +19,13 @@ export type RequestBody<Id extends OperationId> = operations[Id] extends {
   requestBody: { content: { "application/json": infer B } };
 }
   ? B
-  : operations[Id] extends { requestBody?: { content: { "application/json": infer B } } }
-    ? [B] extends [never]
-      ? undefined
-      : B | undefined
-    : undefined;
+  : operations[Id] extends { requestBody: { content: { "application/x-www-form-urlencoded": infer F } } }
+    ? F
+    : operations[Id] extends { requestBody?: { content: { "application/json": infer B } } }
+      ? [B] extends [never]
+        ? undefined
+        : B | undefined
+      : undefined;
 
 type Responses<Id extends OperationId> = operations[Id]["responses"];
 
@@ -51,9 +53,12 @@ export type OperationHandler<Id extends OperationId> = (
 export interface OperationRoute<Id extends OperationId> {
   /**
    * `json`: the body is read under `server.max_body_bytes` and validated; `optional-json`: the same when the
-   * request has one (a request without a body, or with an empty one, has none); `none`: the operation takes none.
+   * request has one (a request without a body, or with an empty one, has none); `form`: an
+   * `application/x-www-form-urlencoded` body read under the same cap; `none`: the operation takes none.
    */
-  body: "json" | "optional-json" | "none";
+  body: "json" | "optional-json" | "form" | "none";
+  /** `oauth`: errors are rendered as an OAuth token endpoint's (oauth-error.ts); Ocient's otherwise. */
+  errors?: "oauth";
   /**
    * Taken from the per-client rate limit (`server.rate_limit`) before the body is read; `always`: also
    * without it, by the default limit of sign-in starts (runtime.ts SIGN_IN_START_LIMIT).

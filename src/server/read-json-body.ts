@@ -40,7 +40,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
  * a generator and a promise per chunk). Over the cap: 413, and the rest is left unread. Cut off before its end
  * (the client left, or the request timeout destroyed it): 400, as the client's fault.
  */
-function readText(req: IncomingMessage, maxBytes: number): Promise<string> {
+export function readText(req: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

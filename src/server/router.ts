@@ -9,6 +9,7 @@ import { InvalidRequest, MethodNotAllowed, RateLimited, RouteNotFound } from "..
 import type { HandlerDeps, KoaContext } from "./handlers/types.js";
 import { normalizeRequestKeys } from "./normalize-request.js";
 import type { OperationId, OperationRoute } from "./operations.js";
+import { readFormBody } from "./read-form-body.js";
 import { readJsonBody } from "./read-json-body.js";
 import { OPERATIONS } from "./routes.js";
 
@@ -90,6 +91,7 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
     }
     const { spec } = route;
     const { current } = deps.service;
+    if (spec.errors === "oauth") ctx.state.errorFormat = "oauth";
     // Every audited request has its record, also one refused before its body is read or validated.
     if (spec.audited) {
       ctx.state.audit = {};
@@ -107,6 +109,8 @@ export async function createRouter(deps: HandlerDeps): Promise<Router> {
       body = await readJsonBody(ctx.req, current.config.server.max_body_bytes);
       normalizeRequestKeys(route.operationId, body);
       if (spec.normalize) body = spec.normalize(body, deps);
+    } else if (spec.body === "form") {
+      body = await readFormBody(ctx.req, current.config.server.max_body_bytes);
     }
     const input = { path: {}, query: ctx.query, header: ctx.headers, cookie: {}, requestBody: body };
     route.validators ??= compile(route.operationId);

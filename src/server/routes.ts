@@ -12,6 +12,7 @@ import { getMetrics } from "./handlers/get-metrics.js";
 import { getOpenapiJson, getOpenapiYaml } from "./handlers/get-openapi.js";
 import { getOpenidConfiguration } from "./handlers/get-openid-configuration.js";
 import { postLogout } from "./handlers/post-logout.js";
+import { postOauth2Token } from "./handlers/post-oauth2-token.js";
 import { postSsoAuthentication } from "./handlers/post-sso-authentication.js";
 import { postSsoDeviceGrant } from "./handlers/post-sso-device-grant.js";
 import { postSsoDeviceGrantVerify } from "./handlers/post-sso-device-grant-verify.js";
@@ -67,6 +68,13 @@ export const OPERATIONS: OperationTable = {
     rateLimited: false,
     audited: false,
     handler: postLogout,
+  },
+  postOauth2Token: {
+    body: "form",
+    errors: "oauth",
+    rateLimited: true,
+    audited: "exchange",
+    handler: postOauth2Token,
   },
   getJwks: { ...probe, handler: getJwks },
   getOpenidConfiguration: { ...probe, handler: getOpenidConfiguration },

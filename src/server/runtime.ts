@@ -80,7 +80,13 @@ export async function buildRuntime(
   const clients = new SignInClients(exchange.policy);
   const signIn = {
     device: new DeviceGrant(exchange, clients, tables),
-    browser: new BrowserFlow(exchange, clients, tables.signIn, publicUrlOf(config)),
+    browser: new BrowserFlow(
+      exchange,
+      clients,
+      tables.signIn,
+      publicUrlOf(config),
+      config.server.return_urls,
+    ),
   };
   return {
     config,

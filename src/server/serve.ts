@@ -13,6 +13,7 @@ import type { ExchangeObserver } from "../provider/observer.js";
 import type { MemoryBounds } from "../state/memory-bounds.js";
 import { createSharedState, type SharedState, type StateEvents } from "../state/shared-state.js";
 import { createApp } from "./app.js";
+import { answerClientErrors } from "./client-error.js";
 import { MAX_HEADER_LINES } from "./header-limit.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -105,6 +106,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     );
   }
   const service = new ServiceState(runtime);
+  metrics.watchSigningKey(() => service.current.keys.signer.from);
   await runtime.keys.probe();
   const { keys_file } = config.token;
   const unwatchKeys = watchKeyFile(
@@ -128,6 +130,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     ? createHttpsServer({ ...limits, ...tlsFiles }, app.callback())
     : createHttpServer(limits, app.callback());
   server.maxHeadersCount = MAX_HEADER_LINES;
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.server.port, config.server.host, () => {

@@ -80,7 +80,7 @@ export function describeThreadpool(
     return {
       ...current,
       recommended,
-      hint: `set UV_THREADPOOL_SIZE=${recommended} for this machine (${cores} cores): see README, Operations, Thread pool`,
+      hint: `set UV_THREADPOOL_SIZE=${recommended} for this machine (${cores} cores): see docs/operations.md, Thread pool`,
     };
   }
   return { ...current, recommended };

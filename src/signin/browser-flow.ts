@@ -19,6 +19,7 @@ import { digest } from "../lib/digest.js";
 import { parseEntry, type StateStore } from "../state/store.js";
 import { allowedCallbackPath } from "./callback-path.js";
 import { oauthErrorOf } from "./oauth-error.js";
+import { allowedReturnUrl } from "./return-url.js";
 import { digestMatches, randomSecret } from "./secrets.js";
 import type { SignInClients } from "./sign-in-client.js";
 
@@ -54,7 +55,12 @@ interface FlowState {
   verifier: string;
   redirect_uri: string;
   binding: string;
+  /** Where the browser goes after the callback (one of `server.return_urls`), when the start named one. */
+  return_to?: string;
 }
+
+/** What a callback produced: the token, and where the browser returns when the start named a place. */
+export type CallbackResult = ExchangeResult & { returnTo: string | undefined };
 
 const UNKNOWN = "the sign-in state is unknown, expired or already used";
 
@@ -69,9 +75,12 @@ export class BrowserFlow {
     private readonly store: StateStore,
     /** `server.public_url` (default `token.issuer`): the base of redirect_uri. */
     private readonly publicUrl: string,
+    /** `server.return_urls`: the only places a sign-in may return to. */
+    private readonly returnUrls: readonly string[] = [],
   ) {}
 
-  async start(database: string, requestedPath: unknown): Promise<BrowserStart> {
+  async start(database: string, requestedPath: unknown, requestedReturn?: unknown): Promise<BrowserStart> {
+    const returnTo = allowedReturnUrl(requestedReturn, this.returnUrls);
     const signIn = this.clients.forDatabase(database);
     const path = allowedCallbackPath(requestedPath, signIn.config.callback_paths);
     const { authorization } = await signIn.endpoints();
@@ -90,6 +99,7 @@ export class BrowserFlow {
       verifier,
       redirect_uri: redirectUri,
       binding: digest(binding),
+      ...(returnTo === undefined ? {} : { return_to: returnTo }),
     };
     await this.store.put(stateKey(state), JSON.stringify(flow), BROWSER_FLOW_TTL_MS);
     const url = new URL(authorization);
@@ -112,7 +122,7 @@ export class BrowserFlow {
     };
   }
 
-  async callback(request: CallbackRequest, facts: ExchangeFacts = {}): Promise<ExchangeResult> {
+  async callback(request: CallbackRequest, facts: ExchangeFacts = {}): Promise<CallbackResult> {
     const { state, code, iss, error, binding } = request;
     if (typeof state !== "string" || state === "" || state.length > MAX_PARAM_LENGTH) {
       throw new SignInStateUnknown(UNKNOWN);
@@ -153,10 +163,11 @@ export class BrowserFlow {
     );
     if (answer.kind !== "tokens")
       throw new GrantRefused("the identity provider refused the authorization code", { cause: answer.cause });
-    return this.exchange.fromSignIn(
+    const result = await this.exchange.fromSignIn(
       { idToken: answer.idToken, integration, nonce: flow.nonce, clientId: config.client_id },
       flow.database,
       facts,
     );
+    return { ...result, returnTo: flow.return_to };
   }
 }

@@ -17,7 +17,6 @@ import type { Clock } from "../clock.js";
 import {
   AccessDenied,
   GrantRefused,
-  InvalidRequest,
   ProviderUnavailable,
   RateLimited,
   SignInNotConfigured,
@@ -64,7 +63,7 @@ export interface VerifyRequest {
   userCode: string;
   /** Default: the database named when the grant started. */
   database?: string;
-  /** Seconds, 1-600 (parseTimeout). */
+  /** Seconds, 1-600 (timeoutSeconds). */
   timeoutSeconds: number;
   /** Who asks (the rate limit's key); only the client that started the grant may verify it. */
   client: string;
@@ -86,14 +85,12 @@ interface GrantState {
 
 const UNKNOWN = "the user code is unknown, expired or already used";
 
-/** `timeout` as published: a string or a number of seconds, 1-600; default 30. */
-export function parseTimeout(value: unknown): number {
-  if (value === undefined) return 30;
-  const n = typeof value === "string" && /^\s*\d{1,3}\s*$/.test(value) ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 600) {
-    throw new InvalidRequest("timeout must be a whole number of seconds from 1 to 600");
-  }
-  return n;
+/**
+ * `timeout` in seconds, default 30 as published. Its range (1-600, a string of digits or a number) is a
+ * rule of the served document, checked by the router before the handler runs.
+ */
+export function timeoutSeconds(value: string | number | undefined): number {
+  return value === undefined ? 30 : Number(value);
 }
 
 /** Letters and digits only, upper case: "wdjb-mjht" and "WDJBMJHT" are one code. */

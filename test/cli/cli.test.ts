@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commands, runCli } from "../../src/cli/run.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { memoryIo } from "../support/memory-io.js";
-import { runCliProcess } from "../support/spawn-cli.js";
+import { root, runCliProcess } from "../support/spawn-cli.js";
 
 let h: Harness;
 let dir: string;
@@ -44,6 +44,13 @@ describe("usage", () => {
     });
     expect(results[0]?.stdout).toContain("check-config");
   }, 60_000);
+
+  it("--version prints the package version and the Node.js version (subprocess)", async () => {
+    const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
+    const r = await runCliProcess(["--version"]);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(r.stdout).toBe(`ocient-sso ${version} (node ${process.version})\n`);
+  }, 30_000);
 
   it("loads each listed command under its own name", async () => {
     for (const entry of commands) expect((await entry.load()).name).toBe(entry.name);

@@ -25,7 +25,8 @@ describe("ocient-sso dev (npm start)", () => {
         /^curl -X POST (http:\/\/127\.0\.0\.1:\d+)\/v1\/sso_token -H "Content-Type: application\/json" -d '\{"id_token": "([\w.-]+)", "database": "(\w+)"\}'$/m,
       )) as unknown as [string, string, string, string];
       expect(cli.stdout).toContain("WARNING: DEVELOPMENT MODE. NOT FOR PRODUCTION.");
-      expect(cli.stdout).toContain(`npx ocient-sso exchange --url ${url} --database retail_analytics`);
+      expect(cli.stdout).toContain(`npm run ocient-sso -- exchange --url ${url} --database retail_analytics`);
+      expect(cli.stdout).toContain(`import { createSsoClient } from "@ocient-sso/client";`);
       expect(database).toBe("retail_analytics");
       expect(decodeJwt(idToken)).toMatchObject({ sub: "alice" });
 

@@ -91,6 +91,14 @@ describe("header lines past Node's limit", () => {
     expect(lines).not.toMatch(/"outcome":"minted"/);
   });
 
+  it("headers past Node's byte limit get the error table's 431 too, not a bare status line", async () => {
+    const answer = await rawRequest([`X-Big: ${"a".repeat(20_000)}`], "{}");
+    expect(answer.status, answer.body).toBe(431);
+    expect(JSON.parse(answer.body)).toEqual({
+      status: { reason: expect.stringMatching(/header/), sql_state: "08004", vendor_code: -1254 },
+    });
+  });
+
   it("one line short of the limit is answered, and the client is the hop the proxy appended", async () => {
     const { id_token } = await h.provider.issueTokens("alice");
     rememberToken(id_token);

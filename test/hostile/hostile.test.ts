@@ -352,12 +352,6 @@ const cases: Case[] = [
     vendorCode: -1254,
   },
   {
-    name: "token over max_token_bytes, body under its cap",
-    request: async () => idToken(randomBytes(9_500).toString("base64url")),
-    status: 413,
-    vendorCode: -1254,
-  },
-  {
     name: "truncated: no signature segment",
     request: async () => idToken((await alpha.sign()).split(".").slice(0, 2).join(".")),
     status: 401,
@@ -438,12 +432,6 @@ const cases: Case[] = [
 
   // Time
   {
-    name: "exp in the past",
-    request: async () => idToken(await alpha.sign({ iat: FIXED_S - 500, exp: FIXED_S - 120 })),
-    status: 401,
-    vendorCode: -1228,
-  },
-  {
     name: "exp not a number",
     request: async () => idToken(await alpha.sign({ exp: String(FIXED_S + 3600) })),
     status: 401,
@@ -452,24 +440,6 @@ const cases: Case[] = [
   {
     name: "exp missing",
     request: async () => idToken(await alpha.sign({ exp: undefined })),
-    status: 401,
-    vendorCode: -1231,
-  },
-  {
-    name: "nbf in the future",
-    request: async () => idToken(await alpha.sign({ nbf: FIXED_S + 600 })),
-    status: 401,
-    vendorCode: -1231,
-  },
-  {
-    name: "iat in the future",
-    request: async () => idToken(await alpha.sign({ iat: FIXED_S + 600, exp: FIXED_S + 4200 })),
-    status: 401,
-    vendorCode: -1231,
-  },
-  {
-    name: "iat older than max_token_age_seconds",
-    request: async () => idToken(await alpha.sign({ iat: FIXED_S - MAX_AGE - 120, exp: FIXED_S + 600 })),
     status: 401,
     vendorCode: -1231,
   },
@@ -530,32 +500,8 @@ const cases: Case[] = [
     vendorCode: -1231,
   },
   {
-    name: "sub missing",
-    request: async () => idToken(await alpha.sign({ sub: undefined })),
-    status: 401,
-    vendorCode: -1231,
-  },
-  {
-    name: "aud wrong",
-    request: async () => idToken(await alpha.sign({ aud: "someone-else" })),
-    status: 401,
-    vendorCode: -1233,
-  },
-  {
     name: "aud missing",
     request: async () => idToken(await alpha.sign({ aud: undefined })),
-    status: 401,
-    vendorCode: -1233,
-  },
-  {
-    name: "aud array without azp",
-    request: async () => idToken(await alpha.sign({ aud: [FAKE_AUDIENCE, "someone-else"] })),
-    status: 401,
-    vendorCode: -1233,
-  },
-  {
-    name: "azp wrong",
-    request: async () => idToken(await alpha.sign({ azp: "someone-else" })),
     status: 401,
     vendorCode: -1233,
   },
@@ -625,20 +571,8 @@ const cases: Case[] = [
 
   // The request body: exactly one token, types, database
   {
-    name: "both tokens",
-    request: async () => withValid({ access_token: await alpha.sign({}, { typ: "at+jwt" }) }),
-    status: 400,
-    vendorCode: -1254,
-  },
-  {
     name: 'both tokens, access_token spelled "access_token\\t"',
     request: async () => withValid({ "access_token\t": "opaque-token-value-1234" }),
-    status: 400,
-    vendorCode: -1254,
-  },
-  {
-    name: "neither token",
-    request: async () => ({ body: { database: "alpha_db" } }),
     status: 400,
     vendorCode: -1254,
   },
@@ -678,21 +612,6 @@ const cases: Case[] = [
   {
     name: "database a number",
     request: async () => withValid({ database: 7 }),
-    status: 400,
-    vendorCode: -1254,
-  },
-  {
-    name: "database missing",
-    request: async () => {
-      const t = await alpha.sign();
-      return { body: { id_token: t }, tokens: [t] };
-    },
-    status: 400,
-    vendorCode: -1254,
-  },
-  {
-    name: "database empty",
-    request: async () => withValid({ database: "" }),
     status: 400,
     vendorCode: -1254,
   },
@@ -837,18 +756,6 @@ const cases: Case[] = [
 
   // Content type and size of the body
   {
-    name: "content type text/plain",
-    request: async () => ({ ...(await withValid({})), init: { contentType: "text/plain" } }),
-    status: 415,
-    vendorCode: -1254,
-  },
-  {
-    name: "no content type",
-    request: async () => ({ ...(await withValid({})), init: { contentType: null } }),
-    status: 415,
-    vendorCode: -1254,
-  },
-  {
     name: "content type application/x-www-form-urlencoded",
     request: async () => {
       const t = await alpha.sign();
@@ -865,12 +772,6 @@ const cases: Case[] = [
     name: "content type application/jsonp",
     request: async () => ({ ...(await withValid({})), init: { contentType: "application/jsonp" } }),
     status: 415,
-    vendorCode: -1254,
-  },
-  {
-    name: "body over max_body_bytes (content-length)",
-    request: async () => withValid({ padding: "p".repeat(20_000) }),
-    status: 413,
     vendorCode: -1254,
   },
   {

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../support/harness.js";
 
@@ -100,5 +101,11 @@ describe("logs and metrics", () => {
     expect(
       sample(metrics, "ocient_sso_cache_hits_total", { cache: "introspection", integration: "dev" }),
     ).toBe(1);
+  });
+
+  it("exports build_info: 1, labelled with the package version and the Node.js version", async () => {
+    const { version } = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8"));
+    const metrics = (await h.get("/metrics")).text;
+    expect(sample(metrics, "ocient_sso_build_info", { version, node_version: process.version })).toBe(1);
   });
 });

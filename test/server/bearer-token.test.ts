@@ -10,6 +10,8 @@ describe("bearerToken", () => {
     ["Bearer ", undefined],
     ["Basic YWxpY2U6c2VjcmV0", undefined],
     ["Bearerabc", undefined],
+    ["Token abc.def.ghi", undefined],
+    ["abc.def.ghi", undefined],
     ["Bearer abc.def.ghi", "abc.def.ghi"],
     ["bearer abc", "abc"],
     ["BEARER   abc  ", "abc"],

@@ -1,5 +1,5 @@
 /**
- * What an Ocient SQL node needs to trust these tokens (README: "Make an Ocient cluster trust these
+ * What an Ocient SQL node needs to trust these tokens (docs/ocient-cluster.md: "Make an Ocient cluster trust these
  * tokens"): the real app signs with RS256, as Ocient's published examples do, and a verifier of the
  * node's kind finds the issuer's discovery document and key set over HTTP, checks the signature with
  * jose, and reads `azp`, the user and the groups.

@@ -60,7 +60,7 @@ describe("the libuv thread pool size", () => {
       size: 4,
       from: "libuv default",
       recommended: 1,
-      hint: "set UV_THREADPOOL_SIZE=1 for this machine (2 cores): see README, Operations, Thread pool",
+      hint: "set UV_THREADPOOL_SIZE=1 for this machine (2 cores): see docs/operations.md, Thread pool",
     });
     expect(describeThreadpool({}, 16, 1)).toEqual({ size: 4, from: "libuv default", recommended: 15 });
     // A size the operator chose is theirs: reported, never second-guessed.

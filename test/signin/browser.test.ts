@@ -4,57 +4,27 @@
  * signs in on the real provider's login page, the provider sends the browser to the callback, and the
  * session cookie and the minted token are checked. Every request off loopback is blocked.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Browsers, browsers, signInAtProvider as signInAt } from "../support/chromium.js";
 import { type Harness, mintedToken, startHarness } from "../support/harness.js";
 import { leakedLines, rememberSecret, rememberToken } from "../support/log-collector.js";
 import { startEmbeddedProvider } from "../support/provider.js";
 
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 let h: Harness;
-const dirs: string[] = [];
-const contexts: BrowserContext[] = [];
+const chromium: Browsers = browsers();
 
 beforeAll(async () => {
   h = await startHarness();
   rememberSecret(h.provider.signIn.clientSecret);
 });
 afterAll(async () => {
-  for (const context of contexts) await context.close();
+  await chromium.close();
   await h?.close();
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-/** A fresh browser profile; anything not on 127.0.0.1 is aborted. */
-async function browser(): Promise<{ context: BrowserContext; page: Page }> {
-  const dir = await mkdtemp(join(tmpdir(), "ocient-sso-chromium-"));
-  dirs.push(dir);
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: "/usr/bin/chromium",
-    args: CHROMIUM_ARGS,
-    headless: true,
-  });
-  contexts.push(context);
-  await context.route("**/*", (route) =>
-    new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort(),
-  );
-  const page = context.pages()[0] ?? (await context.newPage());
-  return { context, page };
-}
+const browser = () => chromium.open();
 
 /** What a web page of this service does: sso_authentication without redirect, then go to the provider. */
 async function startSignIn(
@@ -75,35 +45,13 @@ async function startSignIn(
   await page.goto(answer.json.redirect_url);
 }
 
-/** Signs in on the provider's login page and consents, until the browser heads for the callback. */
-async function signInAtProvider(
+function signInAtProvider(
   page: Page,
   account: string,
   callbackPath = "/v1/callback",
   at: Harness = h,
 ): Promise<string> {
-  let reached: string | undefined;
-  const onRequest = (request: { url(): string }) => {
-    if (request.url().startsWith(`${at.url}${callbackPath}?`)) reached = request.url();
-  };
-  page.on("request", onRequest);
-  try {
-    for (let step = 0; step < 6 && !reached; step++) {
-      const before = page.url();
-      const login = page.locator('input[name="login"]');
-      if (await login.count()) {
-        await login.fill(account);
-        await page.locator('input[name="password"]').fill("any");
-      }
-      const left = page.waitForURL((url) => url.href !== before, { timeout: 5_000 }).catch(() => {});
-      await page.locator('button[type="submit"]').first().click();
-      await left;
-    }
-  } finally {
-    page.off("request", onRequest);
-  }
-  expect(reached).toBeDefined();
-  return reached as string;
+  return signInAt(page, account, `${at.url}${callbackPath}?`);
 }
 
 /**

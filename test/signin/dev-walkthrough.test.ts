@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CookieBrowser, parseForm } from "../../src/dev/code-flow.js";
-import { type DevEnvironment, devBanner, startDev } from "../../src/dev/start-dev.js";
+import { devBanner } from "../../src/dev/dev-banner.js";
+import { type DevEnvironment, startDev } from "../../src/dev/start-dev.js";
 import { createLogger } from "../../src/server/logger.js";
 import { rememberSecret, rememberToken } from "../support/log-collector.js";
 

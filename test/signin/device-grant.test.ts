@@ -158,6 +158,8 @@ describe("POST /v1/sso_device_grant_verify", () => {
     ["a word", "soon"],
     ["a boolean", true],
     ["a negative string", "-5"],
+    ['"000"', "000"],
+    ["a string with spaces", " 5"],
   ])("refuses a timeout of %s with 400 -1254", async (_, timeout) => {
     const started = (await start({})).json;
     expectRefused(await verify({ user_code: started.user_code, timeout }), 400, -1254);
@@ -166,8 +168,14 @@ describe("POST /v1/sso_device_grant_verify", () => {
   it.each([
     ["no user_code", {}],
     ["a numeric user_code", { user_code: 12345678 }],
+    ["an empty user_code", { user_code: "" }],
+    ["an empty database", { user_code: "BCDF-GHJK", database: "" }],
   ])("refuses %s with 400 -1254", async (_, body) => {
     expectRefused(await verify(body), 400, -1254);
+  });
+
+  it("refuses a grant for an empty database with 400 -1254", async () => {
+    expectRefused(await start({ database: "" }), 400, -1254);
   });
 });
 

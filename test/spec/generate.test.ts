@@ -33,9 +33,19 @@ describe("generate", () => {
     expect(await staleFiles(ROOT, files)).toEqual(["generated/types.ts", "generated/missing.ts"]);
   });
 
-  it("writes the client's codes and the README's error table from the errors module", async () => {
+  it("lists in docs/spec-patches.md exactly the patches that run, in their order", async () => {
+    const page = readFileSync(path.join(ROOT, "docs/spec-patches.md"), "utf8");
+    const listed = [...page.matchAll(/^\d+\. `([a-z-]+)`/gm)].map(([, name]) => name);
+    expect(listed).toEqual(PATCHES.map(({ name }) => name));
+    // The guide points to the generated list instead of keeping its own.
+    const guide = readFileSync(path.join(ROOT, "docs/regenerating.md"), "utf8");
+    expect(guide).toContain("(spec-patches.md)");
+    expect(guide).not.toMatch(/^- `[a-z-]+`/m);
+  });
+
+  it("writes the client's codes and the error reference (docs/errors.md) from the errors module", async () => {
     const files = await generate();
-    const readme = files.get("README.md") ?? "";
+    const readme = files.get("docs/errors.md") ?? "";
     for (const [code, entry] of Object.entries(ERRORS)) {
       expect(files.get("generated/error-codes.ts")).toContain(`"${code}"`);
       expect(readme).toContain(`| ${entry.vendorCode} | ${entry.sqlState} | \`${code}\` |`);
@@ -60,6 +70,7 @@ describe("the merged document", () => {
       "POST /v1/sso_authentication": "postOcientHttpQueryApiSsoAuthentication",
       "GET /v1/callback": "getOcientHttpQueryApiCallback",
       "POST /v1/logout": "postOcientHttpQueryApiLogout",
+      "POST /oauth2/token": "postOauth2Token",
       "GET /.well-known/jwks.json": "getJwks",
       "GET /.well-known/openid-configuration": "getOpenidConfiguration",
       "GET /openapi.json": "getOpenapiJson",
@@ -167,5 +178,32 @@ describe("request validation by openapi-backend, as the server runs it", () => {
       body,
     };
     expect(api.validateRequest(request, "postOcientHttpQueryApiSsoToken").valid).toBe(valid);
+  });
+
+  // The field rules of the other operations (scripts/patches/request-fields.ts): the router's check is the only one.
+  it.each<[string, string, unknown, boolean]>([
+    ["/v1/token_refresh", "an empty database", { database: "" }, false],
+    ["/v1/token_refresh", "a database", { database: "d" }, true],
+    ["/v1/sso_device_grant", "an empty database", { database: "" }, false],
+    ["/v1/sso_authentication", "an empty database", { database: "" }, false],
+    ["/v1/sso_device_grant_verify", "an empty user_code", { user_code: "" }, false],
+    ["/v1/sso_device_grant_verify", "an empty database", { user_code: "C", database: "" }, false],
+    ...[1, 600, "1", "010", "600"].map((t): [string, string, unknown, boolean] => [
+      "/v1/sso_device_grant_verify",
+      `timeout ${JSON.stringify(t)}`,
+      { user_code: "C", timeout: t },
+      true,
+    ]),
+    ...[0, 601, 1.5, "0", "000", "601", "999", "1000", " 5", "-5"].map(
+      (t): [string, string, unknown, boolean] => [
+        "/v1/sso_device_grant_verify",
+        `timeout ${JSON.stringify(t)}`,
+        { user_code: "C", timeout: t },
+        false,
+      ],
+    ),
+  ])("%s, %s → valid: %s", (path, _, body, valid) => {
+    const request = { method: "post", path, headers: { "content-type": "application/json" }, body };
+    expect(api.validateRequest(request).valid).toBe(valid);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The README's "Regenerating from the spec" section, run literally, line by line, in a copy of the
- * repository, on a new release of the published files (placed at the paths the README names): the import
+ * The "Regenerating from the spec" guide (docs/regenerating.md), run literally, line by line, in a copy of the
+ * repository, on a new release of the published files (placed at the paths the guide names): the import
  * keeps them byte for byte, generate writes what the release says, and the check then passes.
  */
 import { execFile } from "node:child_process";
@@ -13,12 +13,11 @@ import { ROOT } from "../../scripts/generate.js";
 import { PAGE_SPEC_PATH, PUBLISHED_DOCUMENT_PATH, PUBLISHED_PAGE_PATH } from "../../scripts/lib/doc-page.js";
 
 const run = promisify(execFile);
-const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+const guide = readFileSync(path.join(ROOT, "docs/regenerating.md"), "utf8");
 
 /** The commands of the section's sh block, as written. */
 function regenerateCommands(): string[] {
-  const section = readme.slice(readme.indexOf("## Regenerating from the spec"));
-  const block = /```sh\n([\s\S]*?)```/.exec(section.slice(0, section.indexOf("\n## ", 3)))?.[1] ?? "";
+  const block = /```sh\n([\s\S]*?)```/.exec(guide)?.[1] ?? "";
   return block.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
 }
 
@@ -27,7 +26,7 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe("README: regenerating from the spec", () => {
+describe("docs/regenerating.md: regenerating from the spec", () => {
   it("names three commands: import, generate, check", () => {
     expect(regenerateCommands()).toEqual([
       "npx tsx scripts/import-published.ts path/to/sso_token-page.txt path/to/generated-api-methods.json",
@@ -37,16 +36,8 @@ describe("README: regenerating from the spec", () => {
   });
 
   it("works when followed literally on a new release", async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "ocient-sso-readme-"));
-    for (const entry of [
-      "scripts",
-      "src",
-      "openapi",
-      "generated",
-      "package.json",
-      "README.md",
-      "tsconfig.json",
-    ]) {
+    dir = mkdtempSync(path.join(tmpdir(), "ocient-sso-regenerate-"));
+    for (const entry of ["scripts", "src", "openapi", "generated", "package.json", "docs", "tsconfig.json"]) {
       cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
     }
     symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));

@@ -72,6 +72,30 @@ describe("the served document describes what the server answers", () => {
   });
 });
 
+describe("the readiness answer (GET /readyz)", () => {
+  const readiness = (document.components?.schemas?.Readiness ?? {}) as {
+    properties?: { checks?: { properties?: Record<string, { enum?: string[] }> } };
+  };
+  const checks = readiness.properties?.checks?.properties ?? {};
+
+  it("documents as able to fail only what get-health.ts can fail: accepting requests (a shutdown)", () => {
+    const fallible = Object.entries(checks).filter(([, check]) => check.enum?.includes("failed"));
+    expect(fallible.map(([name]) => name)).toEqual(["accepting_requests"]);
+  });
+
+  it("documents the shutdown's 503 as the schema allows it", () => {
+    const shutdown = document.paths?.["/readyz"]?.get?.responses?.["503"] as unknown as
+      | { content?: { "application/json"?: { example?: unknown } } }
+      | undefined;
+    const example = shutdown?.content?.["application/json"]?.example;
+    expect(example).toEqual({
+      status: "not_ready",
+      checks: { config: "ok", signing_key: "ok", accepting_requests: "failed" },
+    });
+    expect(api.validateResponse(example, "getReadyz", 503).errors ?? []).toEqual([]);
+  });
+});
+
 describe("upstream operations that are not served", () => {
   it.each(Object.entries(NOT_SERVED_OPERATIONS))(
     "%s answers 404 like any unknown route",

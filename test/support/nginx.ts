@@ -3,6 +3,7 @@
  * upstreams, the client address appended to X-Forwarded-For, every file (pid, logs, temp) in a
  * temporary directory, in the foreground as the current user, stopped by its PID.
  */
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
@@ -30,8 +31,28 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-/** `upstreams`: `host:port` of each instance. */
-export function nginxConfig(dir: string, port: number, upstreams: readonly string[]): string {
+/** The sample shipped for operators: its upstream `server` lines and its `listen` line are what they change. */
+export const NGINX_SAMPLE = join(import.meta.dirname, "../../deploy/nginx/ocient-sso.conf");
+
+/** The shipped sample with these upstreams (`host:port` of each instance) and this port, else unchanged. */
+export function nginxSample(port: number, upstreams: readonly string[]): string {
+  const sample = readFileSync(NGINX_SAMPLE, "utf8");
+  const servers = /^( {4}server \S+ max_fails=0;\n)+/m;
+  const listen = /^( {4}listen )127\.0\.0\.1:8080;$/m;
+  if (!servers.test(sample) || !listen.test(sample))
+    throw new Error(
+      `${NGINX_SAMPLE}: no upstream server lines or listen line to point at the test's instances`,
+    );
+  return sample
+    .replace(servers, upstreams.map((u) => `    server ${u} max_fails=0;\n`).join(""))
+    .replace(listen, `$1127.0.0.1:${port};`);
+}
+
+/**
+ * nginx's main file for a test: every file (pid, logs, temporary) in `dir`, an access log naming the
+ * upstream that answered, and the shipped sample included as it is.
+ */
+function nginxConfig(dir: string): string {
   // Only root may (and, for its workers to reach the temporary directory, must) name a user.
   const user = process.getuid?.() === 0 ? `user ${userInfo().username};\n` : "";
   return `${user}daemon off;
@@ -48,20 +69,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  upstream sso {
-${upstreams.map((u) => `    server ${u} max_fails=0;`).join("\n")}
-    keepalive 64;
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://sso;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }
-  }
+  include ${dir}/ocient-sso.conf;
 }
 `;
 }
@@ -70,7 +78,8 @@ export async function startNginx(upstreams: readonly string[]): Promise<Nginx> {
   const dir = await mkdtemp(join(tmpdir(), "ocient-sso-nginx-"));
   const port = await freePort();
   const conf = join(dir, "nginx.conf");
-  await writeFile(conf, nginxConfig(dir, port, upstreams));
+  await writeFile(join(dir, "ocient-sso.conf"), nginxSample(port, upstreams));
+  await writeFile(conf, nginxConfig(dir));
   // -e: nginx's own early errors go to the temporary directory too, not to /var/log/nginx.
   const program = runProgram("nginx", ["-p", dir, "-e", join(dir, "error.log"), "-c", conf], dir);
   try {

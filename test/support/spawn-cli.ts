@@ -36,7 +36,16 @@ export interface RunningCli {
 }
 
 export function startCli(args: string[], options: CliOptions = {}): RunningCli {
-  const child = spawn(process.execPath, [...(options.program ?? ["--import", tsxLoader, main]), ...args], {
+  return startProgram(
+    process.execPath,
+    [...(options.program ?? ["--import", tsxLoader, main]), ...args],
+    options,
+  );
+}
+
+/** Any program (an installed `ocient-sso`, `buildah run ...`), watched as startCli watches the CLI. */
+export function startProgram(file: string, args: string[], options: CliOptions = {}): RunningCli {
+  const child = spawn(file, args, {
     cwd: options.cwd ?? root,
     env: { ...process.env, ...options.env },
   });

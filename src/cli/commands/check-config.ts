@@ -60,7 +60,8 @@ async function checkProvider(cfg: IntegrationConfig): Promise<string> {
     access?.introspection !== undefined && access.introspection.endpoint === undefined;
   const parts: string[] = [];
   try {
-    if (!cfg.jwks_uri || introspectionByDiscovery || access?.userinfo) {
+    const keysConfigured = cfg.jwks_uri ?? cfg.jwks ?? cfg.jwks_file;
+    if (keysConfigured === undefined || introspectionByDiscovery || access?.userinfo) {
       const metadata = await integration.metadata.get();
       parts.push("discovery");
       if (introspectionByDiscovery) {
@@ -76,7 +77,7 @@ async function checkProvider(cfg: IntegrationConfig): Promise<string> {
     return `ok (${[...parts, `${keys} signing key${keys === 1 ? "" : "s"}`].join(", ")})`;
   } catch (err) {
     if (err instanceof ProviderUnavailable)
-      return `unreachable: ${redactUrl(cfg.jwks_uri ?? cfg.issuer)} (${unreachable(err)})`;
+      return `unreachable: ${cfg.jwks_file ?? redactUrl(cfg.jwks_uri ?? cfg.issuer)} (${unreachable(err)})`;
     if (err instanceof SsoError) return `error: ${err.message}`;
     throw err;
   }

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { createSsoClient, type ExchangeInput, SsoExchangeError } from "../../client/index.js";
 import { CliError, type Command, helpOption, parse, required, UsageError } from "../command.js";
-import type { Io } from "../io.js";
+import { type Io, readAll } from "../io.js";
 
 const usage = `Usage: ocient-sso exchange --url URL --database DB
          (--id-token TOKEN | --access-token TOKEN | --token-file FILE --kind id|access) [--json]
@@ -38,12 +38,6 @@ const options = {
   kind: { type: "string" },
   json: { type: "boolean" },
 } as const;
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 async function subjectToken(
   values: { "id-token"?: string; "access-token"?: string; "token-file"?: string; kind?: string },

@@ -1,11 +1,13 @@
 /**
  * `GET /v1/callback` (getOcientHttpQueryApiCallback): where the provider sends the browser back. The
- * binding cookie is cleared whatever happens; on success the session cookie carries the minted token.
+ * binding cookie is cleared whatever happens; on success the session cookie carries the minted token,
+ * and the answer is the published JSON, or, when the sign-in started with `return_to`, 303 back to the
+ * app (no token in the URL: the app obtains it with token_refresh and the session cookie).
  */
 
 import { noStore } from "../answer.js";
 import type { OperationHandler } from "../operations.js";
-import { BINDING_COOKIE, SESSION_COOKIE, sessionPath, setCookie, signedIn } from "../sign-in-http.js";
+import { bindingCookie, sessionCookie, setCookie, signedIn } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
 function param(value: unknown): string | undefined {
@@ -16,7 +18,8 @@ export function getCallback({ service }: HandlerDeps): OperationHandler<"getOcie
   return async function getCallback(ctx) {
     const { config, signIn } = service.current;
     noStore(ctx);
-    setCookie(ctx, config, BINDING_COOKIE, "", { path: ctx.path, maxAgeSeconds: 0 });
+    const binding = bindingCookie(config, ctx.path);
+    setCookie(ctx, config, binding, "", 0);
     const result = await signIn.browser.callback(
       {
         code: param(ctx.query.code),
@@ -24,14 +27,15 @@ export function getCallback({ service }: HandlerDeps): OperationHandler<"getOcie
         iss: param(ctx.query.iss),
         error: param(ctx.query.error),
         error_description: param(ctx.query.error_description),
-        binding: ctx.cookies.get(BINDING_COOKIE),
+        binding: ctx.cookies.get(binding.name),
       },
       ctx.state.audit,
     );
-    setCookie(ctx, config, SESSION_COOKIE, result.token, {
-      path: sessionPath(config),
-      maxAgeSeconds: result.expiresIn,
-    });
+    setCookie(ctx, config, sessionCookie(config), result.token, result.expiresIn);
+    if (result.returnTo !== undefined) {
+      ctx.set("location", result.returnTo);
+      return { status: 303, body: undefined };
+    }
     return { status: 200, body: signedIn(result) };
   };
 }

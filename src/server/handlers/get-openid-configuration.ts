@@ -12,7 +12,8 @@ export function getOpenidConfiguration({ service }: HandlerDeps): OperationHandl
       body: {
         issuer: token.issuer,
         jwks_uri: `${base}/.well-known/jwks.json`,
-        token_endpoint: `${base}/v1/sso_token`,
+        token_endpoint: `${base}/oauth2/token`,
+        grant_types_supported: ["urn:ietf:params:oauth:grant-type:token-exchange"],
         response_types_supported: ["token"],
         subject_types_supported: ["public"],
         id_token_signing_alg_values_supported: [token.algorithm],

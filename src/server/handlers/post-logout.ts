@@ -5,13 +5,13 @@
 
 import { noStore, okStatus } from "../answer.js";
 import type { OperationHandler } from "../operations.js";
-import { SESSION_COOKIE, sessionPath, setCookie } from "../sign-in-http.js";
+import { sessionCookie, setCookie } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
 export function postLogout({ service }: HandlerDeps): OperationHandler<"postOcientHttpQueryApiLogout"> {
   return function postLogout(ctx) {
     const { config } = service.current;
-    setCookie(ctx, config, SESSION_COOKIE, "", { path: sessionPath(config), maxAgeSeconds: 0 });
+    setCookie(ctx, config, sessionCookie(config), "", 0);
     noStore(ctx);
     return { status: 200, body: okStatus("Logged out successfully") };
   };

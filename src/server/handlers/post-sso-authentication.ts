@@ -6,7 +6,7 @@
 
 import { noStore, okStatus } from "../answer.js";
 import type { OperationHandler } from "../operations.js";
-import { BINDING_COOKIE, databaseOf, setCookie } from "../sign-in-http.js";
+import { bindingCookie, databaseOf, setCookie } from "../sign-in-http.js";
 import type { HandlerDeps } from "./types.js";
 
 export function postSsoAuthentication({
@@ -14,11 +14,12 @@ export function postSsoAuthentication({
 }: HandlerDeps): OperationHandler<"postOcientHttpQueryApiSsoAuthentication"> {
   return async function postSsoAuthentication(ctx, body) {
     const { config, signIn } = service.current;
-    const started = await signIn.browser.start(databaseOf(body?.database), body?.sso_callback_path);
-    setCookie(ctx, config, BINDING_COOKIE, started.binding, {
-      path: started.cookiePath,
-      maxAgeSeconds: started.ttlSeconds,
-    });
+    const started = await signIn.browser.start(
+      databaseOf(body?.database),
+      body?.sso_callback_path,
+      body?.return_to,
+    );
+    setCookie(ctx, config, bindingCookie(config, started.cookiePath), started.binding, started.ttlSeconds);
     noStore(ctx);
     if (body?.do_redirect ?? true) {
       ctx.set("location", started.url);

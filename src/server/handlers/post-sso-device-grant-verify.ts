@@ -2,8 +2,7 @@
  * `POST /v1/sso_device_grant_verify` (postOcientHttpQueryApiSsoDeviceGrantVerify): waits, at most
  * `timeout` seconds, for the user to finish at the provider, then mints as `/v1/sso_token` does.
  */
-import { InvalidRequest } from "../../errors.js";
-import { parseTimeout } from "../../signin/device-grant.js";
+import { timeoutSeconds } from "../../signin/device-grant.js";
 import { noStore } from "../answer.js";
 import type { OperationHandler } from "../operations.js";
 import { signedIn } from "../sign-in-http.js";
@@ -14,9 +13,6 @@ export function postSsoDeviceGrantVerify({
 }: HandlerDeps): OperationHandler<"postOcientHttpQueryApiSsoDeviceGrantVerify"> {
   return async function postSsoDeviceGrantVerify(ctx, body) {
     const { user_code, database, timeout } = body;
-    if (user_code === "") throw new InvalidRequest("user_code is required");
-    if (database === "") throw new InvalidRequest("database must be a non-empty string");
-    const timeoutSeconds = parseTimeout(timeout);
     // The caller gone, the poll stops. Unhooked once the verify is over: every answered response closes
     // too, and an abort makes a DOMException with its stack (about 2% of the verify's CPU) for nothing.
     const left = new AbortController();
@@ -24,7 +20,13 @@ export function postSsoDeviceGrantVerify({
     ctx.res.once("close", gone);
     const result = await service.current.signIn.device
       .verify(
-        { userCode: user_code, database, timeoutSeconds, client: ctx.state.client, signal: left.signal },
+        {
+          userCode: user_code,
+          database,
+          timeoutSeconds: timeoutSeconds(timeout),
+          client: ctx.state.client,
+          signal: left.signal,
+        },
         ctx.state.audit,
       )
       .finally(() => ctx.res.off("close", gone));

@@ -23,6 +23,8 @@ export interface RequestState {
   audit?: ExchangeFacts;
   /** Which kind of minting the audit record is of. */
   auditEvent?: AuditEvent;
+  /** How errors are rendered: an OAuth token endpoint's way, or Ocient's (default). */
+  errorFormat?: "oauth";
   /** The refusal the error middleware rendered, for the request's log line. */
   error?: SsoError;
   /** What was thrown when the answer is a generic 500: logged, never sent. */

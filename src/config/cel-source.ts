@@ -1,0 +1,132 @@
+/**
+ * The static checks of a CEL expression written in the configuration, so a bad one stops the load with
+ * its path and position. `@bufbuild/cel` has no type checker or cost estimator exported (cel-go has
+ * both), so the cost is bounded here by the expression's shape, which together with the token size cap
+ * keeps every evaluation linear in the token's size:
+ * - at most MAX_CEL_CHARS characters (GCP's attribute_condition limit) and MAX_CEL_NODES nodes;
+ * - a macro (`exists`, `all`, `exists_one`, `map`, `filter`) may not hold another macro, and its body
+ *   may use only its own variables, not `claims` (otherwise every element would cost a walk of the token);
+ * - `matches` takes a literal pattern (compiled once, never from the token);
+ * - every function named must exist (an unknown one would otherwise fail only at run time).
+ */
+import { celEnv, parse } from "@bufbuild/cel";
+import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
+import { RE2JS } from "@bufbuild/re2";
+
+export const MAX_CEL_CHARS = 4096;
+export const MAX_CEL_NODES = 256;
+/** The one variable an expression sees: the verified token's claims (a map). */
+export const CEL_CLAIMS = "claims";
+
+/** Where the parser stopped, 1-based, and why. */
+export interface CelProblem {
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export type CelParse = { ast: Expr; problem?: undefined } | { ast?: undefined; problem: CelProblem };
+
+const std = celEnv();
+const OPERATORS = /^_|^!_$|^@/;
+
+interface Location {
+  start?: { line?: unknown; column?: unknown };
+}
+
+function syntaxProblem(err: unknown): CelProblem {
+  const location = (err as { location?: Location }).location?.start;
+  const raw = (err as { rawMessage?: unknown }).rawMessage;
+  const message = typeof raw === "string" ? raw : "syntax error";
+  return typeof location?.line === "number" && typeof location.column === "number"
+    ? { message: `syntax error: ${message}`, line: location.line, column: location.column }
+    : { message: `syntax error: ${message}` };
+}
+
+interface Walk {
+  nodes: number;
+  problems: string[];
+}
+
+/** Walks the parsed tree; `loopVars` are the macro variables in scope, empty outside any macro. */
+function walk(expr: Expr | undefined, loopVars: readonly string[], state: Walk): void {
+  if (!expr) return;
+  state.nodes += 1;
+  const kind = expr.exprKind;
+  switch (kind.case) {
+    case "identExpr":
+      if (loopVars.length > 0 && !loopVars.includes(kind.value.name))
+        state.problems.push(
+          `the body of a macro may use only its own variables (${loopVars.join(", ")}), not "${kind.value.name}"`,
+        );
+      return;
+    case "selectExpr":
+      walk(kind.value.operand, loopVars, state);
+      return;
+    case "callExpr": {
+      const { function: name, target, args } = kind.value;
+      if (!OPERATORS.test(name) && !std.funcs.find(name)) state.problems.push(`unknown function "${name}"`);
+      if (name === "matches") {
+        const pattern = args[args.length - 1]?.exprKind;
+        if (pattern?.case !== "constExpr" || pattern.value.constantKind.case !== "stringValue")
+          state.problems.push("matches takes a literal pattern");
+        else {
+          try {
+            RE2JS.compile(pattern.value.constantKind.value);
+          } catch {
+            state.problems.push("matches: the pattern is not a valid RE2 regular expression");
+          }
+        }
+      }
+      walk(target, loopVars, state);
+      for (const arg of args) walk(arg, loopVars, state);
+      return;
+    }
+    case "listExpr":
+      for (const e of kind.value.elements) walk(e, loopVars, state);
+      return;
+    case "structExpr":
+      for (const e of kind.value.entries) {
+        if (e.keyKind.case === "mapKey") walk(e.keyKind.value, loopVars, state);
+        walk(e.value, loopVars, state);
+      }
+      return;
+    case "comprehensionExpr": {
+      const c = kind.value;
+      if (loopVars.length > 0) state.problems.push("a macro may not hold another macro");
+      walk(c.iterRange, loopVars, state);
+      walk(c.accuInit, loopVars, state);
+      const inner = [c.iterVar, c.iterVar2, c.accuVar].filter((v) => v !== "");
+      walk(c.loopCondition, inner, state);
+      walk(c.loopStep, inner, state);
+      walk(c.result, inner, state);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** Parses and checks an expression; a problem says what is wrong and, for syntax, where. */
+export function parseCel(source: string): CelParse {
+  if (source.length > MAX_CEL_CHARS)
+    return { problem: { message: `longer than ${MAX_CEL_CHARS} characters` } };
+  let ast: Expr;
+  try {
+    ast = parse(source).expr;
+  } catch (err) {
+    return { problem: syntaxProblem(err) };
+  }
+  const state: Walk = { nodes: 0, problems: [] };
+  walk(ast, [], state);
+  if (state.nodes > MAX_CEL_NODES)
+    return { problem: { message: `more than ${MAX_CEL_NODES} terms; split it into conditions` } };
+  const first = state.problems[0];
+  return first === undefined ? { ast } : { problem: { message: first } };
+}
+
+/** A problem as the configuration check reports it. */
+export function describeCelProblem(problem: CelProblem): string {
+  const where = problem.line !== undefined ? ` at line ${problem.line}, column ${problem.column}` : "";
+  return `invalid CEL expression${where}: ${problem.message}`;
+}

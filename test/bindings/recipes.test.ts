@@ -1,0 +1,262 @@
+/**
+ * The recipes of docs/workloads.md, each started from the page and exercised end to end with tokens
+ * shaped like the platform's, signed by a test issuer on loopback: what each binding lets in, what it
+ * refuses (with the rule class the audit record names), and what the minted token says.
+ */
+import { writeFile } from "node:fs/promises";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectRefusal } from "../support/expect-refusal.js";
+import { type FakeProvider, startFakeProvider } from "../support/fake-provider.js";
+import { mintedToken } from "../support/harness.js";
+import { rememberToken } from "../support/log-collector.js";
+import { lastAudit, type RecipeServer, startRecipe } from "../support/recipes.js";
+import {
+  githubClaims,
+  gitlabClaims,
+  keycloakClaims,
+  kubernetesClaims,
+  legacyKubernetesClaims,
+} from "../support/workload-tokens.js";
+
+const DB = "retail_analytics";
+let provider: FakeProvider;
+const now = () => Math.floor(Date.now() / 1000);
+
+beforeAll(async () => {
+  provider = await startFakeProvider();
+});
+afterAll(async () => {
+  await provider?.close();
+});
+
+/** Starts the recipe for the tests of one describe block. */
+function recipe(name: string): () => RecipeServer {
+  let server: RecipeServer | undefined;
+  beforeAll(async () => {
+    server = await startRecipe(name, provider);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return () => {
+    if (!server) throw new Error("recipe not started");
+    return server;
+  };
+}
+
+function expectDenied(
+  server: RecipeServer,
+  response: Awaited<ReturnType<RecipeServer["post"]>>,
+  rule: string,
+) {
+  expectRefusal(response, 403, -1251);
+  expect(lastAudit(server.logs)).toMatchObject({ outcome: "rejected", vendor_code: -1251, rule });
+}
+
+describe("recipe: GitHub Actions", () => {
+  const server = recipe("github");
+
+  it.each([
+    ["the old sub format", false],
+    ["the immutable-id sub format", true],
+  ])("mints for the main branch of octo-org (%s), named by its binding", async (_name, immutable) => {
+    const token = await provider.sign(githubClaims(now(), { immutable }));
+    const response = await server().post({ database: DB, id_token: token });
+    const claims = decodeJwt(mintedToken(response));
+    expect(claims).toMatchObject({
+      sub: "gh-deployer",
+      idp: "github",
+      binding: "deploy-main",
+      groups: ["ci"],
+    });
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBeLessThanOrEqual(300);
+    expect(lastAudit(server().logs)).toMatchObject({
+      outcome: "minted",
+      binding: "deploy-main",
+      integration: "github",
+    });
+  });
+
+  it.each([
+    ["the old sub format", false],
+    ["the immutable-id sub format", true],
+  ])(
+    "mints for the prod environment (%s) through the second binding, user from a template",
+    async (_n, immutable) => {
+      const token = await provider.sign(
+        githubClaims(now(), { environment: "prod", immutable, ref: "refs/heads/release" }),
+      );
+      const claims = decodeJwt(mintedToken(await server().post({ database: DB, id_token: token })));
+      expect(claims).toMatchObject({ sub: "gh-octo-org/octo-repo", binding: "prod-environment" });
+    },
+  );
+
+  it("refuses another organization: by audience, and by the owner-id condition when its workflow asks for ours", async () => {
+    const own = await provider.sign(githubClaims(now(), { owner: "evil-org", ownerId: "666" }));
+    expectRefusal(await server().post({ database: DB, id_token: own }), 401, -1233, [own]);
+    // A workflow chooses its token's audience: another organization can ask for octo-org's.
+    const claims = {
+      ...githubClaims(now(), { owner: "evil-org", ownerId: "666" }),
+      aud: "https://github.com/octo-org",
+    };
+    const borrowed = await provider.sign(claims);
+    expectDenied(server(), await server().post({ database: DB, id_token: borrowed }), "conditions");
+  });
+
+  it("refuses another branch and a pull request (no binding)", async () => {
+    for (const change of [{ ref: "refs/heads/feature" }, { event: "pull_request" }]) {
+      const token = await provider.sign(githubClaims(now(), change));
+      expectDenied(server(), await server().post({ database: DB, id_token: token }), "binding");
+    }
+  });
+
+  it("refuses on a CEL error (a missing claim) as a non-match, never a 500, and logs no claim value", async () => {
+    const claims = githubClaims(now(), { environment: "prod", ref: "refs/heads/feature-x" });
+    delete claims.job_workflow_ref;
+    const token = await provider.sign(claims);
+    expectDenied(server(), await server().post({ database: DB, id_token: token }), "binding");
+    const line = JSON.stringify(lastAudit(server().logs));
+    expect(line).not.toContain("feature-x");
+    expect(line).not.toContain("environment:prod");
+  });
+
+  it("refuses a token matching no binding as it refuses an unknown database: the same 403", async () => {
+    const token = await provider.sign(githubClaims(now(), { ref: "refs/heads/feature" }));
+    const unknown = await server().post({ database: "no_such_database", id_token: token });
+    const known = await server().post({ database: DB, id_token: token });
+    expect(unknown.text).toBe(known.text);
+  });
+
+  it("refreshes a token minted through a binding as minted through it, within its lifetime", async () => {
+    const token = await provider.sign(githubClaims(now()));
+    const minted = mintedToken(await server().post({ database: DB, id_token: token }));
+    const refresh = (database: string) =>
+      fetch(`${server().url}/v1/token_refresh`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${minted}`, "content-type": "application/json" },
+        body: JSON.stringify({ database }),
+      });
+    const answer = (await (await refresh(DB)).json()) as { access_token?: string; expires_in?: number };
+    rememberToken(answer.access_token);
+    expect(decodeJwt(answer.access_token ?? "")).toMatchObject({
+      sub: "gh-deployer",
+      binding: "deploy-main",
+    });
+    expect(answer.expires_in).toBeLessThanOrEqual(900);
+  });
+
+  it("uses a deploy-main token once (replay: once on that binding)", async () => {
+    const token = await provider.sign(githubClaims(now(), { event: "push" }));
+    mintedToken(await server().post({ database: DB, id_token: token }));
+    expectRefusal(await server().post({ database: DB, id_token: token }), 401, -1235, [token]);
+  });
+});
+
+describe("recipe: GitLab CI", () => {
+  const server = recipe("gitlab");
+
+  it("mints for a protected branch", async () => {
+    const token = await provider.sign(gitlabClaims(now()));
+    const claims = decodeJwt(mintedToken(await server().post({ database: DB, id_token: token })));
+    expect(claims).toMatchObject({ sub: "gitlab-deployer", idp: "gitlab", binding: "protected-branches" });
+  });
+
+  it('refuses an unprotected ref (ref_protected is the string "false")', async () => {
+    const token = await provider.sign(gitlabClaims(now(), { ref: "feature", protectedRef: "false" }));
+    expectDenied(server(), await server().post({ database: DB, id_token: token }), "binding");
+  });
+
+  it("refuses another group", async () => {
+    const token = await provider.sign(gitlabClaims(now(), { group: "other-group" }));
+    expectDenied(server(), await server().post({ database: DB, id_token: token }), "binding");
+  });
+});
+
+describe("recipe: Kubernetes by discovery", () => {
+  const server = recipe("kubernetes");
+
+  it("mints for a prod service account, the user from the nested claim, and again for the same token (kubelet reuse)", async () => {
+    const token = await provider.sign(kubernetesClaims(now(), server().issuer, { serviceAccount: "etl-sa" }));
+    for (let i = 0; i < 2; i++) {
+      const claims = decodeJwt(mintedToken(await server().post({ database: DB, id_token: token })));
+      expect(claims).toMatchObject({
+        sub: "k8s-etl-sa",
+        groups: ["k8s-prod"],
+        binding: "prod-services",
+        idp: "cluster",
+      });
+    }
+  });
+
+  it("refuses another namespace", async () => {
+    const token = await provider.sign(kubernetesClaims(now(), server().issuer, { namespace: "dev" }));
+    expectDenied(server(), await server().post({ database: DB, id_token: token }), "binding");
+  });
+
+  it("refuses a legacy secret-based token", async () => {
+    const token = await provider.sign(legacyKubernetesClaims());
+    const response = await server().post({ database: DB, id_token: token });
+    expectRefusal(response, 401, -1231, [token]);
+    expect(response.json?.status?.reason).toContain("legacy Kubernetes service-account tokens");
+  });
+});
+
+describe("recipe: Kubernetes, a private cluster by jwks_file", () => {
+  const server = recipe("kubernetes-private");
+
+  it("mints with the key set from the file, and follows the file when the cluster's keys change", async () => {
+    const first = await provider.sign(kubernetesClaims(now(), server().issuer));
+    expect(decodeJwt(mintedToken(await server().post({ database: DB, id_token: first })))).toMatchObject({
+      sub: "k8s-api",
+      binding: "prod-api",
+    });
+    // The cluster rotates its key; until the file is copied again, its tokens are refused.
+    await provider.rotate();
+    const rotated = await provider.sign(kubernetesClaims(now(), server().issuer));
+    expectRefusal(await server().post({ database: DB, id_token: rotated }), 401, -1229, [rotated]);
+    const file = server().jwksFile ?? "";
+    await writeFile(file, JSON.stringify(await (await fetch(provider.jwksUri)).json()));
+    // Looked at again within seconds (the recheck period), without a reload.
+    let status = 0;
+    for (let tries = 0; tries < 60 && status !== 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = (await server().post({ database: DB, id_token: rotated })).status;
+    }
+    expect(status).toBe(200);
+  }, 30_000);
+
+  it("reads the file afresh on reload (SIGHUP), without waiting for its next look", async () => {
+    await provider.rotate();
+    const rotated = await provider.sign(kubernetesClaims(now(), server().issuer));
+    expectRefusal(await server().post({ database: DB, id_token: rotated }), 401, -1229, [rotated]);
+    await writeFile(server().jwksFile ?? "", JSON.stringify(await (await fetch(provider.jwksUri)).json()));
+    await server().server.reload(server().config);
+    expect(decodeJwt(mintedToken(await server().post({ database: DB, id_token: rotated }))).sub).toBe(
+      "k8s-api",
+    );
+  });
+
+  it("refuses another namespace and a legacy token", async () => {
+    const other = await provider.sign(kubernetesClaims(now(), server().issuer, { namespace: "kube-system" }));
+    expectDenied(server(), await server().post({ database: DB, id_token: other }), "binding");
+    const legacy = await provider.sign(legacyKubernetesClaims());
+    expectRefusal(await server().post({ database: DB, id_token: legacy }), 401, -1231, [legacy]);
+  });
+});
+
+describe("recipe: Keycloak realm roles as groups", () => {
+  const server = recipe("keycloak");
+
+  it("mints for a user with the analyst role, the roles as groups", async () => {
+    const token = await provider.sign(keycloakClaims(now(), server().issuer, ["analyst"]));
+    const claims = decodeJwt(mintedToken(await server().post({ database: DB, access_token: token })));
+    expect(claims).toMatchObject({ sub: "alice", idp: "keycloak" });
+    expect(claims.groups).toContain("analyst");
+  });
+
+  it("refuses a user without the role", async () => {
+    const token = await provider.sign(keycloakClaims(now(), server().issuer, ["viewer"]));
+    expectDenied(server(), await server().post({ database: DB, access_token: token }), "database");
+  });
+});

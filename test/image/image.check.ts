@@ -1,0 +1,229 @@
+/**
+ * `npm run test:image` (.ci/run runs it after the suite): builds the Dockerfile for real and runs the
+ * image. No image registry is reachable and `podman run` cannot start containers on these machines, so
+ * the base is assembled here (base.ts: Debian's archive and the official Node 24 binary) and passed as
+ * the Dockerfile's BASE_IMAGE; `buildah bud` builds the image from the release tarball `npm run build`
+ * makes; `buildah run --isolation chroot` runs the image's own ENTRYPOINT and CMD, as its own user, with
+ * the configuration and the keys volume mounted, on the host's loopback, where an OpenID provider
+ * (oidc-provider, in this process) signs the id_token exchanged through it.
+ */
+import { execFile } from "node:child_process";
+import { chmod, chown, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundle } from "../../scripts/bundle.js";
+import { installNodeRuntime, pinnedNodeVersion } from "../../scripts/node-runtime.js";
+import { packServer } from "../../scripts/pack-server.js";
+import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
+import { exchangeThrough, serveConfigYaml } from "../support/serve-config.js";
+import { type RunningCli, startProgram } from "../support/spawn-cli.js";
+import { ensureBaseImage } from "./base.js";
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, "../..");
+const IMAGE = "localhost/ocient-sso:check";
+/** The image's user (Dockerfile `USER`). */
+const UID = 10001;
+
+interface ImageConfig {
+  User: string;
+  Env: string[];
+  Entrypoint: string[];
+  Cmd: string[];
+  Volumes: Record<string, unknown>;
+  WorkingDir: string;
+  ExposedPorts: Record<string, unknown>;
+  Healthcheck: { Test: string[] };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const address = server.address();
+  await new Promise((done) => server.close(done));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+const started = performance.now();
+const nodeVersion = pinnedNodeVersion();
+let base: { tag: string; made: boolean };
+let buildSeconds = 0;
+let config: ImageConfig;
+let provider: EmbeddedProvider;
+let dir: string;
+let container = "";
+
+/** `buildah run` in the working container, with the configuration and the keys volume mounted. */
+function buildahRun(command: string[], env: Record<string, string> = {}): string[] {
+  return [
+    "run",
+    "--isolation",
+    "chroot",
+    "--volume",
+    `${join(dir, "keys")}:/var/lib/ocient-sso`,
+    "--volume",
+    `${join(dir, "etc")}:/etc/ocient-sso:ro`,
+    ...Object.entries(env).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
+    container,
+    "--",
+    ...command,
+  ];
+}
+
+beforeAll(async () => {
+  base = await ensureBaseImage(nodeVersion, installNodeRuntime(nodeVersion));
+  await bundle();
+  packServer();
+  const buildStarted = performance.now();
+  await run(
+    "buildah",
+    [
+      "bud",
+      "--isolation",
+      "chroot",
+      "--format",
+      "docker",
+      "--pull=never",
+      "--build-arg",
+      `BASE_IMAGE=${base.tag}`,
+      "-t",
+      IMAGE,
+      "-f",
+      "Dockerfile",
+      ".",
+    ],
+    { cwd: root, maxBuffer: 64 << 20 },
+  );
+  buildSeconds = (performance.now() - buildStarted) / 1000;
+  const inspected = JSON.parse((await run("buildah", ["inspect", "--type", "image", IMAGE])).stdout);
+  config = inspected.Docker.config;
+  dir = await mkdtemp(join(tmpdir(), "ocient-sso-image-"));
+  await mkdir(join(dir, "etc"));
+  await mkdir(join(dir, "keys"), { mode: 0o700 });
+  await chown(join(dir, "keys"), UID, UID);
+  provider = await startEmbeddedProvider();
+  container = (await run("buildah", ["from", "--pull=never", IMAGE])).stdout.trim();
+  // The working container (not the image) forgets the declared VOLUME: with more than one --volume,
+  // buildah 1.28 at times mounts an anonymous volume over the keys directory instead of ours.
+  await run("buildah", ["config", "--volume", "/var/lib/ocient-sso-", container]);
+});
+afterAll(async () => {
+  if (container) await run("buildah", ["rm", container]);
+  await provider?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+  const size = Number((await run("podman", ["image", "inspect", "--format", "{{.Size}}", IMAGE])).stdout);
+  console.log(
+    `image check: ${Math.round((performance.now() - started) / 1000)} s in all (base ${base?.made ? "made from Debian's archive" : "reused"}, build ${buildSeconds.toFixed(1)} s); image ${IMAGE} ${(size / 1e6).toFixed(0)} MB`,
+  );
+});
+
+describe("the container image", () => {
+  it("runs as a non-root user, keeps keys in a volume, reads its configuration from a mounted file, has a HEALTHCHECK", () => {
+    expect(config.User).toBe(`${UID}:${UID}`);
+    expect(Object.keys(config.Volumes)).toEqual(["/var/lib/ocient-sso"]);
+    expect(config.Env).toContain("OCIENT_SSO_CONFIG=/etc/ocient-sso/config.yaml");
+    expect(Object.keys(config.ExposedPorts)).toEqual(["8080/tcp"]);
+    expect(config.Healthcheck.Test).toEqual(["CMD", "node", "/opt/ocient-sso/healthcheck.mjs"]);
+    expect([...config.Entrypoint, ...config.Cmd]).toEqual([
+      "node",
+      "/opt/ocient-sso/ocient-sso.cjs",
+      "serve",
+    ]);
+  });
+
+  it("carries Node 24 LTS and the package's version", async () => {
+    const { stdout } = await run("buildah", buildahRun([...config.Entrypoint, "--version"]));
+    expect(stdout.trim()).toBe(
+      `ocient-sso ${JSON.parse(await import("node:fs").then((fs) => fs.readFileSync(join(root, "package.json"), "utf8"))).version} (node v${nodeVersion})`,
+    );
+  });
+
+  describe("started with its ENTRYPOINT and CMD", () => {
+    let server: RunningCli;
+    let url = "";
+    let marker = "";
+    beforeAll(async () => {
+      const port = await freePort();
+      await writeFile(
+        join(dir, "etc/config.yaml"),
+        serveConfigYaml({ provider, keysDir: "/var/lib/ocient-sso", port }),
+      );
+      await chmod(join(dir, "etc/config.yaml"), 0o644);
+      marker = join(dir, "marker");
+      await writeFile(marker, "");
+      server = startProgram("buildah", buildahRun([...config.Entrypoint, ...config.Cmd]));
+      url = (await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1] as string;
+    }, 120_000);
+    afterAll(async () => {
+      if (server && server.child.exitCode === null) {
+        server.child.kill("SIGKILL");
+        await server.exited;
+      }
+    });
+
+    it("sizes libuv's thread pool itself (the entry), with no UV_THREADPOOL_SIZE from the operator", () => {
+      expect(server.stdout).toMatch(/"threadpool":\{"size":\d+,"from":"ocient-sso"/);
+    });
+
+    it("answers /healthz and /readyz, and exchanges the provider's id_token for a token", async () => {
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      const { status, body } = await exchangeThrough(url, provider);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ database: "retail_analytics", token_type: "Bearer" });
+    });
+
+    it("made its signing key in the volume, as the image's user, readable by no one else", async () => {
+      const key = await stat(join(dir, "keys/signing-keys.json"));
+      expect(key.uid).toBe(UID);
+      expect(key.mode & 0o077).toBe(0);
+    });
+
+    it("passes its HEALTHCHECK command", async () => {
+      const [command, ...args] = config.Healthcheck.Test.slice(1);
+      const healthy = await run(
+        "buildah",
+        buildahRun([command as string, ...args], { OCIENT_SSO_HEALTHCHECK_URL: `${url}/healthz` }),
+      ).then(
+        () => 0,
+        (err: { code?: number }) => err.code ?? -1,
+      );
+      expect(healthy).toBe(0);
+    });
+
+    it("wrote nothing outside its volume, so a read-only root filesystem works", async () => {
+      const mount = (await run("buildah", ["mount", container])).stdout.trim();
+      try {
+        const { stdout } = await run("find", [
+          mount,
+          "-xdev",
+          "-newer",
+          marker,
+          "-not",
+          "-type",
+          "d",
+          "-print",
+        ]);
+        expect(
+          stdout
+            .split("\n")
+            .filter(Boolean)
+            .map((p) => p.slice(mount.length)),
+        ).toEqual([]);
+      } finally {
+        await run("buildah", ["umount", container]);
+      }
+    });
+
+    it("stops on SIGTERM, exit 0", async () => {
+      // What a container runtime signals: the entrypoint's process (chroot isolation shares the host's PIDs).
+      const pid = Number(server.stdout.match(/"pid":(\d+)/)?.[1]);
+      process.kill(pid, "SIGTERM");
+      expect((await server.exited).code).toBe(0);
+    }, 60_000);
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * Claims shaped claim for claim like the platforms' published examples (GitHub's "Understanding the
+ * OIDC token", GitLab's "ID token authentication", Kubernetes' projected service-account token and its
+ * legacy secret-based token, a Keycloak access token), with times relative to `now` (seconds). Each
+ * token gets a fresh `jti`, as the platforms' do.
+ */
+import { randomUUID } from "node:crypto";
+
+export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
+export const GITLAB_ISSUER = "https://gitlab.com";
+
+/** GitHub Actions: ids are strings; `sub` in the old form, or with immutable ids (`immutable: true`). */
+export function githubClaims(
+  now: number,
+  change: {
+    owner?: string;
+    ownerId?: string;
+    ref?: string;
+    event?: string;
+    environment?: string;
+    immutable?: boolean;
+  } = {},
+): Record<string, unknown> {
+  const owner = change.owner ?? "octo-org";
+  const ownerId = change.ownerId ?? "65";
+  const ref = change.ref ?? "refs/heads/main";
+  const repo = change.immutable ? `${owner}@${ownerId}/octo-repo@74` : `${owner}/octo-repo`;
+  const context = change.environment
+    ? `environment:${change.environment}`
+    : change.event === "pull_request"
+      ? "pull_request"
+      : `ref:${ref}`;
+  return {
+    jti: randomUUID(),
+    sub: `repo:${repo}:${context}`,
+    ...(change.environment && { environment: change.environment }),
+    aud: `https://github.com/${owner}`,
+    ref,
+    sha: "example-sha",
+    repository: `${owner}/octo-repo`,
+    repository_owner: owner,
+    actor_id: "12",
+    repository_visibility: "private",
+    repository_id: "74",
+    repository_owner_id: ownerId,
+    run_id: "example-run-id",
+    run_number: "10",
+    run_attempt: "2",
+    runner_environment: "github-hosted",
+    actor: "octocat",
+    workflow: "example-workflow",
+    head_ref: "",
+    base_ref: "",
+    event_name: change.event ?? "workflow_dispatch",
+    ref_type: "branch",
+    job_workflow_ref: "octo-org/octo-automation/.github/workflows/oidc.yml@refs/heads/main",
+    iss: GITHUB_ISSUER,
+    nbf: now - 5,
+    exp: now + 300,
+    iat: now,
+  };
+}
+
+/** GitLab CI: `ref` without refs/heads/, `ref_protected` the string "true" or "false". */
+export function gitlabClaims(
+  now: number,
+  change: { group?: string; ref?: string; protectedRef?: string } = {},
+): Record<string, unknown> {
+  const group = change.group ?? "my-group";
+  const ref = change.ref ?? "main";
+  return {
+    namespace_id: "72",
+    namespace_path: group,
+    project_id: "20",
+    project_path: `${group}/my-project`,
+    user_id: "1",
+    user_login: "sample-user",
+    user_email: "sample-user@example.com",
+    user_access_level: "developer",
+    pipeline_id: "574",
+    pipeline_source: "push",
+    job_id: "302",
+    ref,
+    ref_type: "branch",
+    ref_path: `refs/heads/${ref}`,
+    ref_protected: change.protectedRef ?? "true",
+    runner_id: 1,
+    runner_environment: "gitlab-hosted",
+    sha: "714a629c0b401fdce83e847fc9589983fc6f46bc",
+    project_visibility: "private",
+    ci_config_ref_uri: `gitlab.com/${group}/my-project//.gitlab-ci.yml@refs/heads/${ref}`,
+    ci_config_sha: "714a629c0b401fdce83e847fc9589983fc6f46bc",
+    jti: randomUUID(),
+    iss: GITLAB_ISSUER,
+    iat: now,
+    nbf: now - 5,
+    exp: now + 3600,
+    sub: `project_path:${group}/my-project:ref_type:branch:ref:${ref}`,
+    aud: "https://sso.example.com",
+  };
+}
+
+/** A projected service-account token, as the kubelet mounts it. */
+export function kubernetesClaims(
+  now: number,
+  issuer: string,
+  change: { namespace?: string; serviceAccount?: string } = {},
+): Record<string, unknown> {
+  const namespace = change.namespace ?? "prod";
+  const name = change.serviceAccount ?? "api-sa";
+  return {
+    aud: ["ocient-sso"],
+    exp: now + 3600,
+    iat: now,
+    iss: issuer,
+    jti: randomUUID(),
+    "kubernetes.io": {
+      namespace,
+      node: { name: "node-1", uid: "58456cb0-dd00-45ed-b797-5578fdceaced" },
+      pod: { name: `${name}-69cbfb9798-jv9gn`, uid: "778a530c-b3f4-47c0-9cd5-ab018fb64f33" },
+      serviceaccount: { name, uid: "a087d5a0-e1dd-43ec-93ac-f13d89cd13af" },
+      warnafter: now + 2880,
+    },
+    nbf: now,
+    sub: `system:serviceaccount:${namespace}:${name}`,
+  };
+}
+
+/** A legacy secret-based service-account token: no aud, no exp, no iat. */
+export function legacyKubernetesClaims(): Record<string, unknown> {
+  return {
+    iss: "kubernetes/serviceaccount",
+    "kubernetes.io/serviceaccount/namespace": "prod",
+    "kubernetes.io/serviceaccount/secret.name": "api-sa-token-x7k2p",
+    "kubernetes.io/serviceaccount/service-account.name": "api-sa",
+    "kubernetes.io/serviceaccount/service-account.uid": "a087d5a0-e1dd-43ec-93ac-f13d89cd13af",
+    sub: "system:serviceaccount:prod:api-sa",
+    aud: undefined,
+    exp: undefined,
+    iat: undefined,
+  };
+}
+
+/** A Keycloak access token (header typ JWT) with realm roles. */
+export function keycloakClaims(now: number, issuer: string, roles: string[]): Record<string, unknown> {
+  return {
+    exp: now + 300,
+    iat: now,
+    jti: "onrtac:2f0e7b0c-8d4e-4c5a-9d0e-3b1f2a6c7d8e",
+    iss: issuer,
+    aud: ["ocient", "account"],
+    sub: "f7a1c9e2-5b3d-4e6f-8a9b-0c1d2e3f4a5b",
+    typ: "Bearer",
+    azp: "ocient",
+    sid: "2c4f6a8b-1d3e-4f5a-6b7c-8d9e0f1a2b3c",
+    acr: "1",
+    "allowed-origins": ["https://app.example.com"],
+    realm_access: { roles: ["default-roles-acme", "offline_access", ...roles] },
+    resource_access: { account: { roles: ["manage-account", "view-profile"] } },
+    scope: "openid profile email",
+    email_verified: true,
+    name: "Alice Analyst",
+    preferred_username: "alice",
+    given_name: "Alice",
+    family_name: "Analyst",
+    email: "alice@example.com",
+  };
+}
