@@ -62,6 +62,7 @@ Options:
                with --profile, under node --cpu-prof, printing the top self-time entries
   --cel        only the exchange beside the exchange through a binding with CEL conditions, alternated
                --rounds times, with the server CPU per request of each
+  --refresh --profile  only the refresh, under node --cpu-prof; prints the top self-time entries
   --device-grants N  grants verified in its measured window (default 600; 10% more, at least 64, warm it up)
   --refresh-tokens N tokens minted through the exchange for the refresh (default 30000)
   --duration S measured seconds per scenario (default 8); --warmup S (default 2)
@@ -79,6 +80,7 @@ const args = readArgs(
         perf: { type: "boolean", default: false },
         ha: { type: "boolean", default: false },
         device: { type: "boolean", default: false },
+        refresh: { type: "boolean", default: false },
         cel: { type: "boolean", default: false },
         "device-grants": { type: "string", default: "600" },
         "refresh-tokens": { type: "string", default: "30000" },
@@ -134,7 +136,7 @@ const setup = await prepareExchange(issuer);
 // weigh on the start they time.
 const starts: number[] = [];
 let readyRss: number | undefined;
-const profiling = args.profile || args.perf || args.ha || args.device || args.cel;
+const profiling = args.profile || args.perf || args.ha || args.device || args.cel || args.refresh;
 if (!profiling) {
   for (let i = 0; i < START_SAMPLES; i++) {
     const sample = await startExchange(setup.configFile, setup.url);
@@ -170,6 +172,8 @@ try {
     printTable([deviceRow(device)]);
     console.log(`\n${deviceSummary(device)}\n`);
     printTargets([deviceTarget(device)]);
+  } else if (args.refresh && args.profile) {
+    await runRefreshProfile();
   } else if (args.profile) {
     const { load } = await runProfile(setup, bodies, timing);
     console.log(
@@ -320,6 +324,21 @@ async function runDeviceProfile(): Promise<void> {
     "modules, node internals and natives charged to their calling package or file",
     profile.callers,
   );
+}
+
+/** The refresh under `node --cpu-prof` (`--refresh --profile`): the top entries, as the exchange's. */
+async function runRefreshProfile(): Promise<void> {
+  const pool = await mintPool(setup, bodies, refreshTokens);
+  const dir = join(ROOT, "bench/results/profiles");
+  const name = `refresh-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`;
+  await mkdir(dir, { recursive: true });
+  const nodeArgs = ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`];
+  const { target } = await startExchange(setup.configFile, setup.url, { nodeArgs });
+  const re = await runRefresh(target, setup, pool, timing);
+  console.log(`\nrefresh under --cpu-prof: ${re.rps} req/s, ${re.cpu_us_per_request} µs CPU/request`);
+  const profile = await summarizeProfile(join(dir, name), `${ROOT}/`);
+  printSelfTimes(`top ${profile.functions.length} functions by self time (${name})`, profile.functions);
+  printSelfTimes("modules, natives charged to their caller", profile.callers);
 }
 
 function deviceRow(device: DeviceResult): Row {

@@ -36,10 +36,19 @@ export type TokenAnswer =
   | { kind: "error"; error: string; interval?: number; cause: ProviderOAuthError };
 
 export class SignInClient {
+  /** RFC 6749 §2.3.1 client_secret_basic, built once: both parts form-urlencoded before base64. */
+  readonly #basic: string | undefined;
+
   constructor(
     readonly integration: Integration,
     readonly config: SignInConfig,
-  ) {}
+  ) {
+    const { client_id, client_secret } = config;
+    this.#basic =
+      client_secret === undefined
+        ? undefined
+        : `Basic ${Buffer.from(`${formEncode(client_id)}:${formEncode(client_secret)}`).toString("base64")}`;
+  }
 
   get timeoutMs(): number {
     return this.integration.config.http_timeout_ms;
@@ -87,13 +96,8 @@ export class SignInClient {
 
   async #post(url: string, form: URLSearchParams): Promise<{ status: number; body: unknown }> {
     const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
-    const { client_id, client_secret } = this.config;
-    if (client_secret === undefined) form.set("client_id", client_id);
-    else {
-      // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
-      const pair = `${formEncode(client_id)}:${formEncode(client_secret)}`;
-      headers.authorization = `Basic ${Buffer.from(pair).toString("base64")}`;
-    }
+    if (this.#basic === undefined) form.set("client_id", this.config.client_id);
+    else headers.authorization = this.#basic;
     const response = await providerFetch(url, {
       method: "POST",
       headers,
