@@ -61,15 +61,16 @@ describe("ocient-sso dev, shaped", () => {
         expect(banner).toContain(`Sign in with the browser flow: open http://127.0.0.1:${browserPort}/\n`);
         expect(banner).toContain(`\n${CLIENT_IMPORT}\n`);
         expect(banner).toContain(
-          `export OCIENT_SSO_URL=${url}\nexport OCIENT_SSO_DATABASE=sales\nexport ID_TOKEN=$(npx ocient-sso dev token --user bob)\n`,
+          `export OCIENT_SSO_URL=${url}\nexport OCIENT_SSO_DATABASE=sales\nexport ID_TOKEN=$(npm run --silent ocient-sso -- dev token --user bob)\n`,
         );
         expect((await stat(join(cwd, "data/dev-environment.json"))).mode & 0o777).toBe(0o600);
         if (round === 2) break;
 
-        // The export lines, pasted into a shell (npx stands for the installed CLI here).
+        // The export lines, pasted into a shell in another directory (the shim stands for the checkout's
+        // `npm run --silent ocient-sso --`).
         const exports = banner.split("\n").filter((l) => l.startsWith("export "));
         const tsx = pathToFileURL(createRequire(join(root, "package.json")).resolve("tsx")).href;
-        const shim = `npx() { shift; node --import ${tsx} ${join(root, "src/cli/main.ts")} "$@"; }`;
+        const shim = `npm() { shift 4; node --import ${tsx} ${join(root, "src/cli/main.ts")} "$@"; }`;
         const script = `${shim}\n${exports.join("\n")}\ncurl --silent -X POST "$OCIENT_SSO_URL/v1/sso_token" -H "Content-Type: application/json" -d "{\\"id_token\\": \\"$ID_TOKEN\\", \\"database\\": \\"$OCIENT_SSO_DATABASE\\"}"`;
         const { stdout } = await run("bash", ["-c", script], { cwd });
         const minted = JSON.parse(stdout) as Record<string, unknown>;
