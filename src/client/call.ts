@@ -2,6 +2,7 @@
  * One call through openapi-fetch, with every failure as an SsoExchangeError naming the operation: no
  * answer, a body that is not JSON, a redirect (never followed), an error answer.
  */
+import type { RefreshResult } from "./create-client.js";
 import { badResponse, errorFromResponse, networkError, type SsoOperation } from "./exchange-error.js";
 
 /** What openapi-fetch's methods take to watch the response: one middleware. */
@@ -39,4 +40,37 @@ export async function call<T>(
   }
   if (error !== undefined || !response.ok) throw errorFromResponse(operation, response, error);
   return { data, response };
+}
+
+/** The fields of a session's token answer (token_refresh, the device grant's verify), as sent. */
+interface SessionAnswer {
+  access_token?: unknown;
+  username?: unknown;
+  database?: unknown;
+  expires_in?: unknown;
+}
+
+/** A session's token answer as the client returns it; `missing` says what a 2xx without one lacked. */
+export function sessionToken(
+  operation: SsoOperation,
+  data: SessionAnswer | undefined,
+  response: Response,
+  missing: string,
+): RefreshResult {
+  if (
+    !data ||
+    typeof data.access_token !== "string" ||
+    typeof data.username !== "string" ||
+    typeof data.database !== "string" ||
+    typeof data.expires_in !== "number"
+  ) {
+    throw badResponse(operation, response, `the service answered 2xx without ${missing}`);
+  }
+  return {
+    token: data.access_token,
+    username: data.username,
+    database: data.database,
+    expiresIn: data.expires_in,
+    tokenType: "Bearer",
+  };
 }

@@ -5,7 +5,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../../generated/types.js";
 import { type BrowserSignInInput, type BrowserSignInResult, browserSignIn } from "./browser-sign-in.js";
-import { call } from "./call.js";
+import { call, sessionToken } from "./call.js";
 import { type DeviceSignInInput, type SignInResult, signInWithDevice } from "./device-sign-in.js";
 import { badResponse } from "./exchange-error.js";
 
@@ -143,22 +143,7 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
         middleware: [watch],
       }),
     );
-    if (
-      !data ||
-      typeof data.access_token !== "string" ||
-      typeof data.database !== "string" ||
-      typeof data.username !== "string" ||
-      typeof data.expires_in !== "number"
-    ) {
-      throw badResponse("refresh", response, "the service answered 2xx without a refreshed token");
-    }
-    return {
-      token: data.access_token,
-      database: data.database,
-      username: data.username,
-      expiresIn: data.expires_in,
-      tokenType: "Bearer",
-    };
+    return sessionToken("refresh", data, response, "a refreshed token");
   }
 
   async function info(): Promise<InfoResult> {

@@ -7,7 +7,7 @@
  */
 import type { Client } from "openapi-fetch";
 import type { paths } from "../../generated/types.js";
-import { call } from "./call.js";
+import { call, sessionToken } from "./call.js";
 import type { RefreshResult } from "./create-client.js";
 import { badResponse, SsoExchangeError } from "./exchange-error.js";
 
@@ -100,22 +100,7 @@ async function verify(raw: Client<paths>, input: DeviceSignInInput, userCode: st
   const { data, response } = await call("signInWithDevice", (watch) =>
     raw.POST("/v1/sso_device_grant_verify", { body, middleware: [watch], signal: input.signal }),
   );
-  if (
-    !data ||
-    typeof data.access_token !== "string" ||
-    typeof data.username !== "string" ||
-    typeof data.database !== "string" ||
-    typeof data.expires_in !== "number"
-  ) {
-    throw badResponse("signInWithDevice", response, "the service answered 2xx without a minted token");
-  }
-  return {
-    token: data.access_token,
-    username: data.username,
-    database: data.database,
-    expiresIn: data.expires_in,
-    tokenType: "Bearer",
-  };
+  return sessionToken("signInWithDevice", data, response, "a minted token");
 }
 
 export async function signInWithDevice(raw: Client<paths>, input: DeviceSignInInput): Promise<SignInResult> {
