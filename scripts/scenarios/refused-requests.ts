@@ -85,6 +85,12 @@ export const REFUSED_REQUESTS: readonly Scenario[] = [
           says: /adds code and drops user_code/,
           remedy: /REQUEST_PROPERTIES/,
         },
+        // The field rule on user_code (its length) guards the property too.
+        {
+          patch: "request-field-rules",
+          at: "sso_device_grant_verify.post.requestBody",
+          remedy: /drop this override/,
+        },
       ],
     },
   },
@@ -102,6 +108,8 @@ export const REFUSED_REQUESTS: readonly Scenario[] = [
           says: /drops database/,
           remedy: /no longer advertise database/,
         },
+        // The field rule on database (non-empty) guards the property too.
+        { patch: "request-field-rules", at: "token_refresh.post.requestBody", remedy: /drop this override/ },
       ],
     },
   },
