@@ -167,10 +167,13 @@ describe("Redis Sentinel: the master killed under load, then started again", () 
     expect(byStatus.get("200 0") ?? 0).toBeGreaterThan(0);
     expect(recoverMs).toBeDefined();
     // 503 only while no master is known: sent after the kill, and none once the service resumed on the
-    // promoted replica (the first token minted after the kill).
+    // promoted replica. Each instance learns of the new master on its own next reconnection, at most a
+    // second apart (retryStrategy in src/state/redis-connection.ts), so the other instance may answer 503
+    // for up to that second after the first token minted after the kill (seen: 33 ms in one CI run).
+    const reconnectSpreadMs = 1_000;
     for (const u of unavailable) {
       expect(u.sent).toBeGreaterThanOrEqual((times.killed ?? 0) - 1_000);
-      expect(u.answered).toBeLessThanOrEqual(firstMintAfterKill ?? 0);
+      expect(u.answered).toBeLessThanOrEqual((firstMintAfterKill ?? 0) + reconnectSpreadMs);
     }
     for (const h of cluster.instances) {
       expect((await h.get("/metrics")).text).toMatch(/ocient_sso_state_unavailable 0/);
