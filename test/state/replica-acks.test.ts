@@ -24,7 +24,9 @@ let store: RedisStore;
 async function linked(): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const role = (await onReplica.role()) as unknown[];
-    if (role[3] === "connected") return;
+    // Linked on both sides: the replica says so, and the master lists it (ROLE), as ReplicaAcks reads it.
+    const onMaster = (await client.role()) as unknown[];
+    if (role[3] === "connected" && Array.isArray(onMaster[2]) && onMaster[2].length === 1) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error("the replica did not link to the master");
