@@ -15,7 +15,7 @@ import { buildTargets, ROOT } from "./lib/build.js";
 import { runCelPairs } from "./lib/cel-runs.js";
 import { freePort, round, stopTarget } from "./lib/child.js";
 import { argError, readArgs } from "./lib/cli-args.js";
-import { type DeviceResult, runDeviceVerify } from "./lib/device-runs.js";
+import { type DeviceResult, runDeviceCurve, runDeviceVerify } from "./lib/device-runs.js";
 import {
   type ExchangeResult,
   type LongResult,
@@ -26,7 +26,7 @@ import {
 import { type HaResult, runHa, runSingleWithCpu } from "./lib/ha.js";
 import { startIssuer } from "./lib/issuer.js";
 import { CONNECTIONS } from "./lib/load.js";
-import { runPerf } from "./lib/perf.js";
+import { perfFile, printPerf, recordPerf, runPerf } from "./lib/perf.js";
 import { printSelfTimes, summarizeProfile } from "./lib/profile.js";
 import { mintPool, type RefreshResult, runRefresh } from "./lib/refresh-runs.js";
 import { printTable, printTargets, type Row, type TargetCheck, updateReadme } from "./lib/report.js";
@@ -83,6 +83,8 @@ const args = readArgs(
         refresh: { type: "boolean", default: false },
         cel: { type: "boolean", default: false },
         "device-grants": { type: "string", default: "600" },
+        "device-warmup": { type: "string" },
+        "device-curve": { type: "string" },
         "refresh-tokens": { type: "string", default: "30000" },
         duration: { type: "string", default: "8" },
         rounds: { type: "string", default: "3" },
@@ -104,7 +106,10 @@ const rounds = Math.floor(positive("rounds", args.rounds));
 const deviceGrants = Math.floor(positive("device-grants", args["device-grants"]));
 // autocannon needs at least one request per connection.
 const deviceAmounts = {
-  warmup: Math.max(2 * CONNECTIONS, Math.ceil(deviceGrants / 10)),
+  warmup:
+    args["device-warmup"] === undefined
+      ? Math.max(2 * CONNECTIONS, Math.ceil(deviceGrants / 10))
+      : Math.max(CONNECTIONS, Math.floor(positive("device-warmup", args["device-warmup"]))),
   measured: Math.max(CONNECTIONS, deviceGrants),
 };
 const refreshTokens = Math.floor(positive("refresh-tokens", args["refresh-tokens"]));
@@ -136,7 +141,8 @@ const setup = await prepareExchange(issuer);
 // weigh on the start they time.
 const starts: number[] = [];
 let readyRss: number | undefined;
-const profiling = args.profile || args.perf || args.ha || args.device || args.cel || args.refresh;
+const profiling =
+  args.profile || args.perf || args.ha || args.device || args.cel || args.refresh || args["device-curve"];
 if (!profiling) {
   for (let i = 0; i < START_SAMPLES; i++) {
     const sample = await startExchange(setup.configFile, setup.url);
@@ -156,7 +162,7 @@ const bodyBytes = bodies[0]?.length ?? 0;
 step(`minted ${tokens.length} RS256 id_tokens in ${mintMs} ms; request body ${bodyBytes} bytes`);
 
 try {
-  if (args.perf) {
+  if (args.perf && !args.device) {
     await runPerf(setup, bodies, timing);
   } else if (args.ha) {
     const runs = await runHaPair();
@@ -167,6 +173,10 @@ try {
     await runCelStep();
   } else if (args.device && args.profile) {
     await runDeviceProfile();
+  } else if (args.device && args.perf) {
+    await runDevicePerf();
+  } else if (args["device-curve"]) {
+    await runDeviceCurveStep();
   } else if (args.device) {
     const device = await runDeviceStep();
     printTable([deviceRow(device)]);
@@ -311,11 +321,9 @@ async function runDeviceProfile(): Promise<void> {
   const dir = join(ROOT, "bench/results/profiles");
   const name = `device-verify-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`;
   await mkdir(dir, { recursive: true });
-  const device = await runDeviceVerify(setup, timing, deviceAmounts, [
-    "--cpu-prof",
-    `--cpu-prof-dir=${dir}`,
-    `--cpu-prof-name=${name}`,
-  ]);
+  const device = await runDeviceVerify(setup, timing, deviceAmounts, {
+    nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`],
+  });
   console.log(`\n${deviceSummary(device)} (under --cpu-prof)`);
   const profile = await summarizeProfile(join(dir, name), `${ROOT}/`);
   printSelfTimes(`top ${profile.functions.length} functions by self time (${name})`, profile.functions);
@@ -324,6 +332,35 @@ async function runDeviceProfile(): Promise<void> {
     "modules, node internals and natives charged to their calling package or file",
     profile.callers,
   );
+}
+
+/** The device verify's measured window under Linux perf (`--device --perf`): per thread, kernel included. */
+async function runDevicePerf(): Promise<void> {
+  const { file, nodeArgs } = await perfFile("device-verify");
+  let pid = 0;
+  const device = await runDeviceVerify(setup, timing, deviceAmounts, {
+    nodeArgs,
+    onWindow: (servicePid) => {
+      pid = servicePid;
+      return recordPerf(servicePid, file);
+    },
+  });
+  console.log(`\n${deviceSummary(device)} (under perf: ${file})`);
+  printPerf(file, pid);
+}
+
+/** `--device-curve N`: the device verify's CPU per request against the verifications before it. */
+async function runDeviceCurveStep(): Promise<void> {
+  const grants = Math.floor(positive("device-curve", args["device-curve"]));
+  const step = deviceAmounts.measured;
+  console.log(`• device verify warm-up curve: ${grants} grants, CPU per request every ${step} answers`);
+  const curve = await runDeviceCurve(setup, grants, step);
+  console.log(`${grants} grants prepared in ${curve.prepare_ms} ms; ${curve.errors} errors`);
+  for (const p of curve.points) {
+    console.log(
+      `  after ${String(p.after).padStart(6)} verifications: ${p.cpu_us_per_request} µs CPU per request`,
+    );
+  }
 }
 
 /** The refresh under `node --cpu-prof` (`--refresh --profile`): the top entries, as the exchange's. */

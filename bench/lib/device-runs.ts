@@ -16,7 +16,8 @@ import { join } from "node:path";
 import type autocannon from "autocannon";
 import { completeDeviceFlow } from "../../src/dev/device-flow.js";
 import { target } from "./build.js";
-import { freePort, spawnTarget, stopTarget } from "./child.js";
+import { freePort, microsPer, spawnTarget, stopTarget, type Target, treeCpuSeconds } from "./child.js";
+import { figures, fire } from "./load.js";
 import {
   type Amounts,
   checkMinted,
@@ -104,21 +105,31 @@ async function prepareGrant(url: string, i: number): Promise<string> {
   return answer.user_code;
 }
 
-export async function runDeviceVerify(
+/** The service and the provider, with `total` grants started and completed, ready to be verified. */
+interface PreparedDevice {
+  service: Target;
+  url: string;
+  codes: string[];
+  prepare_ms: number;
+  stop(): Promise<void>;
+}
+
+async function prepareDevice(
   setup: ExchangeSetup,
-  timing: Timing,
-  amounts: Amounts,
-  /** Node's options for the service, e.g. `--cpu-prof` (`--device --profile`). */
-  nodeArgs: string[] = [],
-): Promise<DeviceResult> {
+  total: number,
+  nodeArgs: string[],
+): Promise<PreparedDevice> {
   const provider = await spawnTarget("dev-provider", target("dev-provider"), []).started;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  let service: Awaited<ReturnType<typeof startExchange>>["target"] | undefined;
+  let service: Target | undefined;
+  const stop = async () => {
+    if (service) await stopTarget(service.process);
+    await stopTarget(provider.process);
+  };
   try {
     const file = await configFor(setup, provider.ready as unknown as AnnouncedProvider, port);
     service = (await startExchange(file, url, { nodeArgs })).target;
-    const total = amounts.warmup + amounts.measured;
     const started = performance.now();
     const codes: string[] = new Array(total);
     let next = 0;
@@ -130,31 +141,104 @@ export async function runDeviceVerify(
         }
       }),
     );
-    const prepare_ms = Math.round(performance.now() - started);
-    let used = 0;
+    return { service, url, codes, prepare_ms: Math.round(performance.now() - started), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Verifies the next user code from its own address, one request each, sampling minted tokens. */
+function verifyRequest(codes: string[], samples: MintedSample[]): () => autocannon.Request {
+  let used = 0;
+  return () => ({
+    method: "POST",
+    path: DEVICE_VERIFY_PATH,
+    headers: { "content-type": "application/json" },
+    setupRequest: (req, context) => {
+      const i = used++;
+      (context as { i?: number }).i = i;
+      req.headers = { "content-type": "application/json", "x-forwarded-for": addressOf(i) };
+      req.body = JSON.stringify({ user_code: codes[i % codes.length], timeout: 10 });
+      return req;
+    },
+    onResponse: sampler(samples, 20, 53),
+  });
+}
+
+export interface DeviceRunOptions {
+  /** Node's options for the service, e.g. `--cpu-prof` (`--device --profile`). */
+  nodeArgs?: string[];
+  /** Started as the measured window opens (`--device --perf`), given the service's pid. */
+  onWindow?: (pid: number) => () => Promise<void>;
+}
+
+export async function runDeviceVerify(
+  setup: ExchangeSetup,
+  timing: Timing,
+  amounts: Amounts,
+  { nodeArgs = [], onWindow }: DeviceRunOptions = {},
+): Promise<DeviceResult> {
+  const total = amounts.warmup + amounts.measured;
+  const prepared = await prepareDevice(setup, total, nodeArgs);
+  const { service, url } = prepared;
+  try {
     const samples: MintedSample[] = [];
-    const request = (): autocannon.Request => ({
-      method: "POST",
-      path: DEVICE_VERIFY_PATH,
-      headers: { "content-type": "application/json" },
-      setupRequest: (req, context) => {
-        const i = used++;
-        (context as { i?: number }).i = i;
-        req.headers = { "content-type": "application/json", "x-forwarded-for": addressOf(i) };
-        req.body = JSON.stringify({ user_code: codes[i % total], timeout: 10 });
-        return req;
-      },
-      onResponse: sampler(samples, 20, 53),
-    });
-    const result = await loadTarget(service, () => [request()], timing, amounts);
+    const request = verifyRequest(prepared.codes, samples);
+    const result = await loadTarget(
+      service,
+      () => [request()],
+      timing,
+      amounts,
+      onWindow && (() => onWindow(service.pid)),
+    );
     const minted_check = await checkMinted(url, samples, {
       database: DEVICE_DATABASE,
       subjectOf: () => ACCOUNT,
       field: "access_token",
     });
-    return { ...result, grants: total, prepare_ms, minted_check };
+    return { ...result, grants: total, prepare_ms: prepared.prepare_ms, minted_check };
   } finally {
-    if (service) await stopTarget(service.process);
-    await stopTarget(provider.process);
+    await prepared.stop();
+  }
+}
+
+export interface CurvePoint {
+  /** Verifications answered before this step. */
+  after: number;
+  cpu_us_per_request: number | null;
+}
+
+/**
+ * The warm-up curve (`--device-curve`): `grants` verifications in one run, the service's CPU per request
+ * read every `step` answers, so each point is the figure a window of `step` would give after `after`
+ * verifications of warm-up.
+ */
+export async function runDeviceCurve(
+  setup: ExchangeSetup,
+  grants: number,
+  step: number,
+): Promise<{ points: CurvePoint[]; prepare_ms: number; errors: number }> {
+  const prepared = await prepareDevice(setup, grants, []);
+  const { service } = prepared;
+  try {
+    const points: CurvePoint[] = [];
+    let cpuBefore = treeCpuSeconds(service.pid);
+    const raw = await fire({
+      url: prepared.url,
+      requests: [verifyRequest(prepared.codes, [])()],
+      durationSeconds: 0,
+      amount: grants,
+      limitSeconds: 600,
+      onResponseCount: (count) => {
+        if (count % step !== 0) return;
+        const cpu = treeCpuSeconds(service.pid);
+        points.push({ after: count - step, cpu_us_per_request: microsPer(cpu - cpuBefore, step) });
+        cpuBefore = cpu;
+      },
+    });
+    return { points, prepare_ms: prepared.prepare_ms, errors: figures(raw).errors };
+  } finally {
+    await prepared.stop();
   }
 }

@@ -43,12 +43,20 @@ export async function runExchange(
   setup: ExchangeSetup,
   bodies: Buffer[],
   timing: Timing,
+  /** loadTarget's: started as the measured window opens. */
+  onWindow?: () => () => Promise<void>,
 ): Promise<ExchangeResult> {
   try {
     await preflight(setup.url, bodies[bodies.length - 1] as Buffer);
     const cycle = new BodyCycle(bodies);
     const samples: MintedSample[] = [];
-    const result = await loadTarget(t, () => [cycle.request(EXCHANGE_PATH, sampler(samples))], timing);
+    const result = await loadTarget(
+      t,
+      () => [cycle.request(EXCHANGE_PATH, sampler(samples))],
+      timing,
+      undefined,
+      onWindow,
+    );
     const minted_check = await checkMinted(setup.url, samples, {
       database: DATABASE,
       subjectOf: (i) => subjectOf(i % bodies.length),

@@ -31,53 +31,65 @@ function report(file: string, args: string[], limit: number): string[] {
     .slice(0, limit);
 }
 
-export async function runPerf(setup: ExchangeSetup, bodies: Buffer[], timing: Timing): Promise<void> {
+/** Where a profile goes, and the node options that name JIT-compiled JavaScript for perf. */
+export async function perfFile(name: string): Promise<{ file: string; nodeArgs: string[] }> {
   if (!perfAvailable()) {
     throw new Error("--perf needs Linux perf on the PATH (Debian: apt-get install linux-perf)");
   }
   const dir = join(ROOT, "bench/results/profiles");
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `exchange-${new Date().toISOString().replace(/[:.]/g, "-")}.perf.data`);
+  const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, "-")}.perf.data`);
   // V8 also writes a code log with --perf-basic-prof; it goes beside the profile, not into the checkout.
-  const nodeArgs = ["--perf-basic-prof", "--no-logfile-per-isolate", `--logfile=${file}.v8.log`];
-  const { target } = await startExchange(setup.configFile, setup.url, { nodeArgs });
-  const pid = String(target.pid);
-  // Recorded during the measured part of the load, after its warm-up.
-  const loading = runExchange(target, setup, bodies, timing);
-  await new Promise((resolve) => setTimeout(resolve, (timing.warmupSeconds + 0.5) * 1000));
-  const seconds = String(Math.max(1, timing.durationSeconds - 1));
-  const recorder = spawn(
-    "perf",
-    ["record", "-F", "999", "-g", "-o", file, "-p", pid, "--", "sleep", seconds],
-    {
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
+  return { file, nodeArgs: ["--perf-basic-prof", "--no-logfile-per-isolate", `--logfile=${file}.v8.log`] };
+}
+
+/** Starts `perf record` on `pid`; the function returned stops it (SIGINT, as perf expects) once it is written. */
+export function recordPerf(pid: number, file: string): () => Promise<void> {
+  const recorder = spawn("perf", ["record", "-F", "999", "-g", "-o", file, "-p", String(pid)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   recorder.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const [load, code] = await Promise.all([
-    loading,
-    new Promise<number | null>((resolve) => recorder.once("exit", resolve)),
-  ]);
-  if (code !== 0) throw new Error(`perf record exited with ${code}: ${stderr.trim().slice(0, 500)}`);
-
-  console.log(
-    `\nexchange under perf: ${load.rps} req/s, p99 ${load.p99_ms} ms, ${load.errors} errors (${file})`,
+  const exited = new Promise<number | string | null>((resolve) =>
+    recorder.once("exit", (code, signal) => resolve(code ?? signal)),
   );
+  return async () => {
+    recorder.kill("SIGINT");
+    const code = await exited;
+    // perf writes its file and then ends by the signal it was asked to stop with.
+    if (code !== 0 && code !== "SIGINT")
+      throw new Error(`perf record exited with ${code}: ${stderr.trim().slice(0, 500)}`);
+  };
+}
+
+/** The threads, the event loop's top symbols, and the service's functions with their callees. */
+export function printPerf(file: string, pid: number): void {
+  const tid = String(pid);
   console.log(
-    `\nthreads by on-CPU samples (thread ${pid} is the event loop; the others are mostly libuv's pool):`,
+    `\nthreads by on-CPU samples (thread ${tid} is the event loop; the others are mostly libuv's pool):`,
   );
   for (const line of report(file, ["--no-children", "--sort", "pid"], 8)) console.log(`  ${line}`);
   console.log("\nthe event loop, by self time (dso, symbol):");
-  for (const line of report(file, ["--no-children", "--tid", pid, "--sort", "dso,sym"], 30)) {
+  for (const line of report(file, ["--no-children", "--tid", tid, "--sort", "dso,sym"], 30)) {
     console.log(`  ${line}`);
   }
   console.log("\nthe event loop, the service's functions with their callees (children):");
-  const bundled = report(file, ["--children", "--tid", pid, "--sort", "sym"], 400).filter((line) =>
+  const bundled = report(file, ["--children", "--tid", tid, "--sort", "sym"], 400).filter((line) =>
     line.includes("ocient-sso.mjs"),
   );
   for (const line of bundled.slice(0, 30)) console.log(`  ${line}`);
-  console.log(`\nmore: perf report -i ${file} --tid ${pid}`);
+  console.log(`\nmore: perf report -i ${file} --tid ${tid}`);
+}
+
+export async function runPerf(setup: ExchangeSetup, bodies: Buffer[], timing: Timing): Promise<void> {
+  const { file, nodeArgs } = await perfFile("exchange");
+  const { target } = await startExchange(setup.configFile, setup.url, { nodeArgs });
+  // Recorded during the measured part of the load, after its warm-up.
+  const load = await runExchange(target, setup, bodies, timing, () => recordPerf(target.pid, file));
+  console.log(
+    `\nexchange under perf: ${load.rps} req/s, p99 ${load.p99_ms} ms, ${load.errors} errors (${file})`,
+  );
+  printPerf(file, target.pid);
 }

@@ -75,14 +75,18 @@ export async function loadTarget(
   requests: () => autocannon.Request[],
   timing: Timing,
   amounts?: Amounts,
+  /** Started as the measured window opens (e.g. a profiler); what it returns is awaited as it closes. */
+  onWindow?: () => () => Promise<void>,
 ): Promise<ScenarioResult> {
   const url = String(t.ready.ready);
   const bound = (amount: number | undefined, seconds: number) =>
     amount === undefined ? { durationSeconds: seconds } : { durationSeconds: 0, amount, limitSeconds: 120 };
   await fire({ url, requests: requests(), ...bound(amounts?.warmup, timing.warmupSeconds) });
+  const closeWindow = onWindow?.();
   const cpuBefore = treeCpuSeconds(t.pid);
   const raw = await fire({ url, requests: requests(), ...bound(amounts?.measured, timing.durationSeconds) });
   const cpu_s = treeCpuSeconds(t.pid) - cpuBefore;
+  await closeWindow?.();
   const result = figures(raw);
   return {
     ...result,

@@ -6,7 +6,7 @@
  * profile (bench --device --profile) spent about 40% of the service's CPU in fetch's Request, Response,
  * web streams and abort signals around one small form post; the answer here is only what callers read.
  */
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { type ClientRequest, request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Clock } from "../clock.js";
 import { ProviderUnavailable, type SsoError } from "../errors.js";
@@ -22,46 +22,64 @@ export interface ProviderRequest {
 export interface ProviderAnswer {
   status: number;
   headers: { get(name: string): string | null };
-  body: AsyncIterable<Uint8Array> & { cancel(): Promise<void> };
+  body: {
+    /**
+     * The whole body, within the call's deadline; `undefined` once it passes `limit` bytes (the rest is
+     * not read). Rejects when the connection fails or the deadline passes (`name` "TimeoutError").
+     */
+    read(limit: number): Promise<Buffer | undefined>;
+    cancel(): Promise<void>;
+  };
 }
 
-function send(url: URL, req: ProviderRequest, signal: AbortSignal): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { accept: "application/json", ...req.headers };
-    if (req.body !== undefined) headers["content-length"] = Buffer.byteLength(req.body);
-    const request = (url.protocol === "https:" ? httpsRequest : httpRequest)(
-      url,
-      { method: req.method ?? "GET", headers, signal },
-      resolve,
-    );
-    request.once("error", reject);
-    request.end(req.body);
-  });
+function timeoutError(): Error {
+  return new DOMException("The operation was aborted due to timeout", "TimeoutError");
 }
 
 /**
- * AbortSignal.timeout's deadline, but called off once the answer is over: AbortSignal.timeout's timer
- * cannot be cleared, and firing after every call (building a DOMException with its stack) was about 2%
- * of the device verify's CPU in bench --device --profile.
+ * Reads a message whole with its own events. `for await` over the message (an async iterator, its
+ * end-of-stream watcher and a promise per chunk) and an AbortSignal wired into the request were about a
+ * tenth of the device verify's event loop in bench --device --perf, around one small JSON answer.
  */
-function deadline(ms: number): { signal: AbortSignal; clear: () => void } {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")),
-    ms,
-  );
-  timer.unref();
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+function readWhole(message: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    if (message.destroyed) {
+      reject(message.errored ?? new Error("the answer was cancelled"));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = () => {
+      message.off("data", onData);
+      message.off("end", onEnd);
+      message.off("close", onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      settle();
+      message.destroy();
+      resolve(undefined);
+    };
+    const onEnd = () => {
+      settle();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    // Closed before its end: cut off, or destroyed by the deadline (message.errored says which).
+    const onClose = () => {
+      settle();
+      reject(message.errored ?? new Error("the identity provider closed the connection mid-answer"));
+    };
+    message.on("data", onData);
+    message.once("end", onEnd);
+    message.once("close", onClose);
+  });
 }
 
-function answerOf(message: IncomingMessage, signal: AbortSignal, clear: () => void): ProviderAnswer {
-  // The deadline covers the body too: a body that stalls fails its reading with the timeout.
-  const expire = () => message.destroy(signal.reason);
-  signal.addEventListener("abort", expire, { once: true });
-  message.once("close", () => {
-    clear();
-    signal.removeEventListener("abort", expire);
-  });
+function answerOf(message: IncomingMessage): ProviderAnswer {
   return {
     status: message.statusCode ?? 0,
     headers: {
@@ -70,27 +88,66 @@ function answerOf(message: IncomingMessage, signal: AbortSignal, clear: () => vo
         return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
       },
     },
-    body: Object.assign(message, {
+    body: {
+      read: (limit) => readWhole(message, limit),
       async cancel() {
         message.destroy();
       },
-    }),
+    },
   };
 }
 
-export async function providerFetch(url: string, req: ProviderRequest): Promise<ProviderAnswer> {
-  const { signal, clear } = deadline(req.timeoutMs);
-  try {
-    return answerOf(await send(new URL(url), req, signal), signal, clear);
-  } catch (cause) {
-    clear();
-    throw new ProviderUnavailable(
-      signal.aborted
-        ? "the identity provider did not answer in time"
-        : "the identity provider is unreachable",
-      { cause },
-    );
-  }
+/**
+ * One call, bounded by `timeoutMs` from its start to the end of its answer's body (a body that stalls
+ * fails its reading with the timeout). One timer, cleared once the answer is over; no AbortSignal:
+ * AbortSignal.timeout's timer cannot be cleared, and firing after every call (building a DOMException
+ * with its stack) was about 2% of the device verify's CPU in bench --device --profile.
+ */
+export function providerFetch(url: string, req: ProviderRequest): Promise<ProviderAnswer> {
+  return new Promise((resolve, reject) => {
+    let answered: IncomingMessage | undefined;
+    let timedOut = false;
+    const fail = (cause: unknown) =>
+      reject(
+        new ProviderUnavailable(
+          timedOut ? "the identity provider did not answer in time" : "the identity provider is unreachable",
+          { cause },
+        ),
+      );
+    const headers: Record<string, string | number> = { accept: "application/json", ...req.headers };
+    if (req.body !== undefined) headers["content-length"] = Buffer.byteLength(req.body);
+    let request: ClientRequest;
+    try {
+      const secure = url.slice(0, 6).toLowerCase() === "https:";
+      request = (secure ? httpsRequest : httpRequest)(url, {
+        method: req.method ?? "GET",
+        headers,
+      });
+    } catch (cause) {
+      fail(cause);
+      return;
+    }
+    const timer = setTimeout(() => {
+      timedOut = true;
+      (answered ?? request).destroy(timeoutError());
+    }, req.timeoutMs);
+    timer.unref();
+    // After an answer, its failures are the reading's (readWhole); before, the call's.
+    request.on("error", (cause) => {
+      if (answered !== undefined) return;
+      clearTimeout(timer);
+      fail(cause);
+    });
+    request.once("response", (message: IncomingMessage) => {
+      answered = message;
+      // An error while nobody reads (the deadline passing before the caller reads) is not thrown:
+      // readWhole finds it in message.errored.
+      message.on("error", () => {});
+      message.once("close", () => clearTimeout(timer));
+      resolve(answerOf(message));
+    });
+    request.end(req.body);
+  });
 }
 
 /** Larger provider answers are refused unread: no discovery document, key set or introspection is this big. */
@@ -104,17 +161,8 @@ export async function readJson(response: ProviderAnswer): Promise<unknown> {
       await response.body.cancel();
       return undefined;
     }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      size += chunk.byteLength;
-      if (size > MAX_ANSWER_BYTES) {
-        await response.body.cancel();
-        return undefined;
-      }
-      chunks.push(chunk);
-    }
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    const body = await response.body.read(MAX_ANSWER_BYTES);
+    return body === undefined ? undefined : JSON.parse(body.toString("utf8"));
   } catch (cause) {
     if ((cause as Error).name === "TimeoutError" || (cause as Error).name === "AbortError") {
       throw new ProviderUnavailable("the identity provider did not answer in time", { cause });
