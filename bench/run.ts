@@ -42,6 +42,12 @@ import {
 import { AUDIENCE, DATABASE, exchangeBodies, GROUP, prepareExchange } from "./lib/setup.js";
 
 const LONG_EXCHANGES = 100_000;
+/**
+ * Device verifications before the measured window: the figure fell from about 800 to 400 µs over the
+ * first 3,000 and moved much less after (bench --device-curve, bench/README.md), as the verify's code is
+ * compiled by the JIT, which a running service has long done.
+ */
+const DEVICE_WARMUP = 3600;
 const START_SAMPLES = 5;
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -63,7 +69,12 @@ Options:
   --cel        only the exchange beside the exchange through a binding with CEL conditions, alternated
                --rounds times, with the server CPU per request of each
   --refresh --profile  only the refresh, under node --cpu-prof; prints the top self-time entries
-  --device-grants N  grants verified in its measured window (default 600; 10% more, at least 64, warm it up)
+  --device-grants N  grants verified in its measured window (default 600)
+  --device-warmup N  grants verified before that window, to warm it up (default 3600: the figure falls by about
+               half over the first 3,000 and moves much less after; the exchange warms up with 2 s, some 20,000 requests, but each grant
+               takes milliseconds of the provider's pages to prepare; bench/README.md shows the curve)
+  --device-curve N   only the device verify: N grants verified in one run, its CPU per request printed
+               every --device-grants answers (the curve that chose the default warm-up)
   --refresh-tokens N tokens minted through the exchange for the refresh (default 30000)
   --duration S measured seconds per scenario (default 8); --warmup S (default 2)
   --rounds N   baseline/exchange pairs, alternated; the ratio is the median pair's (default 3)
@@ -83,7 +94,7 @@ const args = readArgs(
         refresh: { type: "boolean", default: false },
         cel: { type: "boolean", default: false },
         "device-grants": { type: "string", default: "600" },
-        "device-warmup": { type: "string" },
+        "device-warmup": { type: "string", default: String(DEVICE_WARMUP) },
         "device-curve": { type: "string" },
         "refresh-tokens": { type: "string", default: "30000" },
         duration: { type: "string", default: "8" },
@@ -106,10 +117,7 @@ const rounds = Math.floor(positive("rounds", args.rounds));
 const deviceGrants = Math.floor(positive("device-grants", args["device-grants"]));
 // autocannon needs at least one request per connection.
 const deviceAmounts = {
-  warmup:
-    args["device-warmup"] === undefined
-      ? Math.max(2 * CONNECTIONS, Math.ceil(deviceGrants / 10))
-      : Math.max(CONNECTIONS, Math.floor(positive("device-warmup", args["device-warmup"]))),
+  warmup: Math.max(CONNECTIONS, Math.floor(positive("device-warmup", args["device-warmup"]))),
   measured: Math.max(CONNECTIONS, deviceGrants),
 };
 const refreshTokens = Math.floor(positive("refresh-tokens", args["refresh-tokens"]));
