@@ -65,14 +65,16 @@ Options:
                with the server CPU per request of each, and the same with replay records in a Redis with
                a replica, waiting for it (WAIT) or not (the full run includes them)
   --device     only the device grant's verify, the user already finished (the full run includes it);
-               with --profile, under node --cpu-prof, printing the top self-time entries
+               with --profile, under node --cpu-prof, printing the top self-time entries; with --perf,
+               its measured window under Linux perf
   --cel        only the exchange beside the exchange through a binding with CEL conditions, alternated
                --rounds times, with the server CPU per request of each
   --refresh --profile  only the refresh, under node --cpu-prof; prints the top self-time entries
   --device-grants N  grants verified in its measured window (default 600)
-  --device-warmup N  grants verified before that window, to warm it up (default 3600: the figure falls by about
-               half over the first 3,000 and moves much less after; the exchange warms up with 2 s, some 20,000 requests, but each grant
-               takes milliseconds of the provider's pages to prepare; bench/README.md shows the curve)
+  --device-warmup N  grants verified before that window, to warm it up (default 3600: the figure falls
+               by about half over the first 3,000 and moves much less after; the exchange warms up
+               with 2 s, some 20,000 requests, but each grant takes milliseconds of the provider's
+               pages to prepare; bench/README.md shows the curve)
   --device-curve N   only the device verify: N grants verified in one run, its CPU per request printed
                every --device-grants answers (the curve that chose the default warm-up)
   --refresh-tokens N tokens minted through the exchange for the refresh (default 30000)
