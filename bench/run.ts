@@ -47,7 +47,7 @@ const LONG_EXCHANGES = 100_000;
  * first 3,000 and moved much less after (bench --device-curve, bench/README.md), as the verify's code is
  * compiled by the JIT, which a running service has long done.
  */
-const DEVICE_WARMUP = 3600;
+const DEVICE_WARMUP = 3000;
 const START_SAMPLES = 5;
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -70,8 +70,9 @@ Options:
   --cel        only the exchange beside the exchange through a binding with CEL conditions, alternated
                --rounds times, with the server CPU per request of each
   --refresh --profile  only the refresh, under node --cpu-prof; prints the top self-time entries
-  --device-grants N  grants verified in its measured window (default 600)
-  --device-warmup N  grants verified before that window, to warm it up (default 3600: the figure falls
+  --device-grants N  grants verified in its measured window (default 1200: a window of 600, about 1 s,
+               moved by 150 µs from run to run on a busy machine)
+  --device-warmup N  grants verified before that window, to warm it up (default 3000: the figure falls
                by about half over the first 3,000 and moves much less after; the exchange warms up
                with 2 s, some 20,000 requests, but each grant takes milliseconds of the provider's
                pages to prepare; bench/README.md shows the curve)
@@ -95,7 +96,7 @@ const args = readArgs(
         device: { type: "boolean", default: false },
         refresh: { type: "boolean", default: false },
         cel: { type: "boolean", default: false },
-        "device-grants": { type: "string", default: "600" },
+        "device-grants": { type: "string", default: "1200" },
         "device-warmup": { type: "string", default: String(DEVICE_WARMUP) },
         "device-curve": { type: "string" },
         "refresh-tokens": { type: "string", default: "30000" },
