@@ -164,7 +164,7 @@ export async function readJson(response: ProviderAnswer): Promise<unknown> {
     const body = await response.body.read(MAX_ANSWER_BYTES);
     return body === undefined ? undefined : JSON.parse(body.toString("utf8"));
   } catch (cause) {
-    if ((cause as Error).name === "TimeoutError" || (cause as Error).name === "AbortError") {
+    if ((cause as Error).name === "TimeoutError") {
       throw new ProviderUnavailable("the identity provider did not answer in time", { cause });
     }
     return undefined;
