@@ -13,7 +13,7 @@ import { writeFileSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import openapiTS, { astToString, NEVER, type OpenAPI3 } from "openapi-typescript";
 import { stringify } from "yaml";
 import { applyPatches, DECISIONS, type Decisions, patchesFor } from "./fix-spec.js";
@@ -24,6 +24,7 @@ import { danglingRefs, mergeDocuments } from "./lib/merge.js";
 import { formatFinding, GenerationFailed } from "./lib/patch.js";
 import { renderPatchList } from "./lib/patch-list.js";
 import { describePublishedKeys, renderRequestKeys } from "./lib/published-keys.js";
+import { runScript } from "./lib/run-script.js";
 import {
   loadPublished,
   loadRecord,
@@ -56,6 +57,17 @@ export interface GenerateOptions {
   /** The decisions the patches check upstream against (fix-spec.ts's by default). */
   readonly decisions?: Partial<Decisions>;
 }
+
+/** What generate() writes to generated/ (besides the docs/ files it also renders). */
+export const GENERATED_FILES: readonly string[] = [
+  "generated/openapi.json",
+  "generated/openapi.yaml",
+  "generated/openapi.ts",
+  "generated/types.ts",
+  "generated/request-keys.ts",
+  "generated/error-codes.ts",
+  UPSTREAM_RECORD_PATH,
+];
 
 /** Every generated file, by path relative to the root, in memory. Throws GenerationFailed with every finding. */
 export async function generate({
@@ -222,12 +234,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(`✘ ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    },
-  );
-}
+runScript(import.meta.url, main);

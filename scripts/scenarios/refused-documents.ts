@@ -3,7 +3,7 @@
  * cannot be read: each is refused by the step that can tell (import or generate), naming the change and its
  * remedy, with nothing written.
  */
-import { at, get, renameKey, type Scenario } from "./scenario.js";
+import { answerBehindRef, at, get, renameKey, type Scenario } from "./scenario.js";
 
 const SSO = "/v1/sso_token";
 const importRefused = (message: RegExp) => ({ refused: "import", message }) as const;
@@ -184,19 +184,9 @@ export const REFUSED_DOCUMENTS: readonly Scenario[] = [
   {
     name: "sso_device_grant's user_code becomes an integer, behind a $ref",
     change: (d) => {
-      const media = get(
-        d,
-        "paths",
-        "/v1/sso_device_grant",
-        "post",
-        "responses",
-        "200",
-        "content",
-        "application/json",
-      );
-      get(media, "schema", "properties").user_code = { type: "integer" };
-      d.components = { schemas: { DeviceGrantAnswer: media.schema } };
-      media.schema = { $ref: "#/components/schemas/DeviceGrantAnswer" };
+      get(answerBehindRef(d, "/v1/sso_device_grant", "DeviceGrantAnswer"), "properties").user_code = {
+        type: "integer",
+      };
     },
     expect: {
       refused: "generate",

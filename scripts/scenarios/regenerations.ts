@@ -6,6 +6,7 @@
 import { strictEqual as equal, ok, deepStrictEqual as same } from "node:assert/strict";
 import { valueAt } from "../lib/patch.js";
 import {
+  answerBehindRef,
   at,
   EXCHANGE,
   get,
@@ -81,18 +82,7 @@ export const REGENERATIONS: readonly Scenario[] = [
   {
     name: "sso_device_grant's answer moved behind a $ref (same meaning)",
     change: (d) => {
-      const media = get(
-        d,
-        "paths",
-        "/v1/sso_device_grant",
-        "post",
-        "responses",
-        "200",
-        "content",
-        "application/json",
-      );
-      d.components = { schemas: { DeviceGrantAnswer: media.schema } };
-      media.schema = { $ref: "#/components/schemas/DeviceGrantAnswer" };
+      answerBehindRef(d, "/v1/sso_device_grant", "DeviceGrantAnswer");
     },
     expect: {
       generated: ({ document }) => {

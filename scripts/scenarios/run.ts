@@ -16,10 +16,10 @@ import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { ROOT } from "../generate.js";
+import { GENERATED_FILES, ROOT } from "../generate.js";
 import { PUBLISHED_DOCUMENT_PATH, PUBLISHED_PAGE_PATH } from "../lib/doc-page.js";
+import { runScript } from "../lib/run-script.js";
 import { DECIDED } from "./decided.js";
 import type { ProbeAnswer } from "./probe.js";
 import { REFUSED_DOCUMENTS } from "./refused-documents.js";
@@ -100,15 +100,6 @@ function differing(dir: string, entries: readonly string[]): string[] {
   });
 }
 
-const GENERATED = [
-  "generated/openapi.json",
-  "generated/openapi.yaml",
-  "generated/openapi.ts",
-  "generated/types.ts",
-  "generated/request-keys.ts",
-  "generated/error-codes.ts",
-  "generated/upstream.json",
-];
 const PUBLISHED = [PUBLISHED_DOCUMENT_PATH, PUBLISHED_PAGE_PATH, "openapi/ocient-sso-token.yaml"];
 
 interface Finding {
@@ -189,7 +180,7 @@ async function runScenario(dir: string, scenario: Scenario, quick: boolean): Pro
 
   const generated = await command(dir, TSX, ["scripts/generate.ts"]);
   if (generated.code !== 0) {
-    const written = differing(dir, GENERATED);
+    const written = differing(dir, GENERATED_FILES);
     const found = printedFindings(generated.out);
     const passed =
       expect.refused === "generate" &&
@@ -205,7 +196,7 @@ async function runScenario(dir: string, scenario: Scenario, quick: boolean): Pro
   }
   if (expect.refused === "generate") return outcome("regenerated", false);
 
-  const changed = differing(dir, GENERATED);
+  const changed = differing(dir, GENERATED_FILES);
   const read = (file: string) => readFileSync(path.join(dir, file), "utf8");
   try {
     expect.generated({
@@ -289,12 +280,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(`✘ ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    },
-  );
-}
+runScript(import.meta.url, main);

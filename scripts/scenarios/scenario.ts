@@ -114,6 +114,18 @@ export const at = {
     get(d, "paths", path, method, "responses", "200", "content", "application/json", "schema", "properties"),
 };
 
+/**
+ * Moves the schema of POST `path`'s 200 JSON answer to `components.schemas[name]` (as the document's only
+ * component) and refers to it by `$ref` instead; the schema moved, to edit further.
+ */
+export function answerBehindRef(d: JsonObject, path: string, name: string): JsonObject {
+  const media = get(d, "paths", path, "post", "responses", "200", "content", "application/json");
+  const moved = get(media, "schema");
+  d.components = { schemas: { [name]: moved } };
+  media.schema = { $ref: `#/components/schemas/${name}` };
+  return moved;
+}
+
 /** Renames a property in place, keeping its position. */
 export function renameKey(properties: JsonObject, from: string, to: string): void {
   const entries = Object.entries(properties).map(([k, v]) => [k === from ? to : k, v]);

@@ -5,7 +5,7 @@
  * instance is restarted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Cluster, startCluster } from "../support/cluster.js";
+import { type Cluster, mixedLoad, startCluster } from "../support/cluster.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
 import { type RedisServer, startRedis } from "../support/redis.js";
 
@@ -35,14 +35,10 @@ describe("Redis killed for three seconds under load", () => {
   it("falls back, refuses to guess, recovers by itself, and mints nothing twice", async () => {
     const start = Date.now();
     const at = () => Date.now() - start;
-    const byStatus = new Map<string, number>();
-    const mintedBy = new Map<string, number>();
     const mintedBeforeKill: string[] = [];
     const refusedReplays: string[] = [];
-    let requests = 0;
     let firstMintAfterRestart: number | undefined;
     let freshMintedDuringOutage = 0;
-    const unexpected: string[] = [];
 
     const faults = (async () => {
       await new Promise((r) => setTimeout(r, KILL_AT_MS));
@@ -51,36 +47,24 @@ describe("Redis killed for three seconds under load", () => {
       await redis.start();
     })();
 
-    const worker = async (n: number) => {
-      for (let i = 0; at() < RUN_MS; i++) {
-        const minted = [...mintedBy.keys()];
-        // Every fourth request replays a token already exchanged, chosen across the run.
-        const replay = i % 4 === 3 && minted.length > 0;
-        const id_token = replay
-          ? (minted[(i * 7 + n) % minted.length] as string)
-          : (await provider.issueTokens("alice")).id_token;
-        const sentAt = at();
-        const response = await cluster.post({ id_token, database: "retail_analytics" });
-        requests++;
-        const key = `${response.status} ${response.json?.status?.vendor_code ?? 0}`;
-        byStatus.set(key, (byStatus.get(key) ?? 0) + 1);
+    const load = mixedLoad({
+      cluster,
+      provider,
+      at,
+      running: () => at() < RUN_MS,
+      onAnswer({ id_token, replay, sent, key, response }) {
         if (response.status === 200) {
-          mintedBy.set(id_token, (mintedBy.get(id_token) ?? 0) + 1);
-          if (sentAt < KILL_AT_MS) mintedBeforeKill.push(id_token);
-          if (sentAt > KILL_AT_MS + 500 && at() < RESTART_AT_MS) freshMintedDuringOutage++;
-          if (sentAt >= RESTART_AT_MS && firstMintAfterRestart === undefined) firstMintAfterRestart = at();
+          if (sent < KILL_AT_MS) mintedBeforeKill.push(id_token);
+          if (sent > KILL_AT_MS + 500 && at() < RESTART_AT_MS) freshMintedDuringOutage++;
+          if (sent >= RESTART_AT_MS && firstMintAfterRestart === undefined) firstMintAfterRestart = at();
         } else if (response.status === 401) {
-          if (!replay) unexpected.push(`fresh token refused: ${key}`);
           refusedReplays.push(id_token);
-        } else if (response.status === 503) {
-          if (response.json?.status?.vendor_code !== -1220 || !response.headers.get("retry-after"))
-            unexpected.push(`503 without -1220 / Retry-After: ${response.text}`);
-        } else {
-          unexpected.push(`${key}: ${response.text.slice(0, 200)}`);
+          if (!replay) return `fresh token refused: ${key}`;
         }
-      }
-    };
-    await Promise.all([worker(0), worker(1), worker(2), worker(3), faults]);
+        return undefined;
+      },
+    });
+    const [{ requests, byStatus, mintedBy, unexpected }] = await Promise.all([load, faults]);
 
     // Tokens exchanged before the outage are still known after it: replaying them is refused.
     const survivors = mintedBeforeKill.slice(0, 10);

@@ -6,7 +6,7 @@
  * a master of its own for a moment before the sentinels demote it, and the service never writes to it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Cluster, startCluster } from "../support/cluster.js";
+import { type Cluster, mixedLoad, startCluster } from "../support/cluster.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
 import type { RedisServer } from "../support/redis.js";
 import { type SentinelSetup, startSentinels } from "../support/redis-sentinel.js";
@@ -52,12 +52,8 @@ describe("Redis Sentinel: the master killed under load, then started again", () 
     const [first, replica] = setup.servers as [RedisServer, RedisServer];
     const start = Date.now();
     const at = () => Date.now() - start;
-    const byStatus = new Map<string, number>();
-    const mintedBy = new Map<string, number>();
     const mintedAt = new Map<string, string[]>();
-    const unexpected: string[] = [];
     const unavailable: Array<{ sent: number; answered: number }> = [];
-    let requests = 0;
     let stopAt = Number.POSITIVE_INFINITY;
     const times: Record<string, number> = {};
     let firstMintAfterKill: number | undefined;
@@ -90,37 +86,26 @@ describe("Redis Sentinel: the master killed under load, then started again", () 
       stopAt = at();
     })();
 
-    const worker = async (n: number) => {
-      for (let i = 0; at() < stopAt; i++) {
-        const minted = [...mintedBy.keys()];
-        // Every fourth request replays a token already exchanged, chosen across the run.
-        const replay = i % 4 === 3 && minted.length > 0;
-        const id_token = replay
-          ? (minted[(i * 7 + n) % minted.length] as string)
-          : (await provider.issueTokens("alice")).id_token;
-        const sent = at();
-        const response = await cluster.post({ id_token, database: "retail_analytics" });
-        requests++;
-        const key = `${response.status} ${response.json?.status?.vendor_code ?? 0}`;
-        byStatus.set(key, (byStatus.get(key) ?? 0) + 1);
+    const load = mixedLoad({
+      cluster,
+      provider,
+      at,
+      running: () => at() < stopAt,
+      onAnswer({ id_token, replay, sent, key, response }) {
         if (response.status === 200) {
-          mintedBy.set(id_token, (mintedBy.get(id_token) ?? 0) + 1);
           mintedAt.set(id_token, [...(mintedAt.get(id_token) ?? []), `${sent}-${at()}${replay ? "r" : ""}`]);
           if (times.killed !== undefined && sent > times.killed && firstMintAfterKill === undefined)
             firstMintAfterKill = at();
         } else if (response.status === 401) {
           if (!replay || response.json?.status?.vendor_code !== -1235)
-            unexpected.push(`refused: ${key} (replay ${replay})`);
+            return `refused: ${key} (replay ${replay})`;
         } else if (response.status === 503) {
-          if (response.json?.status?.vendor_code !== -1220 || !response.headers.get("retry-after"))
-            unexpected.push(`503 without -1220 / Retry-After: ${response.text}`);
           unavailable.push({ sent, answered: at() });
-        } else {
-          unexpected.push(`${key}: ${response.text.slice(0, 200)}`);
         }
-      }
-    };
-    await Promise.all([worker(0), worker(1), worker(2), worker(3), faults]);
+        return undefined;
+      },
+    });
+    const [{ requests, byStatus, mintedBy, unexpected }] = await Promise.all([load, faults]);
 
     // Every token minted, before the failover or after it, is known on the promoted master: a replay of
     // any of them is refused, so none can be minted again.

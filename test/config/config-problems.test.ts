@@ -7,22 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfigFile, parseConfig } from "../../src/config/load.js";
-
-const base = {
-  token: { issuer: "https://sso.example.com" },
-  integrations: [{ name: "corp", issuer: "https://idp.example.com", audiences: ["ocient-client"] }],
-  databases: { system: { integration: "corp" } },
-};
-
-function problemsOf(input: unknown): string[] {
-  try {
-    parseConfig(input, "test.yaml");
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error("expected the configuration to be refused");
-}
+import { minimalConfig, problemsOf } from "../support/config-problems.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -48,9 +33,12 @@ async function yamlProblem(text: string): Promise<string> {
 describe("one round of problems", () => {
   it("reports shape problems and reference problems together", () => {
     const problems = problemsOf({
-      ...base,
+      ...minimalConfig,
       server: { port: "eighty" },
-      integrations: [...base.integrations, { ...base.integrations[0], issuer: "https://other.example.com" }],
+      integrations: [
+        ...minimalConfig.integrations,
+        { ...minimalConfig.integrations[0], issuer: "https://other.example.com" },
+      ],
       databases: { system: { integration: "corp" }, sales: { integration: "crop" } },
     });
     expect(problems).toEqual(
@@ -64,8 +52,8 @@ describe("one round of problems", () => {
 
   it("checks the references of well-formed entries while another entry is malformed", () => {
     const problems = problemsOf({
-      ...base,
-      integrations: [...base.integrations, { name: "broken", audiences: [] }],
+      ...minimalConfig,
+      integrations: [...minimalConfig.integrations, { name: "broken", audiences: [] }],
       databases: {
         system: { integration: "corp" },
         sales: { integration: "nobody" },
@@ -119,7 +107,7 @@ describe("token.issuer", () => {
     ["plain http on loopback (development)", "http://127.0.0.1:8080", true],
     ["plain http to localhost", "http://localhost:8080", true],
   ])("%s: %s", (_name, issuer, accepted) => {
-    const input = { ...base, token: { issuer } };
+    const input = { ...minimalConfig, token: { issuer } };
     if (accepted) expect(parseConfig(input).token.issuer).toBe(issuer);
     else
       expect(problemsOf(input)).toEqual([

@@ -2,23 +2,13 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfigFile, parseConfig } from "../../src/config/load.js";
+import { loadConfigFile, parseConfig } from "../../src/config/load.js";
+import { minimalConfig, problemsOf } from "../support/config-problems.js";
 
 const valid = {
-  token: { issuer: "https://sso.example.com" },
-  integrations: [{ name: "corp", issuer: "https://idp.example.com", audiences: ["ocient-client"] }],
-  databases: { system: { integration: "corp" }, retail_analytics: { groups: ["analysts"] } },
+  ...minimalConfig,
+  databases: { ...minimalConfig.databases, retail_analytics: { groups: ["analysts"] } },
 };
-
-function problemsOf(input: unknown, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    parseConfig(input, "test.yaml", env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error("expected the configuration to be refused");
-}
 
 describe("configuration", () => {
   it("fills every default and keeps what was given", () => {

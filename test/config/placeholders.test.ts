@@ -4,37 +4,22 @@
  * reported by its path, naming the variable and never echoing its value.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/config/load.js";
-
-const base = {
-  token: { issuer: "https://sso.example.com" },
-  integrations: [{ name: "corp", issuer: "https://idp.example.com", audiences: ["ocient-client"] }],
-  databases: { system: { integration: "corp" } },
-};
-
-function problemsOf(input: unknown, env: NodeJS.ProcessEnv): string[] {
-  try {
-    parseConfig(input, "test.yaml", env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error("expected the configuration to be refused");
-}
+import { parseConfig } from "../../src/config/load.js";
+import { minimalConfig, problemsOf } from "../support/config-problems.js";
 
 /* biome-ignore-start lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally */
 describe("placeholders", () => {
   it("read numbers and booleans with their field's type", () => {
     const config = parseConfig(
       {
-        ...base,
+        ...minimalConfig,
         server: {
           port: "${SSO_PORT}",
           trust_proxy: "${SSO_TRUST_PROXY}",
           workers: "${SSO_WORKERS}",
           rate_limit: { requests_per_second: "${SSO_RPS}", burst: "${SSO_BURST}" },
         },
-        token: { ...base.token, ttl_seconds: "${SSO_TTL}" },
+        token: { ...minimalConfig.token, ttl_seconds: "${SSO_TTL}" },
       },
       "test.yaml",
       {
@@ -58,10 +43,10 @@ describe("placeholders", () => {
   it("keep a string field a string, however numeric its value", () => {
     const config = parseConfig(
       {
-        ...base,
+        ...minimalConfig,
         integrations: [
           {
-            ...base.integrations[0],
+            ...minimalConfig.integrations[0],
             access_tokens: { introspection: { client_id: "${ID}", client_secret: "${SECRET}" } },
             required_claims: { tenant: "${TENANT}" },
           },
@@ -84,7 +69,7 @@ describe("placeholders", () => {
     ["hex for a port", { server: { port: "${SSO_PORT}" } }, { SSO_PORT: "0x1f90" }, "server.port"],
     ["yes for a flag", { server: { trust_proxy: "${FLAG}" } }, { FLAG: "yes" }, "server.trust_proxy"],
   ])("report %s by path and variable, without its value", (_name, change, env, path) => {
-    const problems = problemsOf({ ...base, ...change }, env);
+    const problems = problemsOf({ ...minimalConfig, ...change }, env);
     const name = Object.keys(env)[0] as string;
     const problem = problems.find((p) => p.startsWith(`${path}: `));
     expect(problem, problems.join("\n")).toMatch(
@@ -95,13 +80,13 @@ describe("placeholders", () => {
   });
 
   it("check a number read from the environment by the field's own rules", () => {
-    expect(problemsOf({ ...base, server: { port: "${SSO_PORT}" } }, { SSO_PORT: "70000" })).toEqual([
+    expect(problemsOf({ ...minimalConfig, server: { port: "${SSO_PORT}" } }, { SSO_PORT: "70000" })).toEqual([
       expect.stringMatching(/^server\.port: /),
     ]);
   });
 
   it("report an unset variable in a number field once, by path", () => {
-    expect(problemsOf({ ...base, server: { port: "${SSO_PORT}" } }, {})).toEqual([
+    expect(problemsOf({ ...minimalConfig, server: { port: "${SSO_PORT}" } }, {})).toEqual([
       "server.port: environment variable SSO_PORT is not set",
     ]);
   });

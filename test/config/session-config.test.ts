@@ -1,26 +1,11 @@
 /** token.authorized_party, token.refresh_lifetime_seconds and server.public_url (issue 11). */
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/config/load.js";
-
-const valid = {
-  token: { issuer: "https://sso.example.com" },
-  integrations: [{ name: "corp", issuer: "https://idp.example.com", audiences: ["ocient-client"] }],
-  databases: { system: { integration: "corp" } },
-};
-
-function problemsOf(input: unknown): string[] {
-  try {
-    parseConfig(input, "test.yaml");
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error("expected the configuration to be refused");
-}
+import { parseConfig } from "../../src/config/load.js";
+import { minimalConfig, problemsOf } from "../support/config-problems.js";
 
 describe("session and public URL settings", () => {
   it("default: refresh for 12 hours; azp and public_url unset (the audience and the issuer apply)", () => {
-    const config = parseConfig(valid);
+    const config = parseConfig(minimalConfig);
     expect(config.token.refresh_lifetime_seconds).toBe(43200);
     expect(config.token.authorized_party).toBeUndefined();
     expect(config.server.public_url).toBeUndefined();
@@ -28,9 +13,9 @@ describe("session and public URL settings", () => {
 
   it("keeps what was given, 0 included (refresh off)", () => {
     const config = parseConfig({
-      ...valid,
+      ...minimalConfig,
       server: { public_url: "https://sso.example.com/ocient" },
-      token: { ...valid.token, authorized_party: "ocient-sso", refresh_lifetime_seconds: 0 },
+      token: { ...minimalConfig.token, authorized_party: "ocient-sso", refresh_lifetime_seconds: 0 },
     });
     expect(config.token).toMatchObject({ authorized_party: "ocient-sso", refresh_lifetime_seconds: 0 });
     expect(config.server.public_url).toBe("https://sso.example.com/ocient");
@@ -46,7 +31,7 @@ describe("session and public URL settings", () => {
     ["ftp://sso.example.com", false],
     ["sso.example.com", false],
   ])("server.public_url %s: accepted %s", (public_url, accepted) => {
-    const input = { ...valid, server: { public_url } };
+    const input = { ...minimalConfig, server: { public_url } };
     if (accepted) expect(parseConfig(input).server.public_url).toBe(public_url);
     else expect(problemsOf(input).some((p) => p.startsWith("server.public_url: "))).toBe(true);
   });
@@ -56,7 +41,7 @@ describe("session and public URL settings", () => {
     [{ refresh_lifetime_seconds: 1.5 }, "token.refresh_lifetime_seconds: "],
     [{ authorized_party: "" }, "token.authorized_party: "],
   ])("refuses token %j", (token, path) => {
-    const problems = problemsOf({ ...valid, token: { ...valid.token, ...token } });
+    const problems = problemsOf({ ...minimalConfig, token: { ...minimalConfig.token, ...token } });
     expect(
       problems.some((p) => p.startsWith(path)),
       problems.join("; "),
@@ -66,7 +51,7 @@ describe("session and public URL settings", () => {
 
 it("lists a provider issuer that is no URL as a problem (it once threw a TypeError)", () => {
   const problems = problemsOf({
-    ...valid,
+    ...minimalConfig,
     integrations: [{ name: "corp", issuer: "idp.example.com", audiences: ["ocient-client"] }],
   });
   expect(problems.some((p) => p.startsWith("integrations[0].issuer: "))).toBe(true);

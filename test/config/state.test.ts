@@ -1,24 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../src/config/load.js";
-
-const valid = {
-  token: { issuer: "https://sso.example.com" },
-  integrations: [{ name: "corp", issuer: "https://idp.example.com", audiences: ["ocient-client"] }],
-  databases: { system: { integration: "corp" } },
-};
-
-function problemsOf(input: unknown): string[] {
-  try {
-    parseConfig(input, "test.yaml", {});
-  } catch (err) {
-    return (err as ConfigError).problems;
-  }
-  throw new Error("expected the configuration to be refused");
-}
+import { minimalConfig, problemsOf } from "../support/config-problems.js";
 
 describe("configuration of shared state, replay and key rotation", () => {
   it("keeps state in process memory, allows replays and leads rotations by 300 s unless told otherwise", () => {
-    const config = parseConfig(valid);
+    const config = parseConfig(minimalConfig);
     expect(config.state).toEqual({});
     expect(config.integrations[0]?.replay).toBe("allow");
     expect(config.token.publish_lead_seconds).toBe(300);
@@ -27,7 +13,7 @@ describe("configuration of shared state, replay and key rotation", () => {
   it("fills the Redis defaults and takes the password from the environment", () => {
     const config = parseConfig(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration file's placeholder
-      { ...valid, state: { redis: { url: "redis://:${REDIS_PASSWORD}@10.0.0.5:6379/0" } } },
+      { ...minimalConfig, state: { redis: { url: "redis://:${REDIS_PASSWORD}@10.0.0.5:6379/0" } } },
       "test.yaml",
       { REDIS_PASSWORD: "s3cret-from-env" },
     );
@@ -49,16 +35,16 @@ describe("configuration of shared state, replay and key rotation", () => {
     ["an unknown key", { state: { memcached: {} } }, "state"],
     [
       "an unknown replay mode",
-      { integrations: [{ ...valid.integrations[0], replay: "twice" }] },
+      { integrations: [{ ...minimalConfig.integrations[0], replay: "twice" }] },
       "integrations[0].replay",
     ],
   ])("refuses %s, naming its path", (_name, patch, path) => {
-    const problems = problemsOf({ ...valid, ...patch });
+    const problems = problemsOf({ ...minimalConfig, ...patch });
     expect(problems.some((p) => p.startsWith(path))).toBe(true);
   });
 
   it("is a ConfigError", () => {
-    expect(() => parseConfig({ ...valid, state: { redis: {} } })).toThrow(ConfigError);
+    expect(() => parseConfig({ ...minimalConfig, state: { redis: {} } })).toThrow(ConfigError);
   });
 });
 

@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generate } from "selfsigned";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSsoClient, SsoExchangeError } from "../../src/client/index.js";
 import { type Harness, startHarness } from "../support/harness.js";
+import { writeLoopbackCertificate } from "../support/tls-certificate.js";
 
 describe("TLS", () => {
   let h: Harness;
@@ -13,19 +13,10 @@ describe("TLS", () => {
   let ca: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "ocient-sso-tls-"));
-    const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
-      keySize: 2048,
-      algorithm: "sha256",
-      extensions: [
-        { name: "basicConstraints", cA: true },
-        { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] },
-      ],
-    });
-    ca = pems.cert;
-    await writeFile(join(dir, "tls.crt"), pems.cert);
-    await writeFile(join(dir, "tls.key"), pems.private, { mode: 0o600 });
+    const certificate = await writeLoopbackCertificate(dir, "tls");
+    ca = certificate.cert;
     h = await startHarness({
-      server: { tls: { cert_file: join(dir, "tls.crt"), key_file: join(dir, "tls.key") } },
+      server: { tls: { cert_file: certificate.certFile, key_file: certificate.keyFile } },
     });
   });
   afterAll(async () => {

@@ -3,16 +3,16 @@
  * with `replay: once` and rate limits in Redis work through `rediss://` with a CA file, the connection is
  * the TLS port's, and Redis logged no command the user was denied.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { generate } from "selfsigned";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../support/harness.js";
 import { freePort } from "../support/ports.js";
 import { type RedisServer, startRedis } from "../support/redis.js";
 import { SERVICE_ACL, SERVICE_PASSWORD } from "../support/redis-sentinel.js";
+import { writeLoopbackCertificate } from "../support/tls-certificate.js";
 
 const ADMIN = "admin-tls-4f0e7d2c9a1b";
 let dir: string;
@@ -23,16 +23,7 @@ let admin: Redis;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "ocient-sso-redis-tls-"));
-  const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
-    keySize: 2048,
-    algorithm: "sha256",
-    extensions: [
-      { name: "basicConstraints", cA: true },
-      { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] },
-    ],
-  });
-  await writeFile(join(dir, "redis.crt"), pems.cert);
-  await writeFile(join(dir, "redis.key"), pems.private, { mode: 0o600 });
+  const { certFile, keyFile } = await writeLoopbackCertificate(dir, "redis");
   tlsPort = await freePort();
   // The plain port is the test's own (as the admin); the service has only the TLS port.
   redis = await startRedis({
@@ -43,11 +34,11 @@ beforeAll(async () => {
       "--tls-port",
       String(tlsPort),
       "--tls-cert-file",
-      join(dir, "redis.crt"),
+      certFile,
       "--tls-key-file",
-      join(dir, "redis.key"),
+      keyFile,
       "--tls-ca-cert-file",
-      join(dir, "redis.crt"),
+      certFile,
       "--tls-auth-clients",
       "no",
       "--user",
@@ -64,7 +55,7 @@ beforeAll(async () => {
         username: "ocient-sso",
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration file's placeholder
         password: "${REDIS_PASSWORD}",
-        tls: { ca_file: join(dir, "redis.crt") },
+        tls: { ca_file: certFile },
         prefix: "ocient-sso:",
         timeout_ms: 1000,
       },

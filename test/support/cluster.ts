@@ -103,3 +103,65 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     },
   };
 }
+
+/** One answer of {@link mixedLoad}. */
+export interface LoadAnswer {
+  id_token: string;
+  /** A token this load had exchanged before, sent again. */
+  replay: boolean;
+  /** When it was sent, on the load's clock. */
+  sent: number;
+  /** `status vendor_code`, e.g. `401 -1235` (0 without a vendor code). */
+  key: string;
+  response: ExchangeResponse;
+}
+
+export interface MixedLoadOptions {
+  cluster: Cluster;
+  provider: EmbeddedProvider;
+  /** The load's clock: ms since it began. */
+  at: () => number;
+  /** Each worker sends another request while this is true. */
+  running: () => boolean;
+  /** What a 200 or a 401 means is the caller's: what was wrong with it, if anything (default: nothing). */
+  onAnswer?: (answer: LoadAnswer) => string | undefined;
+}
+
+/**
+ * Four workers posting to the cluster, one request at a time each, every fourth request replaying a token
+ * exchanged before (chosen across the run), the others a fresh ID token of alice's. A 503 must carry
+ * -1220 and Retry-After; a status other than 200, 401 or 503 is unexpected.
+ */
+export async function mixedLoad(options: MixedLoadOptions) {
+  const { cluster, provider, at, running, onAnswer } = options;
+  const byStatus = new Map<string, number>();
+  /** How often each token was exchanged (answered 200). */
+  const mintedBy = new Map<string, number>();
+  const unexpected: string[] = [];
+  let requests = 0;
+  const worker = async (n: number) => {
+    for (let i = 0; running(); i++) {
+      const minted = [...mintedBy.keys()];
+      const replay = i % 4 === 3 && minted.length > 0;
+      const id_token = replay
+        ? (minted[(i * 7 + n) % minted.length] as string)
+        : (await provider.issueTokens("alice")).id_token;
+      const sent = at();
+      const response = await cluster.post({ id_token, database: "retail_analytics" });
+      requests++;
+      const key = `${response.status} ${response.json?.status?.vendor_code ?? 0}`;
+      byStatus.set(key, (byStatus.get(key) ?? 0) + 1);
+      if (response.status === 200) mintedBy.set(id_token, (mintedBy.get(id_token) ?? 0) + 1);
+      if (response.status === 503) {
+        if (response.json?.status?.vendor_code !== -1220 || !response.headers.get("retry-after"))
+          unexpected.push(`503 without -1220 / Retry-After: ${response.text}`);
+      } else if (response.status !== 200 && response.status !== 401) {
+        unexpected.push(`${key}: ${response.text.slice(0, 200)}`);
+      }
+      const wrong = onAnswer?.({ id_token, replay, sent, key, response });
+      if (wrong !== undefined) unexpected.push(wrong);
+    }
+  };
+  await Promise.all([worker(0), worker(1), worker(2), worker(3)]);
+  return { requests, byStatus, mintedBy, unexpected };
+}

@@ -6,8 +6,9 @@
 import { readFile } from "node:fs/promises";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { createSsoClient, type ExchangeInput, SsoExchangeError } from "../../client/index.js";
-import { CliError, type Command, helpOption, parse, required, UsageError } from "../command.js";
+import { CliError, type Command, helpOption, parse, UsageError } from "../command.js";
 import { type Io, readAll } from "../io.js";
+import { serviceOptions, serviceTarget } from "../service-flags.js";
 
 const usage = `Usage: ocient-sso exchange --url URL --database DB
          (--id-token TOKEN | --access-token TOKEN | --token-file FILE --kind id|access) [--json]
@@ -30,8 +31,7 @@ Exit status: 0 minted, 1 refused or failed, 2 wrong usage.
 `;
 
 const options = {
-  url: { type: "string", short: "u" },
-  database: { type: "string", short: "d" },
+  ...serviceOptions,
   "id-token": { type: "string" },
   "access-token": { type: "string" },
   "token-file": { type: "string" },
@@ -83,8 +83,7 @@ async function run(args: string[], io: Io): Promise<number> {
     io.stdout(usage);
     return 0;
   }
-  const url = required(values.url, "--url");
-  const database = required(values.database, "--database");
+  const { url, database } = serviceTarget(values);
   const { kind, token } = await subjectToken(values, io);
   let client: ReturnType<typeof createSsoClient>;
   try {

@@ -5,8 +5,9 @@
  * profile for `ocient-sso token`.
  */
 import { createSsoClient, type DevicePrompt, SsoExchangeError } from "../../client/index.js";
-import { CliError, type Command, helpOption, parse, required, wholeNumber } from "../command.js";
+import { CliError, type Command, helpOption, parse, wholeNumber } from "../command.js";
 import type { Io } from "../io.js";
+import { serviceOptions, serviceTarget } from "../service-flags.js";
 import { canOpenBrowser, openBrowser } from "../sessions/browser-opener.js";
 import { checkProfileName, SessionStore } from "../sessions/session-store.js";
 
@@ -28,8 +29,7 @@ Exit status: 0 signed in, 1 refused, failed or cancelled, 2 wrong usage.
 `;
 
 const options = {
-  url: { type: "string", short: "u" },
-  database: { type: "string", short: "d" },
+  ...serviceOptions,
   profile: { type: "string", short: "p", default: "default" },
   "no-browser": { type: "boolean" },
   timeout: { type: "string" },
@@ -50,8 +50,7 @@ async function run(args: string[], io: Io): Promise<number> {
     io.stdout(usage);
     return 0;
   }
-  const url = required(values.url, "--url");
-  const database = required(values.database, "--database");
+  const { url, database } = serviceTarget(values);
   const profile = checkProfileName(values.profile);
   const timeout = wholeNumber(values.timeout, "--timeout");
   const store = new SessionStore();
