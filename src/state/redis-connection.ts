@@ -52,6 +52,9 @@ export async function connectRedis(config: RedisConfig): Promise<Redis> {
     // (with sentinels, each reconnection asks them for the current master).
     retryStrategy: (times) => Math.min(100 * times, 1000),
     connectionName: "ocient-sso",
+    // Redis Enterprise's connection handoffs: not what a self-run server or Sentinel does, and one more
+    // command at each connection (CLIENT MAINT_NOTIFICATIONS) that the minimal ACL does not allow.
+    maintNotifications: "disabled",
     // Commands issued in the same tick share one write: under load, fewer system calls per exchange.
     enableAutoPipelining: true,
     ...defined({ username: config.username, password: config.password }),

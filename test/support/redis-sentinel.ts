@@ -62,6 +62,9 @@ export interface SentinelSetup {
   roleOf(server: RedisServer): Promise<string | undefined>;
   /** The names of the clients connected to `server` (CLIENT LIST). */
   clientNames(server: RedisServer): Promise<string[]>;
+  /** SIGSTOP / SIGCONT sentinel `i`: it accepts connections and never answers, like an unreachable host. */
+  pauseSentinel(i: number): void;
+  resumeSentinel(i: number): void;
   close(): Promise<void>;
 }
 
@@ -163,6 +166,11 @@ export async function startSentinels(): Promise<SentinelSetup> {
     throw err;
   }
   const sentinel = sentinelPorts[0] as number;
+  const signal = (i: number, name: NodeJS.Signals) => {
+    const program = sentinels[i];
+    if (program && program.child.exitCode === null && program.child.signalCode === null)
+      process.kill(program.pid, name);
+  };
   return {
     servers,
     sentinelPorts,
@@ -192,7 +200,11 @@ export async function startSentinels(): Promise<SentinelSetup> {
           .map((line) => /(?:^| )name=(\S*)/.exec(line)?.[1] ?? "")
           .filter(Boolean),
       ),
+    pauseSentinel: (i) => signal(i, "SIGSTOP"),
+    resumeSentinel: (i) => signal(i, "SIGCONT"),
     async close() {
+      // A paused sentinel would never see SIGTERM.
+      for (const i of sentinels.keys()) signal(i, "SIGCONT");
       await Promise.all(sentinels.map((s) => stopProgram(s)));
       await Promise.all(servers.map((s) => s.close()));
       await rm(dir, { recursive: true, force: true });
