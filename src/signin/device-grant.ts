@@ -67,8 +67,11 @@ export interface VerifyRequest {
   timeoutSeconds: number;
   /** Who asks (the rate limit's key); only the client that started the grant may verify it. */
   client: string;
-  /** Aborted when the caller went away: the poll stops. */
-  signal?: AbortSignal;
+  /**
+   * Aborted when the caller went away: the poll stops. Asked for only when the poll must wait, so the
+   * verify of a user who has already finished, which never waits, makes no AbortController.
+   */
+  callerGone?: () => AbortSignal;
 }
 
 /** What is kept per grant, under the digest of its user code. */
@@ -220,7 +223,7 @@ export class DeviceGrant {
       // The next poll the provider allows falls after the timeout: nothing more can be learned in time.
       if (state.next_poll_at > deadline)
         throw new SignInPending("the user has not finished signing in yet; call again");
-      if (wait > 0) await sleepUnlessAborted(wait, request.signal);
+      if (wait > 0) await sleepUnlessAborted(wait, request.callerGone?.());
       const answer = await signIn.token(
         new URLSearchParams({ grant_type: DEVICE_CODE_GRANT, device_code: state.device_code }),
       );

@@ -130,6 +130,26 @@ describe("POST /v1/sso_device_grant_verify", () => {
     expect(r.status, r.text).toBe(200);
   });
 
+  it("stops polling when the caller hangs up: the code is free at once for the next verify", async () => {
+    const started = (await start({ database: "retail_analytics" })).json;
+    const hangUp = new AbortController();
+    const leaving = call(
+      `${h.url}/v1/sso_device_grant_verify`,
+      { user_code: started.user_code, timeout: 60 },
+      { from: me, signal: hangUp.signal },
+    ).catch((err: unknown) => err);
+    // Half the provider's interval (1 s): the service has polled once and waits for the next poll.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    hangUp.abort();
+    expect(await leaving).toBeInstanceOf(Error);
+    await provider.completeDeviceFlow(started.verification_uri_complete, "alice");
+    // A poll still waiting would hold the code (400 -1238, "being verified by another request") and
+    // take the provider's tokens at its next poll (then 400 -1203 here).
+    const r = await verify({ user_code: started.user_code, timeout: 10 });
+    expect(r.status, r.text).toBe(200);
+    expect(r.json.username).toBe("alice");
+  });
+
   it("applies the database's grants: a user not granted gets 403 -1251, and nothing is minted", async () => {
     const started = (await start({ database: "retail_analytics" })).json;
     await provider.completeDeviceFlow(started.verification_uri_complete, "bob");

@@ -28,6 +28,8 @@ export interface CallInit {
   method?: "GET" | "POST";
   cookie?: string;
   headers?: Record<string, string>;
+  /** Aborting it hangs up: the request is dropped mid-way, as a client that went away. */
+  signal?: AbortSignal;
 }
 
 /** POSTs `body` as JSON (none when undefined), or GETs with `method: "GET"`; never follows redirects. */
@@ -41,6 +43,7 @@ export async function call(url: string, body?: unknown, init: CallInit = {}): Pr
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     redirect: "manual",
     dispatcher: agentFor(init.from ?? "127.0.0.1"),
+    ...(init.signal && { signal: init.signal }),
   });
   const text = await response.text();
   let json: unknown;
