@@ -9,9 +9,9 @@
  * - `matches` takes a literal pattern (compiled once, never from the token);
  * - every function named must exist (an unknown one would otherwise fail only at run time).
  */
-import { celEnv, parse } from "@bufbuild/cel";
+import type * as Cel from "@bufbuild/cel";
 import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
-import { RE2JS } from "@bufbuild/re2";
+import type { RE2JS } from "@bufbuild/re2";
 
 export const MAX_CEL_CHARS = 4096;
 export const MAX_CEL_NODES = 256;
@@ -27,7 +27,46 @@ export interface CelProblem {
 
 export type CelParse = { ast: Expr; problem?: undefined } | { ast?: undefined; problem: CelProblem };
 
-const std = celEnv();
+/** `@bufbuild/cel` and its RE2, once loaded, with the standard environment the checks name functions from. */
+export interface CelLibrary {
+  cel: typeof Cel;
+  RE2JS: typeof RE2JS;
+  std: ReturnType<typeof Cel.celEnv>;
+}
+
+let library: CelLibrary | undefined;
+
+/**
+ * Loads the CEL library, once. It is imported only here, on demand: evaluating it and its protobuf runtime
+ * took about 30 ms of every start (docs/benchmark.md), which a configuration without CEL never needs.
+ * `loadConfigFile` calls it when the file holds an expression; code that builds a configuration with CEL
+ * and checks it with the synchronous `parseConfig` awaits it first.
+ */
+export async function loadCel(): Promise<CelLibrary> {
+  if (library) return library;
+  const [cel, re2] = await Promise.all([import("@bufbuild/cel"), import("@bufbuild/re2")]);
+  library ??= { cel, RE2JS: re2.RE2JS, std: cel.celEnv() };
+  return library;
+}
+
+/** The loaded library; checking or compiling an expression before `loadCel()` is a programming error. */
+export function celLibrary(): CelLibrary {
+  if (!library) throw new Error("CEL expressions need the CEL library: await loadCel() before parseConfig");
+  return library;
+}
+
+/** The configuration keys whose values are CEL expressions (bindings-schema.ts). */
+const CEL_KEYS = new Set(["cel", "user_cel"]);
+
+/** Whether a configuration, as read, holds a CEL expression anywhere (so `loadCel()` is needed to check it). */
+export function holdsCel(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsCel);
+  if (value === null || typeof value !== "object") return false;
+  return Object.entries(value).some(
+    ([key, v]) => (CEL_KEYS.has(key) && typeof v === "string") || holdsCel(v),
+  );
+}
+
 const OPERATORS = /^_|^!_$|^@/;
 
 interface Location {
@@ -49,7 +88,7 @@ interface Walk {
 }
 
 /** Walks the parsed tree; `loopVars` are the macro variables in scope, empty outside any macro. */
-function walk(expr: Expr | undefined, loopVars: readonly string[], state: Walk): void {
+function walk(expr: Expr | undefined, loopVars: readonly string[], state: Walk, lib: CelLibrary): void {
   if (!expr) return;
   state.nodes += 1;
   const kind = expr.exprKind;
@@ -61,45 +100,46 @@ function walk(expr: Expr | undefined, loopVars: readonly string[], state: Walk):
         );
       return;
     case "selectExpr":
-      walk(kind.value.operand, loopVars, state);
+      walk(kind.value.operand, loopVars, state, lib);
       return;
     case "callExpr": {
       const { function: name, target, args } = kind.value;
-      if (!OPERATORS.test(name) && !std.funcs.find(name)) state.problems.push(`unknown function "${name}"`);
+      if (!OPERATORS.test(name) && !lib.std.funcs.find(name))
+        state.problems.push(`unknown function "${name}"`);
       if (name === "matches") {
         const pattern = args[args.length - 1]?.exprKind;
         if (pattern?.case !== "constExpr" || pattern.value.constantKind.case !== "stringValue")
           state.problems.push("matches takes a literal pattern");
         else {
           try {
-            RE2JS.compile(pattern.value.constantKind.value);
+            lib.RE2JS.compile(pattern.value.constantKind.value);
           } catch {
             state.problems.push("matches: the pattern is not a valid RE2 regular expression");
           }
         }
       }
-      walk(target, loopVars, state);
-      for (const arg of args) walk(arg, loopVars, state);
+      walk(target, loopVars, state, lib);
+      for (const arg of args) walk(arg, loopVars, state, lib);
       return;
     }
     case "listExpr":
-      for (const e of kind.value.elements) walk(e, loopVars, state);
+      for (const e of kind.value.elements) walk(e, loopVars, state, lib);
       return;
     case "structExpr":
       for (const e of kind.value.entries) {
-        if (e.keyKind.case === "mapKey") walk(e.keyKind.value, loopVars, state);
-        walk(e.value, loopVars, state);
+        if (e.keyKind.case === "mapKey") walk(e.keyKind.value, loopVars, state, lib);
+        walk(e.value, loopVars, state, lib);
       }
       return;
     case "comprehensionExpr": {
       const c = kind.value;
       if (loopVars.length > 0) state.problems.push("a macro may not hold another macro");
-      walk(c.iterRange, loopVars, state);
-      walk(c.accuInit, loopVars, state);
+      walk(c.iterRange, loopVars, state, lib);
+      walk(c.accuInit, loopVars, state, lib);
       const inner = [c.iterVar, c.iterVar2, c.accuVar].filter((v) => v !== "");
-      walk(c.loopCondition, inner, state);
-      walk(c.loopStep, inner, state);
-      walk(c.result, inner, state);
+      walk(c.loopCondition, inner, state, lib);
+      walk(c.loopStep, inner, state, lib);
+      walk(c.result, inner, state, lib);
       return;
     }
     default:
@@ -111,14 +151,15 @@ function walk(expr: Expr | undefined, loopVars: readonly string[], state: Walk):
 export function parseCel(source: string): CelParse {
   if (source.length > MAX_CEL_CHARS)
     return { problem: { message: `longer than ${MAX_CEL_CHARS} characters` } };
+  const lib = celLibrary();
   let ast: Expr;
   try {
-    ast = parse(source).expr;
+    ast = lib.cel.parse(source).expr;
   } catch (err) {
     return { problem: syntaxProblem(err) };
   }
   const state: Walk = { nodes: 0, problems: [] };
-  walk(ast, [], state);
+  walk(ast, [], state, lib);
   if (state.nodes > MAX_CEL_NODES)
     return { problem: { message: `more than ${MAX_CEL_NODES} terms; split it into conditions` } };
   const first = state.problems[0];

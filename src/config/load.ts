@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { holdsCel, loadCel } from "./cel-source.js";
 import { formatPath, retypePlaceholders, substituteEnv } from "./placeholders.js";
 import { referenceProblems } from "./references.js";
 import {
@@ -80,8 +81,21 @@ async function readConfigFile(file: string): Promise<unknown> {
   }
 }
 
+/**
+ * `parseConfig`, loading the CEL library first when the configuration holds an expression: it is loaded
+ * only for a configuration that uses it (cel-source.ts).
+ */
+export async function loadConfig(
+  input: unknown,
+  source = "(inline)",
+  env: NodeJS.ProcessEnv = {},
+): Promise<Config> {
+  if (holdsCel(input)) await loadCel();
+  return parseConfig(input, source, env);
+}
+
 export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
-  return parseConfig(await readConfigFile(file), file, env);
+  return loadConfig(await readConfigFile(file), file, env);
 }
 
 /**

@@ -1,4 +1,5 @@
-export { ConfigError, defineConfig, loadConfigFile, parseConfig } from "../config/load.js";
+export { loadCel } from "../config/cel-source.js";
+export { ConfigError, defineConfig, loadConfig, loadConfigFile, parseConfig } from "../config/load.js";
 export type { Config, ConfigInput } from "../config/schema.js";
 export { createApp } from "./app.js";
 export { createLogger } from "./logger.js";

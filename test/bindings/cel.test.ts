@@ -2,9 +2,12 @@
  * CEL through @bufbuild/cel: checked when the configuration loads (syntax with its position, unknown
  * functions, bounded cost), evaluated without ever throwing.
  */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { compileCel } from "../../src/bindings/cel.js";
-import { MAX_CEL_CHARS, parseCel } from "../../src/config/cel-source.js";
+import { loadCel, MAX_CEL_CHARS, parseCel } from "../../src/config/cel-source.js";
+
+// The configuration checks below are synchronous (parseConfig): the CEL library is loaded first, as loadConfigFile does.
+beforeAll(loadCel);
 
 const k8s = {
   sub: "system:serviceaccount:prod:api-sa",

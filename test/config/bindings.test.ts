@@ -1,6 +1,10 @@
 /** The configuration check of workload bindings: every problem by its path, with the reason. */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadCel } from "../../src/config/cel-source.js";
 import { ConfigError, parseConfig } from "../../src/config/load.js";
+
+// The configuration checks below are synchronous (parseConfig): the CEL library is loaded first, as loadConfigFile does.
+beforeAll(loadCel);
 
 const GITHUB = "https://token.actions.githubusercontent.com";
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { components } from "../../generated/types.js";
 import type { Clock } from "../../src/clock.js";
-import { parseConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/load.js";
 import type { Config, ConfigInput } from "../../src/config/schema.js";
 import { devIntegration, type IntegrationInput } from "../../src/dev/dev-integration.js";
 import { generateStoredKey, writeKeyFile } from "../../src/keys/key-file.js";
@@ -200,14 +200,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let config: Config;
   try {
     // The issuer is the server's own URL, known once it listens: start, then reload with it.
-    config = parseConfig(input(options.token?.issuer ?? "http://127.0.0.1:1/"), "(harness)", options.env);
+    config = await loadConfig(
+      input(options.token?.issuer ?? "http://127.0.0.1:1/"),
+      "(harness)",
+      options.env,
+    );
     server = await startServer(config, {
       now: options.now,
       logger: createLogger("info", lineCapture(logs)),
       memoryBounds: options.memoryBounds,
     });
     if (options.token?.issuer === undefined) {
-      config = parseConfig(input(server.url), "(harness)", options.env);
+      config = await loadConfig(input(server.url), "(harness)", options.env);
       await server.reload(config);
     }
   } catch (err) {
@@ -248,7 +252,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return toResponse<GetAnswer<typeof path>>(await fetch(`${url}${path}`));
     },
     async reload(change) {
-      const next = parseConfig(input(config.token.issuer, change), "(harness)", options.env);
+      const next = await loadConfig(input(config.token.issuer, change), "(harness)", options.env);
       await server.reload(next);
       harness.config = next;
     },

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { parse as parseYaml } from "yaml";
 import { SHARED_ISSUERS } from "../../src/config/bindings-schema.js";
-import { parseConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 import { createLogger } from "../../src/server/logger.js";
 import { type RunningServer, startServer } from "../../src/server/serve.js";
@@ -76,7 +76,7 @@ export async function recipeConfig(
 export async function startRecipe(name: string, provider: FakeProvider): Promise<RecipeServer> {
   const dir = await mkdtemp(join(tmpdir(), `ocient-sso-recipe-${name}-`));
   const { raw, issuer, jwksFile } = await recipeConfig(name, provider, dir);
-  let config = parseConfig(raw, `docs/workloads.md#${name}`);
+  let config = await loadConfig(raw, `docs/workloads.md#${name}`);
   const logs: string[] = [];
   const server = await startServer(config, {
     logger: createLogger(
@@ -94,7 +94,7 @@ export async function startRecipe(name: string, provider: FakeProvider): Promise
   });
   // Minted tokens name the service's own URL as their issuer, so a client can discover their keys there.
   (raw.token as Record<string, unknown>).issuer = server.url;
-  config = parseConfig(raw, `docs/workloads.md#${name}`);
+  config = await loadConfig(raw, `docs/workloads.md#${name}`);
   await server.reload(config);
   return {
     url: server.url,
