@@ -4,7 +4,7 @@
  * never throws: a missing claim or a wrong type is a CEL error, which refuses the token.
  */
 import type { CelInput } from "@bufbuild/cel";
-import type { RE2JS } from "@bufbuild/re2";
+import { RE2JS } from "@bufbuild/re2";
 import {
   CEL_CLAIMS,
   type CelLibrary,
@@ -19,7 +19,7 @@ import {
  * the library the configuration check loaded (config/cel-source.ts).
  */
 let env: ReturnType<CelLibrary["cel"]["celEnv"]> | undefined;
-function planningEnv({ cel, RE2JS: Re2 }: CelLibrary) {
+function planningEnv({ cel }: CelLibrary) {
   if (env) return env;
   const patterns = new Map<string, RE2JS>();
   const cachedMatches = cel.celMethod(
@@ -30,7 +30,7 @@ function planningEnv({ cel, RE2JS: Re2 }: CelLibrary) {
     function (pattern: string) {
       let re = patterns.get(pattern);
       if (!re) {
-        re = Re2.compile(pattern);
+        re = RE2JS.compile(pattern);
         patterns.set(pattern, re);
       }
       return re.test(this);

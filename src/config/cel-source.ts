@@ -11,7 +11,7 @@
  */
 import type * as Cel from "@bufbuild/cel";
 import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
-import type { RE2JS } from "@bufbuild/re2";
+import { RE2JS } from "@bufbuild/re2";
 
 export const MAX_CEL_CHARS = 4096;
 export const MAX_CEL_NODES = 256;
@@ -27,10 +27,9 @@ export interface CelProblem {
 
 export type CelParse = { ast: Expr; problem?: undefined } | { ast?: undefined; problem: CelProblem };
 
-/** `@bufbuild/cel` and its RE2, once loaded, with the standard environment the checks name functions from. */
+/** `@bufbuild/cel`, once loaded, with the standard environment the checks name functions from. */
 export interface CelLibrary {
   cel: typeof Cel;
-  RE2JS: typeof RE2JS;
   std: ReturnType<typeof Cel.celEnv>;
 }
 
@@ -44,8 +43,9 @@ let library: CelLibrary | undefined;
  */
 export async function loadCel(): Promise<CelLibrary> {
   if (library) return library;
-  const [cel, re2] = await Promise.all([import("@bufbuild/cel"), import("@bufbuild/re2")]);
-  library ??= { cel, RE2JS: re2.RE2JS, std: cel.celEnv() };
+  // RE2 stays a static import: globs (bindings/glob.ts) load it at start anyway, and it is cheap.
+  const cel = await import("@bufbuild/cel");
+  library ??= { cel, std: cel.celEnv() };
   return library;
 }
 
@@ -112,7 +112,7 @@ function walk(expr: Expr | undefined, loopVars: readonly string[], state: Walk, 
           state.problems.push("matches takes a literal pattern");
         else {
           try {
-            lib.RE2JS.compile(pattern.value.constantKind.value);
+            RE2JS.compile(pattern.value.constantKind.value);
           } catch {
             state.problems.push("matches: the pattern is not a valid RE2 regular expression");
           }

@@ -4,9 +4,11 @@
  * as before, and the synchronous parseConfig says what to do rather than passing an expression unchecked.
  * Vitest gives each test file its own modules, so nothing loaded the library before this file.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
+import * as ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { celLibrary, holdsCel } from "../../src/config/cel-source.js";
 import { ConfigError, loadConfigFile, parseConfig } from "../../src/config/load.js";
@@ -32,6 +34,49 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const ROOT = resolve(import.meta.dirname, "../..");
+const CEL = "@bufbuild/cel";
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return entry.name.endsWith(".ts") ? [full] : [];
+  });
+}
+
+/**
+ * Every place in src/ that loads the CEL library when it runs, as `file: how`: a static import that is not
+ * `import type` (evaluated at every start, whatever the configuration), or a dynamic `import()`.
+ */
+function celLoads(): string[] {
+  const found: string[] = [];
+  for (const file of sourceFiles(join(ROOT, "src"))) {
+    const name = relative(ROOT, file);
+    const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (
+        ts.isImportDeclaration(node) &&
+        ts.isStringLiteral(node.moduleSpecifier) &&
+        node.moduleSpecifier.text === CEL &&
+        !node.importClause?.isTypeOnly
+      )
+        found.push(`${name}: static import of ${node.moduleSpecifier.text}`);
+      if (
+        ts.isCallExpression(node) &&
+        node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+        node.arguments[0] !== undefined &&
+        ts.isStringLiteral(node.arguments[0]) &&
+        node.arguments[0].text === CEL
+      )
+        found.push(`${name}: import("${node.arguments[0].text}")`);
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return found.sort();
+}
+
 async function file(name: string, config: unknown): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, JSON.stringify(config));
@@ -39,6 +84,10 @@ async function file(name: string, config: unknown): Promise<string> {
 }
 
 describe("loading the CEL library", () => {
+  it("is loaded by loadCel() alone: no file of src/ imports it when it is loaded itself", () => {
+    expect(celLoads()).toEqual(['src/config/cel-source.ts: import("@bufbuild/cel")']);
+  });
+
   it("finds expressions wherever the configuration holds them, and only strings under cel or user_cel", () => {
     expect(holdsCel(minimalConfig)).toBe(false);
     expect(holdsCel(withCel('"ci-" + claims.repository'))).toBe(true);
