@@ -1,19 +1,20 @@
 /**
- * The Koa application: the request log, the error middleware, and the router (router.ts), which
- * dispatches every request by operationId from the generated document.
+ * The Koa application: the request log, then one layer that sets CORS headers, dispatches by
+ * operationId from the generated document (router.ts) and renders every failure. Two layers, not one
+ * per step: each Koa layer costs every request a closure and a promise.
  */
 import Koa from "koa";
 import { document } from "../../generated/openapi.js";
 import { cors } from "./cors.js";
-import { errorHandler } from "./error-handler.js";
+import { renderFailure } from "./error-handler.js";
 import type { HandlerDeps, KoaContext, RequestState } from "./handlers/types.js";
-import { headerLimit } from "./header-limit.js";
+import { refuseManyHeaderLines } from "./header-limit.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { requestLog } from "./request-log.js";
 import { createRouter } from "./router.js";
 import type { ServiceState } from "./runtime.js";
-import { unreadBody } from "./unread-body.js";
+import { dropUnreadBody } from "./unread-body.js";
 
 export interface AppOptions {
   service: ServiceState;
@@ -36,15 +37,19 @@ export async function createApp({ service, logger, metrics }: AppOptions): Promi
   // Behind a trusted proxy, the client is the address that proxy appended, not one the client wrote.
   app.maxIpsCount = 1;
   app.use(requestLog(logger, metrics, app.proxy));
-  app.use(unreadBody());
-  // Before the error middleware, so error answers carry the CORS headers a listed app needs to read them.
-  app.use(cors(service, deps.document));
-  app.use(errorHandler());
-  app.use(headerLimit());
-  // Paths are matched exactly as the served document writes them: a trailing slash is another path (404).
-  // Not async: the router's promise is the middleware's.
-  app.use(function route(ctx: KoaContext) {
-    return dispatch(ctx, ctx.path);
+  const corsHeaders = cors(service, deps.document);
+  app.use(async function answer(ctx: KoaContext) {
+    try {
+      // A listed app's preflight is answered here; every other answer, errors too, carries its headers.
+      if (!corsHeaders(ctx)) {
+        refuseManyHeaderLines(ctx);
+        // Paths are matched exactly as the served document writes them: a trailing slash is another path (404).
+        await dispatch(ctx, ctx.path);
+      }
+    } catch (err) {
+      renderFailure(ctx, err);
+    }
+    dropUnreadBody(ctx);
   });
   return { app, warm: dispatch.warm };
 }

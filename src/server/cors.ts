@@ -6,8 +6,7 @@
  * preflight goes on to the router, which refuses OPTIONS like any unknown method. Written here rather
  * than with @koa/cors, whose origin option is a function to write anyway and which answers every path.
  */
-import type { Middleware } from "koa";
-import type { KoaContext, RequestState } from "./handlers/types.js";
+import type { KoaContext } from "./handlers/types.js";
 import type { ServiceState } from "./runtime.js";
 import { listedOrigin } from "./web-origins.js";
 
@@ -29,15 +28,19 @@ function operationMethods(document: Record<string, unknown>): Map<string, string
   return methods;
 }
 
-export function cors(service: ServiceState, document: Record<string, unknown>): Middleware<RequestState> {
+/**
+ * Sets the CORS headers a listed origin gets, before anything else answers (so error answers carry
+ * them too); answers its preflight and returns true then, when nothing else may answer.
+ */
+export function cors(service: ServiceState, document: Record<string, unknown>): (ctx: KoaContext) => boolean {
   const methodsByPath = operationMethods(document);
-  return async function cors(ctx: KoaContext, next: () => Promise<unknown>) {
+  return function cors(ctx) {
     const { config } = service.current;
     // Caches must not hand one origin's answer to another.
     if (config.server.cors_origins.length > 0) ctx.vary("Origin");
     const origin = listedOrigin(ctx, config);
     const methods = methodsByPath.get(ctx.path);
-    if (origin === undefined || methods === undefined) return next();
+    if (origin === undefined || methods === undefined) return false;
     ctx.set("access-control-allow-origin", origin);
     ctx.set("access-control-allow-credentials", "true");
     if (ctx.method === "OPTIONS" && ctx.get("access-control-request-method") !== "") {
@@ -45,9 +48,9 @@ export function cors(service: ServiceState, document: Record<string, unknown>): 
       ctx.set("access-control-allow-headers", "authorization, content-type");
       ctx.set("access-control-max-age", PREFLIGHT_MAX_AGE);
       ctx.status = 204;
-      return;
+      return true;
     }
     ctx.set("access-control-expose-headers", "retry-after, www-authenticate");
-    return next();
+    return false;
   };
 }

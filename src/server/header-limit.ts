@@ -5,18 +5,15 @@
  * not `headers`: Node 20 keeps every line there, and if a later Node cut it too, a cut request would still
  * reach the limit exactly.
  */
-import type { Middleware } from "koa";
+import type { Context } from "koa";
 import { RequestHeaderFieldsTooLarge } from "../errors.js";
 
 /** The server's `maxHeadersCount`; a request with this many header lines or more is refused. */
 export const MAX_HEADER_LINES = 100;
 
-export function headerLimit(maxLines = MAX_HEADER_LINES): Middleware {
-  // Not async: it hands on next()'s promise, and Koa's compose turns the throw into a rejection.
-  return function headerLimit(ctx, next) {
-    if (ctx.req.rawHeaders.length / 2 >= maxLines) {
-      throw new RequestHeaderFieldsTooLarge(`the request has ${maxLines} or more header lines`);
-    }
-    return next();
-  };
+/** Throws (431) for a request with `maxLines` header lines or more. */
+export function refuseManyHeaderLines(ctx: Context, maxLines = MAX_HEADER_LINES): void {
+  if (ctx.req.rawHeaders.length / 2 >= maxLines) {
+    throw new RequestHeaderFieldsTooLarge(`the request has ${maxLines} or more header lines`);
+  }
 }

@@ -34,7 +34,7 @@ export type SerializedJson = string & { readonly serializedJson: unique symbol }
 
 /**
  * One documented answer of the operation that is not an error (errors are thrown as `SsoError`s and
- * rendered by the error middleware): its status and body, the body typed by its media type's schema.
+ * rendered by renderFailure, error-handler.ts): its status and body, the body typed by its media type's schema.
  */
 export type Answer<Id extends OperationId> = {
   [S in keyof Responses<Id>]: S extends number

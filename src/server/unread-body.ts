@@ -6,7 +6,7 @@
  * with unread data makes the kernel reset the connection, which can discard an answer not yet delivered).
  */
 import type { IncomingMessage } from "node:http";
-import type { Middleware } from "koa";
+import type { Context } from "koa";
 
 /** Bytes of the unread body read and dropped after the answer, at most. */
 export const LINGER_BYTES = 256 * 1024;
@@ -19,13 +19,11 @@ function hasUnreadBody(req: IncomingMessage): boolean {
   return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
-export function unreadBody(): Middleware {
-  return async function unreadBody(ctx, next) {
-    await next();
-    if (!hasUnreadBody(ctx.req)) return;
-    ctx.set("connection", "close");
-    linger(ctx.req);
-  };
+/** Once the answer is made: with a body left unread, it closes the connection (the module's comment). */
+export function dropUnreadBody(ctx: Context): void {
+  if (!hasUnreadBody(ctx.req)) return;
+  ctx.set("connection", "close");
+  linger(ctx.req);
 }
 
 function linger(req: IncomingMessage): void {

@@ -1,7 +1,7 @@
 /**
  * `POST /oauth2/token` (postOauth2Token): RFC 8693 token exchange, the second door of the exchange core.
  * It maps the form onto the very request `POST /v1/sso_token` takes and answers in RFC 8693 §2.2.1's
- * shape; errors are rendered by the error middleware the OAuth way (oauth-error.ts).
+ * shape; errors are rendered by renderFailure (error-handler.ts) the OAuth way (oauth-error.ts).
  */
 import { InvalidRequest, InvalidTarget, UnsupportedGrantType } from "../../errors.js";
 import type { ExchangeRequest } from "../../exchange/exchange.js";

@@ -25,7 +25,7 @@ export interface RequestState {
   auditEvent?: AuditEvent;
   /** How errors are rendered: an OAuth token endpoint's way, or Ocient's (default). */
   errorFormat?: "oauth";
-  /** The refusal the error middleware rendered, for the request's log line. */
+  /** The refusal renderFailure rendered (error-handler.ts), for the request's log line. */
   error?: SsoError;
   /** What was thrown when the answer is a generic 500: logged, never sent. */
   unexpected?: unknown;
