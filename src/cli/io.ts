@@ -3,6 +3,7 @@
  * `main.ts` binds it to the real process.
  */
 import { type DestinationStream, pino } from "pino";
+import { TurnBatch } from "../server/log-batch.js";
 
 export interface Io {
   stdout(text: string): void;
@@ -13,7 +14,8 @@ export interface Io {
   signals: SignalSource;
   /**
    * Where log lines go when not to `stdout()`: the real process writes them to file descriptor 1
-   * directly (pino's synchronous destination), skipping the stream machinery of `process.stdout`.
+   * directly (pino's synchronous destination), skipping the stream machinery of `process.stdout`, in
+   * one write per turn of the event loop (log-batch.ts).
    */
   logDestination?: () => DestinationStream;
 }
@@ -32,7 +34,11 @@ export function processIo(): Io {
     stdin: process.stdin,
     env: process.env,
     signals: process,
-    logDestination: () => pino.destination({ dest: 1, sync: true }),
+    logDestination: () => {
+      const batch = new TurnBatch(pino.destination({ dest: 1, sync: true }));
+      batch.flushAtExit();
+      return batch;
+    },
   };
 }
 

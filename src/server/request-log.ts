@@ -7,6 +7,7 @@ import type { Context, Middleware } from "koa";
 import { ProviderOAuthError } from "../signin/oauth-error.js";
 import { auditRecord } from "./audit-record.js";
 import type { RequestState } from "./handlers/types.js";
+import { linesWritten } from "./log-batch.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 
@@ -18,6 +19,9 @@ function clientAddress(ctx: Context, trustProxy: boolean): string {
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean): Middleware<RequestState> {
+  // With lines written once per turn (log-batch.ts), the answer waits for its line, so an audit record
+  // is always written before the token it records leaves.
+  const written = linesWritten(logger);
   return async function requestLog(ctx, next) {
     const started = process.hrtime.bigint();
     const incoming = ctx.get("x-request-id");
@@ -50,6 +54,8 @@ export function requestLog(logger: Logger, metrics: Metrics, trustProxy: boolean
       }
       if (unexpected) logger.error({ ...line, err: describe(unexpected) }, "request failed");
       else logger.info(line, "request");
+      const pending = written?.();
+      if (pending) await pending;
     }
   };
 }

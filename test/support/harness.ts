@@ -12,6 +12,7 @@ import { loadConfig } from "../../src/config/load.js";
 import type { Config, ConfigInput } from "../../src/config/schema.js";
 import { devIntegration, type IntegrationInput } from "../../src/dev/dev-integration.js";
 import { generateStoredKey, writeKeyFile } from "../../src/keys/key-file.js";
+import { TurnBatch } from "../../src/server/log-batch.js";
 import { createLogger } from "../../src/server/logger.js";
 import { type RunningServer, type ServeOptions, startServer } from "../../src/server/serve.js";
 import { collectLine, rememberSecret, rememberToken } from "./log-collector.js";
@@ -207,7 +208,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     );
     server = await startServer(config, {
       now: options.now,
-      logger: createLogger("info", lineCapture(logs)),
+      // As the real process writes them: one write per turn of the event loop (log-batch.ts).
+      logger: createLogger("info", new TurnBatch(lineCapture(logs))),
       memoryBounds: options.memoryBounds,
     });
     if (options.token?.issuer === undefined) {
