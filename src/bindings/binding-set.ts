@@ -23,6 +23,8 @@ export interface BindingGrant {
   name: string;
   databases: readonly string[] | undefined;
   maxTtlSeconds: number | undefined;
+  /** How long after `auth_time` its tokens may be refreshed; 0: never. */
+  refreshLifetimeSeconds: number;
   replay: "allow" | "once";
 }
 
@@ -79,6 +81,7 @@ function compileBinding(b: BindingConfig, integration: IntegrationConfig): Compi
       name: b.name,
       databases: b.databases,
       maxTtlSeconds: b.max_ttl_seconds,
+      refreshLifetimeSeconds: b.refresh_lifetime_seconds,
       replay: b.replay ?? integration.replay,
     },
     conditions: compileConditions(b.when),

@@ -88,6 +88,14 @@ export const bindingSchema = z
       .min(1)
       .optional()
       .describe("longest life of tokens minted through this binding (seconds)"),
+    refresh_lifetime_seconds: z
+      .number()
+      .int("must be a whole number")
+      .min(0, "must not be negative")
+      .default(0)
+      .describe(
+        "how long after the subject token's auth_time (else iat) tokens minted through this binding may be refreshed, at most token.refresh_lifetime_seconds (seconds); 0: never, the workload exchanges a fresh token from its platform instead",
+      ),
     replay: z
       .enum(["allow", "once"])
       .optional()

@@ -40,8 +40,16 @@ export interface Explanation {
   identity?: BoundIdentity;
   database: string;
   granted?: boolean;
-  /** What a real exchange would mint: its lifetime and whether it uses the token up. */
-  mint?: { lifetime_seconds: number; replay: "allow" | "once"; binding?: string };
+  /**
+   * What a real exchange would mint: its lifetime, how long after `auth_time` it may be refreshed (0:
+   * never), and whether it uses the token up.
+   */
+  mint?: {
+    lifetime_seconds: number;
+    refresh_lifetime_seconds: number;
+    replay: "allow" | "once";
+    binding?: string;
+  };
   refusal?: Refusal;
 }
 
@@ -101,8 +109,10 @@ export async function explainExchange(
     const limits = [token.ttl_seconds, decision.binding?.maxTtlSeconds ?? token.ttl_seconds];
     if (token.bind_to_subject_expiry && subject.exp !== undefined)
       limits.push(Math.floor(subject.exp) - nowSec);
+    const refresh = token.refresh_lifetime_seconds;
     explanation.mint = {
       lifetime_seconds: Math.min(...limits),
+      refresh_lifetime_seconds: Math.min(refresh, decision.binding?.refreshLifetimeSeconds ?? refresh),
       replay: decision.binding?.replay ?? subject.integration.config.replay,
       ...(decision.binding && { binding: decision.binding.name }),
     };

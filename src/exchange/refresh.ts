@@ -126,12 +126,20 @@ export class RefreshService {
     if (own.exp <= nowSec) throw new SessionExpired("the bearer token has expired");
     const { refresh_lifetime_seconds: lifetime, ttl_seconds: ttl } = this.#exchange.config.token;
     if (lifetime === 0) throw new SessionExpired("sessions are not refreshed here; sign in again");
-    const sessionEnd = own.auth_time + lifetime;
-    if (sessionEnd <= nowSec) throw new SessionExpired("the session has ended; sign in again");
 
     // Today's configuration: the integration must still exist and grant the database to this user.
     const integration = this.#exchange.integrations.byName(own.idp);
     if (!integration) throw new AccessDenied(DENIED);
+    // A token minted through a binding stays within today's binding of that name: its databases, its
+    // lifetime, and its own refresh lifetime (none by default: a workload exchanges a fresh token instead).
+    const binding = own.binding === undefined ? undefined : integration.bindings.grantNamed(own.binding);
+    if (own.binding !== undefined && !binding) throw new AccessDenied(DENIED);
+    if (binding?.refreshLifetimeSeconds === 0)
+      throw new SessionExpired(
+        `tokens of binding ${binding.name} are not refreshed; exchange a new token from the workload's platform`,
+      );
+    const sessionEnd = own.auth_time + Math.min(lifetime, binding?.refreshLifetimeSeconds ?? lifetime);
+    if (sessionEnd <= nowSec) throw new SessionExpired("the session has ended; sign in again");
     const subject: VerifiedSubject = {
       kind: "access_token",
       integration,
@@ -140,9 +148,6 @@ export class RefreshService {
       clientId: own.client_id,
     };
     const identity: Identity = { user: own.sub, groups: own.groups };
-    // A token minted through a binding stays within today's binding of that name: its databases, its lifetime.
-    const binding = own.binding === undefined ? undefined : integration.bindings.grantNamed(own.binding);
-    if (own.binding !== undefined && !binding) throw new AccessDenied(DENIED);
     this.#exchange.policy.authorize(subject, identity, database, binding);
     const maxTtl = binding?.maxTtlSeconds ?? ttl;
 

@@ -8,8 +8,7 @@ import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectRefusal } from "../support/expect-refusal.js";
 import { type FakeProvider, startFakeProvider } from "../support/fake-provider.js";
-import { mintedToken } from "../support/harness.js";
-import { rememberToken } from "../support/log-collector.js";
+import { mintedToken, type SsoTokenAnswer, toResponse } from "../support/harness.js";
 import { lastAudit, type RecipeServer, startRecipe } from "../support/recipes.js";
 import {
   githubClaims,
@@ -128,22 +127,18 @@ describe("recipe: GitHub Actions", () => {
     expect(unknown.text).toBe(known.text);
   });
 
-  it("refreshes a token minted through a binding as minted through it, within its lifetime", async () => {
+  it("does not refresh a deploy-main token (a binding's default): the job exchanges a new id_token", async () => {
     const token = await provider.sign(githubClaims(now()));
     const minted = mintedToken(await server().post({ database: DB, id_token: token }));
-    const refresh = (database: string) =>
-      fetch(`${server().url}/v1/token_refresh`, {
+    expect(decodeJwt(minted)).toMatchObject({ sub: "gh-deployer", binding: "deploy-main" });
+    const answer = await toResponse<SsoTokenAnswer>(
+      await fetch(`${server().url}/v1/token_refresh`, {
         method: "POST",
         headers: { authorization: `Bearer ${minted}`, "content-type": "application/json" },
-        body: JSON.stringify({ database }),
-      });
-    const answer = (await (await refresh(DB)).json()) as { access_token?: string; expires_in?: number };
-    rememberToken(answer.access_token);
-    expect(decodeJwt(answer.access_token ?? "")).toMatchObject({
-      sub: "gh-deployer",
-      binding: "deploy-main",
-    });
-    expect(answer.expires_in).toBeLessThanOrEqual(900);
+        body: JSON.stringify({ database: DB }),
+      }),
+    );
+    expectRefusal(answer, 401, -1208, [minted]);
   });
 
   it("uses a deploy-main token once (replay: once on that binding)", async () => {

@@ -53,7 +53,9 @@ describe("ocient-sso explain", () => {
     expect(out).toContain('yes ref: equals "refs/heads/main"  (seen: "refs/heads/main")');
     expect(out).toContain("identity:     user gh-deployer, groups [ci]");
     expect(out).toContain("database:     retail_analytics: granted");
-    expect(out).toMatch(/decision: {5}would mint, through binding deploy-main, lifetime \d+ s, replay once/);
+    expect(out).toMatch(
+      /decision: {5}would mint, through binding deploy-main, lifetime \d+ s, not refreshable, replay once/,
+    );
   });
 
   it("explains a token of another branch: which condition failed, and the refusal a client gets", async () => {

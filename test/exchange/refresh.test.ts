@@ -480,6 +480,82 @@ describe("RefreshService.refresh: a new token", () => {
   });
 });
 
+describe("RefreshService.refresh: tokens minted through a binding", () => {
+  /** configWith(), the fake integration with one binding for alice's tokens (`ci`, sales only). */
+  function boundConfig(binding: Record<string, unknown> = {}, token: Partial<ConfigInput["token"]> = {}) {
+    const config = configWith(token);
+    return parseConfig({
+      ...config,
+      integrations: config.integrations.map((i) => ({
+        ...i,
+        bindings: [
+          {
+            name: "ci",
+            when: { preferred_username: "alice" },
+            databases: ["sales"],
+            max_ttl_seconds: 300,
+            ...binding,
+          },
+        ],
+      })),
+    });
+  }
+
+  it("refuses by default (401 -1208): a workload exchanges a fresh token from its platform instead", async () => {
+    const s = await serviceWith(boundConfig());
+    const token = await minted(s);
+    expect(decodeJwt(token)).toMatchObject({ binding: "ci", sub: "alice" });
+    const { error, facts } = await refused(s, token, "sales");
+    expect([error.status, error.vendorCode]).toEqual([401, -1208]);
+    expect(error.message).toContain("binding ci");
+    expect(facts).toMatchObject({ integration: "fake", user: "alice", database: "sales" });
+    // The same token refreshes once its binding allows it: only the binding's default refused it.
+    const allowing = await serviceWith(boundConfig({ refresh_lifetime_seconds: 600 }));
+    expect((await allowing.refresh.refresh(token, "sales")).database).toBe("sales");
+  });
+
+  it("refreshes within the binding's refresh lifetime, as minted through it, never past it", async () => {
+    const s = await serviceWith(boundConfig({ refresh_lifetime_seconds: 600 }));
+    const authTime = START - 500;
+    const token = await minted(s, { auth_time: authTime });
+    const result = await s.refresh.refresh(token, "sales");
+    // The binding's max_ttl_seconds (300) is cut by the end of its refresh lifetime (100 s from now).
+    expect(result.expires_in).toBe(100);
+    expect(decodeJwt(result.access_token)).toMatchObject({
+      binding: "ci",
+      auth_time: authTime,
+      exp: authTime + 600,
+    });
+    // Past it, refused although token.refresh_lifetime_seconds (3600) would still allow it.
+    clock.ms = START_MS + 100_000;
+    try {
+      const later = await minted(s, { auth_time: authTime });
+      const { error } = await refused(s, later, "sales");
+      expect([error.status, error.vendorCode]).toEqual([401, -1208]);
+    } finally {
+      clock.ms = START_MS;
+    }
+  });
+
+  it("never refreshes longer than token.refresh_lifetime_seconds, whatever the binding says", async () => {
+    const s = await serviceWith(boundConfig({ refresh_lifetime_seconds: 7200, max_ttl_seconds: 900 }));
+    const authTime = START - SESSION + 50;
+    const result = await s.refresh.refresh(await minted(s, { auth_time: authTime }), "sales");
+    expect(result.expires_in).toBe(50);
+    const ended = await minted(s, { auth_time: START - SESSION });
+    expect((await refused(s, ended, "sales")).error.vendorCode).toBe(-1208);
+  });
+
+  it("stays within today's binding: its databases, and none once the binding is gone", async () => {
+    const token = await minted(await serviceWith(boundConfig({ refresh_lifetime_seconds: 600 })));
+    const narrowed = await serviceWith(boundConfig({ refresh_lifetime_seconds: 600, databases: ["system"] }));
+    expect([(await refused(narrowed, token, "sales")).error.vendorCode]).toEqual([-1251]);
+    const gone = await serviceWith(boundConfig({ refresh_lifetime_seconds: 600, name: "renamed" }));
+    const { error } = await refused(gone, token, "sales");
+    expect([error.status, error.vendorCode]).toEqual([403, -1251]);
+  });
+});
+
 describe("minted tokens carry azp and auth_time", () => {
   it("azp is token.authorized_party, else the audience, else the issuer", async () => {
     const cases: [Partial<ConfigInput["token"]>, string][] = [

@@ -67,7 +67,11 @@ export function formatExplanation(e: Explanation): string {
   if (e.mint) {
     const replay = e.mint.replay === "once" ? ", replay once: a real exchange uses the token up" : "";
     const binding = e.mint.binding ? `through binding ${e.mint.binding}, ` : "";
-    lines.push(`decision:     would mint, ${binding}lifetime ${e.mint.lifetime_seconds} s${replay}`);
+    const refresh =
+      e.mint.refresh_lifetime_seconds === 0
+        ? ", not refreshable"
+        : `, refreshable until ${e.mint.refresh_lifetime_seconds} s after auth_time`;
+    lines.push(`decision:     would mint, ${binding}lifetime ${e.mint.lifetime_seconds} s${refresh}${replay}`);
   } else if (e.refusal) {
     const r = e.refusal;
     lines.push(
