@@ -71,7 +71,9 @@ export function formatExplanation(e: Explanation): string {
       e.mint.refresh_lifetime_seconds === 0
         ? ", not refreshable"
         : `, refreshable until ${e.mint.refresh_lifetime_seconds} s after auth_time`;
-    lines.push(`decision:     would mint, ${binding}lifetime ${e.mint.lifetime_seconds} s${refresh}${replay}`);
+    lines.push(
+      `decision:     would mint, ${binding}lifetime ${e.mint.lifetime_seconds} s${refresh}${replay}`,
+    );
   } else if (e.refusal) {
     const r = e.refusal;
     lines.push(
