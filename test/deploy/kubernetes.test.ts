@@ -1,7 +1,8 @@
 /**
  * deploy/kubernetes/base, rendered by `kubectl kustomize` and validated offline against the Kubernetes
  * API schemas that the npm package kubernetes-models bundles (types, required fields, enums and formats
- * of every object; it does not reject unknown fields). Then what the service needs of it: the probes on
+ * of every object), and refused for any field those schemas do not know, as `kubectl apply` refuses one
+ * (strict field validation, the default since Kubernetes 1.27). Then what the service needs of it: the probes on
  * the port the configuration listens on, one signing key Secret for every replica at the configured key
  * path, the ConfigMap's configuration valid for the service itself, Redis by reference, a non-root
  * read-only container, and resources that cover the benchmark's figures.
@@ -11,6 +12,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { validate as deploymentSchema } from "kubernetes-models/_schemas/IoK8sApiAppsV1Deployment";
+import { validate as configMapSchema } from "kubernetes-models/_schemas/IoK8sApiCoreV1ConfigMap";
+import { validate as serviceSchema } from "kubernetes-models/_schemas/IoK8sApiCoreV1Service";
+import { validate as pdbSchema } from "kubernetes-models/_schemas/IoK8sApiPolicyV1PodDisruptionBudget";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { ConfigMap, Service } from "kubernetes-models/v1";
@@ -37,6 +42,61 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "apps/v1/Deployment": Deployment,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
 };
+
+/** The compiled schema validator of each kind (what the models' validate() runs on a copy). */
+const SCHEMAS: Record<string, (data: unknown) => boolean> = {
+  "v1/ConfigMap": configMapSchema,
+  "v1/Service": serviceSchema,
+  "apps/v1/Deployment": deploymentSchema,
+  "policy/v1/PodDisruptionBudget": pdbSchema,
+};
+
+/**
+ * The fields of `manifest` its API schema does not know, as paths. The compiled schema reads every
+ * property it knows of an object, and every key of a map, so a key it never read is one it does not
+ * know: the validator is run over proxies that record what it reads.
+ */
+function unknownFields(manifest: Manifest): string[] {
+  const schema = SCHEMAS[`${manifest.apiVersion}/${manifest.kind}`];
+  if (!schema) return [`no schema for ${manifest.apiVersion} ${manifest.kind}`];
+  const read = new WeakMap<object, Set<string>>();
+  const proxies = new WeakMap<object, object>();
+  const wrap = (value: unknown): unknown => {
+    if (value === null || typeof value !== "object") return value;
+    const known = proxies.get(value);
+    if (known) return known;
+    const seen = new Set<string>();
+    read.set(value, seen);
+    const proxy = new Proxy(value, {
+      get(target, key, receiver) {
+        if (typeof key === "string") seen.add(key);
+        return wrap(Reflect.get(target, key, receiver));
+      },
+      ownKeys(target) {
+        for (const key of Reflect.ownKeys(target)) if (typeof key === "string") seen.add(key);
+        return Reflect.ownKeys(target);
+      },
+    });
+    proxies.set(value, proxy);
+    return proxy;
+  };
+  schema(wrap(manifest));
+  const unknown: string[] = [];
+  const walk = (value: unknown, path: string) => {
+    if (value === null || typeof value !== "object") return;
+    if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
+      return;
+    }
+    const seen = read.get(value);
+    for (const [key, child] of Object.entries(value)) {
+      if (!seen?.has(key)) unknown.push(`${path}.${key}`);
+      else walk(child, `${path}.${key}`);
+    }
+  };
+  walk(manifest, manifest.kind);
+  return unknown;
+}
 
 async function render(dir: string): Promise<Manifest[]> {
   const { stdout } = await run("kubectl", ["kustomize", dir]);
@@ -77,14 +137,27 @@ describe("the Kubernetes manifests (kustomize base)", () => {
     for (const manifest of manifests) expect(schemaProblems(manifest), manifest.kind).toBe("");
   });
 
+  it("use no field the API schemas do not know (kubectl apply refuses unknown fields)", () => {
+    expect(manifests.flatMap(unknownFields)).toEqual([]);
+  });
+
   it("a manifest the API would refuse fails the same validation (the check above can fail)", async () => {
     const broken = await mkdtemp(join(tmpdir(), "ocient-sso-kustomize-"));
     try {
       await cp(BASE, broken, { recursive: true });
       const file = join(broken, "deployment.yaml");
-      await writeFile(file, (await readFile(file, "utf8")).replace("replicas: 2", 'replicas: "two"'));
+      const text = await readFile(file, "utf8");
+      await writeFile(file, text.replace("replicas: 2", 'replicas: "two"'));
       const deployment = (await render(broken)).find((m) => m.kind === "Deployment") as Manifest;
       expect(schemaProblems(deployment)).toMatch(/replicas/);
+      // A misspelled field, which the API schema alone would let through.
+      expect(text).toContain("readinessProbe:");
+      await writeFile(file, text.replace("readinessProbe:", "readinesProbe:"));
+      const misspelled = (await render(broken)).find((m) => m.kind === "Deployment") as Manifest;
+      expect(schemaProblems(misspelled)).toBe("");
+      expect(unknownFields(misspelled)).toEqual([
+        "Deployment.spec.template.spec.containers[0].readinesProbe",
+      ]);
     } finally {
       await rm(broken, { recursive: true, force: true });
     }
