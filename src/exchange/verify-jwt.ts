@@ -112,11 +112,14 @@ export async function verifySignedJwt(
     if (iat === undefined) throw new InvalidClaim(`the ${kind} has no "iat" claim`, "iat");
     if (now - iat - skew > cfg.max_token_age_seconds) throw new InvalidClaim(`the ${kind} is too old`, "iat");
   }
-  checkAuthorizedParty(claims, cfg.audiences, kind);
+  // OpenID Connect's `azp` rule is the ID token's. In an access token (Keycloak, Entra ID) `azp` names the
+  // client that asked for it to call this service, which is another client than ours by design; an
+  // integration that must hold it to some clients says so in its conditions or bindings.
+  if (kind === "id_token") checkAuthorizedParty(claims, cfg.audiences, kind);
   return claims;
 }
 
-/** OpenID Connect Core §3.1.3.7 (4, 5): several audiences need an `azp` that is one of ours. */
+/** OpenID Connect Core §3.1.3.7 (4, 5): an id_token with several audiences needs an `azp` that is one of ours. */
 function checkAuthorizedParty(claims: JwtClaims, audiences: string[], kind: TokenKind): void {
   const azp = claims.azp;
   const several = Array.isArray(claims.aud) && claims.aud.length > 1;

@@ -102,6 +102,28 @@ const rows: [string, Row][] = [
   ["exp within the leeway", { claims: { exp: NOW - SKEW + 1 }, code: undefined }],
   ["a valid at+jwt access_token", { header: { typ: "at+jwt" }, profile: ACCESS_TOKEN, code: undefined }],
   [
+    "an access_token whose azp is the client that called (Keycloak, Entra ID)",
+    { header: { typ: "at+jwt" }, claims: { azp: "dashboard" }, profile: ACCESS_TOKEN, code: undefined },
+  ],
+  [
+    "an access_token for several audiences, one ours, without azp",
+    {
+      header: { typ: "at+jwt" },
+      claims: { aud: ["ocient", "account"] },
+      profile: ACCESS_TOKEN,
+      code: undefined,
+    },
+  ],
+  [
+    "an access_token for another audience, whatever its azp",
+    {
+      header: { typ: "at+jwt" },
+      claims: { aud: "someone-else", azp: "ocient" },
+      profile: ACCESS_TOKEN,
+      code: "ERR_INVALID_AUDIENCE",
+    },
+  ],
+  [
     "an algorithm outside the allow-list",
     { config: { algorithms: ["ES256"] }, code: "ERR_INVALID_SIGNATURE" },
   ],
