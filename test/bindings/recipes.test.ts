@@ -11,6 +11,7 @@ import { type FakeProvider, startFakeProvider } from "../support/fake-provider.j
 import { mintedToken, type SsoTokenAnswer, toResponse } from "../support/harness.js";
 import { lastAudit, type RecipeServer, startRecipe } from "../support/recipes.js";
 import {
+  entraClaims,
   githubClaims,
   gitlabClaims,
   keycloakClaims,
@@ -253,5 +254,46 @@ describe("recipe: Keycloak realm roles as groups", () => {
   it("refuses a user without the role", async () => {
     const token = await provider.sign(keycloakClaims(now(), server().issuer, ["viewer"]));
     expectDenied(server(), await server().post({ database: DB, access_token: token }), "database");
+  });
+});
+
+describe("recipe: Microsoft Entra ID", () => {
+  const server = recipe("entra");
+
+  it("mints for the managed identity's app-only token; its azp (the managed identity) is the client", async () => {
+    const token = await provider.sign(entraClaims(now(), server().issuer));
+    const claims = decodeJwt(mintedToken(await server().post({ database: DB, access_token: token })));
+    expect(claims).toMatchObject({
+      sub: "azure-etl",
+      idp: "entra",
+      binding: "etl-loader",
+      client_id: "f0e1d2c3-b4a5-4968-8776-655443322110",
+    });
+    expect(lastAudit(server().logs)).toMatchObject({ outcome: "minted", binding: "etl-loader" });
+  });
+
+  it("mints for a person with the Ocient.Analyst app role, from a token the Azure CLI asked for", async () => {
+    const token = await provider.sign(entraClaims(now(), server().issuer, { person: true }));
+    const claims = decodeJwt(mintedToken(await server().post({ database: DB, access_token: token })));
+    expect(claims).toMatchObject({ sub: "alice@contoso.com", binding: "people", groups: ["Ocient.Analyst"] });
+  });
+
+  it("refuses another managed identity of the tenant, and one without the Ocient.Load role", async () => {
+    for (const change of [{ oid: "99999999-9999-4999-8999-999999999999" }, { roles: ["Ocient.Reader"] }]) {
+      const token = await provider.sign(entraClaims(now(), server().issuer, change));
+      expectDenied(server(), await server().post({ database: DB, access_token: token }), "binding");
+    }
+  });
+
+  it("refuses a person without the Ocient.Analyst role", async () => {
+    const token = await provider.sign(entraClaims(now(), server().issuer, { person: true, roles: [] }));
+    expectDenied(server(), await server().post({ database: DB, access_token: token }), "database");
+  });
+
+  it("refuses a token of another tenant", async () => {
+    const token = await provider.sign(
+      entraClaims(now(), server().issuer, { tenant: "00000000-0000-4000-8000-000000000000" }),
+    );
+    expectDenied(server(), await server().post({ database: DB, access_token: token }), "conditions");
   });
 });

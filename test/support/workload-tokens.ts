@@ -1,8 +1,9 @@
 /**
  * Claims shaped claim for claim like the platforms' published examples (GitHub's "Understanding the
  * OIDC token", GitLab's "ID token authentication", Kubernetes' projected service-account token and its
- * legacy secret-based token, a Keycloak access token), with times relative to `now` (seconds). Each
- * token gets a fresh `jti`, as the platforms' do.
+ * legacy secret-based token, a Keycloak access token, Microsoft Entra ID's "Access token claims
+ * reference" for v2.0 tokens), with times relative to `now` (seconds). Each token gets a fresh `jti`
+ * (Entra: `uti`), as the platforms' do.
  */
 import { randomUUID } from "node:crypto";
 
@@ -164,5 +165,65 @@ export function keycloakClaims(now: number, issuer: string, roles: string[]): Re
     given_name: "Alice",
     family_name: "Analyst",
     email: "alice@example.com",
+  };
+}
+
+/** The tenant and the application (client) id of the Entra ID recipe in docs/workloads.md. */
+const ENTRA_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad";
+const ENTRA_APP = "6e74172b-be56-4843-9ff4-e66a39bb12e3";
+/** The object (principal) id and client id of the recipe's managed identity. */
+const ENTRA_ETL_OID = "1a2b3c4d-5e6f-4a70-8b91-c2d3e4f5a6b7";
+const ENTRA_ETL_CLIENT = "f0e1d2c3-b4a5-4968-8776-655443322110";
+/** The Azure CLI's client id: what a person's token names as `azp` after `az account get-access-token`. */
+const AZURE_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+/**
+ * A Microsoft Entra ID v2.0 access token for the recipe's API (header typ JWT): a managed identity's
+ * app-only token (no `scp`, its app roles in `roles`, `sub` = `oid`), or with `person` a person's
+ * delegated token (`scp`, `preferred_username`, the app roles assigned to them), `azp` the client that
+ * asked for it.
+ */
+export function entraClaims(
+  now: number,
+  issuer: string,
+  change: { person?: boolean; oid?: string; roles?: string[]; tenant?: string } = {},
+): Record<string, unknown> {
+  const tid = change.tenant ?? ENTRA_TENANT;
+  const common = {
+    aud: ENTRA_APP,
+    iss: issuer,
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+    aio: "k2BgYJg8f2l5cT7h0w4mXz1aAQ==",
+    rh: "1.AQsA7Xa2YQ8Zk0uCm1I2AAAAAAAAAAAAAAAAAAAAAAA.",
+    tid,
+    uti: randomUUID().replace(/-/g, "").slice(0, 22),
+    ver: "2.0",
+  };
+  if (change.person) {
+    return {
+      ...common,
+      azp: AZURE_CLI,
+      azpacr: "0",
+      name: "Alice Analyst",
+      oid: change.oid ?? "b5c6d7e8-f9a0-4b1c-8d2e-3f4a5b6c7d8e",
+      preferred_username: "alice@contoso.com",
+      roles: change.roles ?? ["Ocient.Analyst"],
+      scp: "Ocient.Query",
+      sub: "l3_roISQU222bULS9yi2k0XpqpOiMz5H3ZACo1GeXA",
+    };
+  }
+  const oid = change.oid ?? ENTRA_ETL_OID;
+  return {
+    ...common,
+    azp: ENTRA_ETL_CLIENT,
+    azpacr: "2",
+    idtyp: "app",
+    oid,
+    roles: change.roles ?? ["Ocient.Load"],
+    sub: oid,
+    xms_mirid:
+      "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourcegroups/etl/providers/Microsoft.ManagedIdentity/userAssignedIdentities/etl-loader",
   };
 }
