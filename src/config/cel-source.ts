@@ -85,10 +85,12 @@ function syntaxProblem(err: unknown): CelProblem {
 interface Walk {
   nodes: number;
   problems: string[];
+  /** The standard environment, which names the functions an expression may call. */
+  std: CelLibrary["std"];
 }
 
 /** Walks the parsed tree; `loopVars` are the macro variables in scope, empty outside any macro. */
-function walk(expr: Expr | undefined, loopVars: readonly string[], state: Walk, lib: CelLibrary): void {
+function walk(expr: Expr | undefined, loopVars: readonly string[], state: Walk): void {
   if (!expr) return;
   state.nodes += 1;
   const kind = expr.exprKind;
@@ -100,11 +102,11 @@ function walk(expr: Expr | undefined, loopVars: readonly string[], state: Walk, 
         );
       return;
     case "selectExpr":
-      walk(kind.value.operand, loopVars, state, lib);
+      walk(kind.value.operand, loopVars, state);
       return;
     case "callExpr": {
       const { function: name, target, args } = kind.value;
-      if (!OPERATORS.test(name) && !lib.std.funcs.find(name))
+      if (!OPERATORS.test(name) && !state.std.funcs.find(name))
         state.problems.push(`unknown function "${name}"`);
       if (name === "matches") {
         const pattern = args[args.length - 1]?.exprKind;
@@ -118,28 +120,28 @@ function walk(expr: Expr | undefined, loopVars: readonly string[], state: Walk, 
           }
         }
       }
-      walk(target, loopVars, state, lib);
-      for (const arg of args) walk(arg, loopVars, state, lib);
+      walk(target, loopVars, state);
+      for (const arg of args) walk(arg, loopVars, state);
       return;
     }
     case "listExpr":
-      for (const e of kind.value.elements) walk(e, loopVars, state, lib);
+      for (const e of kind.value.elements) walk(e, loopVars, state);
       return;
     case "structExpr":
       for (const e of kind.value.entries) {
-        if (e.keyKind.case === "mapKey") walk(e.keyKind.value, loopVars, state, lib);
-        walk(e.value, loopVars, state, lib);
+        if (e.keyKind.case === "mapKey") walk(e.keyKind.value, loopVars, state);
+        walk(e.value, loopVars, state);
       }
       return;
     case "comprehensionExpr": {
       const c = kind.value;
       if (loopVars.length > 0) state.problems.push("a macro may not hold another macro");
-      walk(c.iterRange, loopVars, state, lib);
-      walk(c.accuInit, loopVars, state, lib);
+      walk(c.iterRange, loopVars, state);
+      walk(c.accuInit, loopVars, state);
       const inner = [c.iterVar, c.iterVar2, c.accuVar].filter((v) => v !== "");
-      walk(c.loopCondition, inner, state, lib);
-      walk(c.loopStep, inner, state, lib);
-      walk(c.result, inner, state, lib);
+      walk(c.loopCondition, inner, state);
+      walk(c.loopStep, inner, state);
+      walk(c.result, inner, state);
       return;
     }
     default:
@@ -158,8 +160,8 @@ export function parseCel(source: string): CelParse {
   } catch (err) {
     return { problem: syntaxProblem(err) };
   }
-  const state: Walk = { nodes: 0, problems: [] };
-  walk(ast, [], state, lib);
+  const state: Walk = { nodes: 0, problems: [], std: lib.std };
+  walk(ast, [], state);
   if (state.nodes > MAX_CEL_NODES)
     return { problem: { message: `more than ${MAX_CEL_NODES} terms; split it into conditions` } };
   const first = state.problems[0];
