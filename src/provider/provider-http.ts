@@ -10,6 +10,7 @@ import { type ClientRequest, request as httpRequest, type IncomingMessage } from
 import { request as httpsRequest } from "node:https";
 import type { Clock } from "../clock.js";
 import { ProviderUnavailable, type SsoError } from "../errors.js";
+import { readCapped } from "../lib/read-capped.js";
 
 export interface ProviderRequest {
   method?: "GET" | "POST";
@@ -37,46 +38,16 @@ function timeoutError(): Error {
 }
 
 /**
- * Reads a message whole with its own events. `for await` over the message (an async iterator, its
- * end-of-stream watcher and a promise per chunk) and an AbortSignal wired into the request were about a
- * tenth of the device verify's event loop in bench --device --perf, around one small JSON answer.
+ * Reads a message whole (lib/read-capped.ts); past `limit` the connection is closed. `for await` over the
+ * message and an AbortSignal wired into the request were about a tenth of the device verify's event loop
+ * in bench --device --perf, around one small JSON answer.
  */
-function readWhole(message: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    if (message.destroyed) {
-      reject(message.errored ?? new Error("the answer was cancelled"));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const settle = () => {
-      message.off("data", onData);
-      message.off("end", onEnd);
-      message.off("close", onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size <= limit) {
-        chunks.push(chunk);
-        return;
-      }
-      settle();
-      message.destroy();
-      resolve(undefined);
-    };
-    const onEnd = () => {
-      settle();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    // Closed before its end: cut off, or destroyed by the deadline (message.errored says which).
-    const onClose = () => {
-      settle();
-      reject(message.errored ?? new Error("the identity provider closed the connection mid-answer"));
-    };
-    message.on("data", onData);
-    message.once("end", onEnd);
-    message.once("close", onClose);
-  });
+async function readWhole(message: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  if (message.destroyed) throw message.errored ?? new Error("the answer was cancelled");
+  // Closed before its end: cut off, or destroyed by the deadline (message.errored says which).
+  const body = await readCapped(message, limit, "the identity provider closed the connection mid-answer");
+  if (body === undefined) message.destroy();
+  return body;
 }
 
 function answerOf(message: IncomingMessage): ProviderAnswer {

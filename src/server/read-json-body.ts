@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from "../errors.js";
+import { readCapped } from "../lib/read-capped.js";
 import { findDuplicateKey } from "./duplicate-keys.js";
 
 export function isJsonMediaType(contentType: string | undefined): boolean {
@@ -36,45 +37,17 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
 }
 
 /**
- * The body as UTF-8 text, read with listeners rather than an async iterator (which costs the event loop
- * a generator and a promise per chunk). Over the cap: 413, and the rest is left unread. Cut off before its end
- * (the client left, or the request timeout destroyed it): 400, as the client's fault.
+ * The body as UTF-8 text (lib/read-capped.ts). Over the cap: 413, and the rest is left unread. Cut off
+ * before its end (the client left, or the request timeout destroyed it): 400, as the client's fault.
  */
-export function readText(req: IncomingMessage, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("close", onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        cleanup();
-        // The rest is not read: unread-body.ts answers with Connection: close.
-        req.pause();
-        reject(new PayloadTooLarge(`the request body is larger than ${maxBytes} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-      resolve(body.toString("utf8"));
-    };
-    const cutOff = (cause?: unknown) => {
-      cleanup();
-      reject(new InvalidRequest("the request body was not received in full", { cause }));
-    };
-    const onError = (err: Error) => cutOff(err);
-    const onClose = () => cutOff();
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("close", onClose);
-  });
+export async function readText(req: IncomingMessage, maxBytes: number): Promise<string> {
+  let body: Buffer | undefined;
+  try {
+    body = await readCapped(req, maxBytes, "the request body ended early");
+  } catch (cause) {
+    throw new InvalidRequest("the request body was not received in full", { cause });
+  }
+  // The rest is not read: unread-body.ts answers with Connection: close.
+  if (body === undefined) throw new PayloadTooLarge(`the request body is larger than ${maxBytes} bytes`);
+  return body.toString("utf8");
 }
