@@ -11,6 +11,7 @@ import { SsoError } from "../errors.js";
 import { decodeJws } from "../keys/jws.js";
 import { isRecord } from "../lib/is-record.js";
 import type { ExchangeFacts, ExchangeRequest } from "./exchange.js";
+import { refreshLifetimeSeconds } from "./refresh.js";
 import {
   authorizeDatabase,
   decideBinding,
@@ -109,10 +110,9 @@ export async function explainExchange(
     const limits = [token.ttl_seconds, decision.binding?.maxTtlSeconds ?? token.ttl_seconds];
     if (token.bind_to_subject_expiry && subject.exp !== undefined)
       limits.push(Math.floor(subject.exp) - nowSec);
-    const refresh = token.refresh_lifetime_seconds;
     explanation.mint = {
       lifetime_seconds: Math.min(...limits),
-      refresh_lifetime_seconds: Math.min(refresh, decision.binding?.refreshLifetimeSeconds ?? refresh),
+      refresh_lifetime_seconds: refreshLifetimeSeconds(token.refresh_lifetime_seconds, decision.binding),
       replay: decision.binding?.replay ?? subject.integration.config.replay,
       ...(decision.binding && { binding: decision.binding.name }),
     };

@@ -6,6 +6,7 @@
  * verifies, and our own clock rules (no leeway).
  */
 
+import type { BindingGrant } from "../bindings/binding-set.js";
 import type { Clock } from "../clock.js";
 import {
   AccessDenied,
@@ -42,6 +43,14 @@ export interface RefreshResult {
 export interface RefreshOptions {
   /** Milliseconds since the epoch; tests freeze it. */
   now?: Clock;
+}
+
+/**
+ * How long after `auth_time` a token may be refreshed: `token.refresh_lifetime_seconds`, or less for one
+ * minted through a binding (its own `refresh_lifetime_seconds`, 0 by default: never).
+ */
+export function refreshLifetimeSeconds(tokenLifetime: number, binding: BindingGrant | undefined): number {
+  return Math.min(tokenLifetime, binding?.refreshLifetimeSeconds ?? tokenLifetime);
 }
 
 const notOurs = (why: string) => new InvalidBearerToken(`the bearer token ${why}`);
@@ -138,7 +147,7 @@ export class RefreshService {
       throw new SessionExpired(
         `tokens of binding ${binding.name} are not refreshed; exchange a new token from the workload's platform`,
       );
-    const sessionEnd = own.auth_time + Math.min(lifetime, binding?.refreshLifetimeSeconds ?? lifetime);
+    const sessionEnd = own.auth_time + refreshLifetimeSeconds(lifetime, binding);
     if (sessionEnd <= nowSec) throw new SessionExpired("the session has ended; sign in again");
     const subject: VerifiedSubject = {
       kind: "access_token",

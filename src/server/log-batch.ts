@@ -57,11 +57,10 @@ export class TurnBatch implements DestinationStream {
 
   /**
    * Writes what waits when the process ends: Node emits `exit` for process.exit(), the end of the event
-   * loop and an uncaught exception alike. The returned function stops doing so.
+   * loop and an uncaught exception alike.
    */
-  flushAtExit(): () => void {
+  flushAtExit(): void {
     process.on("exit", this.#flush);
-    return () => process.off("exit", this.#flush);
   }
 }
 
