@@ -6,15 +6,28 @@
  * As many replicas as wanted, but no more than the master has connected (ROLE, read at most once a
  * second): a master left without replicas, such as a promoted replica whose old master is still down,
  * has nothing a failover could promote, so waiting for a replica there would stop the service without
- * protecting anything. docs/redis-sentinel.md weighs this against `min-replicas-to-write`.
+ * protecting anything. A replica still loading the copy of the data set it was sent is not waited for
+ * either, as one still being sent it is not: the master lists it online from the end of the transfer, but
+ * it acknowledges nothing until its copy is loaded (seconds for a large data set). docs/redis-sentinel.md
+ * weighs this against `min-replicas-to-write`.
  */
 import type { Redis } from "ioredis";
 
 /** How long the number of connected replicas is trusted. */
 const ROLE_MAX_AGE_MS = 1000;
 
+/** A replica as the master's ROLE lists it: host, port, and the offset it last acknowledged. */
+type Listed = [host: string, port: string, acked: string];
+
+const nameOf = ([host, port]: Listed) => `${host}:${port}`;
+/** Acknowledged nothing since it connected: 0 until its first REPLCONF ACK, which follows its load. */
+const silent = (replica: Listed) => Number(replica[2]) === 0;
+
 export class ReplicaAcks {
   #connected = 0;
+  /** Replicas that let a WAIT pass while silent since they connected: loading their copy, not waited for. */
+  #loading = new Set<string>();
+  #listed: Listed[] = [];
   #checkedAt = Number.NEGATIVE_INFINITY;
   #checking: Promise<void> | undefined;
   #waiting: Promise<boolean> | undefined;
@@ -37,10 +50,16 @@ export class ReplicaAcks {
     if (expected === 0) return true;
     this.#waiting ??= this.client
       .wait(expected, this.timeoutMs)
-      .then((acked) => {
-        // A replica went away or lags: look again next time.
-        if (acked < expected) this.#checkedAt = Number.NEGATIVE_INFINITY;
-        return acked >= expected;
+      .then(async (acked) => {
+        if (acked >= expected) return true;
+        // A replica went away, lags, or is still loading its copy: look again now. Only the replicas that
+        // have acknowledged the master's stream since they connected could have held the write.
+        await this.#checkRole();
+        for (const replica of this.#listed) if (silent(replica)) this.#loading.add(nameOf(replica));
+        this.#connected = this.#listed.filter((r) => !silent(r)).length;
+        // Looked at again next time, so a replica that lags is waited for as soon as it answers.
+        this.#checkedAt = Number.NEGATIVE_INFINITY;
+        return acked >= Math.min(this.wanted, this.#connected);
       })
       .finally(() => {
         this.#waiting = undefined;
@@ -52,8 +71,12 @@ export class ReplicaAcks {
     this.#checking ??= this.client
       .role()
       .then((role) => {
-        // ["master", offset, [[host, port, offset], ...]]; anything else (a replica) has none of its own.
-        this.#connected = role[0] === "master" && Array.isArray(role[2]) ? role[2].length : 0;
+        // ["master", offset, [[host, port, offset], ...]] (online replicas only); a replica has none.
+        this.#listed = role[0] === "master" && Array.isArray(role[2]) ? (role[2] as Listed[]) : [];
+        // A replica known to be loading stays out until it acknowledges; then it is waited for again.
+        const listed = new Set(this.#listed.filter(silent).map(nameOf));
+        this.#loading = new Set([...this.#loading].filter((name) => listed.has(name)));
+        this.#connected = this.#listed.filter((r) => !(silent(r) && this.#loading.has(nameOf(r)))).length;
         this.#checkedAt = Date.now();
       })
       .finally(() => {

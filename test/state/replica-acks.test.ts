@@ -102,3 +102,74 @@ describe("writes that need agreement wait for the replicas", () => {
     expect(await store.take("replay:d")).toBe("1");
   });
 });
+
+describe("a replica loading its copy", () => {
+  it("is not waited for until it acknowledges, then it is again", async () => {
+    // A master whose only replica is new, as the old master just demoted after a failover: it is sent the
+    // data set and must load it. 4,000 keys at a millisecond each (key-load-delay) take four seconds or
+    // more, during which the master already lists it online (ROLE) but it acknowledges nothing (offset 0).
+    // The transfer starts at once instead of after the default 5 s wait for more replicas.
+    const own = await startRedis({ args: ["--repl-diskless-sync-delay", "0"] });
+    const admin = new Redis(own.url);
+    const onOwn = await connectRedis({ url: own.url, prefix: "acks:", timeout_ms: 400 });
+    const ownStore = new RedisStore(onOwn, "acks:", new RedisHealth(onOwn), new ReplicaAcks(onOwn, 1, 200));
+    const role = async () => ((await admin.role()) as [string, number, [string, string, string][]])[2];
+    let loading: RedisServer | undefined;
+    try {
+      await redisReady(onOwn, 5_000);
+      // Counted at once: no replica yet. The count is then trusted for a second.
+      expect(await ownStore.putIfAbsent("replay:before", "1", 60_000)).toBe(true);
+      const filler = admin.pipeline();
+      for (let i = 0; i < 4_000; i++) filler.set(`filler:${i}`, "x".repeat(32));
+      await filler.exec();
+      // Made a replica once it answers, as the sentinels demote a restarted master (a server started as a
+      // replica would not answer PING before its copy is loaded).
+      loading = await startRedis({ args: ["--key-load-delay", "1000"] });
+      const demote = new Redis(loading.url);
+      await demote.replicaof("127.0.0.1", String(own.port)).finally(() => demote.disconnect());
+      for (let i = 0; i < 400 && (await role()).length === 0; i++)
+        await new Promise((r) => setTimeout(r, 25));
+      expect((await role()).map(([, port, acked]) => [Number(port), acked])).toEqual([[loading.port, "0"]]);
+      // The count of replicas the store read last (none) is too old to be used now.
+      await new Promise((r) => setTimeout(r, 1_100));
+
+      const started = Date.now();
+      const claims = [];
+      for (let i = 0; i < 5; i++) claims.push(await ownStore.putIfAbsent(`replay:loading-${i}`, "1", 60_000));
+      const spent = Date.now() - started;
+      // All counted, not refused; at most the first waited (WAIT's 200 ms) before the replica was known
+      // to be loading. The copy was still loading when the last was counted.
+      expect(claims).toEqual(Array(5).fill(true));
+      expect(spent).toBeLessThan(5 * 200);
+      expect((await role()).map(([, , acked]) => acked)).toEqual(["0"]);
+
+      // Loaded and acknowledging: waited for again, so a claim counts once it holds it, and a silent
+      // replica is a refusal again.
+      const onLoaded = new Redis(loading.url);
+      try {
+        for (let i = 0; i < 400 && (await onLoaded.role())[3] !== "connected"; i++)
+          await new Promise((r) => setTimeout(r, 25));
+        for (let i = 0; i < 200 && (await role())[0]?.[2] === "0"; i++)
+          await new Promise((r) => setTimeout(r, 25));
+        await new Promise((r) => setTimeout(r, 1_100));
+        expect(await ownStore.putIfAbsent("replay:loaded", "1", 60_000)).toBe(true);
+        expect(await onLoaded.get("acks:replay:loaded")).toBe("1");
+        for (let i = 0; i < 5; i++) expect(await onLoaded.get(`acks:replay:loading-${i}`)).toBe("1");
+      } finally {
+        onLoaded.disconnect();
+      }
+      loading.pause();
+      try {
+        await expect(ownStore.putIfAbsent("replay:silent", "1", 60_000)).rejects.toBeInstanceOf(
+          StateUnavailable,
+        );
+      } finally {
+        loading.resume();
+      }
+    } finally {
+      admin.disconnect();
+      onOwn.disconnect();
+      await Promise.all([loading?.close(), own.close()]);
+    }
+  }, 30_000);
+});
