@@ -2,7 +2,8 @@
  * What must survive a failover (a first putIfAbsent, a take that found its value) counts only once the
  * connected replicas hold it (WAIT): a real master and replica; the replica paused (SIGSTOP) holds nothing
  * new, so such writes are refused (503 -1220 upstream) rather than counted; a master without replicas has
- * nothing to fail over to and is not waited on.
+ * nothing to fail over to and is not waited on, nor is a replica still loading its copy (slowed by Redis's
+ * `key-load-delay`) until it acknowledges.
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
