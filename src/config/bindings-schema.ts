@@ -112,34 +112,46 @@ export type Conditions = z.output<typeof conditionsSchema>;
 
 /**
  * Issuers that sign the tokens of every customer alike: a binding must pin whose tokens it takes. A
- * claim pins when it is held to exact values (not negated), or by a glob whose text before the first
- * wildcard names the owner (`prefix`).
+ * claim pins when it is held to exact values (not negated), or by a glob the platform's `globs` accept
+ * (`globRule` says which).
  */
 export const SHARED_ISSUERS: Record<
   string,
-  { platform: string; exact: string[]; prefix: Record<string, RegExp> }
+  { platform: string; exact: string[]; globs: Record<string, RegExp>; globRule: string }
 > = {
   "https://token.actions.githubusercontent.com": {
     platform: "GitHub Actions",
     exact: ["repository_owner", "repository_owner_id", "repository", "repository_id", "sub"],
-    prefix: { sub: /^repo:[^/*?:]+\//, repository: /^[^/*?]+\//, job_workflow_ref: /^[^/*?]+\// },
+    globs: { sub: /^repo:[^/*?:]+\//, repository: /^[^/*?]+\//, job_workflow_ref: /^[^/*?]+\// },
+    globRule: "whose text before the first wildcard names the owner",
   },
   "https://gitlab.com": {
     platform: "GitLab",
     exact: ["namespace_path", "namespace_id", "project_path", "project_id", "sub"],
-    prefix: { sub: /^project_path:[^/*?:]+\//, project_path: /^[^/*?]+\// },
+    globs: { sub: /^project_path:[^/*?:]+\//, project_path: /^[^/*?]+\// },
+    globRule: "whose text before the first wildcard names the owner",
+  },
+  // Any Google account, and any service account of any project, gets id_tokens for any audience it names.
+  // An exact email names one account (a Workspace user's `hd` names the organization); a glob may take
+  // the service accounts of one project only.
+  "https://accounts.google.com": {
+    platform: "Google",
+    exact: ["sub", "email", "azp", "hd"],
+    globs: { email: /^[^@]*@[a-z0-9-]+\.iam\.gserviceaccount\.com$/ },
+    globRule:
+      "that takes the service accounts of one project: NAME@PROJECT.iam.gserviceaccount.com, a wildcard in NAME only",
   },
 };
 
 /** Read leniently (the configuration's shape is checked apart): anything unexpected pins nothing. */
-function pins(value: unknown, prefix: RegExp | undefined, exact: boolean): boolean {
+function pins(value: unknown, glob: RegExp | undefined, exact: boolean): boolean {
   if (typeof value === "string" || typeof value === "number") return exact;
   if (Array.isArray(value))
     return exact && value.length > 0 && value.every((v) => typeof v === "string" || typeof v === "number");
   if (typeof value !== "object" || value === null) return false;
   if ("glob" in value) {
     const list: unknown[] = Array.isArray(value.glob) ? value.glob : [value.glob];
-    return prefix !== undefined && list.every((g) => typeof g === "string" && prefix.test(g));
+    return glob !== undefined && list.every((g) => typeof g === "string" && glob.test(g));
   }
   return "all_of" in value && exact;
 }
@@ -153,7 +165,7 @@ export function unpinned(
   const shared = SHARED_ISSUERS[issuer];
   if (!shared) return undefined;
   for (const [claim, value] of [...Object.entries(integrationWide), ...Object.entries(binding)]) {
-    if (pins(value, shared.prefix[claim], shared.exact.includes(claim))) return undefined;
+    if (pins(value, shared.globs[claim], shared.exact.includes(claim))) return undefined;
   }
-  return `${shared.platform} signs every customer's tokens with this issuer: pin the owner with an exact condition on one of ${shared.exact.join(", ")} (or a glob on ${Object.keys(shared.prefix).join(", ")} whose text before the first wildcard names the owner); CEL alone does not count`;
+  return `${shared.platform} signs every customer's tokens with this issuer: pin the owner with an exact condition on one of ${shared.exact.join(", ")} (or a glob on ${Object.keys(shared.globs).join(", ")} ${shared.globRule}); CEL alone does not count`;
 }

@@ -307,6 +307,18 @@ const integrationSchema = z
     access_tokens: accessTokensSchema
       .optional()
       .describe("how access tokens are checked (JWT always; opaque only when set)"),
+    id_tokens: z
+      .object({
+        check_azp: z
+          .boolean()
+          .default(true)
+          .describe(
+            "an id_token's `azp`, when present, must be one of audiences (OpenID Connect Core §3.1.3.7); false where `azp` names the workload that asked for the token (Google service accounts), which conditions or bindings then pin",
+          ),
+      })
+      .strict()
+      .optional()
+      .describe("how id_tokens are checked"),
     http_timeout_ms: z
       .number()
       .int()

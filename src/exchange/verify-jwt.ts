@@ -114,20 +114,26 @@ export async function verifySignedJwt(
   }
   // OpenID Connect's `azp` rule is the ID token's. In an access token (Keycloak, Entra ID) `azp` names the
   // client that asked for it to call this service, which is another client than ours by design; an
-  // integration that must hold it to some clients says so in its conditions or bindings.
-  if (kind === "id_token") checkAuthorizedParty(claims, cfg.audiences, kind);
+  // integration that must hold it to some clients says so in its conditions or bindings. So does one whose
+  // id_tokens are asked for by workloads (Google: `azp` is the service account), with check_azp: false.
+  if (kind === "id_token")
+    checkAuthorizedParty(claims, cfg.audiences, kind, cfg.id_tokens?.check_azp ?? true);
   return claims;
 }
 
-/** OpenID Connect Core §3.1.3.7 (4, 5): an id_token with several audiences needs an `azp` that is one of ours. */
-function checkAuthorizedParty(claims: JwtClaims, audiences: string[], kind: TokenKind): void {
+/**
+ * OpenID Connect Core §3.1.3.7 (4, 5): an id_token with several audiences needs an `azp`, and an `azp` is
+ * one of ours unless the integration says it names the workload that asked (`ours` false).
+ */
+function checkAuthorizedParty(claims: JwtClaims, audiences: string[], kind: TokenKind, ours: boolean): void {
   const azp = claims.azp;
   const several = Array.isArray(claims.aud) && claims.aud.length > 1;
   if (azp === undefined) {
     if (several) throw new InvalidAudience(`the ${kind} has several audiences and no authorized party`);
     return;
   }
-  if (typeof azp !== "string" || !audiences.includes(azp)) {
+  if (typeof azp !== "string") throw new InvalidAudience(`the ${kind} has an invalid authorized party`);
+  if (ours && !audiences.includes(azp)) {
     throw new InvalidAudience(`the ${kind} authorized party is not this service`);
   }
 }

@@ -12,8 +12,11 @@ import { mintedToken, type SsoTokenAnswer, toResponse } from "../support/harness
 import { lastAudit, type RecipeServer, startRecipe } from "../support/recipes.js";
 import {
   entraClaims,
+  GOOGLE_CLIENT,
+  GOOGLE_LOADER,
   githubClaims,
   gitlabClaims,
+  googleClaims,
   keycloakClaims,
   kubernetesClaims,
   legacyKubernetesClaims,
@@ -295,5 +298,57 @@ describe("recipe: Microsoft Entra ID", () => {
       entraClaims(now(), server().issuer, { tenant: "00000000-0000-4000-8000-000000000000" }),
     );
     expectDenied(server(), await server().post({ database: DB, access_token: token }), "conditions");
+  });
+});
+
+describe("recipe: Google Cloud", () => {
+  const server = recipe("google");
+  // Google's header says typ JWT.
+  const sign = (claims: Record<string, unknown>) => provider.sign(claims, { typ: "JWT" });
+
+  it("mints for the service account's ID token from the metadata server; its unique id (azp) is the client", async () => {
+    const response = await server().post({ database: DB, id_token: await sign(googleClaims(now())) });
+    const claims = decodeJwt(mintedToken(response));
+    expect(claims).toMatchObject({
+      sub: "gcp-loader",
+      idp: "google",
+      binding: "nightly-load",
+      client_id: GOOGLE_LOADER.id,
+    });
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBeLessThanOrEqual(900);
+    expect(lastAudit(server().logs)).toMatchObject({ outcome: "minted", binding: "nightly-load" });
+  });
+
+  it("mints for a person of the Workspace domain, named by email, with the binding's group", async () => {
+    const token = await sign(googleClaims(now(), { person: true }));
+    const claims = decodeJwt(mintedToken(await server().post({ database: DB, id_token: token })));
+    expect(claims).toMatchObject({
+      sub: "alice@acme.com",
+      binding: "people",
+      groups: ["analyst"],
+      client_id: GOOGLE_CLIENT,
+    });
+  });
+
+  it("refuses another service account of the project, and one made again under the loader's name", async () => {
+    for (const change of [
+      { email: "intern@acme-data.iam.gserviceaccount.com", id: "118000000000000000001" },
+      { id: "118000000000000000002" },
+    ]) {
+      const token = await sign(googleClaims(now(), change));
+      expectDenied(server(), await server().post({ database: DB, id_token: token }), "binding");
+    }
+  });
+
+  it("refuses a person of another domain and a personal account (no hd)", async () => {
+    for (const change of [{ hd: "evil.example" }, { hd: null, email: "alice.acme@gmail.com" }]) {
+      const token = await sign(googleClaims(now(), { person: true, ...change }));
+      expectDenied(server(), await server().post({ database: DB, id_token: token }), "binding");
+    }
+  });
+
+  it("refuses an address Google has not verified", async () => {
+    const token = await sign(googleClaims(now(), { verified: false }));
+    expectDenied(server(), await server().post({ database: DB, id_token: token }), "conditions");
   });
 });

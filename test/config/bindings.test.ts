@@ -121,6 +121,34 @@ describe("bindings in the configuration", () => {
     expect(problemsOf(gitlab)).toEqual([]);
   });
 
+  describe("Google, whose issuer signs every account's and every service account's ID tokens", () => {
+    const google = (when: Record<string, unknown>) =>
+      configWith({
+        issuer: "https://accounts.google.com",
+        audiences: ["https://sso.example.com"],
+        id_tokens: { check_azp: false },
+        bindings: [{ name: "g", when, user: "deployer" }],
+      });
+    it.each([
+      ["an exact email", { email: "loader@acme-data.iam.gserviceaccount.com" }],
+      ["an exact unique id", { sub: "104845391286117340771" }],
+      ["a Workspace domain", { hd: "acme.com", email_verified: true }],
+      ["the service accounts of one project", { email: { glob: "*@acme-data.iam.gserviceaccount.com" } }],
+    ])("accepts a binding pinned by %s", (_name, when) => {
+      expect(problemsOf(google(when))).toEqual([]);
+    });
+    it.each([
+      ["a verified address only", { email_verified: true }],
+      ["the service accounts of any project", { email: { glob: "*@*.iam.gserviceaccount.com" } }],
+      ["every address of a mail domain", { email: { glob: "*@gmail.com" } }],
+      ["a negated domain", { hd: { not: "evil.example" } }],
+    ])("refuses a binding pinned by %s", (_name, when) => {
+      expect(problemsOf(google(when)).join("\n")).toContain(
+        "integrations[0].bindings[0].when: Google signs every customer's tokens with this issuer: pin the owner with an exact condition on one of sub, email, azp, hd (or a glob on email that takes the service accounts of one project",
+      );
+    });
+  });
+
   it("accepts integration-wide conditions as the pin", () => {
     const input = configWith({
       conditions: { repository_owner_id: "123456" },

@@ -145,6 +145,34 @@ const rows: [string, Row][] = [
   ["an audience that is not ours", { claims: { aud: "someone-else" }, code: "ERR_INVALID_AUDIENCE" }],
   ["several audiences and no azp", { claims: { aud: ["ocient", "x"] }, code: "ERR_INVALID_AUDIENCE" }],
   ["an azp that is not ours", { claims: { azp: "someone-else" }, code: "ERR_INVALID_AUDIENCE" }],
+  [
+    "an id_token whose azp is the service account that asked, with check_azp false (Google)",
+    {
+      claims: { azp: "112233445566778899001" },
+      config: { id_tokens: { check_azp: false } },
+      code: undefined,
+    },
+  ],
+  [
+    "with check_azp false, still one audience of ours",
+    {
+      claims: { aud: "someone-else", azp: "ocient" },
+      config: { id_tokens: { check_azp: false } },
+      code: "ERR_INVALID_AUDIENCE",
+    },
+  ],
+  [
+    "with check_azp false, still an azp for several audiences",
+    {
+      claims: { aud: ["ocient", "x"] },
+      config: { id_tokens: { check_azp: false } },
+      code: "ERR_INVALID_AUDIENCE",
+    },
+  ],
+  [
+    "with check_azp false, an azp that is no string",
+    { claims: { azp: 42 }, config: { id_tokens: { check_azp: false } }, code: "ERR_INVALID_AUDIENCE" },
+  ],
   ["expired beyond the leeway", { claims: { exp: NOW - SKEW }, code: "ERR_TOKEN_EXPIRED" }],
   ["nbf beyond the leeway", { claims: { nbf: NOW + SKEW + 1 }, code: "ERR_INVALID_CLAIM" }],
   ["iat in the future beyond the leeway", { claims: { iat: NOW + SKEW + 1 }, code: "ERR_INVALID_CLAIM" }],

@@ -227,3 +227,47 @@ export function entraClaims(
       "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourcegroups/etl/providers/Microsoft.ManagedIdentity/userAssignedIdentities/etl-loader",
   };
 }
+
+/** The Google recipe's audience for workloads, the OAuth client people sign in with, its service account. */
+const GOOGLE_AUDIENCE = "https://sso.example.com";
+export const GOOGLE_CLIENT = "123456789012-k7v3m2q8j4.apps.googleusercontent.com";
+export const GOOGLE_LOADER = {
+  email: "loader@acme-data.iam.gserviceaccount.com",
+  id: "104845391286117340771",
+};
+
+/**
+ * A Google ID token (iss https://accounts.google.com): a service account's from the metadata server
+ * (`aud` the audience it asked for, `azp` and `sub` its unique id, its email verified), or with `person`
+ * a Workspace user's issued to the recipe's OAuth client (`hd`, `aud` and `azp` the client).
+ */
+export function googleClaims(
+  now: number,
+  change: { person?: boolean; email?: string; id?: string; hd?: string | null; verified?: boolean } = {},
+): Record<string, unknown> {
+  const times = { iat: now, exp: now + 3600, iss: "https://accounts.google.com" };
+  if (change.person) {
+    return {
+      ...times,
+      azp: GOOGLE_CLIENT,
+      aud: GOOGLE_CLIENT,
+      sub: change.id ?? "110169484474386276334",
+      ...(change.hd !== null && { hd: change.hd ?? "acme.com" }),
+      email: change.email ?? "alice@acme.com",
+      email_verified: change.verified ?? true,
+      at_hash: "HK6E_P6Dh8Y93mRNtsDB1Q",
+      name: "Alice Analyst",
+      given_name: "Alice",
+      family_name: "Analyst",
+    };
+  }
+  const id = change.id ?? GOOGLE_LOADER.id;
+  return {
+    ...times,
+    aud: GOOGLE_AUDIENCE,
+    azp: id,
+    sub: id,
+    email: change.email ?? GOOGLE_LOADER.email,
+    email_verified: change.verified ?? true,
+  };
+}
