@@ -11,6 +11,7 @@ import { type FakeProvider, startFakeProvider } from "../support/fake-provider.j
 import { mintedToken, type SsoTokenAnswer, toResponse } from "../support/harness.js";
 import { lastAudit, type RecipeServer, startRecipe } from "../support/recipes.js";
 import {
+  awsClaims,
   entraClaims,
   GOOGLE_CLIENT,
   GOOGLE_LOADER,
@@ -350,5 +351,41 @@ describe("recipe: Google Cloud", () => {
   it("refuses an address Google has not verified", async () => {
     const token = await sign(googleClaims(now(), { verified: false }));
     expectDenied(server(), await server().post({ database: DB, id_token: token }), "conditions");
+  });
+});
+
+describe("recipe: AWS IAM roles", () => {
+  const server = recipe("aws");
+  const post = async (change: Parameters<typeof awsClaims>[2] = {}) =>
+    server().post({ database: DB, id_token: await provider.sign(awsClaims(now(), server().issuer, change)) });
+
+  it("mints for the loader role's token, named by its binding", async () => {
+    const claims = decodeJwt(mintedToken(await post()));
+    expect(claims).toMatchObject({ sub: "aws-loader", idp: "aws", binding: "nightly-load" });
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBeLessThanOrEqual(300);
+    expect(lastAudit(server().logs)).toMatchObject({ outcome: "minted", binding: "nightly-load" });
+  });
+
+  it("mints for any role of the account tagged for data engineering, the user taken from the tag", async () => {
+    const claims = decodeJwt(mintedToken(await post({ role: "etl-adhoc", team: "data-engineering" })));
+    expect(claims).toMatchObject({
+      sub: "aws-data-engineering",
+      binding: "data-engineering",
+      groups: ["analyst"],
+    });
+  });
+
+  it("refuses another role of the account without the tag, and one tagged for another team", async () => {
+    for (const change of [{ role: "web-frontend" }, { role: "etl-adhoc", team: "marketing" }]) {
+      expectDenied(server(), await post(change), "binding");
+    }
+  });
+
+  it("refuses a token that names another account", async () => {
+    expectDenied(server(), await post({ account: "210987654321" }), "conditions");
+  });
+
+  it("refuses a token older than 15 minutes (and the leeway)", async () => {
+    expectRefusal(await post({ iat: now() - 1_000 }), 401, -1231);
   });
 });

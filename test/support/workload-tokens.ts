@@ -271,3 +271,38 @@ export function googleClaims(
     email_verified: change.verified ?? true,
   };
 }
+
+/** The AWS recipe's account and the claim its identity claims are nested under. */
+const AWS_ACCOUNT = "123456789012";
+const AWS_NAMESPACE = "https://sts.amazonaws.com/";
+
+/**
+ * A token of AWS STS's GetWebIdentityToken for an IAM role (outbound identity federation): `sub` the
+ * role's ARN, the account, organization, region, role tags and calling Lambda function under
+ * `https://sts.amazonaws.com/`.
+ */
+export function awsClaims(
+  now: number,
+  issuer: string,
+  change: { role?: string; account?: string; team?: string; iat?: number } = {},
+): Record<string, unknown> {
+  const account = change.account ?? AWS_ACCOUNT;
+  const role = change.role ?? "ocient-loader";
+  const iat = change.iat ?? now;
+  return {
+    iss: issuer,
+    aud: "https://sso.example.com",
+    sub: `arn:aws:iam::${account}:role/${role}`,
+    iat,
+    exp: Math.max(iat, now) + 300,
+    jti: randomUUID(),
+    [AWS_NAMESPACE]: {
+      aws_account: account,
+      source_region: "us-east-1",
+      org_id: "o-abc1234567",
+      ou_path: "o-abc1234567/r-ab12/ou-ab12-11111111/",
+      principal_tags: { team: change.team ?? "platform", environment: "production" },
+      lambda_source_function_arn: `arn:aws:lambda:us-east-1:${account}:function:nightly-load`,
+    },
+  };
+}
