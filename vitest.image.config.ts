@@ -1,6 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-/** `npm run test:image`: builds the Dockerfile on a base made from Debian's archive and runs it (.ci/run). */
+/**
+ * `npm run test:image` (.ci/run): builds the Dockerfile on a base made from Debian's archive and runs it;
+ * installs the Debian package with apt in a Debian 13 root and runs it.
+ */
 export default defineConfig({
   test: {
     include: ["test/image/**/*.check.ts"],

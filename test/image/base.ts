@@ -39,15 +39,29 @@ export async function ensureBaseImage(
   nodeVersion: string,
   node: string,
 ): Promise<{ tag: string; made: boolean }> {
-  const tag = baseTag(nodeVersion);
+  return ensureDebianImage("bookworm", baseTag(nodeVersion), async (rootfs) => {
+    await copyFile(node, join(rootfs, "usr/local/bin/node"));
+    await chmod(join(rootfs, "usr/local/bin/node"), 0o755);
+  });
+}
+
+/**
+ * A minimal Debian `suite` (debootstrap --variant=minbase, trimmed as Debian's slim images are, apt
+ * pointed at the same mirror), with `prepare` run on its root filesystem, imported as `tag` unless an
+ * image of that tag exists; says whether it was made now.
+ */
+export async function ensureDebianImage(
+  suite: string,
+  tag: string,
+  prepare: (rootfs: string) => Promise<void> = async () => {},
+): Promise<{ tag: string; made: boolean }> {
   if (await imageExists(tag)) return { tag, made: false };
   const dir = await mkdtemp(join(tmpdir(), "ocient-sso-base-"));
   try {
     const rootfs = join(dir, "rootfs");
-    await run("debootstrap", ["--variant=minbase", "bookworm", rootfs, MIRROR], { maxBuffer: 64 << 20 });
+    await run("debootstrap", ["--variant=minbase", suite, rootfs, MIRROR], { maxBuffer: 64 << 20 });
     await run("find", TRIMMED.map((d) => join(rootfs, d)).concat(["-mindepth", "1", "-delete"]));
-    await copyFile(node, join(rootfs, "usr/local/bin/node"));
-    await chmod(join(rootfs, "usr/local/bin/node"), 0o755);
+    await prepare(rootfs);
     await importRootfs(rootfs, tag);
     return { tag, made: true };
   } finally {

@@ -1,0 +1,184 @@
+/**
+ * The Debian package, `ocient-sso_<version>_all.deb`: the same two files as the npm server package (the
+ * entry ocient-sso.cjs and the bundle ocient-sso.mjs) in /usr/lib/ocient-sso, the command as
+ * /usr/bin/ocient-sso, and deploy/systemd/ocient-sso.service as the system unit, running /usr/bin/ocient-sso.
+ * It depends on Debian's `nodejs` (20.19 in Debian 13 trixie; NodeSource's `nodejs` 24 fits too). Installing
+ * starts nothing: the service needs /etc/ocient-sso/config.yaml first; an upgrade restarts it if it runs.
+ * Built with dpkg-deb, which every Debian system has. Runs after scripts/bundle.ts; writes
+ * `dist/deb-root/` and `dist/ocient-sso_<version>_all.deb`.
+ */
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
+import { BUNDLE, ENTRY } from "./bundle.js";
+import { DIST, ROOT } from "./lib/package-dir.js";
+
+export const DEB_ROOT = path.join(DIST, "deb-root");
+export const DEB_PACKAGE = "ocient-sso";
+/** The lowest Node.js the command runs on (package.json `engines`), as Debian's `nodejs` versions it. */
+export const DEB_NODE = "20.19";
+/** Where the package puts the command; the unit's ExecStart names it. */
+export const DEB_COMMAND = "/usr/bin/ocient-sso";
+export const DEB_UNIT = "/usr/lib/systemd/system/ocient-sso.service";
+
+export const debFile = (version: string) => path.join(DIST, `${DEB_PACKAGE}_${version}_all.deb`);
+
+/** The systemd unit of deploy/systemd, for the package: its command in /usr/bin, its comments on it. */
+export function packagedUnit(unit: string): string {
+  const body = unit.slice(unit.indexOf("[Unit]"));
+  if (!body.includes("ExecStart=/usr/local/bin/ocient-sso "))
+    throw new Error("deploy/systemd/ocient-sso.service: no ExecStart=/usr/local/bin/ocient-sso to rewrite");
+  const header = [
+    "# ocient-sso as a systemd service, from the Debian package ocient-sso. Put the configuration in",
+    "# /etc/ocient-sso/config.yaml and its secrets in /etc/ocient-sso/ocient-sso.env (mode 0600, NAME=value",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration file's placeholder, written literally
+    "# lines for its ${NAME} placeholders), then: systemctl enable --now ocient-sso",
+    "# The signing keys live in /var/lib/ocient-sso (StateDirectory): set token.keys_file to",
+    "# /var/lib/ocient-sso/signing-keys.json. `systemctl reload ocient-sso` rereads the configuration and keys.",
+    "# Change settings with `systemctl edit ocient-sso`, not here: an upgrade replaces this file.",
+    "",
+    "",
+  ].join("\n");
+  return (
+    header +
+    body
+      .replace(
+        /^# npm's global bin directory:.*\nExecStart=\/usr\/local\/bin\/ocient-sso /m,
+        `ExecStart=${DEB_COMMAND} `,
+      )
+      .replace(/^Documentation=.*$/m, "Documentation=file:///usr/share/doc/ocient-sso/README.md")
+  );
+}
+
+const MAINTAINER_SCRIPTS: Record<string, string> = {
+  // A first install starts nothing (the service needs its configuration); an upgrade restarts it if it runs.
+  postinst: `#!/bin/sh
+set -e
+if [ "$1" = configure ] && [ -d /run/systemd/system ]; then
+  systemctl --system daemon-reload >/dev/null || true
+  if [ -n "$2" ]; then
+    systemctl try-restart ocient-sso.service >/dev/null || true
+  fi
+fi
+`,
+  prerm: `#!/bin/sh
+set -e
+if [ "$1" = remove ] && [ -d /run/systemd/system ]; then
+  systemctl stop ocient-sso.service >/dev/null 2>&1 || true
+  systemctl disable ocient-sso.service >/dev/null 2>&1 || true
+fi
+`,
+  // The signing keys in /var/lib/ocient-sso are kept, even on purge: tokens already minted name them.
+  postrm: `#!/bin/sh
+set -e
+if [ -d /run/systemd/system ]; then
+  systemctl --system daemon-reload >/dev/null || true
+fi
+`,
+};
+
+function copyright(): string {
+  return `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: ocient-sso
+Comment: usr/lib/ocient-sso/ocient-sso.mjs bundles the npm packages the command depends on (the
+ dependencies of package.json in the source), each under its own license (MIT, ISC, BSD or Apache-2.0).
+
+Files: *
+Copyright: the ocient-sso authors
+License: Apache-2.0
+ On Debian systems, the complete text of the Apache License 2.0 is in
+ /usr/share/common-licenses/Apache-2.0.
+`;
+}
+
+function control(version: string, installedKb: number): string {
+  return `Package: ${DEB_PACKAGE}
+Version: ${version}
+Architecture: all
+Maintainer: ocient-sso developers <ocient-sso@users.noreply.github.com>
+Installed-Size: ${installedKb}
+Depends: nodejs (>= ${DEB_NODE})
+Section: net
+Priority: optional
+Description: exchanges OpenID Connect tokens for Ocient access tokens
+ ocient-sso serves the SSO operations of Ocient's HTTP Query API (POST /v1/sso_token,
+ token_refresh, info, the device grant and the browser flow) in front of OpenID
+ Connect providers: workloads exchange the token their platform gave them, people
+ sign in from a terminal or a web app. One process, or several sharing state in Redis.
+ .
+ The package installs the ocient-sso command and its systemd unit, which it does not
+ start: write /etc/ocient-sso/config.yaml, then systemctl enable --now ocient-sso.
+`;
+}
+
+function putFile(root: string, target: string, content: string | Buffer, mode = 0o644): void {
+  const file = path.join(root, target);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, content);
+  chmodSync(file, mode);
+}
+
+function sizeKb(dir: string): number {
+  const out = execFileSync("du", ["-sk", "--exclude=DEBIAN", dir], { encoding: "utf8" });
+  return Number(out.split(/\s/)[0]);
+}
+
+export interface DebOptions {
+  /** The bundle (ocient-sso.mjs) and its entry beside it (.cjs); default the build's, dist/. */
+  bundle?: string;
+  /** The directory the package is assembled in, and where the .deb goes; default dist/deb-root and dist/. */
+  root?: string;
+  outDir?: string;
+}
+
+/** Assembles the package's files and builds it with dpkg-deb; returns the package's path. */
+export function packDeb(options: DebOptions = {}): string {
+  const bundled = path.resolve(ROOT, options.bundle ?? BUNDLE);
+  const entry = options.bundle ? bundled.replace(/\.mjs$/, ".cjs") : path.join(ROOT, ENTRY);
+  for (const file of [bundled, entry])
+    if (!existsSync(file)) throw new Error(`${file} is missing: run scripts/bundle.ts first`);
+  const { version } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
+  const root = options.root ?? DEB_ROOT;
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true, mode: 0o755 });
+  const put = (target: string, content: string | Buffer, mode?: number) =>
+    putFile(root, target, content, mode);
+
+  put("usr/lib/ocient-sso/ocient-sso.cjs", readFileSync(entry), 0o755);
+  put("usr/lib/ocient-sso/ocient-sso.mjs", readFileSync(bundled));
+  mkdirSync(path.join(root, "usr/bin"), { recursive: true });
+  symlinkSync("../lib/ocient-sso/ocient-sso.cjs", path.join(root, DEB_COMMAND.slice(1)));
+  put(
+    DEB_UNIT.slice(1),
+    packagedUnit(readFileSync(path.join(ROOT, "deploy/systemd/ocient-sso.service"), "utf8")),
+  );
+  const doc = "usr/share/doc/ocient-sso";
+  put(`${doc}/README.md`, readFileSync(path.join(ROOT, "packages/server/README.md")));
+  put(`${doc}/copyright`, copyright());
+  put(`${doc}/changelog.gz`, gzipSync(readFileSync(path.join(ROOT, "CHANGELOG.md")), { level: 9 }));
+
+  for (const [name, script] of Object.entries(MAINTAINER_SCRIPTS)) put(`DEBIAN/${name}`, script, 0o755);
+  put("DEBIAN/control", control(version, sizeKb(root)));
+  // Directories as dpkg expects them, whatever the umask of the build.
+  execFileSync("find", [root, "-type", "d", "-exec", "chmod", "0755", "{}", "+"]);
+  const out = path.join(options.outDir ?? DIST, path.basename(debFile(version)));
+  rmSync(out, { force: true });
+  execFileSync("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", root, out], { stdio: "ignore" });
+  if (!statSync(out).isFile()) throw new Error(`dpkg-deb wrote no ${out}`);
+  return out;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  console.log(`📦 ${path.relative(ROOT, packDeb())}`);
+}

@@ -1,0 +1,180 @@
+/**
+ * The Debian package installed for real (`npm run test:image`): apt installs ocient-sso_<version>_all.deb
+ * into a minimal Debian 13 trixie (base.ts: debootstrap from Debian's archive) and pulls Debian's own
+ * nodejs for it. Then, in that root (`buildah run --isolation chroot`, on the host's loopback, where an
+ * OpenID provider runs in this process), the installed /usr/bin/ocient-sso prints its version, serves as
+ * an unprivileged user with the configuration and keys where the systemd unit puts them, exchanges an
+ * id_token, stops on SIGTERM; and `apt-get purge` removes what the package installed but keeps the keys.
+ * systemd itself cannot run here: the unit is checked by test/packages/deb.test.ts.
+ */
+import { execFile } from "node:child_process";
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundle } from "../../scripts/bundle.js";
+import { DEB_COMMAND, DEB_UNIT, packDeb } from "../../scripts/pack-deb.js";
+import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
+import { exchangeThrough, serveConfigYaml } from "../support/serve-config.js";
+import { type RunningCli, startProgram } from "../support/spawn-cli.js";
+import { ensureDebianImage } from "./base.js";
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, "../..");
+const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
+const BASE = "localhost/ocient-sso-check-debian:trixie";
+/** An unprivileged user of the root, as systemd's DynamicUser would give the service. */
+const UID = 61234;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const address = server.address();
+  await new Promise((done) => server.close(done));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+const started = performance.now();
+let base: { tag: string; made: boolean };
+let installSeconds = 0;
+let dir: string;
+let container = "";
+let provider: EmbeddedProvider;
+
+/** `buildah run` in the working container, with the configuration and keys directories of the unit mounted. */
+function inRoot(command: string[]): string[] {
+  return [
+    "run",
+    "--isolation",
+    "chroot",
+    "--volume",
+    `${join(dir, "keys")}:/var/lib/ocient-sso`,
+    "--volume",
+    `${join(dir, "etc")}:/etc/ocient-sso:ro`,
+    container,
+    "--",
+    ...command,
+  ];
+}
+
+const shell = async (script: string) =>
+  (await run("buildah", inRoot(["sh", "-c", script]), { maxBuffer: 64 << 20 })).stdout;
+
+beforeAll(async () => {
+  base = await ensureDebianImage("trixie", BASE);
+  dir = await mkdtemp(join(tmpdir(), "ocient-sso-deb-check-"));
+  await bundle(join(dir, "bundle/ocient-sso.mjs"));
+  const deb = packDeb({
+    bundle: join(dir, "bundle/ocient-sso.mjs"),
+    root: join(dir, "deb-root"),
+    outDir: dir,
+  });
+  await mkdir(join(dir, "etc"));
+  await mkdir(join(dir, "keys"), { mode: 0o700 });
+  await chown(join(dir, "keys"), UID, UID);
+  container = (await run("buildah", ["from", "--pull=never", base.tag])).stdout.trim();
+  await run("buildah", ["copy", container, deb, "/tmp/ocient-sso.deb"]);
+  const installStarted = performance.now();
+  await shell(
+    "export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq --no-install-recommends /tmp/ocient-sso.deb",
+  );
+  installSeconds = (performance.now() - installStarted) / 1000;
+  provider = await startEmbeddedProvider();
+}, 900_000);
+afterAll(async () => {
+  if (container) await run("buildah", ["rm", container]);
+  await provider?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+  console.log(
+    `deb check: ${Math.round((performance.now() - started) / 1000)} s in all (Debian trixie base ${base?.made ? "made from Debian's archive" : "reused"}, apt install ${installSeconds.toFixed(1)} s)`,
+  );
+});
+
+describe("the Debian package, installed by apt in Debian 13", () => {
+  it("is installed at the project's version, with Debian's nodejs 20.19 or later", async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format fields
+    const status = await shell("dpkg-query -W -f '${Package} ${Status} ${Version}\\n' ocient-sso nodejs");
+    expect(status).toContain(`ocient-sso install ok installed ${version}`);
+    const node = status.match(/^nodejs install ok installed (\d+)\.(\d+)/m);
+    expect(node).not.toBeNull();
+    expect(Number(node?.[1]) * 100 + Number(node?.[2])).toBeGreaterThanOrEqual(2019);
+  });
+
+  it("puts the command on PATH and the unit where systemd reads it", async () => {
+    expect((await shell("command -v ocient-sso")).trim()).toBe(DEB_COMMAND);
+    expect(await shell(`cat ${DEB_UNIT}`)).toContain(
+      `ExecStart=${DEB_COMMAND} serve --config /etc/ocient-sso/config.yaml`,
+    );
+    expect((await shell("ocient-sso --version")).trim()).toMatch(
+      new RegExp(`^ocient-sso ${version.replaceAll(".", "\\.")} \\(node v\\d+\\.\\d+\\.\\d+\\)$`),
+    );
+  });
+
+  describe("serving as an unprivileged user, configured as the unit expects", () => {
+    let server: RunningCli;
+    let url = "";
+    beforeAll(async () => {
+      const port = await freePort();
+      await writeFile(
+        join(dir, "etc/config.yaml"),
+        serveConfigYaml({ provider, keysDir: "/var/lib/ocient-sso", port }),
+      );
+      await chmod(join(dir, "etc/config.yaml"), 0o644);
+      server = startProgram(
+        "buildah",
+        inRoot([
+          "setpriv",
+          `--reuid=${UID}`,
+          `--regid=${UID}`,
+          "--clear-groups",
+          "env",
+          "NODE_ENV=production",
+          DEB_COMMAND,
+          "serve",
+          "--config",
+          "/etc/ocient-sso/config.yaml",
+        ]),
+      );
+      url = (await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1] as string;
+    }, 120_000);
+    afterAll(async () => {
+      if (server && server.child.exitCode === null) {
+        server.child.kill("SIGKILL");
+        await server.exited;
+      }
+    });
+
+    it("answers /healthz and exchanges the provider's id_token for a token", async () => {
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const { status, body } = await exchangeThrough(url, provider);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ database: "retail_analytics", token_type: "Bearer" });
+    });
+
+    it("made its signing key in /var/lib/ocient-sso, readable by no one else", async () => {
+      const key = await stat(join(dir, "keys/signing-keys.json"));
+      expect(key.uid).toBe(UID);
+      expect(key.mode & 0o077).toBe(0);
+    });
+
+    it("stops on SIGTERM, exit 0", async () => {
+      const pid = Number(server.stdout.match(/"pid":(\d+)/)?.[1]);
+      process.kill(pid, "SIGTERM");
+      expect((await server.exited).code).toBe(0);
+    }, 60_000);
+  });
+
+  it("is removed by apt-get purge, keeping the signing keys", async () => {
+    await shell("DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq ocient-sso");
+    expect(await shell("dpkg-query -W ocient-sso 2>&1 || true")).toMatch(
+      /no packages found matching ocient-sso/,
+    );
+    expect(await shell(`ls ${DEB_COMMAND} ${DEB_UNIT} /usr/lib/ocient-sso 2>&1 || true`)).toMatch(
+      /No such file or directory[\s\S]*No such file or directory[\s\S]*No such file or directory/,
+    );
+    expect((await stat(join(dir, "keys/signing-keys.json"))).isFile()).toBe(true);
+  });
+});
