@@ -131,6 +131,18 @@ export const SHARED_ISSUERS: Record<
     globs: { sub: /^project_path:[^/*?:]+\//, project_path: /^[^/*?]+\// },
     globRule: "whose text before the first wildcard names the owner",
   },
+  "https://agent.buildkite.com": {
+    platform: "Buildkite",
+    exact: ["organization_slug", "organization_id", "sub"],
+    globs: { sub: /^organization:[^*?:]+:/ },
+    globRule: "whose text before the first wildcard names the organization (organization:SLUG:…)",
+  },
+  "https://app.terraform.io": {
+    platform: "HCP Terraform",
+    exact: ["terraform_organization_name", "terraform_organization_id", "sub"],
+    globs: { sub: /^organization:[^*?:]+:/ },
+    globRule: "whose text before the first wildcard names the organization (organization:NAME:…)",
+  },
   // Any Google account, and any service account of any project, gets id_tokens for any audience it names.
   // An exact email names one account (a Workspace user's `hd` names the organization); a glob may take
   // the service accounts of one project only.

@@ -149,6 +149,42 @@ describe("bindings in the configuration", () => {
     });
   });
 
+  describe.each([
+    {
+      issuer: "https://agent.buildkite.com",
+      platform: "Buildkite",
+      owner: { organization_slug: "acme-inc" },
+      glob: "organization:acme-inc:pipeline:deploy:ref:refs/heads/main:*",
+      loose: "organization:*:pipeline:deploy:*",
+      other: { pipeline_slug: "deploy" },
+    },
+    {
+      issuer: "https://app.terraform.io",
+      platform: "HCP Terraform",
+      owner: { terraform_organization_name: "acme" },
+      glob: "organization:acme:project:*:workspace:prod-*:run_phase:apply",
+      loose: "organization:*:workspace:prod:*",
+      other: { terraform_workspace_name: "prod" },
+    },
+  ])(
+    "$platform, whose issuer signs every customer's tokens",
+    ({ issuer, platform, owner, glob, loose, other }) => {
+      const shared = (when: Record<string, unknown>) =>
+        configWith({ issuer, bindings: [{ name: "s", when, user: "deployer" }] });
+      it("accepts a binding pinned by the organization, or by a sub glob that names it", () => {
+        expect(problemsOf(shared({ ...owner, ...other }))).toEqual([]);
+        expect(problemsOf(shared({ sub: { glob } }))).toEqual([]);
+      });
+      it("refuses one pinned by a pipeline or workspace only, or by a glob that leaves the organization open", () => {
+        for (const when of [other, { sub: { glob: loose } }]) {
+          expect(problemsOf(shared(when)).join("\n")).toContain(
+            `integrations[0].bindings[0].when: ${platform} signs every customer's tokens with this issuer`,
+          );
+        }
+      });
+    },
+  );
+
   it("accepts integration-wide conditions as the pin", () => {
     const input = configWith({
       conditions: { repository_owner_id: "123456" },
