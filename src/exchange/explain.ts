@@ -7,7 +7,7 @@
 import type { BindingDecision, BoundIdentity } from "../bindings/binding-set.js";
 import { describeSeen } from "../bindings/condition.js";
 import type { Config } from "../config/schema.js";
-import { SsoError } from "../errors.js";
+import { ForeignAuthorizedParty, SsoError } from "../errors.js";
 import { decodeJws } from "../keys/jws.js";
 import { isRecord } from "../lib/is-record.js";
 import type { ExchangeFacts, ExchangeRequest } from "./exchange.js";
@@ -57,6 +57,12 @@ export interface Explanation {
 function unverifiedClaims(token: string): Record<string, unknown> {
   const jws = decodeJws(token);
   return typeof jws === "object" && isRecord(jws.payload) ? jws.payload : {};
+}
+
+/** What to do when an id_token's `azp` names the workload that asked for it (Google service accounts). */
+function foreignPartyHint(err: unknown, claims: Record<string, unknown>): string | undefined {
+  if (!(err instanceof ForeignAuthorizedParty)) return undefined;
+  return `its azp ${describeSeen(claims.azp)} is not one of the integration's audiences; if azp names the workload that asked for the token rather than a client of this service (a Google service account does), set id_tokens.check_azp: false and pin the workload in conditions or bindings`;
 }
 
 function refusalOf(err: unknown, facts: ExchangeFacts, detail?: string): Refusal {
@@ -118,7 +124,7 @@ export async function explainExchange(
     };
   } catch (err) {
     explanation.integration ??= facts.integration;
-    explanation.refusal = refusalOf(err, facts);
+    explanation.refusal = refusalOf(err, facts, foreignPartyHint(err, claims));
   }
   return explanation;
 }

@@ -6,7 +6,13 @@
  */
 
 import type { IntegrationConfig } from "../config/schema.js";
-import { InvalidAudience, InvalidClaim, InvalidSignature, TokenExpired } from "../errors.js";
+import {
+  ForeignAuthorizedParty,
+  InvalidAudience,
+  InvalidClaim,
+  InvalidSignature,
+  TokenExpired,
+} from "../errors.js";
 import { type VerificationKey, verifiesWith } from "../keys/jws.js";
 import type { KeySelector } from "../provider/remote-key-set.js";
 import type { InspectedJwt, TokenKind } from "./inspect-token.js";
@@ -134,7 +140,7 @@ function checkAuthorizedParty(claims: JwtClaims, audiences: string[], kind: Toke
   }
   if (typeof azp !== "string") throw new InvalidAudience(`the ${kind} has an invalid authorized party`);
   if (ours && !audiences.includes(azp)) {
-    throw new InvalidAudience(`the ${kind} authorized party is not this service`);
+    throw new ForeignAuthorizedParty(`the ${kind} authorized party is not this service`);
   }
 }
 

@@ -13,7 +13,7 @@ import { type FakeProvider, startFakeProvider } from "../support/fake-provider.j
 import { tokenFragments } from "../support/log-collector.js";
 import { memoryIo } from "../support/memory-io.js";
 import { recipeConfig } from "../support/recipes.js";
-import { githubClaims } from "../support/workload-tokens.js";
+import { githubClaims, googleClaims } from "../support/workload-tokens.js";
 
 let provider: FakeProvider;
 let dir: string;
@@ -96,5 +96,30 @@ describe("ocient-sso explain", () => {
     const io = memoryIo();
     expect(await runCli(["explain", "--config", configFile, "--database", "retail_analytics"], io)).toBe(2);
     expect(io.err).toContain("expected one TOKEN");
+  });
+});
+
+describe("ocient-sso explain, an id_token whose azp is the workload that asked for it", () => {
+  it("says what the refusal means and that id_tokens.check_azp: false is the setting, when it is left on", async () => {
+    // The Google recipe without its `id_tokens.check_azp: false`: a service account's token is refused.
+    const { raw } = await recipeConfig("google", provider, dir);
+    delete (raw.integrations[0] as Record<string, unknown>).id_tokens;
+    const googleConfig = join(dir, "google.yaml");
+    await writeFile(googleConfig, stringify(raw));
+    const token = await provider.sign(googleClaims(now()), { typ: "JWT" });
+    const tokenFile = join(dir, "google.jwt");
+    await writeFile(tokenFile, token);
+    const io = memoryIo();
+    const code = await runCli(
+      ["explain", "--config", googleConfig, "--database", "retail_analytics", tokenFile],
+      io,
+    );
+    for (const fragment of tokenFragments(token)) expect(io.out + io.err).not.toContain(fragment);
+    expect(code).toBe(1);
+    expect(io.out).toContain("decision:     refused: 401, vendor_code -1233");
+    expect(io.out).toContain("the client is told: the id_token authorized party is not this service");
+    expect(io.out).toContain(
+      'because: its azp "104845391286117340771" is not one of the integration\'s audiences; if azp names the workload that asked for the token rather than a client of this service (a Google service account does), set id_tokens.check_azp: false',
+    );
   });
 });
