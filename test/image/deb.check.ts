@@ -147,6 +147,10 @@ describe("the Debian package, installed by apt in Debian 13", () => {
       }
     });
 
+    it("sizes libuv's thread pool itself (the entry behind /usr/bin/ocient-sso), as the unit sets no UV_THREADPOOL_SIZE", () => {
+      expect(server.stdout).toMatch(/"threadpool":\{"size":\d+,"from":"ocient-sso"/);
+    });
+
     it("answers /healthz and exchanges the provider's id_token for a token", async () => {
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       const { status, body } = await exchangeThrough(url, provider);
