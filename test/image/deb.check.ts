@@ -9,17 +9,17 @@
  */
 import { execFile } from "node:child_process";
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../scripts/bundle.js";
 import { DEB_COMMAND, DEB_UNIT, packDeb } from "../../scripts/pack-deb.js";
+import { freePort } from "../support/ports.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
-import { exchangeThrough, serveConfigYaml } from "../support/serve-config.js";
-import { type RunningCli, startProgram } from "../support/spawn-cli.js";
+import { serveConfigYaml } from "../support/serve-config.js";
 import { ensureDebianImage } from "./base.js";
+import { servedChecks, serveInBlock, sigtermCheck } from "./served.js";
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "../..");
@@ -27,15 +27,6 @@ const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8"
 const BASE = "localhost/ocient-sso-check-debian:trixie";
 /** An unprivileged user of the root, as systemd's DynamicUser would give the service. */
 const UID = 61234;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const address = server.address();
-  await new Promise((done) => server.close(done));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 const started = performance.now();
 let base: { tag: string; made: boolean };
@@ -114,61 +105,32 @@ describe("the Debian package, installed by apt in Debian 13", () => {
   });
 
   describe("serving as an unprivileged user, configured as the unit expects", () => {
-    let server: RunningCli;
-    let url = "";
-    beforeAll(async () => {
+    const served = serveInBlock(async () => {
       const port = await freePort();
       await writeFile(
         join(dir, "etc/config.yaml"),
         serveConfigYaml({ provider, keysDir: "/var/lib/ocient-sso", port }),
       );
       await chmod(join(dir, "etc/config.yaml"), 0o644);
-      server = startProgram(
-        "buildah",
-        inRoot([
-          "setpriv",
-          `--reuid=${UID}`,
-          `--regid=${UID}`,
-          "--clear-groups",
-          "env",
-          "NODE_ENV=production",
-          DEB_COMMAND,
-          "serve",
-          "--config",
-          "/etc/ocient-sso/config.yaml",
-        ]),
-      );
-      url = (await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1] as string;
-    }, 120_000);
-    afterAll(async () => {
-      if (server && server.child.exitCode === null) {
-        server.child.kill("SIGKILL");
-        await server.exited;
-      }
+      return inRoot([
+        "setpriv",
+        `--reuid=${UID}`,
+        `--regid=${UID}`,
+        "--clear-groups",
+        "env",
+        "NODE_ENV=production",
+        DEB_COMMAND,
+        "serve",
+        "--config",
+        "/etc/ocient-sso/config.yaml",
+      ]);
     });
-
-    it("sizes libuv's thread pool itself (the entry behind /usr/bin/ocient-sso), as the unit sets no UV_THREADPOOL_SIZE", () => {
-      expect(server.stdout).toMatch(/"threadpool":\{"size":\d+,"from":"ocient-sso"/);
+    servedChecks(served, {
+      provider: () => provider,
+      keyFile: () => join(dir, "keys/signing-keys.json"),
+      uid: UID,
     });
-
-    it("answers /healthz and exchanges the provider's id_token for a token", async () => {
-      expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      const { status, body } = await exchangeThrough(url, provider);
-      expect(status).toBe(200);
-      expect(body).toMatchObject({ database: "retail_analytics", token_type: "Bearer" });
-    });
-
-    it("made its signing key in /var/lib/ocient-sso, readable by no one else", async () => {
-      const key = await stat(join(dir, "keys/signing-keys.json"));
-      expect(key.uid).toBe(UID);
-      expect(key.mode & 0o077).toBe(0);
-    });
-
-    it("stops on SIGTERM, exit 0", async () => {
-      const pid = Number(server.stdout.match(/"pid":(\d+)/)?.[1]);
-      process.kill(pid, "SIGTERM");
-      expect((await server.exited).code).toBe(0);
-    }, 60_000);
+    sigtermCheck(served);
   });
 
   it("is removed by apt-get purge, keeping the signing keys", async () => {

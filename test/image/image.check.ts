@@ -8,8 +8,7 @@
  * (oidc-provider, in this process) signs the id_token exchanged through it.
  */
 import { execFile } from "node:child_process";
-import { chmod, chown, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -17,10 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../scripts/bundle.js";
 import { installNodeRuntime, pinnedNodeVersion } from "../../scripts/node-runtime.js";
 import { packServer } from "../../scripts/pack-server.js";
+import { freePort } from "../support/ports.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
-import { exchangeThrough, serveConfigYaml } from "../support/serve-config.js";
-import { type RunningCli, startProgram } from "../support/spawn-cli.js";
+import { serveConfigYaml } from "../support/serve-config.js";
 import { ensureBaseImage } from "./base.js";
+import { servedChecks, serveInBlock, sigtermCheck } from "./served.js";
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "../..");
@@ -37,15 +37,6 @@ interface ImageConfig {
   WorkingDir: string;
   ExposedPorts: Record<string, unknown>;
   Healthcheck: { Test: string[] };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const address = server.address();
-  await new Promise((done) => server.close(done));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 const started = performance.now();
@@ -143,10 +134,8 @@ describe("the container image", () => {
   });
 
   describe("started with its ENTRYPOINT and CMD", () => {
-    let server: RunningCli;
-    let url = "";
     let marker = "";
-    beforeAll(async () => {
+    const served = serveInBlock(async () => {
       const port = await freePort();
       await writeFile(
         join(dir, "etc/config.yaml"),
@@ -155,39 +144,19 @@ describe("the container image", () => {
       await chmod(join(dir, "etc/config.yaml"), 0o644);
       marker = join(dir, "marker");
       await writeFile(marker, "");
-      server = startProgram("buildah", buildahRun([...config.Entrypoint, ...config.Cmd]));
-      url = (await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1] as string;
-    }, 120_000);
-    afterAll(async () => {
-      if (server && server.child.exitCode === null) {
-        server.child.kill("SIGKILL");
-        await server.exited;
-      }
+      return buildahRun([...config.Entrypoint, ...config.Cmd]);
     });
-
-    it("sizes libuv's thread pool itself (the entry), with no UV_THREADPOOL_SIZE from the operator", () => {
-      expect(server.stdout).toMatch(/"threadpool":\{"size":\d+,"from":"ocient-sso"/);
-    });
-
-    it("answers /healthz and /readyz, and exchanges the provider's id_token for a token", async () => {
-      expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      expect((await fetch(`${url}/readyz`)).status).toBe(200);
-      const { status, body } = await exchangeThrough(url, provider);
-      expect(status).toBe(200);
-      expect(body).toMatchObject({ database: "retail_analytics", token_type: "Bearer" });
-    });
-
-    it("made its signing key in the volume, as the image's user, readable by no one else", async () => {
-      const key = await stat(join(dir, "keys/signing-keys.json"));
-      expect(key.uid).toBe(UID);
-      expect(key.mode & 0o077).toBe(0);
+    servedChecks(served, {
+      provider: () => provider,
+      keyFile: () => join(dir, "keys/signing-keys.json"),
+      uid: UID,
     });
 
     it("passes its HEALTHCHECK command", async () => {
       const [command, ...args] = config.Healthcheck.Test.slice(1);
       const healthy = await run(
         "buildah",
-        buildahRun([command as string, ...args], { OCIENT_SSO_HEALTHCHECK_URL: `${url}/healthz` }),
+        buildahRun([command as string, ...args], { OCIENT_SSO_HEALTHCHECK_URL: `${served().url}/healthz` }),
       ).then(
         () => 0,
         (err: { code?: number }) => err.code ?? -1,
@@ -219,11 +188,6 @@ describe("the container image", () => {
       }
     });
 
-    it("stops on SIGTERM, exit 0", async () => {
-      // What a container runtime signals: the entrypoint's process (chroot isolation shares the host's PIDs).
-      const pid = Number(server.stdout.match(/"pid":(\d+)/)?.[1]);
-      process.kill(pid, "SIGTERM");
-      expect((await server.exited).code).toBe(0);
-    }, 60_000);
+    sigtermCheck(served);
   });
 });
