@@ -8,18 +8,16 @@
  * systemd itself cannot run here: the unit is checked by test/packages/deb.test.ts.
  */
 import { execFile } from "node:child_process";
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../scripts/bundle.js";
 import { DEB_COMMAND, DEB_UNIT, packDeb } from "../../scripts/pack-deb.js";
-import { freePort } from "../support/ports.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
-import { serveConfigYaml } from "../support/serve-config.js";
 import { ensureDebianImage } from "./base.js";
-import { servedChecks, serveInBlock, sigtermCheck } from "./served.js";
+import { runArgs, servedChecks, serveInBlock, sigtermCheck, writeServeConfig } from "./served.js";
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "../..");
@@ -36,20 +34,7 @@ let container = "";
 let provider: EmbeddedProvider;
 
 /** `buildah run` in the working container, with the configuration and keys directories of the unit mounted. */
-function inRoot(command: string[]): string[] {
-  return [
-    "run",
-    "--isolation",
-    "chroot",
-    "--volume",
-    `${join(dir, "keys")}:/var/lib/ocient-sso`,
-    "--volume",
-    `${join(dir, "etc")}:/etc/ocient-sso:ro`,
-    container,
-    "--",
-    ...command,
-  ];
-}
+const inRoot = (command: string[]) => runArgs(container, dir, command);
 
 const shell = async (script: string) =>
   (await run("buildah", inRoot(["sh", "-c", script]), { maxBuffer: 64 << 20 })).stdout;
@@ -106,12 +91,7 @@ describe("the Debian package, installed by apt in Debian 13", () => {
 
   describe("serving as an unprivileged user, configured as the unit expects", () => {
     const served = serveInBlock(async () => {
-      const port = await freePort();
-      await writeFile(
-        join(dir, "etc/config.yaml"),
-        serveConfigYaml({ provider, keysDir: "/var/lib/ocient-sso", port }),
-      );
-      await chmod(join(dir, "etc/config.yaml"), 0o644);
+      await writeServeConfig(dir, provider);
       return inRoot([
         "setpriv",
         `--reuid=${UID}`,

@@ -8,7 +8,7 @@
  * (oidc-provider, in this process) signs the id_token exchanged through it.
  */
 import { execFile } from "node:child_process";
-import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -16,11 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../scripts/bundle.js";
 import { installNodeRuntime, pinnedNodeVersion } from "../../scripts/node-runtime.js";
 import { packServer } from "../../scripts/pack-server.js";
-import { freePort } from "../support/ports.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
-import { serveConfigYaml } from "../support/serve-config.js";
 import { ensureBaseImage } from "./base.js";
-import { servedChecks, serveInBlock, sigtermCheck } from "./served.js";
+import { runArgs, servedChecks, serveInBlock, sigtermCheck, writeServeConfig } from "./served.js";
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "../..");
@@ -49,21 +47,8 @@ let dir: string;
 let container = "";
 
 /** `buildah run` in the working container, with the configuration and the keys volume mounted. */
-function buildahRun(command: string[], env: Record<string, string> = {}): string[] {
-  return [
-    "run",
-    "--isolation",
-    "chroot",
-    "--volume",
-    `${join(dir, "keys")}:/var/lib/ocient-sso`,
-    "--volume",
-    `${join(dir, "etc")}:/etc/ocient-sso:ro`,
-    ...Object.entries(env).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
-    container,
-    "--",
-    ...command,
-  ];
-}
+const buildahRun = (command: string[], env: Record<string, string> = {}) =>
+  runArgs(container, dir, command, env);
 
 beforeAll(async () => {
   base = await ensureBaseImage(nodeVersion, installNodeRuntime(nodeVersion));
@@ -136,12 +121,7 @@ describe("the container image", () => {
   describe("started with its ENTRYPOINT and CMD", () => {
     let marker = "";
     const served = serveInBlock(async () => {
-      const port = await freePort();
-      await writeFile(
-        join(dir, "etc/config.yaml"),
-        serveConfigYaml({ provider, keysDir: "/var/lib/ocient-sso", port }),
-      );
-      await chmod(join(dir, "etc/config.yaml"), 0o644);
+      await writeServeConfig(dir, provider);
       marker = join(dir, "marker");
       await writeFile(marker, "");
       return buildahRun([...config.Entrypoint, ...config.Cmd]);

@@ -5,11 +5,49 @@
  * with no access for others, and SIGTERM ends it with exit 0. Each check registers these in its own
  * describe block, in that order, with its own checks between them (`sigtermCheck` goes last).
  */
-import { stat } from "node:fs/promises";
+import { chmod, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { freePort } from "../support/ports.js";
 import type { EmbeddedProvider } from "../support/provider.js";
-import { exchangeThrough } from "../support/serve-config.js";
+import { exchangeThrough, serveConfigYaml } from "../support/serve-config.js";
 import { type RunningCli, startProgram } from "../support/spawn-cli.js";
+
+/**
+ * `buildah run` arguments for `command` in `container` (chroot isolation, the host's network), with
+ * `dir`/keys mounted as /var/lib/ocient-sso and `dir`/etc read-only as /etc/ocient-sso, where the image
+ * and the systemd unit keep them.
+ */
+export function runArgs(
+  container: string,
+  dir: string,
+  command: string[],
+  env: Record<string, string> = {},
+): string[] {
+  return [
+    "run",
+    "--isolation",
+    "chroot",
+    "--volume",
+    `${join(dir, "keys")}:/var/lib/ocient-sso`,
+    "--volume",
+    `${join(dir, "etc")}:/etc/ocient-sso:ro`,
+    ...Object.entries(env).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
+    container,
+    "--",
+    ...command,
+  ];
+}
+
+/** `dir`/etc/config.yaml (readable by the server's user): trusts `provider`, keys in /var/lib/ocient-sso, a free port. */
+export async function writeServeConfig(dir: string, provider: EmbeddedProvider): Promise<void> {
+  const port = await freePort();
+  await writeFile(
+    join(dir, "etc/config.yaml"),
+    serveConfigYaml({ provider, keysDir: "/var/lib/ocient-sso", port }),
+  );
+  await chmod(join(dir, "etc/config.yaml"), 0o644);
+}
 
 export interface Served {
   server: RunningCli;
