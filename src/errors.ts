@@ -502,9 +502,6 @@ export class InvalidAudience extends SsoError {
   readonly code = "ERR_INVALID_AUDIENCE";
 }
 
-/** An id_token's `azp` is not one of the integration's audiences (`explain` says what to do if that is by design). */
-export class ForeignAuthorizedParty extends InvalidAudience {}
-
 export class InvalidSignature extends SsoError {
   readonly code = "ERR_INVALID_SIGNATURE";
 }

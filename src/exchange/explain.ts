@@ -7,11 +7,12 @@
 import type { BindingDecision, BoundIdentity } from "../bindings/binding-set.js";
 import { describeSeen } from "../bindings/condition.js";
 import type { Config } from "../config/schema.js";
-import { ForeignAuthorizedParty, SsoError } from "../errors.js";
+import { SsoError } from "../errors.js";
 import { decodeJws } from "../keys/jws.js";
 import { isRecord } from "../lib/is-record.js";
 import type { ExchangeFacts, ExchangeRequest } from "./exchange.js";
 import { refreshLifetimeSeconds } from "./refresh.js";
+import { FOREIGN_AZP } from "./verify-jwt.js";
 import {
   authorizeDatabase,
   decideBinding,
@@ -61,7 +62,7 @@ function unverifiedClaims(token: string): Record<string, unknown> {
 
 /** What to do when an id_token's `azp` names the workload that asked for it (Google service accounts). */
 function foreignPartyHint(err: unknown, claims: Record<string, unknown>): string | undefined {
-  if (!(err instanceof ForeignAuthorizedParty)) return undefined;
+  if (!(err instanceof SsoError) || err.cause !== FOREIGN_AZP) return undefined;
   return `its azp ${describeSeen(claims.azp)} is not one of the integration's audiences; if azp names the workload that asked for the token rather than a client of this service (a Google service account does), set id_tokens.check_azp: false and pin the workload in conditions or bindings`;
 }
 

@@ -6,13 +6,7 @@
  */
 
 import type { IntegrationConfig } from "../config/schema.js";
-import {
-  ForeignAuthorizedParty,
-  InvalidAudience,
-  InvalidClaim,
-  InvalidSignature,
-  TokenExpired,
-} from "../errors.js";
+import { InvalidAudience, InvalidClaim, InvalidSignature, TokenExpired } from "../errors.js";
 import { type VerificationKey, verifiesWith } from "../keys/jws.js";
 import type { KeySelector } from "../provider/remote-key-set.js";
 import type { InspectedJwt, TokenKind } from "./inspect-token.js";
@@ -127,6 +121,9 @@ export async function verifySignedJwt(
   return claims;
 }
 
+/** The cause of an InvalidAudience for an id_token's `azp` that is not ours (`explain` says what to do if that is by design). */
+export const FOREIGN_AZP = Symbol("an id_token's azp is not one of the integration's audiences");
+
 /**
  * OpenID Connect Core §3.1.3.7 (4, 5): an id_token with several audiences needs an `azp`, and an `azp` is
  * one of ours unless the integration says it names the workload that asked (`ours` false).
@@ -140,7 +137,7 @@ function checkAuthorizedParty(claims: JwtClaims, audiences: string[], kind: Toke
   }
   if (typeof azp !== "string") throw new InvalidAudience(`the ${kind} has an invalid authorized party`);
   if (ours && !audiences.includes(azp)) {
-    throw new ForeignAuthorizedParty(`the ${kind} authorized party is not this service`);
+    throw new InvalidAudience(`the ${kind} authorized party is not this service`, { cause: FOREIGN_AZP });
   }
 }
 
