@@ -31,6 +31,7 @@ export const DEB_NODE = "20.19";
 /** Where the package puts the command; the unit's ExecStart names it. */
 export const DEB_COMMAND = "/usr/bin/ocient-sso";
 export const DEB_UNIT = "/usr/lib/systemd/system/ocient-sso.service";
+const MAINTAINER = "ocient-sso developers <ocient-sso@users.noreply.github.com>";
 
 export const debFile = (version: string) => path.join(DIST, `${DEB_PACKAGE}_${version}_all.deb`);
 
@@ -61,6 +62,12 @@ export function packagedUnit(unit: string): string {
   );
 }
 
+/**
+ * The maintainer scripts, as debhelper's dh_installsystemd writes them for a service it neither enables nor
+ * starts: services are acted on through deb-systemd-invoke and deb-systemd-helper (init-system-helpers, an
+ * essential package),
+ * which respect policy-rc.d, and only where systemd runs.
+ */
 const MAINTAINER_SCRIPTS: Record<string, string> = {
   // A first install starts nothing (the service needs its configuration); an upgrade restarts it if it runs.
   postinst: `#!/bin/sh
@@ -68,20 +75,23 @@ set -e
 if [ "$1" = configure ] && [ -d /run/systemd/system ]; then
   systemctl --system daemon-reload >/dev/null || true
   if [ -n "$2" ]; then
-    systemctl try-restart ocient-sso.service >/dev/null || true
+    deb-systemd-invoke try-restart ocient-sso.service >/dev/null || true
   fi
 fi
 `,
   prerm: `#!/bin/sh
 set -e
 if [ "$1" = remove ] && [ -d /run/systemd/system ]; then
-  systemctl stop ocient-sso.service >/dev/null 2>&1 || true
-  systemctl disable ocient-sso.service >/dev/null 2>&1 || true
+  deb-systemd-invoke stop ocient-sso.service >/dev/null || true
 fi
 `,
-  // The signing keys in /var/lib/ocient-sso are kept, even on purge: tokens already minted name them.
+  // Enabled by the administrator or not, the unit's links go with the package. The signing keys in
+  // /var/lib/ocient-sso are kept, even on purge: tokens already minted name them.
   postrm: `#!/bin/sh
 set -e
+if [ "$1" = remove ] || [ "$1" = purge ]; then
+  deb-systemd-helper purge ocient-sso.service >/dev/null || true
+fi
 if [ -d /run/systemd/system ]; then
   systemctl --system daemon-reload >/dev/null || true
 fi
@@ -95,7 +105,7 @@ Comment: usr/lib/ocient-sso/ocient-sso.mjs bundles the npm packages the command 
  dependencies of package.json in the source), each under its own license (MIT, ISC, BSD or Apache-2.0).
 
 Files: *
-Copyright: the ocient-sso authors
+Copyright: 2026 the ocient-sso authors
 License: Apache-2.0
  On Debian systems, the complete text of the Apache License 2.0 is in
  /usr/share/common-licenses/Apache-2.0.
@@ -106,19 +116,69 @@ function control(version: string, installedKb: number): string {
   return `Package: ${DEB_PACKAGE}
 Version: ${version}
 Architecture: all
-Maintainer: ocient-sso developers <ocient-sso@users.noreply.github.com>
+Maintainer: ${MAINTAINER}
 Installed-Size: ${installedKb}
 Depends: nodejs (>= ${DEB_NODE})
 Section: net
 Priority: optional
 Description: exchanges OpenID Connect tokens for Ocient access tokens
- ocient-sso serves the SSO operations of Ocient's HTTP Query API (POST /v1/sso_token,
- token_refresh, info, the device grant and the browser flow) in front of OpenID
- Connect providers: workloads exchange the token their platform gave them, people
- sign in from a terminal or a web app. One process, or several sharing state in Redis.
+ ocient-sso serves the SSO operations of Ocient's HTTP Query API
+ (POST /v1/sso_token, token_refresh, info, the device grant and the
+ browser flow) in front of OpenID Connect providers: workloads exchange
+ the token their platform gave them, people sign in from a terminal or a
+ web app. One process, or several sharing state in Redis.
  .
- The package installs the ocient-sso command and its systemd unit, which it does not
- start: write /etc/ocient-sso/config.yaml, then systemctl enable --now ocient-sso.
+ The package installs the ocient-sso command and its systemd unit, which
+ it does not start: write /etc/ocient-sso/config.yaml, then
+ systemctl enable --now ocient-sso.
+`;
+}
+
+/** Text for a troff no-fill block: backslashes and a leading dot or quote are not taken as requests. */
+const troffText = (text: string) =>
+  text
+    .replaceAll("\\", "\\e")
+    .split("\n")
+    .map((line) => (/^[.']/.test(line) ? `\\&${line}` : line))
+    .join("\n");
+
+/** ocient-sso(1): the command's own --help, with the files the package and its unit use. */
+function manPage(version: string, help: string): string {
+  return `.TH OCIENT-SSO 1 "" "ocient-sso ${version}" "User Commands"
+.SH NAME
+ocient-sso \\- exchanges OpenID Connect tokens for Ocient access tokens
+.SH SYNOPSIS
+.B ocient-sso
+.I COMMAND
+[\\fIoptions\\fR]
+.SH DESCRIPTION
+.nf
+${troffText(help.trimEnd())}
+.fi
+.SH FILES
+.TP
+.I /etc/ocient-sso/config.yaml
+the configuration the systemd unit serves with
+.TP
+.I /etc/ocient-sso/ocient-sso.env
+NAME=value lines for the configuration's placeholders (mode 0600)
+.TP
+.I /var/lib/ocient-sso/
+the signing keys (the unit's StateDirectory)
+.SH SEE ALSO
+.BR systemctl (1),
+/usr/share/doc/ocient-sso/README.md
+`;
+}
+
+/** A native package's changelog is Debian's: one entry for this version, pointing at the project's own. */
+function debianChangelog(version: string): string {
+  const date = new Date().toUTCString().replace("GMT", "+0000");
+  return `ocient-sso (${version}) unstable; urgency=medium
+
+  * Release ${version}. What changed: /usr/share/doc/ocient-sso/CHANGELOG.md.gz.
+
+ -- ${MAINTAINER}  ${date}
 `;
 }
 
@@ -156,17 +216,21 @@ export function packDeb(options: DebOptions = {}): string {
     putFile(root, target, content, mode);
 
   put("usr/lib/ocient-sso/ocient-sso.cjs", readFileSync(entry), 0o755);
-  put("usr/lib/ocient-sso/ocient-sso.mjs", readFileSync(bundled));
+  // Executable as in the npm package: it starts with a #! line.
+  put("usr/lib/ocient-sso/ocient-sso.mjs", readFileSync(bundled), 0o755);
   mkdirSync(path.join(root, "usr/bin"), { recursive: true });
   symlinkSync("../lib/ocient-sso/ocient-sso.cjs", path.join(root, DEB_COMMAND.slice(1)));
   put(
     DEB_UNIT.slice(1),
     packagedUnit(readFileSync(path.join(ROOT, "deploy/systemd/ocient-sso.service"), "utf8")),
   );
+  const help = execFileSync(process.execPath, [entry, "--help"], { encoding: "utf8" });
+  put("usr/share/man/man1/ocient-sso.1.gz", gzipSync(manPage(version, help), { level: 9 }));
   const doc = "usr/share/doc/ocient-sso";
   put(`${doc}/README.md`, readFileSync(path.join(ROOT, "packages/server/README.md")));
   put(`${doc}/copyright`, copyright());
-  put(`${doc}/changelog.gz`, gzipSync(readFileSync(path.join(ROOT, "CHANGELOG.md")), { level: 9 }));
+  put(`${doc}/CHANGELOG.md.gz`, gzipSync(readFileSync(path.join(ROOT, "CHANGELOG.md")), { level: 9 }));
+  put(`${doc}/changelog.gz`, gzipSync(debianChangelog(version), { level: 9 }));
 
   for (const [name, script] of Object.entries(MAINTAINER_SCRIPTS)) put(`DEBIAN/${name}`, script, 0o755);
   put("DEBIAN/control", control(version, sizeKb(root)));

@@ -1,7 +1,7 @@
 /**
  * The programs the test suite starts besides Node: Debian's redis-server (shared state), nginx (the load
- * balancer in front of several instances), redis-sentinel (the failover test), chromium (the browser sign-in)
- * and tmux (the CLI login in a real terminal). Run before the tests
+ * balancer in front of several instances), redis-sentinel (the failover test), chromium (the browser sign-in),
+ * tmux (the CLI login in a real terminal) and lintian (Debian's own check of the Debian package). Run before the tests
  * (`npm test`'s pretest, `.ci/run`): installs what is missing with apt-get when running as root, and
  * otherwise prints the exact command to run and fails, so no test ever skips for want of a program.
  */
@@ -16,6 +16,7 @@ export const TEST_PROGRAMS = {
   nginx: "/usr/sbin/nginx",
   chromium: "/usr/bin/chromium",
   tmux: "/usr/bin/tmux",
+  lintian: "/usr/bin/lintian",
 } as const;
 
 export type TestPackage = keyof typeof TEST_PROGRAMS;

@@ -1,7 +1,8 @@
 /**
  * The Debian package as scripts/pack-deb.ts builds it, read with dpkg-deb and run where it unpacks: its
  * control fields, its files and their modes, the command through its /usr/bin link, the systemd unit
- * (`systemd-analyze verify`, and the same hardening as deploy/systemd's), the maintainer scripts. Its
+ * (`systemd-analyze verify`, and the same hardening as deploy/systemd's), the maintainer scripts, and
+ * Debian's lintian, which must find nothing. Its
  * installation by apt in Debian 13 with Debian's own nodejs is test/image/deb.check.ts (npm run test:image).
  */
 import { execFile } from "node:child_process";
@@ -12,6 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../scripts/bundle.js";
 import { DEB_COMMAND, DEB_NODE, DEB_UNIT, packDeb } from "../../scripts/pack-deb.js";
+import { programPath } from "../support/programs.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
 import { serveConfigYaml } from "../support/serve-config.js";
 
@@ -65,11 +67,13 @@ describe("the Debian package", () => {
     expect(files.sort()).toEqual(
       [
         "-rwxr-xr-x ./usr/lib/ocient-sso/ocient-sso.cjs",
-        "-rw-r--r-- ./usr/lib/ocient-sso/ocient-sso.mjs",
+        "-rwxr-xr-x ./usr/lib/ocient-sso/ocient-sso.mjs",
         `-rw-r--r-- .${DEB_UNIT}`,
         "-rw-r--r-- ./usr/share/doc/ocient-sso/README.md",
+        "-rw-r--r-- ./usr/share/doc/ocient-sso/CHANGELOG.md.gz",
         "-rw-r--r-- ./usr/share/doc/ocient-sso/changelog.gz",
         "-rw-r--r-- ./usr/share/doc/ocient-sso/copyright",
+        "-rw-r--r-- ./usr/share/man/man1/ocient-sso.1.gz",
         `lrwxrwxrwx .${DEB_COMMAND} -> ../lib/ocient-sso/ocient-sso.cjs`,
       ].sort(),
     );
@@ -125,14 +129,24 @@ describe("the Debian package", () => {
     expect(verify).toEqual({ code: 0, output: "" });
   });
 
+  it("passes lintian, Debian's own package check, without an error or a warning", async () => {
+    const { stdout, stderr } = await run(programPath("lintian"), ["--tag-display-limit", "0", deb]).catch(
+      (err: { stdout: string; stderr: string }) => err,
+    );
+    const findings = `${stdout}${stderr}`.split("\n").filter((line) => /^[EW]: /.test(line));
+    expect(findings).toEqual([]);
+  });
+
   it("has maintainer scripts that parse, and start nothing on a first install", async () => {
     const control = join(dir, "control");
     await run("dpkg-deb", ["--control", deb, control]);
     for (const script of ["postinst", "prerm", "postrm"]) await run("sh", ["-n", join(control, script)]);
     const postinst = await readFile(join(control, "postinst"), "utf8");
     // Only an upgrade (configure with the old version as $2) restarts a running service.
-    expect(postinst).toMatch(/if \[ -n "\$2" \]; then\n\s+systemctl try-restart ocient-sso\.service/);
-    expect(postinst).not.toMatch(/systemctl (enable|start)/);
+    expect(postinst).toMatch(
+      /if \[ -n "\$2" \]; then\n\s+deb-systemd-invoke try-restart ocient-sso\.service/,
+    );
+    expect(postinst).not.toMatch(/(deb-systemd-invoke|deb-systemd-helper|systemctl) (enable|start) /);
     // The signing keys stay, even on purge.
     expect(await readFile(join(control, "postrm"), "utf8")).not.toContain("/var/lib/ocient-sso");
   });
