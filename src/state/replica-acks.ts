@@ -56,7 +56,7 @@ export class ReplicaAcks {
         // have acknowledged the master's stream since they connected could have held the write.
         await this.#checkRole();
         for (const replica of this.#listed) if (silent(replica)) this.#loading.add(nameOf(replica));
-        this.#connected = this.#listed.filter((r) => !silent(r)).length;
+        this.#recount();
         // Looked at again next time, so a replica that lags is waited for as soon as it answers.
         this.#checkedAt = Number.NEGATIVE_INFINITY;
         return acked >= Math.min(this.wanted, this.#connected);
@@ -67,6 +67,11 @@ export class ReplicaAcks {
     return this.#waiting;
   }
 
+  /** The replicas waited for: those listed, but the ones known to be loading their copy. */
+  #recount(): void {
+    this.#connected = this.#listed.filter((r) => !(silent(r) && this.#loading.has(nameOf(r)))).length;
+  }
+
   #checkRole(): Promise<void> {
     this.#checking ??= this.client
       .role()
@@ -74,9 +79,9 @@ export class ReplicaAcks {
         // ["master", offset, [[host, port, offset], ...]] (online replicas only); a replica has none.
         this.#listed = role[0] === "master" && Array.isArray(role[2]) ? (role[2] as Listed[]) : [];
         // A replica known to be loading stays out until it acknowledges; then it is waited for again.
-        const listed = new Set(this.#listed.filter(silent).map(nameOf));
-        this.#loading = new Set([...this.#loading].filter((name) => listed.has(name)));
-        this.#connected = this.#listed.filter((r) => !(silent(r) && this.#loading.has(nameOf(r)))).length;
+        const stillSilent = new Set(this.#listed.filter(silent).map(nameOf));
+        this.#loading = new Set([...this.#loading].filter((name) => stillSilent.has(name)));
+        this.#recount();
         this.#checkedAt = Date.now();
       })
       .finally(() => {
