@@ -65,8 +65,7 @@ export function packagedUnit(unit: string): string {
 /**
  * The maintainer scripts, as debhelper's dh_installsystemd writes them for a service it neither enables nor
  * starts: services are acted on through deb-systemd-invoke and deb-systemd-helper (init-system-helpers, an
- * essential package),
- * which respect policy-rc.d, and only where systemd runs.
+ * essential package), which respect policy-rc.d, and only where systemd runs.
  */
 const MAINTAINER_SCRIPTS: Record<string, string> = {
   // A first install starts nothing (the service needs its configuration); an upgrade restarts it if it runs.

@@ -1,8 +1,9 @@
 /**
  * Requests Node's HTTP parser refuses before Koa sees them. Node 24 stops parsing at `maxHeadersCount`
  * header lines (HPE_HEADER_OVERFLOW, as every Node does past `maxHeaderSize` bytes), and its own answer is
- * a bare 431 without a body; this answers the error table's 431 instead, the body
- * refuseManyHeaderLines() gives on Node 20. A listener replaces Node's default answers, so the others are Node's own, kept as they were.
+ * a bare 431 without a body; this answers the error table's 431 instead, the body refuseManyHeaderLines()
+ * gives on Node 20. A listener replaces Node's default answers, so the others are Node's own, kept as
+ * they were.
  */
 import type { Server } from "node:http";
 import { Socket } from "node:net";

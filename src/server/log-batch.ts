@@ -10,8 +10,7 @@
  * writes what is waiting when it exits, also of an uncaught exception, and only a SIGKILL (or a crash
  * of Node itself) within that turn can lose them.
  */
-import type { DestinationStream, Logger } from "pino";
-import { pino } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 
 export class TurnBatch implements DestinationStream {
   readonly #sink: DestinationStream;
