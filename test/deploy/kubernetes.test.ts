@@ -7,113 +7,16 @@
  * path, the ConfigMap's configuration valid for the service itself, Redis by reference, a non-root
  * read-only container, and resources that cover the benchmark's figures.
  */
-import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { promisify } from "node:util";
-import { validate as deploymentSchema } from "kubernetes-models/_schemas/IoK8sApiAppsV1Deployment";
-import { validate as configMapSchema } from "kubernetes-models/_schemas/IoK8sApiCoreV1ConfigMap";
-import { validate as serviceSchema } from "kubernetes-models/_schemas/IoK8sApiCoreV1Service";
-import { validate as pdbSchema } from "kubernetes-models/_schemas/IoK8sApiPolicyV1PodDisruptionBudget";
-import { Deployment } from "kubernetes-models/apps/v1";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { ConfigMap, Service } from "kubernetes-models/v1";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments, parse as parseYaml } from "yaml";
+import { parse as parseYaml } from "yaml";
 import { parseConfig } from "../../src/config/load.js";
+import { type Manifest, render, schemaProblems, unknownFields } from "../support/kubernetes-manifests.js";
 
-const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "../..");
 const BASE = join(root, "deploy/kubernetes/base");
-
-interface Manifest {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string };
-  // biome-ignore lint/suspicious/noExplicitAny: rendered YAML, read by path in the assertions
-  spec?: any;
-  data?: Record<string, string>;
-}
-
-const MODELS: Record<string, new (data: never) => { validate(): void }> = {
-  "v1/ConfigMap": ConfigMap,
-  "v1/Service": Service,
-  "apps/v1/Deployment": Deployment,
-  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
-};
-
-/** The compiled schema validator of each kind (what the models' validate() runs on a copy). */
-const SCHEMAS: Record<string, (data: unknown) => boolean> = {
-  "v1/ConfigMap": configMapSchema,
-  "v1/Service": serviceSchema,
-  "apps/v1/Deployment": deploymentSchema,
-  "policy/v1/PodDisruptionBudget": pdbSchema,
-};
-
-/**
- * The fields of `manifest` its API schema does not know, as paths. The compiled schema reads every
- * property it knows of an object, and every key of a map, so a key it never read is one it does not
- * know: the validator is run over proxies that record what it reads.
- */
-function unknownFields(manifest: Manifest): string[] {
-  const schema = SCHEMAS[`${manifest.apiVersion}/${manifest.kind}`];
-  if (!schema) return [`no schema for ${manifest.apiVersion} ${manifest.kind}`];
-  const read = new WeakMap<object, Set<string>>();
-  const proxies = new WeakMap<object, object>();
-  const wrap = (value: unknown): unknown => {
-    if (value === null || typeof value !== "object") return value;
-    const known = proxies.get(value);
-    if (known) return known;
-    const seen = new Set<string>();
-    read.set(value, seen);
-    const proxy = new Proxy(value, {
-      get(target, key, receiver) {
-        if (typeof key === "string") seen.add(key);
-        return wrap(Reflect.get(target, key, receiver));
-      },
-      ownKeys(target) {
-        for (const key of Reflect.ownKeys(target)) if (typeof key === "string") seen.add(key);
-        return Reflect.ownKeys(target);
-      },
-    });
-    proxies.set(value, proxy);
-    return proxy;
-  };
-  schema(wrap(manifest));
-  const unknown: string[] = [];
-  const walk = (value: unknown, path: string) => {
-    if (value === null || typeof value !== "object") return;
-    if (Array.isArray(value)) {
-      for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
-      return;
-    }
-    const seen = read.get(value);
-    for (const [key, child] of Object.entries(value)) {
-      if (!seen?.has(key)) unknown.push(`${path}.${key}`);
-      else walk(child, `${path}.${key}`);
-    }
-  };
-  walk(manifest, manifest.kind);
-  return unknown;
-}
-
-async function render(dir: string): Promise<Manifest[]> {
-  const { stdout } = await run("kubectl", ["kustomize", dir]);
-  return parseAllDocuments(stdout).map((doc) => doc.toJS() as Manifest);
-}
-
-/** The schema validation's problems of one rendered object, "" when it is valid. */
-function schemaProblems(manifest: Manifest): string {
-  const Model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
-  if (!Model) return `no schema for ${manifest.apiVersion} ${manifest.kind}`;
-  try {
-    new Model(manifest as never).validate();
-    return "";
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
 
 let manifests: Manifest[];
 const byKind = (kind: string) => {
