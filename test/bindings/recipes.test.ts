@@ -12,6 +12,7 @@ import { mintedToken, type SsoTokenAnswer, toResponse } from "../support/harness
 import { lastAudit, type RecipeServer, startRecipe } from "../support/recipes.js";
 import {
   awsClaims,
+  buildkiteClaims,
   entraClaims,
   GOOGLE_CLIENT,
   GOOGLE_LOADER,
@@ -21,6 +22,8 @@ import {
   keycloakClaims,
   kubernetesClaims,
   legacyKubernetesClaims,
+  TERRAFORM_WORKSPACES,
+  terraformClaims,
 } from "../support/workload-tokens.js";
 
 const DB = "retail_analytics";
@@ -387,5 +390,106 @@ describe("recipe: AWS IAM roles", () => {
 
   it("refuses a token older than 15 minutes (and the leeway)", async () => {
     expectRefusal(await post({ iat: now() - 1_000 }), 401, -1231);
+  });
+});
+
+describe("recipe: Buildkite", () => {
+  const server = recipe("buildkite");
+  const post = async (change: Parameters<typeof buildkiteClaims>[1] = {}, database = DB) =>
+    server().post({ database, id_token: await provider.sign(buildkiteClaims(now(), change)) });
+
+  it("mints once for a push build of the retail deploy pipeline on main, the user named after the pipeline", async () => {
+    const token = await provider.sign(buildkiteClaims(now()));
+    const claims = decodeJwt(mintedToken(await server().post({ database: DB, id_token: token })));
+    expect(claims).toMatchObject({
+      sub: "buildkite-retail-deploy",
+      idp: "buildkite",
+      binding: "deploy-main",
+      database: DB,
+    });
+    expect(claims.groups).toBeUndefined();
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBeLessThanOrEqual(300);
+    expect(lastAudit(server().logs)).toMatchObject({
+      outcome: "minted",
+      binding: "deploy-main",
+      integration: "buildkite",
+    });
+    // replay: once: the job asks its agent for a new token instead.
+    expectRefusal(await server().post({ database: DB, id_token: token }), 401, -1235, [token]);
+  });
+
+  it("gives each deploy pipeline its own user: the warehouse pipeline's opens warehouse, not retail_analytics", async () => {
+    const claims = decodeJwt(mintedToken(await post({ pipeline: "warehouse-deploy" }, "warehouse")));
+    expect(claims).toMatchObject({
+      sub: "buildkite-warehouse-deploy",
+      binding: "deploy-main",
+      database: "warehouse",
+    });
+    expectDenied(server(), await post({ pipeline: "warehouse-deploy" }), "database");
+  });
+
+  it("refuses another organization: by audience, and by the slug condition when its job asks for ours", async () => {
+    const own = await provider.sign(
+      buildkiteClaims(now(), { organization: "evil-inc", audience: "https://buildkite.com/evil-inc" }),
+    );
+    expectRefusal(await server().post({ database: DB, id_token: own }), 401, -1233, [own]);
+    // A job chooses its token's audience, and any organization may call a pipeline retail-deploy.
+    expectDenied(server(), await post({ organization: "evil-inc" }), "conditions");
+  });
+
+  it("refuses a pull request's build: a branch of the repository, and a fork's main with its prefixed name", async () => {
+    for (const branch of ["feature/faster-load", "some-user:main"]) {
+      expectDenied(server(), await post({ branch }), "binding");
+    }
+  });
+
+  it("refuses a build of main not started by a push, and another pipeline of the organization", async () => {
+    for (const source of ["ui", "api", "trigger_job", "schedule"]) {
+      expectDenied(server(), await post({ source }), "binding");
+    }
+    expectDenied(server(), await post({ pipeline: "docs-preview" }), "binding");
+  });
+});
+
+describe("recipe: HCP Terraform", () => {
+  const server = recipe("terraform");
+  const post = async (change: Parameters<typeof terraformClaims>[1] = {}) =>
+    server().post({ database: DB, id_token: await provider.sign(terraformClaims(now(), change)) });
+
+  it("mints for an apply of the workspace in the writer group, again for the same token later in the phase", async () => {
+    const token = await provider.sign(terraformClaims(now()));
+    for (let i = 0; i < 2; i++) {
+      const claims = decodeJwt(mintedToken(await server().post({ database: DB, id_token: token })));
+      expect(claims).toMatchObject({
+        sub: "tf-retail-prod",
+        idp: "terraform",
+        binding: "retail-apply",
+        groups: ["terraform-writer"],
+        database: DB,
+      });
+      expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBeLessThanOrEqual(900);
+    }
+    expect(lastAudit(server().logs)).toMatchObject({ outcome: "minted", binding: "retail-apply" });
+  });
+
+  it("mints for a plan of the workspace in the reader group only", async () => {
+    const claims = decodeJwt(mintedToken(await post({ phase: "plan" })));
+    expect(claims).toMatchObject({ sub: "tf-retail-prod", binding: "retail-plan", database: DB });
+    expect(claims.groups).toEqual(["terraform-reader"]);
+  });
+
+  it("refuses another organization's run, even of a project and workspace with the same names", async () => {
+    const response = await post({
+      organization: { name: "evil", id: "org-Zq8Xw3LmKd5NpR2v" },
+      project: { name: "data-platform", id: "prj-Hb6Tn4YcWq9JsE1x" },
+      workspace: { name: "retail-prod", id: "ws-Rf2Vk8NmXz5LqT7c" },
+    });
+    expectDenied(server(), response, "conditions");
+  });
+
+  it("refuses another workspace of the project, and a module's test run of the organization", async () => {
+    for (const change of [{ workspace: TERRAFORM_WORKSPACES.staging }, { moduleTest: true }]) {
+      expectDenied(server(), await post(change), "binding");
+    }
   });
 });

@@ -2,8 +2,9 @@
  * Claims shaped claim for claim like the platforms' published examples (GitHub's "Understanding the
  * OIDC token", GitLab's "ID token authentication", Kubernetes' projected service-account token and its
  * legacy secret-based token, a Keycloak access token, Microsoft Entra ID's "Access token claims
- * reference" for v2.0 tokens), with times relative to `now` (seconds). Each token gets a fresh `jti`
- * (Entra: `uti`), as the platforms' do.
+ * reference" for v2.0 tokens, Buildkite's "buildkite-agent oidc" reference, HCP Terraform's "Workload
+ * identity" page), with times relative to `now` (seconds). Each token gets a fresh `jti` (Entra: `uti`)
+ * where the platform's carries one (Buildkite's lists none).
  */
 import { randomUUID } from "node:crypto";
 
@@ -304,5 +305,111 @@ export function awsClaims(
       principal_tags: { team: change.team ?? "platform", environment: "production" },
       lambda_source_function_arn: `arn:aws:lambda:us-east-1:${account}:function:nightly-load`,
     },
+  };
+}
+
+export const BUILDKITE_ISSUER = "https://agent.buildkite.com";
+
+/**
+ * A Buildkite agent's OIDC token (`buildkite-agent oidc request-token --audience https://sso.example.com`),
+ * with the claims Buildkite's reference lists for every token: `sub`
+ * organization:ORG:pipeline:PIPELINE:ref:refs/heads/BRANCH:commit:SHA:step:KEY, `build_number` a number,
+ * `build_source` what started the build (ui, api, webhook, trigger_job, schedule), no `jti`, 5 minutes of
+ * life (the default). A pull request's build carries no claim saying so: its branch is the pull
+ * request's (`owner:branch` for a third-party fork when the pipeline prefixes those).
+ */
+export function buildkiteClaims(
+  now: number,
+  change: {
+    organization?: string;
+    pipeline?: string;
+    branch?: string;
+    source?: string;
+    audience?: string;
+  } = {},
+): Record<string, unknown> {
+  const organization = change.organization ?? "acme-inc";
+  const pipeline = change.pipeline ?? "retail-deploy";
+  const branch = change.branch ?? "main";
+  const commit = "9f3182061f1e2cca4702c368cbc039b7dc9d4485";
+  return {
+    iss: BUILDKITE_ISSUER,
+    sub: `organization:${organization}:pipeline:${pipeline}:ref:refs/heads/${branch}:commit:${commit}:step:deploy`,
+    aud: change.audience ?? "https://sso.example.com",
+    iat: now,
+    nbf: now,
+    exp: now + 300,
+    organization_slug: organization,
+    pipeline_slug: pipeline,
+    build_number: 1045,
+    build_branch: branch,
+    build_commit: commit,
+    step_key: "deploy",
+    job_id: randomUUID(),
+    agent_id: "0184990a-4782-42b5-afc1-16715b10b8ff",
+    build_source: change.source ?? "webhook",
+    runner_environment: "self-hosted",
+  };
+}
+
+/** The HCP Terraform recipe's organization, project and workspaces (ids shaped as HCP Terraform's). */
+export const TERRAFORM_ORG = { name: "acme", id: "org-GRNbCjYNpBB6NEH9" };
+export const TERRAFORM_PROJECT = { name: "data-platform", id: "prj-vegSA59s1XPwMr2t" };
+export const TERRAFORM_WORKSPACES = {
+  prod: { name: "retail-prod", id: "ws-mbsd5E3Ktt5Rg2Xm" },
+  staging: { name: "retail-staging", id: "ws-7Kd2pQx9VbLr4TnH" },
+};
+
+/**
+ * An HCP Terraform workload identity token (TFC_WORKLOAD_IDENTITY_TOKEN, `aud` from
+ * TFC_WORKLOAD_IDENTITY_AUDIENCE) for one phase of a workspace run, claim for claim as HashiCorp's
+ * "Workload identity" page shows it: `sub`
+ * organization:ORG:project:PROJECT:workspace:WORKSPACE:run_phase:PHASE, the `terraform_*` claims, `nbf`
+ * before `iat`, `exp` the end of the phase's timeout. With `moduleTest`, a registry module's test run:
+ * `sub` organization:ORG:module:MODULE:operation:test_run, phase `plan`, no project or workspace claims.
+ */
+export function terraformClaims(
+  now: number,
+  change: {
+    organization?: { name: string; id: string };
+    project?: { name: string; id: string };
+    workspace?: { name: string; id: string };
+    phase?: "plan" | "apply";
+    moduleTest?: boolean;
+  } = {},
+): Record<string, unknown> {
+  const org = change.organization ?? TERRAFORM_ORG;
+  const common = {
+    jti: randomUUID(),
+    iss: "https://app.terraform.io",
+    aud: "https://sso.example.com",
+    iat: now,
+    nbf: now - 5,
+    exp: now + 3600,
+    terraform_organization_id: org.id,
+    terraform_organization_name: org.name,
+  };
+  if (change.moduleTest) {
+    return {
+      ...common,
+      sub: `organization:${org.name}:module:terraform-ocient-schema:operation:test_run`,
+      terraform_run_phase: "plan",
+      terraform_run_id: "trun-KFg8DSiRz4E37mdJ",
+    };
+  }
+  const project = change.project ?? TERRAFORM_PROJECT;
+  const workspace = change.workspace ?? TERRAFORM_WORKSPACES.prod;
+  const phase = change.phase ?? "apply";
+  const full = `organization:${org.name}:project:${project.name}:workspace:${workspace.name}`;
+  return {
+    ...common,
+    sub: `${full}:run_phase:${phase}`,
+    terraform_project_id: project.id,
+    terraform_project_name: project.name,
+    terraform_workspace_id: workspace.id,
+    terraform_workspace_name: workspace.name,
+    terraform_full_workspace: full,
+    terraform_run_id: "run-X3n1AUXNGWbfECsJ",
+    terraform_run_phase: phase,
   };
 }
