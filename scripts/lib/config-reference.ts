@@ -82,8 +82,12 @@ export function renderConfigReference(header: string): string {
 # Configuration reference
 
 The configuration file is YAML or JSON, given to \`serve\` with \`--config FILE\` (or \`OCIENT_SSO_CONFIG\`);
-[operations.md](operations.md) shows a whole one. \`\${NAME}\` in any value is read from the environment, which
-is how secrets should arrive. The whole file is checked at start: an invalid file stops the process, and every
+[operations.md](operations.md) shows a whole one. Placeholders in any value are how secrets should arrive:
+\`\${NAME}\` is the environment variable NAME, \`\${file:PATH}\` the text of a file (PATH absolute, or from the working directory: a mounted Kubernetes Secret, a
+file a Vault agent renders), and \`\${credential:NAME}\` the file NAME of systemd's credentials directory
+(\`LoadCredential=\`, which keeps the secret out of the process's environment). A file's one final line break is
+dropped; files are read again at each reload. A value from a placeholder takes its field's type (a port read as a
+number). Problems name the variable or file, never the value. The whole file is checked at start: an invalid file stops the process, and every
 problem is listed by its path. A field without a default is optional unless marked required; a default that
 depends on another field is named in the field's meaning.
 

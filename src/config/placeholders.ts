@@ -1,9 +1,15 @@
 /**
- * `${NAME}` placeholders: any scalar of a configuration may come from the environment. A value read
- * from the environment is a string; where its field wants a number or a boolean, it is read as one, so
- * `port: ${SSO_PORT}` works and a secret made of digits stays a string. Problems name the path and the
- * variable, never the value (it may be a secret).
+ * Placeholders: any scalar of a configuration may come from outside the file. `${NAME}` is the environment
+ * variable NAME; `${file:PATH}` is the contents of a file (a mounted Kubernetes Secret, a file a Vault
+ * agent renders), and `${credential:NAME}` the file NAME in systemd's `$CREDENTIALS_DIRECTORY`
+ * (`LoadCredential=`), so a secret need not sit in the process's environment. A file's one final line
+ * break is dropped (`echo` writes one); it is read when the configuration is, at start and at each reload.
+ * A value read from outside is a string; where its field wants a number or a boolean, it is read as one,
+ * so `port: ${SSO_PORT}` works and a secret made of digits stays a string. Problems name the path and the
+ * variable or file, never the value (it may be a secret).
  */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { join, resolve } from "node:path";
 
 type Path = ReadonlyArray<PropertyKey>;
 
@@ -16,33 +22,86 @@ export function formatPath(path: Path): string {
   return out || "(root)";
 }
 
-const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const PLACEHOLDER = /\$\{(?:(file|credential):([^}]+)|([A-Za-z_][A-Za-z0-9_]*))\}/g;
+/** A credential is a file of its own directory: no separator, no `..`. */
+const CREDENTIAL_NAME = /^(?!\.\.?$)[A-Za-z0-9_.-]+$/;
+/** The most a secret file may hold: a certificate chain or a key set fits, a log file does not. */
+export const MAX_SECRET_FILE_BYTES = 65_536;
+
+/** A file's text without its one final line break, or why it cannot be read (never its contents). */
+function readSecretFile(file: string): { text: string } | { problem: string } {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, "r");
+    const { size } = fstatSync(fd);
+    if (size > MAX_SECRET_FILE_BYTES) return { problem: `is larger than ${MAX_SECRET_FILE_BYTES} bytes` };
+    // One byte more than the size said: a file that grew meanwhile is refused, not cut.
+    const buffer = Buffer.alloc(Math.min(size + 1, MAX_SECRET_FILE_BYTES + 1));
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n)
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_SECRET_FILE_BYTES) return { problem: `is larger than ${MAX_SECRET_FILE_BYTES} bytes` };
+    return { text: buffer.toString("utf8", 0, length).replace(/\r?\n$/, "") };
+  } catch (err) {
+    return { problem: `cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})` };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
 /** Decimal only: `0x10`, `1_000` or an empty string are not numbers a reader would expect. */
 const DECIMAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
 export interface Substitution {
   /** The input with every placeholder replaced (a fresh tree: retyping edits it in place). */
   value: unknown;
-  /** Paths (formatted) of the strings that held a placeholder, with the variables they named. */
+  /** Paths (formatted) of the strings that held a placeholder, with what they named ("environment variable X", "file P"). */
   placeholders: Map<string, { path: PropertyKey[]; names: string[] }>;
   /** Paths already reported (an unset variable): the schema's complaint about them would be noise. */
   reported: Set<string>;
 }
 
-/** Replaces `${NAME}` in every string value with the environment variable; unset names are problems. */
+/**
+ * Replaces the placeholders of every string value: `${NAME}` with the environment variable,
+ * `${file:PATH}` and `${credential:NAME}` with the file's text. An unset name or an unreadable file is a
+ * problem.
+ */
 export function substituteEnv(input: unknown, env: NodeJS.ProcessEnv, problems: string[]): Substitution {
   const placeholders: Substitution["placeholders"] = new Map();
   const reported = new Set<string>();
   const visit = (value: unknown, path: PropertyKey[]): unknown => {
     if (typeof value === "string") {
       const names: string[] = [];
-      const out = value.replace(PLACEHOLDER, (_, name: string) => {
-        names.push(name);
-        const v = env[name];
-        if (v !== undefined) return v;
-        problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+      const fail = (problem: string) => {
+        problems.push(`${formatPath(path)}: ${problem}`);
         reported.add(formatPath(path));
         return "";
+      };
+      const fromFile = (source: string, file: string) => {
+        const read = readSecretFile(file);
+        return "text" in read ? read.text : fail(`${source} ${read.problem}`);
+      };
+      const out = value.replace(PLACEHOLDER, (_, kind: string | undefined, arg: string, name: string) => {
+        if (kind === "file") {
+          names.push(`file ${arg}`);
+          return fromFile(`file ${arg}`, resolve(arg));
+        }
+        if (kind === "credential") {
+          names.push(`credential ${arg}`);
+          if (!CREDENTIAL_NAME.test(arg))
+            return fail(
+              `credential ${arg}: a credential's name is a file name (letters, digits, '.', '_', '-')`,
+            );
+          const directory = env.CREDENTIALS_DIRECTORY;
+          if (!directory)
+            return fail(
+              `credential ${arg}: CREDENTIALS_DIRECTORY is not set (systemd's LoadCredential= sets it)`,
+            );
+          return fromFile(`credential ${arg}`, join(directory, arg));
+        }
+        names.push(`environment variable ${name}`);
+        const v = env[name];
+        if (v !== undefined) return v;
+        return fail(`environment variable ${name} is not set`);
       });
       if (names.length > 0) placeholders.set(formatPath(path), { path, names });
       return out;
@@ -89,14 +148,14 @@ export function retypePlaceholders(
     let text: unknown = substitution.value;
     for (const key of placeholder.path) text = (text as Record<PropertyKey, unknown>)[key];
     if (typeof text !== "string") continue;
-    const variables = placeholder.names.join(", ");
+    const sources = placeholder.names.join(", ");
     if (issue.expected === "number" && DECIMAL.test(text))
       setAt(substitution.value, placeholder.path, Number(text));
     else if (issue.expected === "boolean" && (text === "true" || text === "false"))
       setAt(substitution.value, placeholder.path, text === "true");
     else {
       const want = issue.expected === "number" ? "a decimal number" : "true or false";
-      problems.push(`${where}: environment variable ${variables} must give ${want}`);
+      problems.push(`${where}: ${sources} must give ${want}`);
       substitution.reported.add(where);
       continue;
     }

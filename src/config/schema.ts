@@ -201,7 +201,7 @@ const introspectionSchema = z
       .describe("RFC 7662 endpoint (default: the provider's discovered introspection_endpoint)"),
     client_id: nonEmpty.describe("client authenticating to the introspection endpoint"),
     // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
-    client_secret: nonEmpty.describe("its secret; use ${ENV_NAME}"),
+    client_secret: nonEmpty.describe("its secret; use a placeholder (${ENV_NAME}, ${file:PATH}, ${credential:NAME})"),
     auth_method: z
       .enum(["client_secret_basic", "client_secret_post"])
       .default("client_secret_basic")
@@ -235,7 +235,7 @@ const signInSchema = z
     client_secret: nonEmpty
       .optional()
       // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
-      .describe("its secret (client_secret_basic); use ${ENV_NAME}; without it, a public client with PKCE"),
+      .describe("its secret (client_secret_basic); use a placeholder (${ENV_NAME}, ${file:PATH}, ${credential:NAME}); without it, a public client with PKCE"),
     scopes: z
       .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "must be a scope token (RFC 6749 §3.3)"))
       .min(1, "must be a non-empty list")
@@ -390,7 +390,7 @@ const redisSchema = z
       .optional()
       .describe(
         // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
-        "redis://[user:password@]host:port/db (rediss:// for TLS); a password should come from ${ENV_NAME}; either url or sentinels",
+        "redis://[user:password@]host:port/db (rediss:// for TLS); a password should come from a placeholder (${ENV_NAME}, ${file:PATH}, ${credential:NAME}); either url or sentinels",
       ),
     sentinels: z
       .array(sentinelSchema)
@@ -402,12 +402,12 @@ const redisSchema = z
     password: nonEmpty
       .optional()
       // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
-      .describe("password on the Redis servers; use ${ENV_NAME}"),
+      .describe("password on the Redis servers; use a placeholder (${ENV_NAME}, ${file:PATH}, ${credential:NAME})"),
     sentinel_username: nonEmpty.optional().describe("ACL user on the sentinels (default: none)"),
     sentinel_password: nonEmpty
       .optional()
       // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
-      .describe("password on the sentinels; use ${ENV_NAME}"),
+      .describe("password on the sentinels; use a placeholder (${ENV_NAME}, ${file:PATH}, ${credential:NAME})"),
     tls: redisTlsSchema
       .optional()
       .describe("TLS to the Redis servers and the sentinels (with url, rediss:// alone is enough)"),

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -122,6 +122,40 @@ describe("serve", () => {
       expect(result.stdout).toContain('"msg":"stopped"');
       expect(result.stdout + result.stderr).not.toContain(secret);
       expect(result.stdout + result.stderr).not.toContain(id_token);
+    } finally {
+      cli.child.kill("SIGKILL");
+    }
+  }, 60_000);
+
+  it("reads a secret from systemd's credentials directory and a value from a file, and reads the file again on SIGHUP", async () => {
+    const credentials = join(dir, "credentials");
+    await mkdir(credentials, { recursive: true });
+    const secret = provider.introspection.clientSecret;
+    await writeFile(join(credentials, "introspection-secret"), `${secret}\n`, { mode: 0o600 });
+    const salesUser = join(dir, "sales-user");
+    await writeFile(salesUser, "alice\n");
+    const file = join(dir, "files.yaml");
+    await writeFile(
+      file,
+      configYaml(`  sales: { users: ["\${file:${salesUser}}"] }`).replace(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration file's placeholders, written literally
+        "${DEV_INTROSPECTION_SECRET}",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration file's placeholders, written literally
+        "${credential:introspection-secret}",
+      ),
+    );
+    const cli = startCli(["serve", "--config", file], { env: { CREDENTIALS_DIRECTORY: credentials } });
+    try {
+      const url = (await cli.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
+      expect(await exchange(url, "sales")).toBe(200);
+      await writeFile(salesUser, "bob\n");
+      cli.child.kill("SIGHUP");
+      await cli.waitFor(/configuration reloaded/);
+      expect(await exchange(url, "sales")).toBe(403);
+      cli.child.kill("SIGTERM");
+      const result = await cli.exited;
+      expect(result.code).toBe(0);
+      expect(result.stdout + result.stderr).not.toContain(secret);
     } finally {
       cli.child.kill("SIGKILL");
     }
