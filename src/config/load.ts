@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { holdsCel, loadCel } from "./cel-source.js";
-import { formatPath, retypePlaceholders, substituteEnv } from "./placeholders.js";
+import { formatPath, retypePlaceholders, substitutePlaceholders } from "./placeholders.js";
 import { referenceProblems } from "./references.js";
 import {
   type Config,
@@ -39,7 +39,7 @@ function validate<T>(
   references: (input: unknown) => string[],
 ): T {
   const problems: string[] = [];
-  const substitution = substituteEnv(input, env, problems);
+  const substitution = substitutePlaceholders(input, env, problems);
   let result = schema.safeParse(substitution.value);
   // Each round reads more placeholders as numbers or booleans; there are finitely many.
   while (!result.success && retypePlaceholders(substitution, result.error.issues, problems))

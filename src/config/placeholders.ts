@@ -54,7 +54,10 @@ const DECIMAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 export interface Substitution {
   /** The input with every placeholder replaced (a fresh tree: retyping edits it in place). */
   value: unknown;
-  /** Paths (formatted) of the strings that held a placeholder, with what they named ("environment variable X", "file P"). */
+  /**
+   * Paths (formatted) of the strings that held a placeholder, with what each named, as problems name it
+   * ("environment variable NAME", "file PATH", "credential NAME").
+   */
   placeholders: Map<string, { path: PropertyKey[]; names: string[] }>;
   /** Paths already reported (an unset variable): the schema's complaint about them would be noise. */
   reported: Set<string>;
@@ -65,7 +68,11 @@ export interface Substitution {
  * `${file:PATH}` and `${credential:NAME}` with the file's text. An unset name or an unreadable file is a
  * problem.
  */
-export function substituteEnv(input: unknown, env: NodeJS.ProcessEnv, problems: string[]): Substitution {
+export function substitutePlaceholders(
+  input: unknown,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): Substitution {
   const placeholders: Substitution["placeholders"] = new Map();
   const reported = new Set<string>();
   const visit = (value: unknown, path: PropertyKey[]): unknown => {

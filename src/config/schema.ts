@@ -200,8 +200,10 @@ const introspectionSchema = z
       .optional()
       .describe("RFC 7662 endpoint (default: the provider's discovered introspection_endpoint)"),
     client_id: nonEmpty.describe("client authenticating to the introspection endpoint"),
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
-    client_secret: nonEmpty.describe("its secret; use a placeholder (${ENV_NAME}, ${file:PATH}, ${credential:NAME})"),
+    client_secret: nonEmpty.describe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
+      "its secret; use a placeholder (${ENV_NAME}, ${file:PATH}, ${credential:NAME})",
+    ),
     auth_method: z
       .enum(["client_secret_basic", "client_secret_post"])
       .default("client_secret_basic")
@@ -232,10 +234,10 @@ const signInSchema = z
     client_id: nonEmpty.describe(
       "OAuth client this service signs users in with at the provider (device grant, browser flow); must be one of audiences",
     ),
-    client_secret: nonEmpty
-      .optional()
+    client_secret: nonEmpty.optional().describe(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
-      .describe("its secret (client_secret_basic); use a placeholder (${ENV_NAME}, ${file:PATH}, ${credential:NAME}); without it, a public client with PKCE"),
+      "its secret (client_secret_basic); use a placeholder (${ENV_NAME}, ${file:PATH}, ${credential:NAME}); without it, a public client with PKCE",
+    ),
     scopes: z
       .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "must be a scope token (RFC 6749 §3.3)"))
       .min(1, "must be a non-empty list")
@@ -399,15 +401,15 @@ const redisSchema = z
       .describe("Redis Sentinel: the sentinels asked for the current master (instead of url)"),
     master_name: nonEmpty.optional().describe("the master's name known to the sentinels (with sentinels)"),
     username: nonEmpty.optional().describe("ACL user on the Redis servers (default: in url, else `default`)"),
-    password: nonEmpty
-      .optional()
+    password: nonEmpty.optional().describe(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
-      .describe("password on the Redis servers; use a placeholder (${ENV_NAME}, ${file:PATH}, ${credential:NAME})"),
+      "password on the Redis servers; use a placeholder (${ENV_NAME}, ${file:PATH}, ${credential:NAME})",
+    ),
     sentinel_username: nonEmpty.optional().describe("ACL user on the sentinels (default: none)"),
-    sentinel_password: nonEmpty
-      .optional()
+    sentinel_password: nonEmpty.optional().describe(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is the configuration file's placeholder, written literally
-      .describe("password on the sentinels; use a placeholder (${ENV_NAME}, ${file:PATH}, ${credential:NAME})"),
+      "password on the sentinels; use a placeholder (${ENV_NAME}, ${file:PATH}, ${credential:NAME})",
+    ),
     tls: redisTlsSchema
       .optional()
       .describe("TLS to the Redis servers and the sentinels (with url, rediss:// alone is enough)"),
