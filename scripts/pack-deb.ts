@@ -8,21 +8,12 @@
  * `dist/deb-root/` and `dist/ocient-sso_<version>_all.deb`.
  */
 import { execFileSync } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { BUNDLE, ENTRY } from "./bundle.js";
 import { DIST, ROOT } from "./lib/package-dir.js";
+import { runScript } from "./lib/run-script.js";
 
 export const DEB_ROOT = path.join(DIST, "deb-root");
 export const DEB_PACKAGE = "ocient-sso";
@@ -237,11 +228,12 @@ export function packDeb(options: DebOptions = {}): string {
   execFileSync("find", [root, "-type", "d", "-exec", "chmod", "0755", "{}", "+"]);
   const out = path.join(options.outDir ?? DIST, path.basename(debFile(version)));
   rmSync(out, { force: true });
+  // Throws when dpkg-deb fails.
   execFileSync("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", root, out], { stdio: "ignore" });
-  if (!statSync(out).isFile()) throw new Error(`dpkg-deb wrote no ${out}`);
   return out;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+runScript(import.meta.url, async () => {
   console.log(`📦 ${path.relative(ROOT, packDeb())}`);
-}
+  return 0;
+});

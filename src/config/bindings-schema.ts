@@ -115,6 +115,12 @@ export type Conditions = z.output<typeof conditionsSchema>;
  * claim pins when it is held to exact values (not negated), or by a glob the platform's `globs` accept
  * (`globRule` says which).
  */
+const OWNER_BEFORE_WILDCARD = "whose text before the first wildcard names the owner";
+/** Buildkite's and HCP Terraform's `sub`: `organization:NAME:…`. */
+const ORGANIZATION_SUB = { sub: /^organization:[^*?:]+:/ };
+const organizationBeforeWildcard = (name: string) =>
+  `whose text before the first wildcard names the organization (organization:${name}:…)`;
+
 export const SHARED_ISSUERS: Record<
   string,
   { platform: string; exact: string[]; globs: Record<string, RegExp>; globRule: string }
@@ -123,25 +129,25 @@ export const SHARED_ISSUERS: Record<
     platform: "GitHub Actions",
     exact: ["repository_owner", "repository_owner_id", "repository", "repository_id", "sub"],
     globs: { sub: /^repo:[^/*?:]+\//, repository: /^[^/*?]+\//, job_workflow_ref: /^[^/*?]+\// },
-    globRule: "whose text before the first wildcard names the owner",
+    globRule: OWNER_BEFORE_WILDCARD,
   },
   "https://gitlab.com": {
     platform: "GitLab",
     exact: ["namespace_path", "namespace_id", "project_path", "project_id", "sub"],
     globs: { sub: /^project_path:[^/*?:]+\//, project_path: /^[^/*?]+\// },
-    globRule: "whose text before the first wildcard names the owner",
+    globRule: OWNER_BEFORE_WILDCARD,
   },
   "https://agent.buildkite.com": {
     platform: "Buildkite",
     exact: ["organization_slug", "organization_id", "sub"],
-    globs: { sub: /^organization:[^*?:]+:/ },
-    globRule: "whose text before the first wildcard names the organization (organization:SLUG:…)",
+    globs: ORGANIZATION_SUB,
+    globRule: organizationBeforeWildcard("SLUG"),
   },
   "https://app.terraform.io": {
     platform: "HCP Terraform",
     exact: ["terraform_organization_name", "terraform_organization_id", "sub"],
-    globs: { sub: /^organization:[^*?:]+:/ },
-    globRule: "whose text before the first wildcard names the organization (organization:NAME:…)",
+    globs: ORGANIZATION_SUB,
+    globRule: organizationBeforeWildcard("NAME"),
   },
   // Any Google account, and any service account of any project, gets id_tokens for any audience it names.
   // An exact email names one account (a Workspace user's `hd` names the organization); a glob may take

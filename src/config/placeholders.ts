@@ -8,7 +8,7 @@
  * so `port: ${SSO_PORT}` works and a secret made of digits stays a string. Problems name the path and the
  * variable or file, never the value (it may be a secret).
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 type Path = ReadonlyArray<PropertyKey>;
@@ -33,13 +33,14 @@ function readSecretFile(file: string): { text: string } | { problem: string } {
   let fd: number | undefined;
   try {
     fd = openSync(file, "r");
-    const { size } = fstatSync(fd);
-    if (size > MAX_SECRET_FILE_BYTES) return { problem: `is larger than ${MAX_SECRET_FILE_BYTES} bytes` };
-    // One byte more than the size said: a file that grew meanwhile is refused, not cut.
-    const buffer = Buffer.alloc(Math.min(size + 1, MAX_SECRET_FILE_BYTES + 1));
+    // One byte past the cap is enough to refuse a larger file, or a device that never ends.
+    const buffer = Buffer.alloc(MAX_SECRET_FILE_BYTES + 1);
     let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n)
-      n = readSync(fd, buffer, length, buffer.length - length, null);
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
     if (length > MAX_SECRET_FILE_BYTES) return { problem: `is larger than ${MAX_SECRET_FILE_BYTES} bytes` };
     return { text: buffer.toString("utf8", 0, length).replace(/\r?\n$/, "") };
   } catch (err) {
