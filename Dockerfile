@@ -15,8 +15,9 @@
 ARG NODE_VERSION=24.22.3
 ARG BASE_IMAGE=docker.io/library/node:${NODE_VERSION}-bookworm-slim
 
-# Stage 1: unpack the release tarball. The package is one bundled module with no dependencies, so no
-# npm install runs and no build tool reaches the runtime stage.
+# Stage 1: unpack the release tarball. The package is one bundled module; its one optional dependency,
+# the keyring's native addon for `ocient-sso login`, has no use in a server. So no npm install runs and no
+# build tool reaches the runtime stage.
 FROM ${BASE_IMAGE} AS package
 COPY dist/ocient-sso-server-*.tgz /tmp/
 RUN set -eu; set -- /tmp/ocient-sso-server-*.tgz; \

@@ -38,7 +38,8 @@ export async function bundle(outfile = BUNDLE): Promise<void> {
     platform: "node",
     format: "esm",
     target: "node20",
-    external: ["oidc-provider"],
+    // A native addon, loaded only for a profile kept in the keyring (src/cli/sessions/keyring.ts).
+    external: ["oidc-provider", "@napi-rs/keyring"],
     minifyWhitespace: true,
     minifySyntax: true,
     // Bundled CommonJS dependencies call require(); give the module one.

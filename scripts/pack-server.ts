@@ -1,7 +1,8 @@
 /**
  * The server package, `@ocient-sso/server`: the `ocient-sso` command (serve, check-config, keys, exchange)
  * as scripts/bundle.ts writes it (the entry ocient-sso.cjs, which sizes the thread pool, and the bundled
- * module ocient-sso.mjs), with no dependencies to install, since the bundle carries them. `ocient-sso dev` also needs oidc-provider, an optional peer an operator never installs.
+ * module ocient-sso.mjs), with one optional dependency to install, the keyring's native addon
+ * (@napi-rs/keyring); the bundle carries the rest. `ocient-sso dev` also needs oidc-provider, an optional peer an operator never installs.
  * Runs after scripts/bundle.ts; writes `dist/server-package/` and `dist/ocient-sso-server-<version>.tgz`.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -12,6 +13,9 @@ import { DIST, ROOT, SCOPE, sharedManifest, writePackage } from "./lib/package-d
 
 export const SERVER_PACKAGE_DIR = path.join(DIST, "server-package");
 export const SERVER_PACKAGE_NAME = `${SCOPE}/server`;
+
+/** The CLI's keyring storage: a native addon, outside the bundle (scripts/bundle.ts). */
+export const KEYRING_PACKAGE = "@napi-rs/keyring";
 
 /** Writes `dist/server-package/` and packs it; returns the tarball's path. */
 export function packServer(): string {
@@ -28,6 +32,9 @@ export function packServer(): string {
       // The entry sizes libuv's thread pool, then loads the bundle beside it (src/cli/entry.ts).
       bin: { "ocient-sso": "ocient-sso.cjs" },
       files: ["ocient-sso.cjs", "ocient-sso.mjs"],
+      // The keyring's native addon can't be bundled; npm installs the build for the user's platform, and
+      // without it only `login --token-storage keyring` is refused (src/cli/sessions/keyring.ts).
+      optionalDependencies: { [KEYRING_PACKAGE]: root.dependencies[KEYRING_PACKAGE] },
       peerDependencies: { "oidc-provider": `^${root.devDependencies["oidc-provider"]}` },
       peerDependenciesMeta: { "oidc-provider": { optional: true } },
     },

@@ -2,8 +2,9 @@
  * The programs the tests start besides Node, from Debian's packages. `npm test` needs redis-server (shared
  * state), nginx (the load balancer in front of several instances), redis-sentinel (the failover test),
  * chromium (the browser sign-in), tmux (the CLI login in a real terminal), lintian (Debian's own check of
- * the Debian package) and promtool (the alert rules and the dashboard's queries, from the prometheus
- * package); `npm run test:image` needs podman and buildah (the container image) and debootstrap (the
+ * the Debian package), promtool (the alert rules and the dashboard's queries, from the prometheus
+ * package) and a Secret Service (the CLI's keyring storage: dbus-daemon, dbus-send, gnome-keyring's daemon,
+ * and libsecret's secret-tool reading what the CLI stored); `npm run test:image` needs podman and buildah (the container image) and debootstrap (the
  * Debian 13 base the Debian package is installed in). Run before the tests (`npm test`'s pretest,
  * `npm run test:image`'s with `--image`, `.ci/run`): installs what is missing with apt-get when running as
  * root, and otherwise prints the exact command to run and fails, so no test ever skips for want of a program.
@@ -21,6 +22,10 @@ export const TEST_PROGRAMS = {
   tmux: "/usr/bin/tmux",
   lintian: "/usr/bin/lintian",
   prometheus: "/usr/bin/promtool",
+  "dbus-daemon": "/usr/bin/dbus-daemon",
+  "dbus-bin": "/usr/bin/dbus-send",
+  "gnome-keyring": "/usr/bin/gnome-keyring-daemon",
+  "libsecret-tools": "/usr/bin/secret-tool",
 } as const;
 
 /** What `npm run test:image` starts: the image builders and the Debian base's maker. */

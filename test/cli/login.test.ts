@@ -5,49 +5,33 @@
  * one refresh at the service (counted in its metrics), and after `logout` `token` exits 3 with the hint
  * to sign in again. The transcript is checked as the person would read it.
  */
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliTerminal, startCliTerminal } from "../support/cli-terminal.js";
 import { type Harness, startHarness } from "../support/harness.js";
 import { rememberSecret, rememberToken } from "../support/log-collector.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
-import { root } from "../support/spawn-cli.js";
-import { startTerminal, type Terminal } from "../support/tmux.js";
 
 const TTL_SECONDS = 40;
 let provider: EmbeddedProvider;
 let h: Harness;
+let cli: CliTerminal;
 let dir: string;
-let term: Terminal;
 let cacheDir: string;
 
 beforeAll(async () => {
   provider = await startEmbeddedProvider({ deviceIntervalSeconds: 1 });
   rememberSecret(provider.signIn.clientSecret);
   h = await startHarness({ provider, token: { ttl_seconds: TTL_SECONDS } });
-  dir = await mkdtemp(join(tmpdir(), "ocient-sso-login-"));
-  cacheDir = join(dir, "cache", "ocient-sso", "profiles");
-  const tsx = pathToFileURL(createRequire(join(root, "package.json")).resolve("tsx")).href;
-  term = await startTerminal(dir, {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: dir,
-    XDG_CACHE_HOME: join(dir, "cache"),
-    TERM: "xterm",
-    PS1: "$ ",
-  });
-  // What `npm install` puts on PATH, without building: the CLI through tsx.
-  await term.type(`ocient-sso() { node --import ${tsx} ${join(root, "src/cli/main.ts")} "$@"; }`);
-  await term.type(`cd ${dir}`);
+  cli = await startCliTerminal("login");
+  ({ dir, cacheDir } = cli);
 });
 afterAll(async () => {
-  await term?.close();
+  await cli?.close();
   await h?.close();
   await provider?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 async function verify(token: string) {
@@ -67,33 +51,24 @@ async function refreshes(): Promise<number> {
   return total;
 }
 
-/** Runs `line` and waits for its own end marker; answers what it printed and its exit status. */
-let step = 0;
-async function shell(line: string, timeoutMs = 90_000): Promise<{ output: string; status: number }> {
-  const marker = `step-${++step}`;
-  await term.type(`echo "<<${marker}"; ${line}; echo "${marker}>> exit=$?"`);
-  const match = await term.waitFor(new RegExp(`\\n<<${marker}\\n([\\s\\S]*?)${marker}>> exit=(\\d+)`), {
-    timeoutMs,
-  });
-  return { output: match[1] ?? "", status: Number(match[2]) };
-}
+const shell = (line: string, timeoutMs?: number) => cli.shell(line, timeoutMs);
 
 describe("ocient-sso login, token, logout in a terminal", () => {
   let first: string;
 
   it("login prints the URL and code; signing in at the provider completes it", async () => {
-    await term.type(
+    await cli.term.type(
       'echo "<<login"; ocient-sso login --url ' +
         h.url +
         ' --database retail_analytics; echo "login>> exit=$?"',
     );
-    const prompt = await term.waitFor(/confirm the code (\S+):\n {2}(\S+)\n/);
+    const prompt = await cli.term.waitFor(/confirm the code (\S+):\n {2}(\S+)\n/);
     const [, code, url] = prompt as unknown as [string, string, string];
     rememberSecret(code);
     expect(url).toContain(`${provider.issuer}/`);
     expect(decodeURIComponent(url)).toContain(code);
     await provider.completeDeviceFlow(url, "alice");
-    const done = await term.waitFor(/<<login\n([\s\S]*?)login>> exit=(\d+)/);
+    const done = await cli.term.waitFor(/<<login\n([\s\S]*?)login>> exit=(\d+)/);
     expect(done[2], done[1]).toBe("0");
     expect(done[1]).toMatch(
       /The code expires in \d+ minutes\.\nWaiting for you to sign in\.\.\. \(Ctrl-C to cancel\)\n/,

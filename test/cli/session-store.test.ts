@@ -59,6 +59,8 @@ describe("the token cache", () => {
     ["another shape", JSON.stringify({ format: 1, url: "http://x", token: 42 })],
     ["a URL that is not http(s)", JSON.stringify({ format: 1, ...session({ url: "file:///etc/passwd" }) })],
     ["a token that is not a JWS", JSON.stringify({ format: 1, ...session({ token: "x y" }) })],
+    ["a token beside storage keyring", JSON.stringify({ format: 1, ...session(), storage: "keyring" })],
+    ["a storage that does not exist", JSON.stringify({ format: 1, ...session(), storage: "vault" })],
   ])("refuses a corrupt file (%s), naming it", async (_, text) => {
     await store.ensureDir();
     await writeFile(store.pathOf("p"), text, { mode: 0o600 });

@@ -4,7 +4,8 @@
  * (--version, check-config, serve answering /healthz and an exchange against a real OpenID provider) and
  * the client from plain ESM and from TypeScript. Nothing reaches beyond this machine: npm installs
  * offline, from tarballs only, with the registry pointed at a closed loopback port. The client's
- * dependencies are packed from this checkout's node_modules, the same files the registry served to `npm ci`.
+ * dependencies, and the server's one optional dependency (the keyring's native addon and its build for
+ * this platform), are packed from this checkout's node_modules, the same files the registry served to `npm ci`.
  */
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -14,7 +15,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../scripts/bundle.js";
 import { CLIENT_PACKAGE_NAME, clientFiles, packClient } from "../../scripts/pack-client.js";
-import { packServer, SERVER_PACKAGE_NAME } from "../../scripts/pack-server.js";
+import { KEYRING_PACKAGE, packServer, SERVER_PACKAGE_NAME } from "../../scripts/pack-server.js";
 import { CLIENT_IMPORT } from "../../src/dev/client-import.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
 import { exchangeThrough, serveConfigYaml } from "../support/serve-config.js";
@@ -41,6 +42,31 @@ async function emptyApp(prefix: string): Promise<string> {
   return app;
 }
 
+/** Packs each of `names` from this checkout's node_modules into `app`; answers the tarballs' paths. */
+async function packInstalled(app: string, names: Iterable<string>): Promise<string[]> {
+  const packed: string[] = [];
+  for (const name of names) {
+    const { stdout } = await run("npm", [
+      "pack",
+      "--silent",
+      "--pack-destination",
+      app,
+      join(root, "node_modules", name),
+    ]);
+    packed.push(join(app, stdout.trim().split("\n").at(-1) as string));
+  }
+  return packed;
+}
+
+/** The keyring's package and the build of it npm ci chose for this platform (one of its optional dependencies). */
+async function keyringPackages(): Promise<string[]> {
+  const scope = KEYRING_PACKAGE.split("/")[0] as string;
+  const builds = (await readdir(join(root, "node_modules", scope)))
+    .map((entry) => `${scope}/${entry}`)
+    .filter((name) => name.startsWith(`${KEYRING_PACKAGE}-`));
+  return [KEYRING_PACKAGE, ...builds];
+}
+
 async function installOffline(app: string, tarballs: string[]): Promise<void> {
   await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", ...tarballs], {
     cwd: app,
@@ -65,6 +91,7 @@ const apps: string[] = [];
 /** An empty directory with the server package installed, a configuration and a directory for the keys. */
 let serverApp: string;
 let serverBin: string;
+let keyring: string[];
 
 beforeAll(async () => {
   await run("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root });
@@ -74,7 +101,8 @@ beforeAll(async () => {
   provider = await startEmbeddedProvider();
   serverApp = await emptyApp("ocient-sso-server-app-");
   apps.push(serverApp);
-  await installOffline(serverApp, [serverTarball]);
+  keyring = await keyringPackages();
+  await installOffline(serverApp, [serverTarball, ...(await packInstalled(serverApp, keyring))]);
   serverBin = join(serverApp, "node_modules/.bin/ocient-sso");
   await mkdir(join(serverApp, "keys"));
   await writeFile(
@@ -105,8 +133,30 @@ describe("the server package (@ocient-sso/server)", () => {
     );
   });
 
-  it("installs offline with nothing else: the bundle carries its dependencies", async () => {
-    expect(await installedPackages(serverApp)).toEqual([SERVER_PACKAGE_NAME]);
+  it("installs offline with nothing else but the keyring's addon: the bundle carries its dependencies", async () => {
+    expect(keyring).toHaveLength(2);
+    expect(await installedPackages(serverApp)).toEqual([SERVER_PACKAGE_NAME, ...keyring].sort());
+  });
+
+  it("the installed command loads the keyring's addon: login --token-storage keyring reaches for D-Bus", async () => {
+    const failed = await run(
+      serverBin,
+      ["login", "--url", "http://127.0.0.1:9", "--database", "sales", "--token-storage", "keyring"],
+      {
+        cwd: serverApp,
+        env: {
+          ...process.env,
+          XDG_CACHE_HOME: join(serverApp, "cache"),
+          DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(serverApp, "no-bus")}`,
+        },
+      },
+    ).then(
+      () => undefined,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(failed?.code).toBe(1);
+    // An addon that did not load would say "not available in this installation" instead.
+    expect(failed?.stderr).toMatch(/^ocient-sso login: cannot read from the keyring \(.*DBus error/);
   });
 
   it("ocient-sso --version prints the version", async () => {
@@ -143,18 +193,7 @@ describe("the client package (@ocient-sso/client)", () => {
     app = await emptyApp("ocient-sso-client-app-");
     apps.push(app);
     dependencies = await dependencyClosure("openapi-fetch");
-    const packed: string[] = [];
-    for (const name of dependencies) {
-      const { stdout } = await run("npm", [
-        "pack",
-        "--silent",
-        "--pack-destination",
-        app,
-        join(root, "node_modules", name),
-      ]);
-      packed.push(join(app, stdout.trim().split("\n").at(-1) as string));
-    }
-    await installOffline(app, [...packed, clientTarball]);
+    await installOffline(app, [...(await packInstalled(app, dependencies)), clientTarball]);
   }, 120_000);
 
   it("holds only the client and the generated files it reaches, and depends on openapi-fetch alone", () => {

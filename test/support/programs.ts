@@ -21,8 +21,24 @@ export interface Program {
   exited: Promise<void>;
 }
 
-export function runProgram(pkg: TestPackage, args: string[], cwd?: string): Program {
-  const child = spawn(programPath(pkg), args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+/** Options of {@link runProgram}: its environment (default the test's), and what it reads on stdin. */
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  stdin?: string;
+}
+
+export function runProgram(
+  pkg: TestPackage,
+  args: string[],
+  cwd?: string,
+  options: RunOptions = {},
+): Program {
+  const child = spawn(programPath(pkg), args, {
+    cwd,
+    env: options.env ?? process.env,
+    stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+  });
+  child.stdin?.end(options.stdin);
   let output = "";
   const keep = (chunk: Buffer) => {
     // Bounded: a chatty program must not grow the test process.

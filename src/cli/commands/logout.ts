@@ -9,7 +9,8 @@ import { checkProfileName, SessionStore } from "../sessions/session-store.js";
 
 const usage = `Usage: ocient-sso logout [--profile NAME | --all]
 
-Removes the token of the profile (default "default"), or of every profile, from your cache.
+Removes the token of the profile (default "default"), or of every profile, from your cache (and
+from your keyring, for a profile kept there).
 Tokens already issued stay valid until they expire, as published.
 
 Options:

@@ -6,8 +6,9 @@ import { formatTable } from "../table.js";
 
 const usage = `Usage: ocient-sso profiles
 
-Lists the profiles kept in your cache: service URL, database, user, and when the token expires.
-A file that can't be trusted is listed with the reason.
+Lists the profiles kept in your cache: service URL, database, user, when the token expires, and
+where it is kept (its file, or your keyring, which is not opened to list it). A file that can't be
+trusted is listed with the reason.
 
 Options:
   -h, --help   show this help
@@ -27,20 +28,20 @@ async function run(args: string[], io: Io): Promise<number> {
   }
   const rows: string[][] = [];
   for (const name of names) {
-    const session = await store.read(name).catch((err: unknown) => {
+    const session = await store.readRecord(name).catch((err: unknown) => {
       if (err instanceof CliError) return err.message;
       throw err;
     });
     if (session === undefined) continue;
     if (typeof session === "string") {
-      rows.push([name, "-", "-", "-", session]);
+      rows.push([name, "-", "-", "-", session, "-"]);
       continue;
     }
     const expires = new Date(session.expires_at);
     const state = session.expires_at > Date.now() ? `expires ${expires.toISOString()}` : "expired";
-    rows.push([name, session.url, session.database, session.user, state]);
+    rows.push([name, session.url, session.database, session.user, state, session.storage ?? "file"]);
   }
-  io.stdout(formatTable(["PROFILE", "URL", "DATABASE", "USER", "TOKEN"], rows));
+  io.stdout(formatTable(["PROFILE", "URL", "DATABASE", "USER", "TOKEN", "STORED IN"], rows));
   return 0;
 }
 

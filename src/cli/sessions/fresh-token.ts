@@ -11,7 +11,7 @@
 import lockfile from "proper-lockfile";
 import { createSsoClient, SsoExchangeError } from "../../client/index.js";
 import { CliError, SignInNeeded } from "../command.js";
-import type { Session, SessionStore } from "./session-store.js";
+import { loginHint, type Session, type SessionStore } from "./session-store.js";
 
 export interface FreshTokenOptions {
   /** Milliseconds since the epoch (default Date.now). */
@@ -27,11 +27,6 @@ const LOCK = {
   update: 5_000,
   retries: { retries: 40, factor: 1.3, minTimeout: 25, maxTimeout: 1_000 },
 } as const;
-
-export function loginHint(profile: string, session?: Pick<Session, "url" | "database">): string {
-  const where = session ? `--url ${session.url} --database ${session.database}` : "--url URL --database DB";
-  return `ocient-sso login ${where}${profile === "default" ? "" : ` --profile ${profile}`}`;
-}
 
 function refreshAt(session: Session): number {
   return session.obtained_at + (session.expires_at - session.obtained_at) / 2;
