@@ -38,6 +38,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import("./commands/exchange.js")).exchange,
   },
   {
+    name: "agent",
+    summary: "keep a file holding a fresh token, exchanged from the platform's token file (a sidecar)",
+    load: async () => (await import("./commands/agent.js")).agent,
+  },
+  {
     name: "login",
     summary: "sign in with the device grant and keep the token in a profile",
     load: async () => (await import("./commands/login.js")).login,

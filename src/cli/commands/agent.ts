@@ -1,0 +1,234 @@
+/**
+ * `ocient-sso agent`: keeps a file holding a fresh Ocient token, for workloads that read their token
+ * from a file (a sidecar beside an application, a systemd service, a batch job's wrapper), as Vault Agent
+ * and the SPIFFE helper keep theirs. At each turn it reads the platform's own token from --token-file (a
+ * Kubernetes projected service-account token, a file a CI runner or cloud agent writes: read again each
+ * time, since the platform replaces it), exchanges it at the service, and writes the minted token to
+ * --out atomically (a private temporary file renamed over the old one, so a reader never sees half a
+ * token). The next turn comes once half the token's life has passed, Ocient's published advice.
+ *
+ * Each turn exchanges the platform's token again, never calling token_refresh: the workload's access
+ * ends when its platform stops vouching for it or an operator changes its binding, within half a
+ * token's life, and no session outlives the platform's token.
+ *
+ * A failed turn is tried again after 1, 2, 4 ... up to 60 seconds, and never later than the token in
+ * --out expires; the file is removed once that token has expired and no new one came, so a reader finds
+ * a live token or none. Its lines (on stdout) say what was written and what failed, with the service's
+ * vendor_code, never a token. SIGTERM or SIGINT stops it (exit 0); `--once` exchanges once and exits.
+ */
+import { randomBytes } from "node:crypto";
+import { chmod, open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { decodeJwt } from "jose";
+import { createSsoClient, SsoExchangeError } from "../../client/index.js";
+import { CliError, type Command, helpOption, parse, UsageError } from "../command.js";
+import type { Io } from "../io.js";
+import { serviceOptions, serviceTarget } from "../service-flags.js";
+
+const usage = `Usage: ocient-sso agent --url URL --database DB --token-file FILE --kind id|access --out FILE
+                        [--mode 0600|0640|0644] [--once]
+
+Keeps --out holding a fresh Ocient token for programs that read their token from a file. Reads the
+platform's token from --token-file (read again at each turn: the platform replaces it), exchanges it
+for a token scoped to DB, and writes that token to --out atomically, again once half its life has
+passed. Failures are tried again after 1 s, doubling up to 60 s; once the token in --out has expired
+with no new one, --out is removed. Lines on stdout say what happened, never a token.
+
+Options:
+  -u, --url URL          base URL of the service, e.g. https://sso.example.com
+  -d, --database DB      the database the token is for
+      --token-file FILE  the platform's token, e.g. /var/run/secrets/tokens/ocient-sso
+      --kind id|access   what that token is (a Kubernetes or CI token: id)
+      --out FILE         where the Ocient token is kept; its directory must exist
+      --mode MODE        --out's mode: 0600 (default), 0640 or 0644
+      --once             exchange once, write --out and exit
+  -h, --help             show this help
+
+Exit status: 0 stopped by SIGTERM or SIGINT (or, with --once, written), 1 failed (with --once),
+2 wrong usage.
+`;
+
+const options = {
+  ...serviceOptions,
+  "token-file": { type: "string" },
+  kind: { type: "string" },
+  out: { type: "string" },
+  mode: { type: "string" },
+  once: { type: "boolean" },
+} as const;
+
+/** The most a platform's token file may hold; a service refuses far less (server.max_token_bytes). */
+const MAX_TOKEN_FILE_BYTES = 65_536;
+const FIRST_RETRY_MS = 1_000;
+const LAST_RETRY_MS = 60_000;
+/** The shortest wait between two turns that succeeded, whatever a token's life. */
+const MIN_TURN_MS = 1_000;
+const MODES = new Map([
+  ["0600", 0o600],
+  ["0640", 0o640],
+  ["0644", 0o644],
+]);
+
+function fileMode(value: string | undefined): number {
+  if (value === undefined) return 0o600;
+  const mode = MODES.get(value.padStart(4, "0"));
+  if (mode === undefined) throw new UsageError(`--mode must be 0600, 0640 or 0644, not "${value}"`);
+  return mode;
+}
+
+/** The platform's token: the file's text, trimmed; a missing, empty or oversized file is a CliError. */
+async function readPlatformToken(file: string): Promise<string> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(file, "r");
+    const buffer = Buffer.alloc(MAX_TOKEN_FILE_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_TOKEN_FILE_BYTES)
+      throw new CliError(`${file} is larger than ${MAX_TOKEN_FILE_BYTES} bytes`);
+    const token = buffer.toString("utf8", 0, length).trim();
+    if (token === "") throw new CliError(`${file} is empty`);
+    return token;
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Writes `token` to `file` through a temporary file in its directory, renamed over it. */
+async function writeTokenFile(file: string, token: string, mode: number): Promise<void> {
+  const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    const handle = await open(temporary, "wx", mode);
+    try {
+      await handle.writeFile(token);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    // open()'s mode is reduced by the umask; the mode asked for is the mode the file gets.
+    await chmod(temporary, mode);
+    await rename(temporary, file);
+  } catch (err) {
+    await rm(temporary, { force: true });
+    throw new CliError(`cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+}
+
+/** What went wrong in a turn, in one line without any token. */
+function failure(err: unknown): string {
+  if (err instanceof SsoExchangeError) {
+    const status = err.httpStatus === 0 ? "no response" : `HTTP ${err.httpStatus}`;
+    return `the exchange was refused: ${err.reason} (${status}, vendor_code ${err.vendorCode})`;
+  }
+  if (err instanceof CliError) return err.message;
+  throw err;
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+async function run(args: string[], io: Io): Promise<number> {
+  const { values } = parse({ args, options: { ...options, ...helpOption } });
+  if (values.help) {
+    io.stdout(usage);
+    return 0;
+  }
+  const { url, database } = serviceTarget(values);
+  const tokenFile = values["token-file"];
+  const out = values.out;
+  if (tokenFile === undefined || out === undefined)
+    throw new UsageError("--token-file and --out are required");
+  const kind = values.kind;
+  if (kind !== "id" && kind !== "access") throw new UsageError("--kind must be id or access");
+  const mode = fileMode(values.mode);
+  let client: ReturnType<typeof createSsoClient>;
+  try {
+    client = createSsoClient({ baseUrl: url });
+  } catch {
+    throw new UsageError("--url must be an absolute http(s) URL");
+  }
+  const say = (text: string) => io.stdout(`${new Date().toISOString()} ocient-sso agent: ${text}\n`);
+
+  /** One turn: read, exchange, write; answers the new token's life in ms. */
+  async function turn(): Promise<number> {
+    const token = await readPlatformToken(tokenFile as string);
+    const result = await client.exchange(
+      kind === "id" ? { database, idToken: token } : { database, accessToken: token },
+    );
+    await writeTokenFile(out as string, result.token, mode);
+    const user = decodeJwt(result.token).sub;
+    say(`wrote ${out}: a token for ${user} on ${result.database}, expiring in ${result.expiresIn} s`);
+    return result.expiresIn * 1000;
+  }
+
+  if (values.once) {
+    try {
+      await turn();
+      return 0;
+    } catch (err) {
+      throw new CliError(failure(err));
+    }
+  }
+
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  io.signals.on("SIGTERM", onSignal);
+  io.signals.on("SIGINT", onSignal);
+  let expiresAt: number | undefined;
+  let failures = 0;
+  try {
+    while (!stop.signal.aborted) {
+      let wait: number;
+      try {
+        const life = await turn();
+        expiresAt = Date.now() + life;
+        failures = 0;
+        wait = Math.max(MIN_TURN_MS, life / 2);
+      } catch (err) {
+        const reason = failure(err);
+        failures++;
+        wait = Math.min(LAST_RETRY_MS, FIRST_RETRY_MS * 2 ** (failures - 1));
+        let kept = `no token in ${out}`;
+        if (expiresAt !== undefined && Date.now() >= expiresAt) {
+          await rm(out, { force: true });
+          expiresAt = undefined;
+          kept = `removed ${out}: its token has expired`;
+        } else if (expiresAt !== undefined) {
+          wait = Math.max(0, Math.min(wait, expiresAt - Date.now()));
+          kept = `the token in ${out} lives ${seconds(expiresAt - Date.now())} more`;
+        }
+        say(`${reason}; ${kept}; trying again in ${seconds(wait)}`);
+      }
+      await sleep(wait, stop.signal);
+    }
+    say("stopped");
+    return 0;
+  } finally {
+    io.signals.off("SIGTERM", onSignal);
+    io.signals.off("SIGINT", onSignal);
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}
+
+export const agent: Command = { name: "agent", usage, run };

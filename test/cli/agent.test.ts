@@ -1,0 +1,184 @@
+/**
+ * `ocient-sso agent` as a real process against the real service and a real OpenID provider: the
+ * platform's token in a file (an id_token the provider issued, as a kubelet writes a projected token),
+ * the Ocient token kept in another. `--once` writes a token that verifies with the mode asked for and no
+ * temporary file left; running, it exchanges the platform's current token at each turn (never
+ * token_refresh), keeps the last token through refusals until it expires, then removes the file, and
+ * writes again once the platform's token is good again; SIGTERM stops it with exit 0. No line it prints
+ * holds a token.
+ */
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness } from "../support/harness.js";
+import { rememberSecret, rememberToken } from "../support/log-collector.js";
+import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
+import { runCliProcess, startCli } from "../support/spawn-cli.js";
+
+const TTL_SECONDS = 4;
+let provider: EmbeddedProvider;
+let h: Harness;
+let dir: string;
+
+beforeAll(async () => {
+  provider = await startEmbeddedProvider();
+  h = await startHarness({ provider, token: { ttl_seconds: TTL_SECONDS } });
+  dir = await mkdtemp(join(tmpdir(), "ocient-sso-agent-"));
+});
+afterAll(async () => {
+  await h?.close();
+  await provider?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function verify(token: string) {
+  const jwks = createRemoteJWKSet(new URL(`${h.url}/.well-known/jwks.json`));
+  return (await jwtVerify(token, jwks, { issuer: h.config.token.issuer, typ: "at+jwt" })).payload;
+}
+
+/** Writes a fresh id_token of `account` where the agent reads the platform's token. */
+async function platformToken(file: string, account: string): Promise<void> {
+  const { id_token } = await provider.issueTokens(account);
+  rememberSecret(id_token);
+  await writeFile(file, `${id_token}\n`);
+}
+
+/** Exchanges and refreshes the service has answered, by event. */
+async function answered(event: "exchange" | "refresh"): Promise<number> {
+  const text = await (await fetch(`${h.url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("ocient_sso_exchanges_total{") && line.includes(`event="${event}"`))
+      total += Number(line.split(" ").at(-1));
+  }
+  return total;
+}
+
+const agentArgs = (platform: string, out: string) => [
+  "agent",
+  "--url",
+  h.url,
+  "--database",
+  "retail_analytics",
+  "--token-file",
+  platform,
+  "--kind",
+  "id",
+  "--out",
+  out,
+];
+
+/** Polls until `check` resolves true (every 100 ms, at most `ms`). */
+async function eventually(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not within ${ms} ms: ${what}`);
+}
+
+const readToken = (file: string) => readFile(file, "utf8").catch(() => undefined);
+
+describe("ocient-sso agent", () => {
+  it("--once writes a token that verifies, with the mode asked for and no temporary file left", async () => {
+    const work = await mkdtemp(join(dir, "once-"));
+    const platform = join(work, "platform-token");
+    await platformToken(platform, "alice");
+    for (const [flags, mode] of [[[], 0o600] as const, [["--mode", "0640"], 0o640] as const]) {
+      const out = join(work, "ocient-token");
+      const result = await runCliProcess([...agentArgs(platform, out), "--once", ...flags]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(
+        new RegExp(
+          `ocient-sso agent: wrote ${out}: a token for alice on retail_analytics, expiring in ${TTL_SECONDS} s\\n$`,
+        ),
+      );
+      const token = (await readFile(out, "utf8")) as string;
+      rememberToken(token);
+      expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      expect(await verify(token)).toMatchObject({ sub: "alice", database: "retail_analytics" });
+      expect((await stat(out)).mode & 0o777).toBe(mode);
+      expect((await readdir(work)).sort()).toEqual(["ocient-token", "platform-token"]);
+    }
+  });
+
+  it("keeps --out fresh from the platform's current token, through refusals until it expires, then again", async () => {
+    const work = await mkdtemp(join(dir, "run-"));
+    const platform = join(work, "platform-token");
+    const out = join(work, "ocient-token");
+    await platformToken(platform, "alice");
+    const refreshesBefore = await answered("refresh");
+    const agent = startCli(agentArgs(platform, out));
+    try {
+      await agent.waitFor(/wrote /);
+      const first = (await readToken(out)) as string;
+      rememberToken(first);
+      // A new token within half its life, exchanged again (never refreshed).
+      await eventually("a second token", async () => ((await readToken(out)) ?? first) !== first);
+      const second = (await readToken(out)) as string;
+      rememberToken(second);
+      expect(await verify(second)).toMatchObject({ sub: "alice" });
+      expect(await answered("refresh")).toBe(refreshesBefore);
+
+      // The platform now vouches for bob, who has no grant on the database: refused at each turn; the
+      // last token stays until it expires, then the file goes.
+      await platformToken(platform, "bob");
+      await agent.waitFor(
+        /the exchange was refused: .+ \(HTTP 403, vendor_code -\d+\); the token in .+ lives/,
+      );
+      expect(await readToken(out)).toBeDefined();
+      await agent.waitFor(new RegExp(`removed ${out}: its token has expired; trying again in`));
+      expect(await readToken(out)).toBeUndefined();
+
+      // Alice's token again: the next try writes.
+      await platformToken(platform, "alice");
+      await eventually("a token again", async () => (await readToken(out)) !== undefined);
+      const again = (await readToken(out)) as string;
+      rememberToken(again);
+      expect(await verify(again)).toMatchObject({ sub: "alice" });
+      expect(await answered("refresh")).toBe(refreshesBefore);
+    } finally {
+      agent.child.kill("SIGTERM");
+    }
+    const result = await agent.exited;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/ocient-sso agent: stopped\n$/);
+    for (const line of result.stdout.split("\n"))
+      expect(line).not.toMatch(/[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}/);
+  }, 60_000);
+
+  it("--once without a platform token, or refused: exit 1 with the reason, no --out", async () => {
+    const work = await mkdtemp(join(dir, "fail-"));
+    const platform = join(work, "platform-token");
+    const out = join(work, "ocient-token");
+    const missing = await runCliProcess([...agentArgs(platform, out), "--once"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`ocient-sso agent: cannot read ${platform} (ENOENT)\n`);
+    await platformToken(platform, "bob");
+    const refused = await runCliProcess([...agentArgs(platform, out), "--once"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^ocient-sso agent: the exchange was refused: .+ \(HTTP 403, vendor_code -\d+\)\n$/,
+    );
+    await writeFile(platform, "x".repeat(70_000));
+    const huge = await runCliProcess([...agentArgs(platform, out), "--once"]);
+    expect(huge.stderr).toBe(`ocient-sso agent: ${platform} is larger than 65536 bytes\n`);
+    await expect(stat(out)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it.each([
+    [["--mode", "0666"], '--mode must be 0600, 0640 or 0644, not "0666"'],
+    [["--kind", "saml"], "--kind must be id or access"],
+    [["--out"], "--out"],
+  ])("wrong usage %j: exit 2", async (change, message) => {
+    const args = agentArgs(join(dir, "p"), join(dir, "o"));
+    const at = args.indexOf(change[0] as string);
+    const changed = at >= 0 ? [...args.slice(0, at), ...change, ...args.slice(at + 2)] : [...args, ...change];
+    const result = await runCliProcess(changed);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+});
