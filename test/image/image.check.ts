@@ -8,7 +8,7 @@
  * (oidc-provider, in this process) signs the id_token exchanged through it.
  */
 import { execFile } from "node:child_process";
-import { chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -142,6 +142,31 @@ describe("the container image", () => {
         (err: { code?: number }) => err.code ?? -1,
       );
       expect(healthy).toBe(0);
+    });
+
+    it("runs ocient-sso agent as the Kubernetes sidecar does: the token file written in the volume, as its user", async () => {
+      const { id_token } = await provider.issueTokens("alice");
+      await writeFile(join(dir, "etc/platform-token"), id_token, { mode: 0o644 });
+      const { stdout } = await run(
+        "buildah",
+        buildahRun([
+          ...config.Entrypoint,
+          "agent",
+          ...["--url", served().url, "--database", "retail_analytics", "--kind", "id", "--once"],
+          ...[
+            "--token-file",
+            "/etc/ocient-sso/platform-token",
+            "--out",
+            "/var/lib/ocient-sso/token",
+            "--mode",
+            "0640",
+          ],
+        ]),
+      );
+      expect(stdout).toContain("a token for alice on retail_analytics");
+      const written = await stat(join(dir, "keys/token"));
+      expect(written.uid).toBe(UID);
+      expect(written.mode & 0o777).toBe(0o640);
     });
 
     it("wrote nothing outside its volume, so a read-only root filesystem works", async () => {
