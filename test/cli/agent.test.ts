@@ -169,7 +169,36 @@ describe("ocient-sso agent", () => {
     await expect(stat(out)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
+  it("--token-command: what it prints is exchanged, its stderr passed through; a failing, silent or oversized one is said", async () => {
+    const work = await mkdtemp(join(dir, "command-"));
+    const platform = join(work, "platform-token");
+    const out = join(work, "ocient-token");
+    await platformToken(platform, "alice");
+    const withCommand = (command: string) => {
+      const args = agentArgs(platform, out);
+      args.splice(args.indexOf("--token-file"), 2, "--token-command", command);
+      return runCliProcess([...args, "--once"]);
+    };
+    const good = await withCommand(`cat '${platform}'; echo 'asked the metadata service' >&2`);
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toContain("a token for alice on retail_analytics");
+    expect(good.stderr).toBe("asked the metadata service\n");
+    const token = await readFile(out, "utf8");
+    rememberToken(token);
+    expect(await verify(token)).toMatchObject({ sub: "alice" });
+    for (const [command, said] of [
+      ["exit 7", "the token command failed (exit 7)"],
+      ["true", "the token command printed nothing"],
+      ["head -c 70000 /dev/zero | tr '\\0' x", "the token command printed more than 65536 bytes"],
+    ]) {
+      const failed = await withCommand(command as string);
+      expect(failed.code, command).toBe(1);
+      expect(failed.stderr).toBe(`ocient-sso agent: ${said}\n`);
+    }
+  });
+
   it.each([
+    [["--token-command", "true"], "give one of --token-file and --token-command"],
     [["--mode", "0666"], '--mode must be 0600, 0640 or 0644, not "0666"'],
     [["--kind", "saml"], "--kind must be id or access"],
     [["--out"], "--out"],

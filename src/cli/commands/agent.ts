@@ -3,7 +3,9 @@
  * from a file (a sidecar beside an application, a systemd service, a batch job's wrapper), as Vault Agent
  * and the SPIFFE helper keep theirs. At each turn it reads the platform's own token from --token-file (a
  * Kubernetes projected service-account token, a file a CI runner or cloud agent writes: read again each
- * time, since the platform replaces it), exchanges it at the service, and writes the minted token to
+ * time, since the platform replaces it), or from what --token-command prints (a platform whose token
+ * comes from its metadata service or its own tool: `gcloud auth print-identity-token`, `buildkite-agent
+ * oidc request-token`), exchanges it at the service, and writes the minted token to
  * --out atomically (a private temporary file renamed over the old one, so a reader never sees half a
  * token). The next turn comes once half the token's life has passed, Ocient's published advice.
  *
@@ -16,6 +18,7 @@
  * a live token or none. Its lines (on stdout) say what was written and what failed, with the service's
  * vendor_code, never a token. SIGTERM or SIGINT stops it (exit 0); `--once` exchanges once and exits.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmod, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -25,19 +28,22 @@ import { CliError, type Command, helpOption, parse, UsageError } from "../comman
 import type { Io } from "../io.js";
 import { serviceOptions, serviceTarget } from "../service-flags.js";
 
-const usage = `Usage: ocient-sso agent --url URL --database DB --token-file FILE --kind id|access --out FILE
-                        [--mode 0600|0640|0644] [--once]
+const usage = `Usage: ocient-sso agent --url URL --database DB (--token-file FILE | --token-command CMD)
+                        --kind id|access --out FILE [--mode 0600|0640|0644] [--once]
 
 Keeps --out holding a fresh Ocient token for programs that read their token from a file. Reads the
-platform's token from --token-file (read again at each turn: the platform replaces it), exchanges it
-for a token scoped to DB, and writes that token to --out atomically, again once half its life has
-passed. Failures are tried again after 1 s, doubling up to 60 s; once the token in --out has expired
+platform's token from --token-file, or from what --token-command prints (again at each turn: the
+platform replaces it), exchanges it for a token scoped to DB, and writes that token to --out
+atomically, again once half its life has passed. Failures are tried again after 1 s, doubling up to 60 s; once the token in --out has expired
 with no new one, --out is removed. Lines on stdout say what happened, never a token.
 
 Options:
   -u, --url URL          base URL of the service, e.g. https://sso.example.com
   -d, --database DB      the database the token is for
       --token-file FILE  the platform's token, e.g. /var/run/secrets/tokens/ocient-sso
+      --token-command CMD  a command (run by /bin/sh) that prints the platform's token on stdout, e.g.
+                         "gcloud auth print-identity-token --audiences=https://sso.example.com";
+                         its stderr is passed through; it has 30 s
       --kind id|access   what that token is (a Kubernetes or CI token: id)
       --out FILE         where the Ocient token is kept; its directory must exist
       --mode MODE        --out's mode: 0600 (default), 0640 or 0644
@@ -51,6 +57,7 @@ Exit status: 0 stopped by SIGTERM or SIGINT (or, with --once, written), 1 failed
 const options = {
   ...serviceOptions,
   "token-file": { type: "string" },
+  "token-command": { type: "string" },
   kind: { type: "string" },
   out: { type: "string" },
   mode: { type: "string" },
@@ -59,6 +66,7 @@ const options = {
 
 /** The most a platform's token file may hold; a service refuses far less (server.max_token_bytes). */
 const MAX_TOKEN_FILE_BYTES = 65_536;
+const TOKEN_COMMAND_MS = 30_000;
 const FIRST_RETRY_MS = 1_000;
 const LAST_RETRY_MS = 60_000;
 /** The shortest wait between two turns that succeeded, whatever a token's life. */
@@ -99,6 +107,40 @@ async function readPlatformToken(file: string): Promise<string> {
   } finally {
     await handle?.close();
   }
+}
+
+/** What `command` prints on stdout, trimmed: the platform's token. Its stderr goes to ours. */
+function runTokenCommand(command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("/bin/sh", ["-c", command], { stdio: ["ignore", "pipe", "inherit"] });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let problem: string | undefined;
+    const timer = setTimeout(() => {
+      problem = `the token command printed no token within ${TOKEN_COMMAND_MS / 1000} s`;
+      child.kill("SIGKILL");
+    }, TOKEN_COMMAND_MS);
+    child.stdout.on("data", (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= MAX_TOKEN_FILE_BYTES) chunks.push(chunk);
+      else if (problem === undefined) {
+        problem = `the token command printed more than ${MAX_TOKEN_FILE_BYTES} bytes`;
+        child.kill("SIGKILL");
+      }
+    });
+    child.once("error", (err: NodeJS.ErrnoException) => {
+      problem ??= `the token command could not start (${err.code ?? "error"})`;
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      const token = Buffer.concat(chunks).toString("utf8").trim();
+      if (problem === undefined && code !== 0)
+        problem = `the token command failed (${signal ?? `exit ${code}`})`;
+      if (problem === undefined && token === "") problem = "the token command printed nothing";
+      if (problem !== undefined) reject(new CliError(problem));
+      else resolve(token);
+    });
+  });
 }
 
 /** Writes `token` to `file` through a temporary file in its directory, renamed over it. */
@@ -143,9 +185,11 @@ async function run(args: string[], io: Io): Promise<number> {
   }
   const { url, database } = serviceTarget(values);
   const tokenFile = values["token-file"];
+  const tokenCommand = values["token-command"];
   const out = values.out;
-  if (tokenFile === undefined || out === undefined)
-    throw new UsageError("--token-file and --out are required");
+  if ((tokenFile === undefined) === (tokenCommand === undefined))
+    throw new UsageError("give one of --token-file and --token-command");
+  if (out === undefined) throw new UsageError("--out is required");
   const kind = values.kind;
   if (kind !== "id" && kind !== "access") throw new UsageError("--kind must be id or access");
   const mode = fileMode(values.mode);
@@ -159,7 +203,10 @@ async function run(args: string[], io: Io): Promise<number> {
 
   /** One turn: read, exchange, write; answers the new token's life in ms. */
   async function turn(): Promise<number> {
-    const token = await readPlatformToken(tokenFile as string);
+    const token =
+      tokenCommand !== undefined
+        ? await runTokenCommand(tokenCommand)
+        : await readPlatformToken(tokenFile as string);
     const result = await client.exchange(
       kind === "id" ? { database, idToken: token } : { database, accessToken: token },
     );
