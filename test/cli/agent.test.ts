@@ -8,6 +8,8 @@
  * holds a token.
  */
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRemoteJWKSet, jwtVerify } from "jose";
@@ -197,7 +199,30 @@ describe("ocient-sso agent", () => {
     }
   });
 
+  it("a service that never answers: the exchange gives up after --timeout, exit 1 with no response", async () => {
+    const work = await mkdtemp(join(dir, "silent-"));
+    const platform = join(work, "platform-token");
+    await platformToken(platform, "alice");
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const args = agentArgs(platform, join(work, "ocient-token"));
+      args[args.indexOf("--url") + 1] = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const started = Date.now();
+      const result = await runCliProcess([...args, "--timeout", "1", "--once"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /^ocient-sso agent: the exchange failed: .+ \(no response, vendor_code -\d+\)\n$/,
+      );
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
   it.each([
+    [["--timeout", "0"], "--timeout must be from 1 to 600 seconds"],
     [["--token-command", "true"], "give one of --token-file and --token-command"],
     [["--mode", "0666"], '--mode must be 0600, 0640 or 0644, not "0666"'],
     [["--kind", "saml"], "--kind must be id or access"],

@@ -24,7 +24,7 @@ import { chmod, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { decodeJwt } from "jose";
 import { createSsoClient, SsoExchangeError } from "../../client/index.js";
-import { CliError, type Command, helpOption, parse, UsageError } from "../command.js";
+import { CliError, type Command, helpOption, parse, UsageError, wholeNumber } from "../command.js";
 import type { Io } from "../io.js";
 import { serviceOptions, serviceTarget } from "../service-flags.js";
 
@@ -47,6 +47,7 @@ Options:
       --kind id|access   what that token is (a Kubernetes or CI token: id)
       --out FILE         where the Ocient token is kept; its directory must exist
       --mode MODE        --out's mode: 0600 (default), 0640 or 0644
+      --timeout SECONDS  how long an exchange may wait for the service's answer (1-600, default 30)
       --once             exchange once, write --out and exit
   -h, --help             show this help
 
@@ -61,6 +62,7 @@ const options = {
   kind: { type: "string" },
   out: { type: "string" },
   mode: { type: "string" },
+  timeout: { type: "string" },
   once: { type: "boolean" },
 } as const;
 
@@ -166,8 +168,9 @@ async function writeTokenFile(file: string, token: string, mode: number): Promis
 /** What went wrong in a turn, in one line without any token. */
 function failure(err: unknown): string {
   if (err instanceof SsoExchangeError) {
-    const status = err.httpStatus === 0 ? "no response" : `HTTP ${err.httpStatus}`;
-    return `the exchange was refused: ${err.reason} (${status}, vendor_code ${err.vendorCode})`;
+    if (err.httpStatus === 0)
+      return `the exchange failed: ${err.reason} (no response, vendor_code ${err.vendorCode})`;
+    return `the exchange was refused: ${err.reason} (HTTP ${err.httpStatus}, vendor_code ${err.vendorCode})`;
   }
   if (err instanceof CliError) return err.message;
   throw err;
@@ -193,9 +196,15 @@ async function run(args: string[], io: Io): Promise<number> {
   const kind = values.kind;
   if (kind !== "id" && kind !== "access") throw new UsageError("--kind must be id or access");
   const mode = fileMode(values.mode);
+  const timeout = wholeNumber(values.timeout, "--timeout") ?? 30;
+  if (timeout < 1 || timeout > 600) throw new UsageError("--timeout must be from 1 to 600 seconds");
   let client: ReturnType<typeof createSsoClient>;
   try {
-    client = createSsoClient({ baseUrl: url });
+    // A service that never answers must not hold a turn forever: the agent would never try again.
+    client = createSsoClient({
+      baseUrl: url,
+      fetch: (request) => fetch(request, { signal: AbortSignal.timeout(timeout * 1000) }),
+    });
   } catch {
     throw new UsageError("--url must be an absolute http(s) URL");
   }
