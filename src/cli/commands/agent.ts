@@ -23,10 +23,10 @@ import { randomBytes } from "node:crypto";
 import { chmod, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { decodeJwt } from "jose";
-import { createSsoClient, SsoExchangeError } from "../../client/index.js";
+import { SsoExchangeError } from "../../client/index.js";
 import { CliError, type Command, helpOption, parse, UsageError, wholeNumber } from "../command.js";
 import type { Io } from "../io.js";
-import { serviceOptions, serviceTarget } from "../service-flags.js";
+import { serviceClient, serviceOptions, serviceTarget } from "../service-flags.js";
 
 const usage = `Usage: ocient-sso agent --url URL --database DB (--token-file FILE | --token-command CMD)
                         --kind id|access --out FILE [--mode 0600|0640|0644] [--once]
@@ -198,16 +198,10 @@ async function run(args: string[], io: Io): Promise<number> {
   const mode = fileMode(values.mode);
   const timeout = wholeNumber(values.timeout, "--timeout") ?? 30;
   if (timeout < 1 || timeout > 600) throw new UsageError("--timeout must be from 1 to 600 seconds");
-  let client: ReturnType<typeof createSsoClient>;
-  try {
-    // A service that never answers must not hold a turn forever: the agent would never try again.
-    client = createSsoClient({
-      baseUrl: url,
-      fetch: (request) => fetch(request, { signal: AbortSignal.timeout(timeout * 1000) }),
-    });
-  } catch {
-    throw new UsageError("--url must be an absolute http(s) URL");
-  }
+  // A service that never answers must not hold a turn forever: the agent would never try again.
+  const client = serviceClient(url, {
+    fetch: (request) => fetch(request, { signal: AbortSignal.timeout(timeout * 1000) }),
+  });
   const say = (text: string) => io.stdout(`${new Date().toISOString()} ocient-sso agent: ${text}\n`);
 
   /** One turn: read, exchange, write; answers the new token's life in ms. */

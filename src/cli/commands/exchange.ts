@@ -5,10 +5,10 @@
  */
 import { readFile } from "node:fs/promises";
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { createSsoClient, type ExchangeInput, SsoExchangeError } from "../../client/index.js";
+import { type ExchangeInput, SsoExchangeError } from "../../client/index.js";
 import { CliError, type Command, helpOption, parse, UsageError } from "../command.js";
 import { type Io, readAll } from "../io.js";
-import { serviceOptions, serviceTarget } from "../service-flags.js";
+import { serviceClient, serviceOptions, serviceTarget } from "../service-flags.js";
 
 const usage = `Usage: ocient-sso exchange --url URL --database DB
          (--id-token TOKEN | --access-token TOKEN | --token-file FILE --kind id|access) [--json]
@@ -85,12 +85,7 @@ async function run(args: string[], io: Io): Promise<number> {
   }
   const { url, database } = serviceTarget(values);
   const { kind, token } = await subjectToken(values, io);
-  let client: ReturnType<typeof createSsoClient>;
-  try {
-    client = createSsoClient({ baseUrl: url });
-  } catch {
-    throw new UsageError("--url must be an absolute http(s) URL");
-  }
+  const client = serviceClient(url);
   const input: ExchangeInput =
     kind === "id" ? { database, idToken: token } : { database, accessToken: token };
   try {
