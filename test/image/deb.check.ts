@@ -89,6 +89,15 @@ describe("the Debian package, installed by apt in Debian 13", () => {
     );
   });
 
+  it("has no keyring storage (its native addon is not in the package), and says so before any sign-in", async () => {
+    const said = await shell(
+      "HOME=/tmp ocient-sso login --url http://127.0.0.1:9 --database sales --token-storage keyring 2>&1; echo exit=$?",
+    );
+    expect(said).toMatch(
+      /^ocient-sso login: the keyring is not available in this installation \(@napi-rs\/keyring: .+\); sign in with --token-storage file\nexit=1\n$/,
+    );
+  });
+
   describe("serving as an unprivileged user, configured as the unit expects", () => {
     const served = serveInBlock(async () => {
       await writeServeConfig(dir, provider);
