@@ -167,11 +167,14 @@ describe("ocient-sso agent", () => {
     );
     await writeFile(platform, "x".repeat(70_000));
     const huge = await runCliProcess([...agentArgs(platform, out), "--once"]);
-    expect(huge.stderr).toBe(`ocient-sso agent: ${platform} is larger than 65536 bytes\n`);
+    expect(huge.stderr).toBe(`ocient-sso agent: ${platform} holds more than 65536 bytes\n`);
+    await writeFile(platform, "\n");
+    const empty = await runCliProcess([...agentArgs(platform, out), "--once"]);
+    expect(empty.stderr).toBe(`ocient-sso agent: ${platform} holds nothing\n`);
     await expect(stat(out)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
-  it("--token-command: what it prints is exchanged, its stderr passed through; a failing, silent or oversized one is said", async () => {
+  it("--token-command: what it prints is exchanged, its stderr passed through; a failing, silent, oversized or endless one is said", async () => {
     const work = await mkdtemp(join(dir, "command-"));
     const platform = join(work, "platform-token");
     const out = join(work, "ocient-token");
@@ -179,7 +182,7 @@ describe("ocient-sso agent", () => {
     const withCommand = (command: string) => {
       const args = agentArgs(platform, out);
       args.splice(args.indexOf("--token-file"), 2, "--token-command", command);
-      return runCliProcess([...args, "--once"]);
+      return runCliProcess([...args, "--timeout", "1", "--once"]);
     };
     const good = await withCommand(`cat '${platform}'; echo 'asked the metadata service' >&2`);
     expect(good.code, good.stderr).toBe(0);
@@ -192,8 +195,12 @@ describe("ocient-sso agent", () => {
       ["exit 7", "the token command failed (exit 7)"],
       ["true", "the token command printed nothing"],
       ["head -c 70000 /dev/zero | tr '\\0' x", "the token command printed more than 65536 bytes"],
+      // A program the command started keeps stdout open: the whole process group goes at --timeout.
+      ["sleep 60 & sleep 60", "the token command printed no token within 1 s"],
     ]) {
+      const started = Date.now();
       const failed = await withCommand(command as string);
+      expect(Date.now() - started, command).toBeLessThan(20_000);
       expect(failed.code, command).toBe(1);
       expect(failed.stderr).toBe(`ocient-sso agent: ${said}\n`);
     }

@@ -20,10 +20,12 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { chmod, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { decodeJwt } from "jose";
 import { SsoExchangeError } from "../../client/index.js";
+import { readCapped } from "../../lib/read-capped.js";
 import { CliError, type Command, helpOption, parse, UsageError, wholeNumber } from "../command.js";
 import type { Io } from "../io.js";
 import { serviceClient, serviceOptions, serviceTarget } from "../service-flags.js";
@@ -43,11 +45,12 @@ Options:
       --token-file FILE  the platform's token, e.g. /var/run/secrets/tokens/ocient-sso
       --token-command CMD  a command (run by /bin/sh) that prints the platform's token on stdout, e.g.
                          "gcloud auth print-identity-token --audiences=https://sso.example.com";
-                         its stderr is passed through; it has 30 s
+                         its stderr is passed through; it has --timeout seconds
       --kind id|access   what that token is (a Kubernetes or CI token: id)
       --out FILE         where the Ocient token is kept; its directory must exist
       --mode MODE        --out's mode: 0600 (default), 0640 or 0644
-      --timeout SECONDS  how long an exchange may wait for the service's answer (1-600, default 30)
+      --timeout SECONDS  how long an exchange may wait for the service's answer, and the token
+                         command may run (1-600, default 30)
       --once             exchange once, write --out and exit
   -h, --help             show this help
 
@@ -66,9 +69,8 @@ const options = {
   once: { type: "boolean" },
 } as const;
 
-/** The most a platform's token file may hold; a service refuses far less (server.max_token_bytes). */
-const MAX_TOKEN_FILE_BYTES = 65_536;
-const TOKEN_COMMAND_MS = 30_000;
+/** The most a platform's token may be, in its file or as its command prints it; a service refuses far less. */
+const MAX_TOKEN_BYTES = 65_536;
 const FIRST_RETRY_MS = 1_000;
 const LAST_RETRY_MS = 60_000;
 /** The shortest wait between two turns that succeeded, whatever a token's life. */
@@ -86,63 +88,66 @@ function fileMode(value: string | undefined): number {
   return mode;
 }
 
-/** The platform's token: the file's text, trimmed; a missing, empty or oversized file is a CliError. */
+/** The platform's token: `bytes` as text, trimmed; nothing, or more than the cap, is a CliError. */
+function tokenOf(bytes: Buffer | undefined, source: string): string {
+  if (bytes === undefined) throw new CliError(`${source} more than ${MAX_TOKEN_BYTES} bytes`);
+  const token = bytes.toString("utf8").trim();
+  if (token === "") throw new CliError(`${source} nothing`);
+  return token;
+}
+
 async function readPlatformToken(file: string): Promise<string> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  const stream = createReadStream(file);
   try {
-    handle = await open(file, "r");
-    const buffer = Buffer.alloc(MAX_TOKEN_FILE_BYTES + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > MAX_TOKEN_FILE_BYTES)
-      throw new CliError(`${file} is larger than ${MAX_TOKEN_FILE_BYTES} bytes`);
-    const token = buffer.toString("utf8", 0, length).trim();
-    if (token === "") throw new CliError(`${file} is empty`);
-    return token;
+    return tokenOf(await readCapped(stream, MAX_TOKEN_BYTES, `${file} ended early`), `${file} holds`);
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
   } finally {
-    await handle?.close();
+    stream.destroy();
   }
 }
 
-/** What `command` prints on stdout, trimmed: the platform's token. Its stderr goes to ours. */
-function runTokenCommand(command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("/bin/sh", ["-c", command], { stdio: ["ignore", "pipe", "inherit"] });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let problem: string | undefined;
-    const timer = setTimeout(() => {
-      problem = `the token command printed no token within ${TOKEN_COMMAND_MS / 1000} s`;
-      child.kill("SIGKILL");
-    }, TOKEN_COMMAND_MS);
-    child.stdout.on("data", (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size <= MAX_TOKEN_FILE_BYTES) chunks.push(chunk);
-      else if (problem === undefined) {
-        problem = `the token command printed more than ${MAX_TOKEN_FILE_BYTES} bytes`;
-        child.kill("SIGKILL");
-      }
-    });
-    child.once("error", (err: NodeJS.ErrnoException) => {
-      problem ??= `the token command could not start (${err.code ?? "error"})`;
-    });
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      const token = Buffer.concat(chunks).toString("utf8").trim();
-      if (problem === undefined && code !== 0)
-        problem = `the token command failed (${signal ?? `exit ${code}`})`;
-      if (problem === undefined && token === "") problem = "the token command printed nothing";
-      if (problem !== undefined) reject(new CliError(problem));
-      else resolve(token);
-    });
+/**
+ * What `command` (run by /bin/sh) prints on stdout: the platform's token. Its stderr goes to ours. It runs
+ * in a process group of its own, killed whole when it takes longer than `timeoutMs` or prints too much,
+ * so a program it started cannot hold the turn by keeping stdout open.
+ */
+async function runTokenCommand(command: string, timeoutMs: number): Promise<string> {
+  const child = spawn("/bin/sh", ["-c", command], { stdio: ["ignore", "pipe", "inherit"], detached: true });
+  const killAll = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  };
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killAll();
+  }, timeoutMs);
+  const exited = new Promise<string | undefined>((resolve) => {
+    child.once("error", (err: NodeJS.ErrnoException) => resolve(`could not start (${err.code ?? "error"})`));
+    child.once("exit", (code, signal) =>
+      resolve(code === 0 ? undefined : `failed (${signal ?? `exit ${code}`})`),
+    );
   });
+  try {
+    const printed = await readCapped(
+      child.stdout,
+      MAX_TOKEN_BYTES,
+      "the token command's output ended early",
+    ).catch(() => Buffer.alloc(0));
+    if (printed === undefined) killAll();
+    const failed = await exited;
+    if (timedOut) throw new CliError(`the token command printed no token within ${timeoutMs / 1000} s`);
+    if (failed !== undefined && printed !== undefined) throw new CliError(`the token command ${failed}`);
+    return tokenOf(printed, "the token command printed");
+  } finally {
+    clearTimeout(timer);
+    child.stdout.destroy();
+  }
 }
 
 /** Writes `token` to `file` through a temporary file in its directory, renamed over it. */
@@ -208,7 +213,7 @@ async function run(args: string[], io: Io): Promise<number> {
   async function turn(): Promise<number> {
     const token =
       tokenCommand !== undefined
-        ? await runTokenCommand(tokenCommand)
+        ? await runTokenCommand(tokenCommand, timeout * 1000)
         : await readPlatformToken(tokenFile as string);
     const result = await client.exchange(
       kind === "id" ? { database, idToken: token } : { database, accessToken: token },
