@@ -116,7 +116,7 @@ describe("ocient-sso login --token-storage keyring, with a real Secret Service",
     expect(listed.status, listed.output).toBe(0);
     expect(listed.output).toMatch(/STORED IN\n/);
     expect(listed.output).toMatch(
-      new RegExp(`default\\s+${h.url}\\s+retail_analytics\\s+alice\\s+\\S+ \\S+\\s+keyring\\n`),
+      new RegExp(`default\\s+${h.url}\\s+retail_analytics\\s+alice\\s+(expires \\S+|expired)\\s+keyring\\n`),
     );
   });
 
