@@ -1,7 +1,8 @@
 /**
  * The Debian package, `ocient-sso_<version>_all.deb`: the same two files as the npm server package (the
  * entry ocient-sso.cjs and the bundle ocient-sso.mjs) in /usr/lib/ocient-sso, the command as
- * /usr/bin/ocient-sso, and deploy/systemd/ocient-sso.service as the system unit, running /usr/bin/ocient-sso.
+ * /usr/bin/ocient-sso, and deploy/systemd/ocient-sso.service as the system unit, running /usr/bin/ocient-sso,
+ * with the agent's template unit ocient-sso-agent@.service beside it (started by nobody until enabled).
  * It depends on Debian's `nodejs` (20.19 in Debian 13 trixie; NodeSource's `nodejs` 24 fits too). Installing
  * starts nothing: the service needs /etc/ocient-sso/config.yaml first; an upgrade restarts it if it runs.
  * Built with dpkg-deb, which every Debian system has. Runs after scripts/bundle.ts; writes
@@ -26,25 +27,42 @@ const MAINTAINER = "ocient-sso developers <ocient-sso@users.noreply.github.com>"
 
 export const debFile = (version: string) => path.join(DIST, `${DEB_PACKAGE}_${version}_all.deb`);
 
-/** The systemd unit of deploy/systemd, for the package: its command in /usr/bin, its comments on it. */
-export function packagedUnit(unit: string): string {
-  const body = unit.slice(unit.indexOf("[Unit]"));
-  if (!body.includes("ExecStart=/usr/local/bin/ocient-sso "))
-    throw new Error("deploy/systemd/ocient-sso.service: no ExecStart=/usr/local/bin/ocient-sso to rewrite");
-  const header = [
-    "# ocient-sso as a systemd service, from the Debian package ocient-sso. Put the configuration in",
-    "# /etc/ocient-sso/config.yaml and its secrets in /etc/ocient-sso/ocient-sso.env (mode 0600, NAME=value",
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration file's placeholder, written literally
-    "# lines for its ${NAME} placeholders), then: systemctl enable --now ocient-sso",
-    "# The signing keys live in /var/lib/ocient-sso (StateDirectory): set token.keys_file to",
-    "# /var/lib/ocient-sso/signing-keys.json. `systemctl reload ocient-sso` rereads the configuration and keys.",
-    "# Change settings with `systemctl edit ocient-sso`, not here: an upgrade replaces this file.",
-    "",
-    "",
-  ].join("\n");
+/** The agent's template unit (deploy/systemd/ocient-sso-agent@.service), where the package puts it. */
+export const DEB_AGENT_UNIT = "/usr/lib/systemd/system/ocient-sso-agent@.service";
+
+/** The service's unit's header in the package; the agent's keeps its own, with the command's path changed. */
+const UNIT_HEADER = [
+  "# ocient-sso as a systemd service, from the Debian package ocient-sso. Put the configuration in",
+  "# /etc/ocient-sso/config.yaml and its secrets in /etc/ocient-sso/ocient-sso.env (mode 0600, NAME=value",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration file's placeholder, written literally
+  "# lines for its ${NAME} placeholders), then: systemctl enable --now ocient-sso",
+  "# The signing keys live in /var/lib/ocient-sso (StateDirectory): set token.keys_file to",
+  "# /var/lib/ocient-sso/signing-keys.json. `systemctl reload ocient-sso` rereads the configuration and keys.",
+  "# Change settings with `systemctl edit ocient-sso`, not here: an upgrade replaces this file.",
+  "",
+  "",
+].join("\n");
+
+/**
+ * A unit of deploy/systemd, for the package: its command in /usr/bin and its documentation installed. The
+ * service's unit gets the package's header; `header: "own"` keeps the unit's, with the copy step dropped.
+ */
+export function packagedUnit(unit: string, header: "package" | "own" = "package"): string {
+  const start = unit.indexOf("[Unit]");
+  if (!unit.includes("ExecStart=/usr/local/bin/ocient-sso "))
+    throw new Error("deploy/systemd: no ExecStart=/usr/local/bin/ocient-sso to rewrite");
+  const top =
+    header === "package"
+      ? UNIT_HEADER
+      : "# From the Debian package ocient-sso. Change settings with `systemctl edit`, not here: an upgrade\n" +
+        "# replaces this file.\n" +
+        unit
+          .slice(0, start)
+          .replace(/^# {3}cp \S+ \/etc\/systemd\/system\/ && systemctl daemon-reload\n/m, "");
   return (
-    header +
-    body
+    top +
+    unit
+      .slice(start)
       .replace(
         /^# npm's global bin directory:.*\nExecStart=\/usr\/local\/bin\/ocient-sso /m,
         `ExecStart=${DEB_COMMAND} `,
@@ -213,6 +231,10 @@ export function packDeb(options: DebOptions = {}): string {
   put(
     DEB_UNIT.slice(1),
     packagedUnit(readFileSync(path.join(ROOT, "deploy/systemd/ocient-sso.service"), "utf8")),
+  );
+  put(
+    DEB_AGENT_UNIT.slice(1),
+    packagedUnit(readFileSync(path.join(ROOT, "deploy/systemd/ocient-sso-agent@.service"), "utf8"), "own"),
   );
   const help = execFileSync(process.execPath, [entry, "--help"], { encoding: "utf8" });
   put("usr/share/man/man1/ocient-sso.1.gz", gzipSync(manPage(version, help), { level: 9 }));

@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../scripts/bundle.js";
-import { DEB_COMMAND, DEB_UNIT, packDeb } from "../../scripts/pack-deb.js";
+import { DEB_AGENT_UNIT, DEB_COMMAND, DEB_UNIT, packDeb } from "../../scripts/pack-deb.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
 import { ensureDebianImage } from "./base.js";
 import { runArgs, servedChecks, serveInBlock, sigtermCheck, writeServeConfig } from "./served.js";
@@ -79,11 +79,12 @@ describe("the Debian package, installed by apt in Debian 13", () => {
     expect(Number(node?.[1]) * 100 + Number(node?.[2])).toBeGreaterThanOrEqual(2019);
   });
 
-  it("puts the command on PATH and the unit where systemd reads it", async () => {
+  it("puts the command on PATH, and the service's unit and the agent's template where systemd reads them", async () => {
     expect((await shell("command -v ocient-sso")).trim()).toBe(DEB_COMMAND);
     expect(await shell(`cat ${DEB_UNIT}`)).toContain(
       `ExecStart=${DEB_COMMAND} serve --config /etc/ocient-sso/config.yaml`,
     );
+    expect(await shell(`cat ${DEB_AGENT_UNIT}`)).toContain(`ExecStart=${DEB_COMMAND} agent `);
     expect((await shell("ocient-sso --version")).trim()).toMatch(
       new RegExp(`^ocient-sso ${version.replaceAll(".", "\\.")} \\(node v\\d+\\.\\d+\\.\\d+\\)$`),
     );
@@ -127,9 +128,10 @@ describe("the Debian package, installed by apt in Debian 13", () => {
     expect(await shell("dpkg-query -W ocient-sso 2>&1 || true")).toMatch(
       /no packages found matching ocient-sso/,
     );
-    expect(await shell(`ls ${DEB_COMMAND} ${DEB_UNIT} /usr/lib/ocient-sso 2>&1 || true`)).toMatch(
-      /No such file or directory[\s\S]*No such file or directory[\s\S]*No such file or directory/,
+    const listed = await shell(
+      `ls ${DEB_COMMAND} ${DEB_UNIT} ${DEB_AGENT_UNIT} /usr/lib/ocient-sso 2>&1 || true`,
     );
+    expect(listed.match(/No such file or directory/g)).toHaveLength(4);
     expect((await stat(join(dir, "keys/signing-keys.json"))).isFile()).toBe(true);
   });
 });

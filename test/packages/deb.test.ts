@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../scripts/bundle.js";
-import { DEB_COMMAND, DEB_NODE, DEB_UNIT, packDeb } from "../../scripts/pack-deb.js";
+import { DEB_AGENT_UNIT, DEB_COMMAND, DEB_NODE, DEB_UNIT, packDeb } from "../../scripts/pack-deb.js";
 import { programPath } from "../support/programs.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
 import { serveConfigYaml } from "../support/serve-config.js";
@@ -69,6 +69,7 @@ describe("the Debian package", () => {
         "-rwxr-xr-x ./usr/lib/ocient-sso/ocient-sso.cjs",
         "-rwxr-xr-x ./usr/lib/ocient-sso/ocient-sso.mjs",
         `-rw-r--r-- .${DEB_UNIT}`,
+        `-rw-r--r-- .${DEB_AGENT_UNIT}`,
         "-rw-r--r-- ./usr/share/doc/ocient-sso/README.md",
         "-rw-r--r-- ./usr/share/doc/ocient-sso/CHANGELOG.md.gz",
         "-rw-r--r-- ./usr/share/doc/ocient-sso/changelog.gz",
@@ -93,22 +94,33 @@ describe("the Debian package", () => {
     expect(checked.stdout).toContain(provider.issuer);
   });
 
-  it("has the unit of deploy/systemd, running /usr/bin/ocient-sso, with every setting kept", async () => {
-    const settings = (unit: string) => unit.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
-    const packaged = settings(await readFile(join(unpacked, DEB_UNIT), "utf8"));
-    const deployed = settings(await readFile(join(root, "deploy/systemd/ocient-sso.service"), "utf8"));
-    const differing = (a: string[], b: string[]) => a.filter((l) => !b.includes(l));
-    expect(differing(packaged, deployed)).toEqual([
-      "Documentation=file:///usr/share/doc/ocient-sso/README.md",
-      `ExecStart=${DEB_COMMAND} serve --config /etc/ocient-sso/config.yaml`,
-    ]);
-    expect(differing(deployed, packaged)).toEqual([
-      "Documentation=https://www.npmjs.com/package/@ocient-sso/server",
-      "ExecStart=/usr/local/bin/ocient-sso serve --config /etc/ocient-sso/config.yaml",
-    ]);
-  });
+  it.each([
+    [DEB_UNIT, "ocient-sso.service", "serve --config /etc/ocient-sso/config.yaml"],
+    [
+      DEB_AGENT_UNIT,
+      "ocient-sso-agent@.service",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's own ${NAME} expansion, written literally
+      "agent --url ${OCIENT_SSO_URL} --database ${OCIENT_SSO_DATABASE} --token-command ${OCIENT_SSO_TOKEN_COMMAND} --kind id --out /run/ocient-sso-agent/%i/token --mode 0640",
+    ],
+  ])(
+    "has the unit %s of deploy/systemd, running /usr/bin/ocient-sso, with every setting kept",
+    async (unit, deployedName, args) => {
+      const settings = (text: string) => text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+      const packaged = settings(await readFile(join(unpacked, unit), "utf8"));
+      const deployed = settings(await readFile(join(root, "deploy/systemd", deployedName), "utf8"));
+      const differing = (a: string[], b: string[]) => a.filter((l) => !b.includes(l));
+      expect(differing(packaged, deployed)).toEqual([
+        "Documentation=file:///usr/share/doc/ocient-sso/README.md",
+        `ExecStart=${DEB_COMMAND} ${args}`,
+      ]);
+      expect(differing(deployed, packaged)).toEqual([
+        "Documentation=https://www.npmjs.com/package/@ocient-sso/server",
+        `ExecStart=/usr/local/bin/ocient-sso ${args}`,
+      ]);
+    },
+  );
 
-  it("whose unit passes systemd-analyze verify where the package is installed", async () => {
+  it("whose units pass systemd-analyze verify where the package is installed", async () => {
     const system = join(dir, "system");
     await cp(unpacked, system, { recursive: true, verbatimSymlinks: true });
     await cp("/usr/lib/systemd/system", join(system, "usr/lib/systemd/system"), {
@@ -116,17 +128,21 @@ describe("the Debian package", () => {
       force: false,
     });
     await cp(join(unpacked, DEB_UNIT), join(system, DEB_UNIT));
+    await cp(join(unpacked, DEB_AGENT_UNIT), join(system, DEB_AGENT_UNIT));
     await mkdir(join(system, "bin"), { recursive: true });
     await writeFile(join(system, "bin/kill"), "#!/bin/sh\n");
     await chmod(join(system, "bin/kill"), 0o755);
-    const verify = await run("systemd-analyze", ["verify", "--man=no", `--root=${system}`, DEB_UNIT]).then(
-      ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
-      (err: { code: number; stdout: string; stderr: string }) => ({
-        code: err.code,
-        output: err.stdout + err.stderr,
-      }),
-    );
-    expect(verify).toEqual({ code: 0, output: "" });
+    // The agent's template is verified as the instance an administrator enables.
+    for (const unit of [DEB_UNIT, "ocient-sso-agent@sales.service"]) {
+      const verify = await run("systemd-analyze", ["verify", "--man=no", `--root=${system}`, unit]).then(
+        ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
+        (err: { code: number; stdout: string; stderr: string }) => ({
+          code: err.code,
+          output: err.stdout + err.stderr,
+        }),
+      );
+      expect(verify, unit).toEqual({ code: 0, output: "" });
+    }
   });
 
   it("passes lintian, Debian's own package check, without an error or a warning", async () => {
