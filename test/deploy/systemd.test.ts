@@ -6,15 +6,12 @@
  * at 1.5 or below. The agent's command line, with the settings its header shows, runs the real CLI.
  */
 import { execFile } from "node:child_process";
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "../support/harness.js";
-import { rememberSecret, rememberToken } from "../support/log-collector.js";
-import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
-import { runCliProcess } from "../support/spawn-cli.js";
+import { agentRunBlock } from "../support/agent-run.js";
 
 const run = promisify(execFile);
 const UNIT = resolve(import.meta.dirname, "../../deploy/systemd/ocient-sso.service");
@@ -155,29 +152,15 @@ describe("the agent's systemd template (ocient-sso-agent@.service)", () => {
   });
 
   describe("its command line, run for real", () => {
-    let provider: EmbeddedProvider;
-    let h: Harness;
-    let dir: string;
-    beforeAll(async () => {
-      provider = await startEmbeddedProvider();
-      h = await startHarness({ provider });
-      dir = await mkdtemp(join(tmpdir(), "ocient-sso-agent-unit-"));
-    });
-    afterAll(async () => {
-      await h?.close();
-      await provider?.close();
-      if (dir) await rm(dir, { recursive: true, force: true });
-    });
+    const agent = agentRunBlock();
 
     it("with the header's settings (the URL and the token command pointed here) writes the token the group reads", async () => {
-      const { id_token } = await provider.issueTokens("alice");
-      rememberSecret(id_token);
-      await writeFile(join(dir, "identity"), id_token);
+      const target = agent();
       const env: Record<string, string> = {
         ...settings(),
-        OCIENT_SSO_URL: h.url,
+        OCIENT_SSO_URL: target.url,
         OCIENT_SSO_DATABASE: "retail_analytics",
-        OCIENT_SSO_TOKEN_COMMAND: `cat ${join(dir, "identity")}`,
+        OCIENT_SSO_TOKEN_COMMAND: `cat ${await target.identityFile()}`,
       };
       // systemd's own expansion: ${NAME} is one argument however many words it holds, %i the instance.
       const start = values("ExecStart", agentUnit)[0] as string;
@@ -188,15 +171,9 @@ describe("the agent's systemd template (ocient-sso-agent@.service)", () => {
           word.replace(/^\$\{([A-Z_]+)\}$/, (_, name: string) => env[name] ?? "").replace("%i", "sales"),
         );
       const out = args.indexOf("--out");
-      const tokenFile = join(dir, "token");
       expect(args[out + 1]).toBe("/run/ocient-sso-agent/sales/token");
-      args[out + 1] = tokenFile;
-      const result = await runCliProcess([...args, "--once"]);
-      expect(result.code, result.stderr).toBe(0);
-      const token = await readFile(tokenFile, "utf8");
-      rememberToken(token);
-      expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-      expect((await stat(tokenFile)).mode & 0o777).toBe(0o640);
+      args[out + 1] = target.out;
+      expect((await target.once(args)).mode).toBe(0o640);
     });
   });
 });

@@ -7,17 +7,13 @@
  * pointed at this test's service, provider token and directory, run the real CLI to a token file with the
  * mode they ask for.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join, posix, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { type Harness, startHarness } from "../support/harness.js";
+import { agentRunBlock } from "../support/agent-run.js";
 import { type Manifest, render, schemaProblems, unknownFields } from "../support/kubernetes-manifests.js";
-import { rememberSecret, rememberToken } from "../support/log-collector.js";
-import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
 import { recipeYaml } from "../support/recipes.js";
-import { runCliProcess } from "../support/spawn-cli.js";
 
 const root = resolve(import.meta.dirname, "../..");
 
@@ -87,39 +83,19 @@ describe("the workload with ocient-sso agent as its sidecar", () => {
 });
 
 describe("the sidecar's arguments, run for real", () => {
-  let provider: EmbeddedProvider;
-  let h: Harness;
-  let dir: string;
-  beforeAll(async () => {
-    provider = await startEmbeddedProvider();
-    h = await startHarness({ provider });
-    dir = await mkdtemp(join(tmpdir(), "ocient-sso-workload-agent-"));
-  });
-  afterAll(async () => {
-    await h?.close();
-    await provider?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const agent = agentRunBlock();
 
   it("pointed at this test's service, token and directory, write a token file with the mode they ask for", async () => {
-    const { id_token } = await provider.issueTokens("alice");
-    rememberSecret(id_token);
-    const platform = join(dir, "token");
-    const out = join(dir, "ocient-token");
-    await writeFile(platform, id_token);
+    const target = agent();
     const args = [...sidecar.args] as string[];
     const set = (flag: string, value: string) => {
       args[args.indexOf(flag) + 1] = value;
     };
-    set("--url", h.url);
-    set("--token-file", platform);
-    set("--out", out);
-    const result = await runCliProcess([...args, "--once"]);
-    expect(result.code, result.stderr).toBe(0);
-    const token = await readFile(out, "utf8");
-    rememberToken(token);
-    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-    expect((await stat(out)).mode & 0o777).toBe(Number.parseInt(arg("--mode"), 8));
-    expect(result.stdout).toContain(`a token for alice on ${arg("--database")}`);
+    set("--url", target.url);
+    set("--token-file", await target.identityFile());
+    set("--out", target.out);
+    const { mode, stdout } = await target.once(args);
+    expect(mode).toBe(Number.parseInt(arg("--mode"), 8));
+    expect(stdout).toContain(`a token for alice on ${arg("--database")}`);
   });
 });
