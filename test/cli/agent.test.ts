@@ -12,9 +12,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "../support/harness.js";
+import { answeredSoFar, type Harness, startHarness, verifyMinted } from "../support/harness.js";
 import { rememberSecret, rememberToken } from "../support/log-collector.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
 import { runCliProcess, startCli } from "../support/spawn-cli.js";
@@ -35,27 +34,13 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function verify(token: string) {
-  const jwks = createRemoteJWKSet(new URL(`${h.url}/.well-known/jwks.json`));
-  return (await jwtVerify(token, jwks, { issuer: h.config.token.issuer, typ: "at+jwt" })).payload;
-}
+const verify = (token: string) => verifyMinted(h, token);
 
 /** Writes a fresh id_token of `account` where the agent reads the platform's token. */
 async function platformToken(file: string, account: string): Promise<void> {
   const { id_token } = await provider.issueTokens(account);
   rememberSecret(id_token);
   await writeFile(file, `${id_token}\n`);
-}
-
-/** Exchanges and refreshes the service has answered, by event. */
-async function answered(event: "exchange" | "refresh"): Promise<number> {
-  const text = await (await fetch(`${h.url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split("\n")) {
-    if (line.startsWith("ocient_sso_exchanges_total{") && line.includes(`event="${event}"`))
-      total += Number(line.split(" ").at(-1));
-  }
-  return total;
 }
 
 const agentArgs = (platform: string, out: string) => [
@@ -112,7 +97,7 @@ describe("ocient-sso agent", () => {
     const platform = join(work, "platform-token");
     const out = join(work, "ocient-token");
     await platformToken(platform, "alice");
-    const refreshesBefore = await answered("refresh");
+    const refreshesBefore = await answeredSoFar(h.url, "refresh");
     const agent = startCli(agentArgs(platform, out));
     try {
       await agent.waitFor(/wrote /);
@@ -123,7 +108,7 @@ describe("ocient-sso agent", () => {
       const second = (await readToken(out)) as string;
       rememberToken(second);
       expect(await verify(second)).toMatchObject({ sub: "alice" });
-      expect(await answered("refresh")).toBe(refreshesBefore);
+      expect(await answeredSoFar(h.url, "refresh")).toBe(refreshesBefore);
 
       // The platform now vouches for bob, who has no grant on the database: refused at each turn; the
       // last token stays until it expires, then the file goes.
@@ -141,7 +126,7 @@ describe("ocient-sso agent", () => {
       const again = (await readToken(out)) as string;
       rememberToken(again);
       expect(await verify(again)).toMatchObject({ sub: "alice" });
-      expect(await answered("refresh")).toBe(refreshesBefore);
+      expect(await answeredSoFar(h.url, "refresh")).toBe(refreshesBefore);
     } finally {
       agent.child.kill("SIGTERM");
     }

@@ -9,11 +9,10 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEYRING_SERVICE } from "../../src/cli/sessions/keyring.js";
 import { type CliTerminal, startCliTerminal } from "../support/cli-terminal.js";
-import { type Harness, startHarness } from "../support/harness.js";
+import { type Harness, startHarness, verifyMinted } from "../support/harness.js";
 import { rememberSecret, rememberToken } from "../support/log-collector.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
 import { type SecretService, startSecretService } from "../support/secret-service.js";
@@ -41,10 +40,7 @@ afterAll(async () => {
   await provider?.close();
 });
 
-async function verify(token: string) {
-  const jwks = createRemoteJWKSet(new URL(`${h.url}/.well-known/jwks.json`));
-  return (await jwtVerify(token, jwks, { issuer: h.config.token.issuer, typ: "at+jwt" })).payload;
-}
+const verify = (token: string) => verifyMinted(h, token);
 
 const fileOf = (profile: string) => join(cli.cacheDir, `${profile}.json`);
 /** What the keyring holds for a profile, read with secret-tool. */

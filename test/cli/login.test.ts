@@ -7,10 +7,9 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliTerminal, startCliTerminal } from "../support/cli-terminal.js";
-import { type Harness, startHarness } from "../support/harness.js";
+import { answeredSoFar, type Harness, startHarness, verifyMinted } from "../support/harness.js";
 import { rememberSecret, rememberToken } from "../support/log-collector.js";
 import { type EmbeddedProvider, startEmbeddedProvider } from "../support/provider.js";
 
@@ -34,22 +33,7 @@ afterAll(async () => {
   await provider?.close();
 });
 
-async function verify(token: string) {
-  const jwks = createRemoteJWKSet(new URL(`${h.url}/.well-known/jwks.json`));
-  return (await jwtVerify(token, jwks, { issuer: h.config.token.issuer, typ: "at+jwt" })).payload;
-}
-
-/** Refreshes the service has answered so far, minted or not. */
-async function refreshes(): Promise<number> {
-  const text = await (await fetch(`${h.url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split("\n")) {
-    if (line.startsWith("ocient_sso_exchanges_total{") && line.includes('event="refresh"')) {
-      total += Number(line.split(" ").at(-1));
-    }
-  }
-  return total;
-}
+const verify = (token: string) => verifyMinted(h, token);
 
 const shell = (line: string, timeoutMs?: number) => cli.shell(line, timeoutMs);
 
@@ -91,21 +75,21 @@ describe("ocient-sso login, token, logout in a terminal", () => {
   });
 
   it("token prints a token that verifies, and nothing else", async () => {
-    const before = await refreshes();
+    const before = await answeredSoFar(h.url, "refresh");
     const { output, status } = await shell("ocient-sso token");
     expect(status).toBe(0);
     expect(output).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
     first = output.trim();
     rememberToken(first);
     expect(await verify(first)).toMatchObject({ sub: "alice", database: "retail_analytics" });
-    expect(await refreshes()).toBe(before);
+    expect(await answeredSoFar(h.url, "refresh")).toBe(before);
   });
 
   it("past the token's half-life, 4 processes at once make one refresh and all print the new token", async () => {
     const cached = JSON.parse(await readFile(join(cacheDir, "default.json"), "utf8"));
     const halfLife = cached.obtained_at + (cached.expires_at - cached.obtained_at) / 2;
     await new Promise((r) => setTimeout(r, Math.max(0, halfLife - Date.now()) + 1000));
-    const before = await refreshes();
+    const before = await answeredSoFar(h.url, "refresh");
     const { status } = await shell(
       "for i in 1 2 3 4; do ocient-sso token > out-$i.txt 2> err-$i.txt & done; wait",
       120_000,
@@ -115,14 +99,14 @@ describe("ocient-sso login, token, logout in a terminal", () => {
     const errors = await Promise.all([1, 2, 3, 4].map((i) => readFile(join(dir, `err-${i}.txt`), "utf8")));
     for (const o of outputs) rememberToken(o.trim());
     expect(errors).toEqual(["", "", "", ""]);
-    expect(await refreshes()).toBe(before + 1);
+    expect(await answeredSoFar(h.url, "refresh")).toBe(before + 1);
     const fresh = outputs[0]?.trim() as string;
     expect(fresh).not.toBe(first);
     expect(outputs.map((o) => o.trim())).toEqual([fresh, fresh, fresh, fresh]);
     expect(await verify(fresh)).toMatchObject({ sub: "alice", database: "retail_analytics" });
     // And the next call uses the refreshed token without refreshing again.
     expect((await shell("ocient-sso token")).output.trim()).toBe(fresh);
-    expect(await refreshes()).toBe(before + 1);
+    expect(await answeredSoFar(h.url, "refresh")).toBe(before + 1);
   }, 180_000);
 
   it("profiles lists the profile; logout removes it; token then exits 3 with the login hint", async () => {

@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
 import type { components } from "../../generated/types.js";
 import type { Clock } from "../../src/clock.js";
 import { loadConfig } from "../../src/config/load.js";
@@ -138,6 +139,23 @@ function lineCapture(logs: string[]): Writable {
 export async function toResponse<T>(response: Response): Promise<HarnessResponse<T>> {
   const text = await response.text();
   return { status: response.status, headers: response.headers, json: parseJson<T>(text), text };
+}
+
+/** The claims of a token the service at `h` minted, checked against the key set it publishes (jose). */
+export async function verifyMinted(h: Pick<Harness, "url" | "config">, token: string): Promise<JWTPayload> {
+  const jwks = createRemoteJWKSet(new URL(`${h.url}/.well-known/jwks.json`));
+  return (await jwtVerify(token, jwks, { issuer: h.config.token.issuer, typ: "at+jwt" })).payload;
+}
+
+/** The exchanges (or refreshes) the service at `url` has answered so far, minted or not (its /metrics). */
+export async function answeredSoFar(url: string, event: "exchange" | "refresh"): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("ocient_sso_exchanges_total{") && line.includes(`event="${event}"`))
+      total += Number(line.split(" ").at(-1));
+  }
+  return total;
 }
 
 /** `text` parsed as JSON; `undefined` when it is not JSON. */

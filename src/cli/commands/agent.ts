@@ -19,13 +19,13 @@
  * vendor_code, never a token. SIGTERM or SIGINT stops it (exit 0); `--once` exchanges once and exits.
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { chmod, open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { rm } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { decodeJwt } from "jose";
 import { SsoExchangeError } from "../../client/index.js";
 import { readCapped } from "../../lib/read-capped.js";
+import { replaceFile } from "../../lib/replace-file.js";
 import { CliError, type Command, helpOption, parse, UsageError, wholeNumber } from "../command.js";
 import type { Io } from "../io.js";
 import { serviceClient, serviceOptions, serviceTarget } from "../service-flags.js";
@@ -150,24 +150,11 @@ async function runTokenCommand(command: string, timeoutMs: number): Promise<stri
   }
 }
 
-/** Writes `token` to `file` through a temporary file in its directory, renamed over it. */
+/** Writes `token` to `file` atomically (lib/replace-file.ts). */
 async function writeTokenFile(file: string, token: string, mode: number): Promise<void> {
-  const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    const handle = await open(temporary, "wx", mode);
-    try {
-      await handle.writeFile(token);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    // open()'s mode is reduced by the umask; the mode asked for is the mode the file gets.
-    await chmod(temporary, mode);
-    await rename(temporary, file);
-  } catch (err) {
-    await rm(temporary, { force: true });
-    throw new CliError(`cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
-  }
+  await replaceFile(file, token, mode).catch((err: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot write ${file} (${err.code ?? "error"})`);
+  });
 }
 
 /** What went wrong in a turn, in one line without any token. */
@@ -262,7 +249,8 @@ async function run(args: string[], io: Io): Promise<number> {
         }
         say(`${reason}; ${kept}; trying again in ${seconds(wait)}`);
       }
-      await sleep(wait, stop.signal);
+      // Node's own timer, cut short (rejecting) by SIGTERM or SIGINT; the loop then ends.
+      await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
     }
     say("stopped");
     return 0;
@@ -270,20 +258,6 @@ async function run(args: string[], io: Io): Promise<number> {
     io.signals.off("SIGTERM", onSignal);
     io.signals.off("SIGINT", onSignal);
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
 }
 
 export const agent: Command = { name: "agent", usage, run };

@@ -12,10 +12,10 @@
  * (keyring.ts) and only the rest in its file, which then holds no secret; the file and its lock stay the
  * profile's record either way.
  */
-import { randomBytes } from "node:crypto";
-import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import envPaths from "env-paths";
+import { replaceFile } from "../../lib/replace-file.js";
 import { CliError, SignInNeeded } from "../command.js";
 import { keyringDelete, keyringGet, keyringSet } from "./keyring.js";
 
@@ -174,7 +174,7 @@ export class SessionStore {
 
   /**
    * Replaces the profile's session: a token for the keyring goes there first, then the file is replaced
-   * atomically (a 0600 temporary file, synced, renamed over the old one). A profile moved from the
+   * atomically (lib/replace-file.ts: a 0600 temporary file, synced, renamed over the old one). A profile moved from the
    * keyring to its file leaves no token behind in the keyring.
    */
   async write(profile: string, session: Session): Promise<void> {
@@ -185,20 +185,8 @@ export class SessionStore {
     if (storage === "keyring") await keyringSet(this.keyringAccount(profile), token);
     const record =
       storage === "keyring" ? { format: FORMAT, ...rest, storage } : { format: FORMAT, ...rest, token };
-    const temporary = join(this.dir, `.${profile}.${randomBytes(6).toString("hex")}.tmp`);
-    const file = await open(temporary, "wx", 0o600);
-    try {
-      await file.writeFile(`${JSON.stringify(record, null, 2)}\n`);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    // The mode given to open() is reduced by the umask; 0600 is what the rule says, whatever the umask.
-    await chmod(temporary, 0o600);
-    await rename(temporary, path).catch(async (err: unknown) => {
-      await rm(temporary, { force: true });
-      throw err;
-    });
+    // 0600 whatever the umask: the rule every read checks.
+    await replaceFile(path, `${JSON.stringify(record, null, 2)}\n`, 0o600);
     if (before?.storage === "keyring" && storage !== "keyring")
       await keyringDelete(this.keyringAccount(profile));
   }
